@@ -1,0 +1,631 @@
+"""Read a census upload (CSV, XLSX or JSON) into a :class:`~quoting.schemas.Census`.
+
+Every problem of the file is collected and raised at once as a :class:`CensusError`, each
+naming its spreadsheet row and column (``row 7, column date_of_birth``). CSV and XLSX
+share one core, :func:`census_from_rows`, which maps English and Chinese headers to field
+names, normalises cell values (dates, sex, whole numbers) and validates every row with
+msgspec. Rows come back in file order; empty rows are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from quoting.errors import CensusError, Problem
+from quoting.schemas import Census, CensusGroup, CensusMember
+
+__all__ = [
+    "MAX_CENSUS_BYTES",
+    "MAX_CENSUS_ROWS",
+    "census_from_rows",
+    "read_census",
+]
+
+MAX_CENSUS_BYTES = 10 * 1024 * 1024
+MAX_CENSUS_ROWS = 100_000
+
+ACCEPTED_FORMATS = (".csv", ".xlsx", ".json")
+
+# Canonical field name -> accepted header aliases (compared after _header_key).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "member_id": ("id", "member id", "no", "序号", "编号", "工号"),
+    "name": ("姓名", "full name"),
+    "sex": ("性别", "gender"),
+    "date_of_birth": ("dob", "birth date", "birthday", "出生日期"),
+    "age": ("年龄",),
+    "passport_no": ("passport", "passport number", "护照号", "护照号码"),
+    "occupation_class": ("class", "职业类别", "类别"),
+    "occupation_code": ("occupation", "职业代码", "工种代码"),
+    "country": ("country code", "国家", "国家/地区", "派驻国家"),
+    "site": ("项目", "项目地点", "工地", "project"),
+    "start": ("start date", "起保日期", "开始日期"),
+    "end": ("end date", "终止日期", "结束日期"),
+    "headcount": ("人数", "count"),
+    "age_band": ("年龄段",),
+}
+
+_MEMBER_FIELDS: tuple[str, ...] = tuple(CensusMember.__struct_fields__)
+_GROUP_FIELDS: tuple[str, ...] = tuple(CensusGroup.__struct_fields__)
+_MEMBER_REQUIRED = ("member_id", "name", "country")
+_GROUP_REQUIRED = ("country", "occupation_class", "headcount")
+
+_DATE_FIELDS = frozenset({"date_of_birth", "start", "end"})
+_INT_FIELDS = frozenset({"age", "occupation_class", "headcount"})
+_SEX_VALUES = {"m": "M", "male": "M", "男": "M", "f": "F", "female": "F", "女": "F"}
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_WHOLE_NUMBER = re.compile(r"^[+-]?\d+(?:\.0*)?$")
+_MSGSPEC_PATH = re.compile(r"^(?P<msg>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
+
+
+def _header_key(text: str) -> str:
+    """Compare headers case-, width- and spacing-insensitively; ``_`` counts as a space."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("_", " ")
+    return " ".join(text.split()).rstrip(".:：").strip()
+
+
+_HEADER_LOOKUP: dict[str, str] = {}
+for _field, _names in _ALIASES.items():
+    for _name in (_field, *_names):
+        _HEADER_LOOKUP[_header_key(_name)] = _field
+
+
+class _Formula:
+    """A spreadsheet cell holding a formula instead of a value (see :func:`_read_xlsx`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"_Formula({self.text!r})"
+
+
+class _BadValue(Exception):
+    """A cell value that cannot be normalised; the message is shown to the user."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_census(data: bytes, filename: str) -> Census:
+    """Read a census file; the format comes from the extension of ``filename``.
+
+    Raises :class:`CensusError` listing every problem of the file at once.
+    """
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in ACCEPTED_FORMATS:
+        hint = " (save it as .xlsx)" if suffix in (".xls", ".xlsm", ".et", ".numbers") else ""
+        raise CensusError(
+            Problem(
+                filename,
+                f"unsupported file type{hint}; a census must be a "
+                f"{', '.join(ACCEPTED_FORMATS[:-1])} or {ACCEPTED_FORMATS[-1]} file",
+            )
+        )
+    if len(data) > MAX_CENSUS_BYTES:
+        raise CensusError(
+            Problem(
+                filename,
+                f"the file is {len(data) / 1024 / 1024:.1f} MB; a census file may be at most "
+                f"{MAX_CENSUS_BYTES // (1024 * 1024)} MB",
+            )
+        )
+    if suffix == ".json":
+        return _read_json(data, filename)
+    if suffix == ".csv":
+        header_row, header, records = _read_csv(data, filename)
+    else:
+        header_row, header, records = _read_xlsx(data, filename)
+    return _census_from_table(header_row, header, records, filename)
+
+
+# --------------------------------------------------------------------------- shared core
+
+
+def census_from_rows(rows: list[dict[str, object]], *, first_row_number: int) -> Census:
+    """Build a census from spreadsheet-like rows (one dict per row, keyed by header).
+
+    Headers may be field names or any accepted alias (English or Chinese). A ``headcount``
+    column makes an aggregated census of :class:`CensusGroup`; otherwise rows are
+    :class:`CensusMember`. ``rows[i]`` is reported as ``row first_row_number + i``; rows
+    whose cells are all empty are skipped. Raises :class:`CensusError` with every problem.
+    """
+    headers: dict[str, None] = {}
+    for row in rows:
+        headers.update(dict.fromkeys(row))
+    return _build(rows, list(headers), first_row_number)
+
+
+def _build(rows: list[dict[str, object]], headers: list[str], first_row_number: int) -> Census:
+    header_loc = f"row {first_row_number - 1}" if first_row_number > 1 else "header"
+    columns, problems = _map_headers(headers, header_loc)
+    if columns is None:
+        raise CensusError(problems)
+    is_groups = "headcount" in columns.values()
+    target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
+    required = _GROUP_REQUIRED if is_groups else _MEMBER_REQUIRED
+
+    built: list[Any] = []
+    count = 0
+    for offset, row in enumerate(rows):
+        if _is_blank(row.values()):
+            continue
+        count += 1
+        if count > MAX_CENSUS_ROWS:
+            raise CensusError(_too_many_rows(""))
+        number = first_row_number + offset
+        record: dict[str, object] = {}
+        row_problems: list[Problem] = []
+        for header, value in row.items():
+            field = columns.get(header)
+            if field is None:
+                continue
+            try:
+                clean = _clean_value(field, value)
+            except _BadValue as exc:
+                row_problems.append(Problem(f"row {number}, column {field}", str(exc)))
+                continue
+            if clean is not None:
+                record[field] = clean
+        for field in required:
+            if field not in record and not any(
+                p.location == f"row {number}, column {field}" for p in row_problems
+            ):
+                row_problems.append(
+                    Problem(f"row {number}, column {field}", "is empty; a value is required")
+                )
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        try:
+            built.append(msgspec.convert(record, target))
+        except msgspec.ValidationError as exc:
+            problems.append(_problem_from_msgspec(str(exc), f"row {number}", record))
+    if problems:
+        raise CensusError(problems)
+    return _census(built, is_groups, "")
+
+
+def _map_headers(
+    headers: Sequence[str], header_loc: str
+) -> tuple[dict[str, str] | None, list[Problem]]:
+    """Map header -> field. Returns ``None`` as the mapping when rows cannot be read."""
+    columns: dict[str, str] = {}
+    problems: list[Problem] = []
+    unknown: list[str] = []
+    seen: dict[str, str] = {}
+    for header in headers:
+        field = _HEADER_LOOKUP.get(_header_key(str(header)))
+        if field is None:
+            unknown.append(header)
+            continue
+        if field in seen:
+            problems.append(
+                Problem(
+                    f"{header_loc}, column {header}",
+                    f"columns '{seen[field]}' and '{header}' both mean {field}; keep one",
+                )
+            )
+            continue
+        seen[field] = header
+        columns[header] = field
+    is_groups = "headcount" in seen
+    fields = _GROUP_FIELDS if is_groups else _MEMBER_FIELDS
+    if is_groups:
+        kind = "an aggregated census (one with a headcount column)"
+        examples = "人数 or count for headcount, 年龄段 for age_band, 国家 for country"
+    else:
+        kind = "a member-level census"
+        examples = "id or 序号 for member_id, 姓名 for name, dob or 出生日期 for date_of_birth"
+    for header in unknown:
+        problems.append(
+            Problem(
+                f"{header_loc}, column {header}",
+                f"unknown column '{header}'; accepted columns for {kind} are "
+                f"{', '.join(fields)} (or an English or Chinese alias, e.g. {examples})",
+            )
+        )
+    for header, field in list(columns.items()):
+        if field not in fields:
+            del columns[header]
+            problems.append(
+                Problem(
+                    f"{header_loc}, column {header}",
+                    f"column '{header}' ({field}) does not belong in {kind}; "
+                    f"accepted columns are {', '.join(fields)}",
+                )
+            )
+    missing = False
+    for field in _GROUP_REQUIRED if is_groups else _MEMBER_REQUIRED:
+        if field not in seen:
+            missing = True
+            names = ", ".join(_ALIASES[field])
+            problems.append(
+                Problem(
+                    header_loc,
+                    f"required column '{field}' is missing (also accepted as: {names})",
+                )
+            )
+    return (None if missing else columns), problems
+
+
+def _is_blank(values: Iterable[object]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _clean_value(field: str, value: object) -> object:
+    """Normalise one cell for ``field``; ``None`` means absent. Raises :class:`_BadValue`."""
+    if isinstance(value, _Formula):
+        raise _BadValue(
+            f"'{value.text}' is a formula; formulas are not accepted (paste values instead)"
+        )
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+    if field in _DATE_FIELDS:
+        return _to_date(value)
+    if field in _INT_FIELDS:
+        return _to_int(value)
+    if field == "sex":
+        key = _header_key(str(value))
+        if key not in _SEX_VALUES:
+            raise _BadValue(f"'{value}' is not a sex (use M or F, 男 or 女)")
+        return _SEX_VALUES[key]
+    if isinstance(value, bool):
+        raise _BadValue(f"'{value}' is not text")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        raise _BadValue(f"'{value}' is a date or time, not text")
+    return value
+
+
+def _to_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0):
+            raise _BadValue(f"'{value}' has a time of day; give a date (YYYY-MM-DD)")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip() if isinstance(value, str | int) else None
+    if text is not None and not isinstance(value, bool):
+        for pattern in _DATE_PATTERNS:
+            match = pattern.match(text)
+            if match:
+                try:
+                    return dt.date(*(int(g) for g in match.groups()))
+                except ValueError:
+                    break
+    raise _BadValue(f"'{value}' is not a date (use YYYY-MM-DD)")
+
+
+def _to_int(value: object) -> int:
+    if isinstance(value, bool):
+        raise _BadValue(f"'{value}' is not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _WHOLE_NUMBER.match(value):
+        return int(value.split(".")[0])
+    raise _BadValue(f"'{value}' is not a whole number")
+
+
+def _census(rows: list[Any], is_groups: bool, location: str) -> Census:
+    if not rows:
+        raise CensusError(Problem(location, "the census is empty (no data rows)"))
+    return Census(groups=rows) if is_groups else Census(members=rows)
+
+
+def _too_many_rows(location: str) -> Problem:
+    return Problem(
+        location,
+        f"the census has more than {MAX_CENSUS_ROWS:,} rows; split it or use an "
+        "aggregated census (with a headcount column)",
+    )
+
+
+# --------------------------------------------------------------------------- msgspec errors
+
+_TYPE_WORDS = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "date": "a date (YYYY-MM-DD)",
+    "datetime": "a date and time",
+    "bool": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "empty",
+}
+
+
+def _type_words(spec: str) -> str:
+    parts = [p.strip() for p in spec.split("|") if p.strip() != "null"]
+    return " or ".join(_TYPE_WORDS.get(p, p) for p in parts) or "empty"
+
+
+def _plain(message: str, value: object) -> str:
+    """Rewrite a msgspec validation message in plain English."""
+    shown = f"'{value}'" if value is not None else "the value"
+    if m := re.fullmatch(r"Expected `str` of length >= (\d+)", message):
+        return "must not be empty" if m[1] == "1" else f"must be at least {m[1]} characters"
+    if m := re.fullmatch(r"Expected `str` of length <= (\d+)", message):
+        return f"is too long (at most {m[1]} characters)"
+    if m := re.fullmatch(r"Expected `(?:int|float)` (>=|<=|>|<) (\S+)", message):
+        words = {">=": "at least", "<=": "at most", ">": "above", "<": "below"}[m[1]]
+        return f"{shown} is out of range (must be {words} {m[2]})"
+    if re.fullmatch(r"Expected `str` matching regex .*", message):
+        return f"{shown} is not in the expected format"
+    if re.fullmatch(r"Invalid enum value .*", message):
+        return f"{shown} is not one of the accepted values"
+    if re.fullmatch(r"Invalid RFC3339 encoded date", message):
+        return f"{shown} is not a date (use YYYY-MM-DD)"
+    if m := re.fullmatch(r"Expected `([^`]*)`, got `([^`]*)`", message):
+        return f"expected {_type_words(m[1])}, got {_type_words(m[2])}"
+    return message
+
+
+def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object]) -> Problem:
+    """Turn a msgspec ``ValidationError`` message on one row into a located problem."""
+    if m := _MSGSPEC_PATH.match(message):
+        path = m["path"]
+        field = re.match(r"\.(\w+)", path)
+        if field is None:  # `$` itself: a cross-field (__post_init__) failure
+            return Problem(row_loc, m["msg"])
+        name = field[1]
+        return Problem(f"{row_loc}, column {name}", _plain(m["msg"], row.get(name)))
+    if m := re.fullmatch(r"Object missing required field `(\w+)`", message):
+        return Problem(f"{row_loc}, column {m[1]}", "is missing; a value is required")
+    if m := re.fullmatch(r"Object contains unknown field `([^`]*)`", message):
+        return Problem(f"{row_loc}, column {m[1]}", "is not a census field")
+    return Problem(row_loc, _plain(message, None))
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _read_json(data: bytes, filename: str) -> Census:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        doc = msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        raise CensusError(Problem(filename, f"not valid JSON: {exc}")) from None
+    is_groups = False
+    if isinstance(doc, dict):
+        keys = sorted(map(str, doc))
+        if keys in (["members"], ["groups"]):
+            is_groups = keys == ["groups"]
+            rows = doc[keys[0]]
+        else:
+            raise CensusError(
+                Problem(
+                    filename,
+                    'a JSON census is {"members": [...]}, {"groups": [...]} or a list of '
+                    f"members; found keys {', '.join(keys) or '(none)'}",
+                )
+            )
+    else:
+        rows = doc
+    if not isinstance(rows, list):
+        raise CensusError(Problem(filename, "the census must be a list of rows"))
+    if len(rows) > MAX_CENSUS_ROWS:
+        raise CensusError(_too_many_rows(filename))
+    target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
+    built: list[Any] = []
+    problems: list[Problem] = []
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            problems.append(Problem(f"row {number}", "each row must be a JSON object"))
+            continue
+        try:
+            built.append(msgspec.convert(row, target))
+        except msgspec.ValidationError as exc:
+            problems.append(_problem_from_msgspec(str(exc), f"row {number}", row))
+    if problems:
+        raise CensusError(problems)
+    return _census(built, is_groups, filename)
+
+
+# --------------------------------------------------------------------------- CSV and XLSX
+
+_Record = tuple[int, Sequence[object]]
+
+
+def _census_from_table(
+    header_row: int, header: Sequence[object], records: list[_Record], filename: str
+) -> Census:
+    """Turn a header and numbered records into dicts and hand them to census_from_rows."""
+    problems: list[Problem] = []
+    names: list[str | None] = []
+    for index, cell in enumerate(header, start=1):
+        if isinstance(cell, _Formula):
+            problems.append(
+                Problem(
+                    f"row {header_row}, column {index}",
+                    "header is a formula; formulas are not accepted (paste values instead)",
+                )
+            )
+            names.append(None)
+            continue
+        text = "" if cell is None else str(cell).strip()
+        names.append(text or None)
+    raw_seen: set[str] = set()
+    for name in names:
+        if name is not None and name in raw_seen:
+            problems.append(
+                Problem(f"row {header_row}, column {name}", f"column '{name}' appears twice")
+            )
+        if name is not None:
+            raw_seen.add(name)
+    if problems:
+        raise CensusError(problems)
+    header_names = [name for name in names if name is not None]
+
+    # Build one dict per row number from the header row on, so that row numbers stay
+    # contiguous for census_from_rows (blank rows are empty dicts it skips).
+    first = header_row + 1
+    by_number = dict(records)
+    last = max(by_number, default=header_row)
+    rows: list[dict[str, object]] = []
+    for number in range(first, last + 1):
+        values = by_number.get(number, ())
+        row: dict[str, object] = dict.fromkeys(header_names)
+        for index, value in enumerate(values):
+            name = names[index] if index < len(names) else None
+            if name is None:
+                if not _is_blank([value]):
+                    where = f"column {index + 1}"
+                    problems.append(
+                        Problem(f"row {number}, {where}", "value in a column without a header")
+                    )
+                continue
+            row[name] = value
+        rows.append(row)
+    try:
+        census = _build(rows, header_names, first)
+    except CensusError as exc:
+        raise CensusError(problems + exc.problems) from None
+    if problems:
+        raise CensusError(problems)
+    return census
+
+
+def _decode_text(data: bytes, filename: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CensusError(
+        Problem(filename, "cannot read the text; save the CSV as UTF-8 (or GBK/GB18030)")
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            counts = {d: line.count(d) for d in (",", ";", "\t")}
+            best = max(counts, key=lambda d: counts[d])
+            return best if counts[best] else ","
+    return ","
+
+
+def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], list[_Record]]:
+    text = _decode_text(data, filename)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    header_row = 0
+    header: list[object] = []
+    records: list[_Record] = []
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if _is_blank(cells):
+                continue
+            if not header_row:
+                header_row, header = number, list(cells)
+                continue
+            records.append((number, cells))
+            if len(records) > MAX_CENSUS_ROWS:
+                raise CensusError(_too_many_rows(filename))
+    except csv.Error as exc:
+        raise CensusError(Problem(f"row {number + 1}", f"cannot read the CSV: {exc}")) from None
+    if not header_row:
+        raise CensusError(Problem(filename, "the census is empty (no header row)"))
+    return header_row, header, records
+
+
+def _xlsx_rows(data: bytes, data_only: bool) -> Iterator[tuple[object, ...]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        if not workbook.worksheets:
+            return
+        yield from workbook.worksheets[0].iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def _read_xlsx(data: bytes, filename: str) -> tuple[int, list[object], list[_Record]]:
+    """Read the first sheet; formula cells become :class:`_Formula` markers.
+
+    The workbook is read twice: once for the cached values (what the user sees) and once
+    for the formulas, because a formula that was never calculated has no cached value and
+    would otherwise pass for an empty cell.
+    """
+    header_row = 0
+    header: list[object] = []
+    records: list[_Record] = []
+    try:
+        pairs = zip(_xlsx_rows(data, True), _xlsx_rows(data, False), strict=False)
+        for number, (values, formulas) in enumerate(pairs, start=1):
+            cells = [
+                _xlsx_cell(v, formulas[i] if i < len(formulas) else None)
+                for i, v in enumerate(values)
+            ]
+            if _is_blank(cells):
+                continue
+            if not header_row:
+                header_row, header = number, cells
+                continue
+            records.append((number, cells))
+            if len(records) > MAX_CENSUS_ROWS:
+                raise CensusError(_too_many_rows(filename))
+    except CensusError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise CensusError(
+            Problem(filename, f"not a readable .xlsx workbook ({exc}); save it again as .xlsx")
+        ) from None
+    except Exception as exc:  # openpyxl raises many types for broken or odd files
+        raise CensusError(
+            Problem(
+                filename,
+                f"cannot read the .xlsx workbook ({type(exc).__name__}: {exc}); "
+                "save it again as .xlsx",
+            )
+        ) from None
+    if not header_row:
+        raise CensusError(Problem(filename, "the census is empty (the first sheet is blank)"))
+    return header_row, header, records
+
+
+def _xlsx_cell(value: object, formula: object) -> object:
+    """A cell's value, or a :class:`_Formula` when it is an uncalculated formula or text
+    that looks like one."""
+    if isinstance(value, str) and value.lstrip().startswith("="):
+        return _Formula(value.strip())
+    if value is None and formula is not None:
+        text = getattr(formula, "text", formula)  # ArrayFormula keeps its text in .text
+        if isinstance(text, str) and text.startswith("="):
+            return _Formula(text)
+    return value

@@ -1,0 +1,70 @@
+"""What the engine prices: a census as arrays, plan tables and quote-level terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["ExperienceInput", "PlanTable", "RatingInput"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTable:
+    """Benefit amounts per plan (rows) and cover (columns, in ``COVER_CODES`` order).
+
+    ``amount`` is the sum insured (add, sdeath), the limit (amed, smed, evac) or the
+    daily benefit (hcash), in the base currency. ``max_days`` is used by hcash only.
+    """
+
+    present: npt.NDArray[np.bool_]
+    amount: FloatArray
+    deductible: FloatArray
+    coinsurance: FloatArray
+    max_days: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class ExperienceInput:
+    """Past claims of the group, amounts in the base currency."""
+
+    member_years: float
+    claim_count: int
+    incurred_claims: float
+
+
+@dataclass(frozen=True, slots=True)
+class RatingInput:
+    """A census as columns (one element per census row) plus the quote's terms.
+
+    A row is one member, or ``headcount`` identical members of an aggregated census;
+    each of them is priced as a member and the row's lines are per-member premiums
+    times ``headcount``.
+    """
+
+    country: IntArray
+    occupation_class: IntArray
+    age: IntArray
+    headcount: IntArray
+    plan: IntArray
+    #: months of cover begun (1..12), from the member's own start and end
+    months: IntArray
+    #: accumulation site of each row (members without a site share one per country)
+    site: IntArray
+    #: True where the member's period lies outside the policy period
+    outside_period: npt.NDArray[np.bool_]
+    plans: PlanTable
+    #: months of the policy period (VAT exemption of long medical policies)
+    policy_months: int
+    commission: float
+    adjustment: float
+    #: base currency per one unit of the quote currency
+    fx_rate: float
+    experience: ExperienceInput | None = None
+
+    def __len__(self) -> int:
+        return int(self.country.shape[0])

@@ -1,0 +1,202 @@
+"""Build the wire :class:`Quote` from the engine's columnar result.
+
+This is the edge where arrays become Python objects and cents become decimal strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+
+from quoting.pricing import DECLINE_REASONS, PricedCensus, cents_to_text
+from quoting.rating_input import ResolvedRequest
+from quoting.schemas import (
+    Adjustment,
+    DeclinedMember,
+    MemberQuote,
+    Quote,
+    QuoteLine,
+    QuoteSummary,
+    Reason,
+    Referral,
+    SummaryRow,
+    TariffRef,
+)
+from quoting.tariff import COVER_CODES
+
+__all__ = ["build_quote"]
+
+# Trace values kept to 10 significant digits: enough to recompute any line to the cent.
+_SIGNIFICANT = 10
+
+
+def _tidy(value: float) -> float:
+    if value == 0 or not math.isfinite(value):
+        return float(value)
+    return float(f"{value:.{_SIGNIFICANT}g}")
+
+
+def _summary_rows(
+    keys: list[str], labels: dict[str, str], heads: dict[str, int], prem: dict[str, int], vat: dict[str, int]
+) -> list[SummaryRow]:
+    return [
+        SummaryRow(key=k, label=labels[k], headcount=heads[k], premium=cents_to_text(prem[k]), vat=cents_to_text(vat[k]))
+        for k in keys
+    ]
+
+
+def build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date) -> Quote:
+    """Assemble the quote; totals are exact integer sums of the lines shown."""
+    request, tariff, rows = resolved.request, resolved.tariff, resolved.rows
+    covers = tariff.params.covers
+
+    line_rows = priced.line_row.tolist()
+    line_covers = priced.line_cover.tolist()
+    prem = priced.premium_cents.tolist()
+    vat = priced.vat_cents.tolist()
+    trace_cols = {k: v.tolist() for k, v in priced.trace.items()}
+
+    lines_of: dict[int, list[QuoteLine]] = defaultdict(list)
+    row_prem: dict[int, int] = defaultdict(int)
+    row_vat: dict[int, int] = defaultdict(int)
+    cover_prem: dict[str, int] = defaultdict(int)
+    cover_vat: dict[str, int] = defaultdict(int)
+    cover_heads: dict[str, int] = defaultdict(int)
+    for i, (r, c) in enumerate(zip(line_rows, line_covers, strict=True)):
+        code = COVER_CODES[c]
+        factors: dict[str, float | str] = {"method": covers[code].method}
+        for key, col in trace_cols.items():
+            value = col[i]
+            if not math.isnan(value):
+                factors[key] = _tidy(value)
+        factors["headcount"] = rows[r].headcount
+        lines_of[r].append(QuoteLine(cover=code, premium=cents_to_text(prem[i]), vat=cents_to_text(vat[i]), factors=factors))
+        row_prem[r] += prem[i]
+        row_vat[r] += vat[i]
+        cover_prem[code] += prem[i]
+        cover_vat[code] += vat[i]
+        cover_heads[code] += rows[r].headcount
+
+    declined_bits = priced.declined.tolist()
+    members: list[MemberQuote] = []
+    declined: list[DeclinedMember] = []
+    by_country: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_class: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r, row in enumerate(rows):
+        country = tariff.countries[row.country]
+        if declined_bits[r]:
+            declined.append(
+                DeclinedMember(
+                    member_id=row.member_id,
+                    name=row.name,
+                    headcount=row.headcount,
+                    reasons=[
+                        Reason(code=code, message=msg if code != "country_declined" else f"{msg} ({country.name_en})")
+                        for bit, code, msg in DECLINE_REASONS
+                        if declined_bits[r] & bit
+                    ],
+                )
+            )
+            continue
+        members.append(
+            MemberQuote(
+                member_id=row.member_id,
+                name=row.name,
+                headcount=row.headcount,
+                country=country.code,
+                occupation_class=row.occupation_class,
+                age=row.age,
+                plan=request.plans[row.plan].name,
+                start=row.start,
+                end=row.end,
+                months=row.months,
+                premium=cents_to_text(row_prem[r]),
+                vat=cents_to_text(row_vat[r]),
+                lines=lines_of[r],
+                site=row.site,
+            )
+        )
+        for acc, key in ((by_country, country.code), (by_class, str(row.occupation_class))):
+            acc[key][0] += row.headcount
+            acc[key][1] += row_prem[r]
+            acc[key][2] += row_vat[r]
+
+    adjustments = [
+        Adjustment(
+            kind="member_minimum",
+            member_id=rows[r].member_id,
+            premium=cents_to_text(c),
+            vat=cents_to_text(v),
+            reason=f"raised to the minimum premium per member ({tariff.params.minimums.member:,.2f} CNY)",
+        )
+        for r, c, v in zip(
+            priced.member_minimum_row.tolist(),
+            priced.member_minimum_cents.tolist(),
+            priced.member_minimum_vat_cents.tolist(),
+            strict=True,
+        )
+    ]
+    if priced.policy_minimum_cents:
+        adjustments.append(
+            Adjustment(
+                kind="policy_minimum",
+                premium=cents_to_text(priced.policy_minimum_cents),
+                vat=cents_to_text(priced.policy_minimum_vat_cents),
+                reason=f"raised to the minimum premium per policy ({tariff.params.minimums.policy:,.2f} CNY)",
+            )
+        )
+
+    referrals = [
+        Referral(code=ref.code, message=ref.message, member_ids=[rows[i].member_id for i in ref.rows.tolist()])
+        for ref in priced.referrals
+    ]
+    if not members:
+        status = "declined"
+    elif referrals:
+        status = "referred"
+    else:
+        status = "accepted"
+
+    cover_keys = [c for c in COVER_CODES if c in cover_prem]
+    summary = QuoteSummary(
+        by_cover=_summary_rows(
+            cover_keys, {c: covers[c].name_en for c in cover_keys}, cover_heads, cover_prem, cover_vat
+        ),
+        by_country=[
+            SummaryRow(
+                key=k,
+                label=tariff.countries[tariff.country_index[k]].name_en,
+                headcount=v[0],
+                premium=cents_to_text(v[1]),
+                vat=cents_to_text(v[2]),
+            )
+            for k, v in sorted(by_country.items(), key=lambda kv: -kv[1][1])
+        ],
+        by_class=[
+            SummaryRow(key=k, label=f"Class {k}", headcount=v[0], premium=cents_to_text(v[1]), vat=cents_to_text(v[2]))
+            for k, v in sorted(by_class.items())
+        ],
+    )
+    return Quote(
+        status=status,
+        currency=request.currency,
+        as_of=as_of,
+        policyholder=request.policyholder.name,
+        credit_code=request.policyholder.credit_code,
+        period_start=request.period.start,
+        period_end=request.period.end,
+        tariff=TariffRef(version=tariff.version, effective_date=tariff.effective_date, hash=tariff.content_hash),
+        headcount=priced.accepted_headcount,
+        declined_headcount=sum(d.headcount for d in declined),
+        total_premium=cents_to_text(priced.total_premium_cents),
+        total_vat=cents_to_text(priced.total_vat_cents),
+        commission=resolved.commission,
+        fx_rate=resolved.rating.fx_rate,
+        members=members,
+        adjustments=adjustments,
+        declined=declined,
+        referrals=referrals,
+        summary=summary,
+    )
+

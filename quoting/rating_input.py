@@ -1,0 +1,246 @@
+"""Resolve a validated quote request against a tariff into the engine's arrays.
+
+This is where names become indexes: countries by code or name, occupations by code,
+members to plans, sites to accumulation groups. Every problem of the request is
+collected and raised at once as a :class:`RequestError`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from quoting.errors import Problem, RequestError
+from quoting.pricing import ExperienceInput, PlanTable, RatingInput
+from quoting.schemas import CensusGroup, CensusMember, QuoteRequest
+from quoting.tariff import COVER_CODES, Tariff
+
+__all__ = ["CensusRow", "ResolvedRequest", "age_last_birthday", "months_begun", "resolve"]
+
+
+@dataclass(frozen=True, slots=True)
+class CensusRow:
+    """What the quote shows of one census row besides its prices."""
+
+    member_id: str
+    name: str
+    headcount: int
+    country: int
+    occupation_class: int
+    age: int
+    plan: int
+    start: dt.date
+    end: dt.date
+    months: int
+    site: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRequest:
+    request: QuoteRequest
+    tariff: Tariff
+    rows: list[CensusRow]
+    rating: RatingInput
+    commission: float
+    adjustment: float
+
+
+def age_last_birthday(born: dt.date, on: dt.date) -> int:
+    """Completed years of age on ``on`` (a 29 February birthday counts on 1 March)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def months_begun(start: dt.date, end: dt.date) -> int:
+    """Months begun between two inclusive dates, at most 12.
+
+    Month k + 1 begins on ``start`` plus k calendar months (the day clamped to the month's
+    end), so 1 Jan–31 Dec is 12, 1 Apr–30 Sep is 6, 15 Apr–14 May is 1, 15 Apr–15 May is 2.
+    """
+    diff = (end.year - start.year) * 12 + end.month - start.month
+    clamped_day = min(start.day, calendar.monthrange(end.year, end.month)[1])
+    return max(1, min(12, diff + (clamped_day <= end.day)))
+
+
+def _plan_table(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) -> PlanTable:
+    n = len(request.plans)
+    shape = (n, len(COVER_CODES))
+    present = np.zeros(shape, dtype=bool)
+    amount = np.ones(shape)
+    deductible = np.zeros(shape)
+    coinsurance = np.ones(shape)
+    max_days = np.ones(shape, dtype=np.int64)
+    hcash = tariff.params.covers["hcash"]
+    offered = sorted(int(k) for k in (hcash.max_days_factors or {}))
+    for p, plan in enumerate(request.plans):
+        for c, code in enumerate(COVER_CODES):
+            cover = getattr(plan.covers, code)
+            if cover is None:
+                continue
+            present[p, c] = True
+            if code in ("add", "sdeath"):
+                amount[p, c] = float(cover.sum_insured)
+            elif code == "hcash":
+                amount[p, c] = float(cover.daily_benefit)
+                max_days[p, c] = cover.max_days
+                if cover.max_days not in offered:
+                    problems.append(
+                        Problem(
+                            f"plans[{p}].covers.hcash.max_days",
+                            f"{cover.max_days} days is not offered; choose one of "
+                            f"{', '.join(map(str, offered))}",
+                        )
+                    )
+            else:
+                amount[p, c] = float(cover.limit)
+                if code != "evac":
+                    deductible[p, c] = float(cover.deductible)
+                    coinsurance[p, c] = float(cover.coinsurance)
+    return PlanTable(present, amount, deductible, coinsurance, max_days)
+
+
+def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> ResolvedRequest:
+    """Turn a request into engine input under ``tariff``; raise every problem at once."""
+    problems: list[Problem] = []
+    params = tariff.params
+    loadings = params.loadings
+    commission = float(request.commission) if request.commission is not None else loadings.commission_default
+    if not loadings.commission_min <= commission <= loadings.commission_max:
+        problems.append(
+            Problem(
+                "commission",
+                f"{commission:g} is outside the tariff's bounds "
+                f"[{loadings.commission_min:g}, {loadings.commission_max:g}]",
+            )
+        )
+    adjustment = float(request.underwriter_adjustment or 0)
+    if abs(adjustment) > params.underwriting.adjustment_max:
+        problems.append(
+            Problem(
+                "underwriter_adjustment",
+                f"{adjustment:+g} is beyond the maximum of ±{params.underwriting.adjustment_max:g}",
+            )
+        )
+    plans = _plan_table(request, tariff, problems)
+
+    # Which plan applies to whom: member ids first, then classes, then a catch-all plan.
+    by_member: dict[str, int] = {}
+    by_class: dict[int, int] = {}
+    catch_all: int | None = None
+    for p, plan in enumerate(request.plans):
+        for mid in plan.member_ids or ():
+            if mid in by_member:
+                problems.append(Problem(f"plans[{p}].member_ids", f"member {mid} is already in plan {request.plans[by_member[mid]].name!r}"))
+            by_member[mid] = p
+        for cls in plan.classes or ():
+            if cls in by_class:
+                problems.append(Problem(f"plans[{p}].classes", f"class {cls} is already in plan {request.plans[by_class[cls]].name!r}"))
+            by_class[cls] = p
+        if plan.classes is None and plan.member_ids is None:
+            if catch_all is not None:
+                problems.append(Problem(f"plans[{p}]", "only one plan may omit both classes and member_ids"))
+            catch_all = p
+
+    period = request.period
+    census = request.census
+    entries: list[CensusMember | CensusGroup] = list(census.members if census.members is not None else census.groups or [])
+    kind = "members" if census.members is not None else "groups"
+    rows: list[CensusRow] = []
+    outside: list[bool] = []
+    site_keys: dict[tuple[int, str | None], int] = {}
+    site_of_row: list[int] = []
+    seen_ids: set[str] = set()
+    for i, entry in enumerate(entries):
+        where = f"census.{kind}[{i}]"
+        bad = len(problems)
+        country = tariff.resolve_country(entry.country)
+        if country is None:
+            problems.append(Problem(f"{where}.country", f"unknown country {entry.country!r} (use an ISO code, or the English or Chinese name)"))
+        if isinstance(entry, CensusMember):
+            member_id, name, headcount = entry.member_id, entry.name, 1
+            if member_id in seen_ids:
+                problems.append(Problem(f"{where}.member_id", f"{member_id} appears more than once"))
+            seen_ids.add(member_id)
+            start = entry.start or period.start
+            end = entry.end or period.end
+            occ_class = entry.occupation_class
+            if entry.occupation_code is not None:
+                occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
+                if occupation is None:
+                    problems.append(Problem(f"{where}.occupation_code", f"unknown occupation code {entry.occupation_code!r}"))
+                elif occ_class is not None and occ_class != occupation.occupation_class:
+                    problems.append(Problem(f"{where}.occupation_class", f"class {occ_class} contradicts occupation {occupation.code} (class {occupation.occupation_class})"))
+                else:
+                    occ_class = occupation.occupation_class
+            if entry.date_of_birth is not None:
+                if entry.date_of_birth > start:
+                    problems.append(Problem(f"{where}.date_of_birth", "is after the member's cover starts"))
+                age = age_last_birthday(entry.date_of_birth, start)
+            else:
+                age = entry.age or 0
+            site = entry.site
+        else:
+            member_id, name, headcount = f"G{i + 1}", f"Group {i + 1}", entry.headcount
+            start, end = period.start, period.end
+            occ_class = entry.occupation_class
+            age = entry.rating_age()
+            site = entry.site
+        plan = by_member.get(member_id) if kind == "members" else None
+        if plan is None:
+            plan = by_class.get(occ_class or 0, catch_all)
+        if plan is None and occ_class != 9:
+            problems.append(Problem(where, f"no plan applies to this member (class {occ_class}); add the class to a plan or add a plan without classes"))
+        if len(problems) > bad:
+            continue
+        assert country is not None and occ_class is not None
+        key = (country, site.strip().casefold() if site and site.strip() else None)
+        site_of_row.append(site_keys.setdefault(key, len(site_keys)))
+        outside.append(start < period.start or end > period.end)
+        rows.append(
+            CensusRow(
+                member_id=member_id,
+                name=name,
+                headcount=headcount,
+                country=country,
+                occupation_class=occ_class,
+                age=age,
+                plan=plan if plan is not None else 0,
+                start=start,
+                end=end,
+                months=months_begun(start, end),
+                site=site,
+            )
+        )
+    unknown_ids = sorted(set(by_member) - seen_ids) if kind == "members" else sorted(by_member)
+    if unknown_ids:
+        problems.append(Problem("plans", f"member_ids not in the census: {', '.join(unknown_ids[:10])}"))
+    if problems:
+        raise RequestError(problems)
+
+    experience = None
+    if request.experience is not None:
+        e = request.experience
+        experience = ExperienceInput(
+            member_years=float(e.member_years),
+            claim_count=int(e.claim_count),
+            incurred_claims=float(e.incurred_claims) * fx_rate,
+        )
+    rating = RatingInput(
+        country=np.array([r.country for r in rows], dtype=np.int64),
+        occupation_class=np.array([r.occupation_class for r in rows], dtype=np.int64),
+        age=np.array([r.age for r in rows], dtype=np.int64),
+        headcount=np.array([r.headcount for r in rows], dtype=np.int64),
+        plan=np.array([r.plan for r in rows], dtype=np.int64),
+        months=np.array([r.months for r in rows], dtype=np.int64),
+        site=np.array(site_of_row, dtype=np.int64),
+        outside_period=np.array(outside, dtype=bool),
+        plans=plans,
+        policy_months=months_begun(period.start, period.end),
+        commission=commission,
+        adjustment=adjustment,
+        fx_rate=fx_rate,
+        experience=experience,
+    )
+    return ResolvedRequest(request, tariff, rows, rating, commission, adjustment)

@@ -1,0 +1,147 @@
+"""The priced quote: totals, one line per member and cover with its factor trace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+from quoting.schemas._types import Currency, MoneyText
+
+__all__ = [
+    "Adjustment",
+    "DeclinedMember",
+    "MemberQuote",
+    "Quote",
+    "QuoteLine",
+    "QuoteSummary",
+    "Reason",
+    "Referral",
+    "SummaryRow",
+    "TariffRef",
+]
+
+QuoteStatus = Literal["accepted", "referred", "declined"]
+
+
+class _Output(msgspec.Struct, kw_only=True):
+    pass
+
+
+class TariffRef(_Output):
+    """The tariff a quote was priced under; re-pricing with it gives the same cents."""
+
+    version: str
+    effective_date: dt.date
+    hash: str
+
+
+class QuoteLine(_Output):
+    """One member's premium for one cover, with every factor used (the explanation trace).
+
+    ``premium`` = round_half_up(technical / gross_up_divisor × (1 + adjustment)
+    × (1 + vat_rate) / fx_rate, 0.01) × headcount, where technical = risk_premium
+    + volatility_loading + accumulation_loading and risk_premium = annual_pure_premium
+    × term_factor × experience_factor × group_size_factor.
+    """
+
+    cover: str
+    premium: MoneyText
+    vat: MoneyText
+    factors: dict[str, float | str]
+
+
+class MemberQuote(_Output):
+    """One priced census row: a member, or a group of ``headcount`` identical members."""
+
+    member_id: str
+    name: str
+    headcount: int
+    country: str
+    occupation_class: int
+    age: int
+    plan: str
+    start: dt.date
+    end: dt.date
+    months: int
+    premium: MoneyText
+    vat: MoneyText
+    lines: list[QuoteLine]
+    site: str | None = None
+
+
+class Adjustment(_Output):
+    """A group-level premium line that is not one member's cover, e.g. a minimum premium."""
+
+    kind: Literal["member_minimum", "policy_minimum"]
+    premium: MoneyText
+    vat: MoneyText
+    reason: str
+    member_id: str | None = None
+
+
+class Reason(_Output):
+    code: str
+    message: str
+
+
+class DeclinedMember(_Output):
+    """A census row excluded from pricing, with why."""
+
+    member_id: str
+    name: str
+    headcount: int
+    reasons: list[Reason]
+
+
+class Referral(_Output):
+    """A reason the quote needs an underwriter's approval before it can be bound."""
+
+    code: str
+    message: str
+    member_ids: list[str] = []
+
+
+class SummaryRow(_Output):
+    key: str
+    label: str
+    headcount: int
+    premium: MoneyText
+    vat: MoneyText
+
+
+class QuoteSummary(_Output):
+    """Member-line premiums grouped three ways (adjustment lines are not included here)."""
+
+    by_cover: list[SummaryRow]
+    by_country: list[SummaryRow]
+    by_class: list[SummaryRow]
+
+
+class Quote(_Output):
+    """A priced group quote.
+
+    ``total_premium`` (VAT included) equals the sum of every member line and every
+    adjustment line, to the cent; ``total_vat`` likewise sums their VAT.
+    """
+
+    status: QuoteStatus
+    currency: Currency
+    as_of: dt.date
+    policyholder: str
+    credit_code: str
+    period_start: dt.date
+    period_end: dt.date
+    tariff: TariffRef
+    headcount: int
+    declined_headcount: int
+    total_premium: MoneyText
+    total_vat: MoneyText
+    commission: float
+    fx_rate: float
+    members: list[MemberQuote]
+    adjustments: list[Adjustment]
+    declined: list[DeclinedMember]
+    referrals: list[Referral]
+    summary: QuoteSummary
