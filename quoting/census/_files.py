@@ -149,11 +149,15 @@ def census_from_rows(rows: list[dict[str, object]], *, first_row_number: int) ->
     headers: dict[str, None] = {}
     for row in rows:
         headers.update(dict.fromkeys(row))
-    return _build(rows, list(headers), first_row_number)
-
-
-def _build(rows: list[dict[str, object]], headers: list[str], first_row_number: int) -> Census:
     header_loc = f"row {first_row_number - 1}" if first_row_number > 1 else "header"
+    numbered = enumerate(rows, start=first_row_number)
+    return _build(numbered, list(headers), header_loc)
+
+
+def _build(
+    numbered: Iterable[tuple[int, Mapping[str, object]]], headers: list[str], header_loc: str
+) -> Census:
+    """Validate rows given with their row numbers; see :func:`census_from_rows`."""
     columns, problems = _map_headers(headers, header_loc)
     if columns is None:
         raise CensusError(problems)
@@ -163,13 +167,12 @@ def _build(rows: list[dict[str, object]], headers: list[str], first_row_number: 
 
     built: list[Any] = []
     count = 0
-    for offset, row in enumerate(rows):
+    for number, row in numbered:
         if _is_blank(row.values()):
             continue
         count += 1
         if count > MAX_CENSUS_ROWS:
             raise CensusError(_too_many_rows(""))
-        number = first_row_number + offset
         record: dict[str, object] = {}
         row_problems: list[Problem] = []
         for header, value in row.items():
@@ -486,14 +489,8 @@ def _census_from_table(
         raise CensusError(problems)
     header_names = [name for name in names if name is not None]
 
-    # Build one dict per row number from the header row on, so that row numbers stay
-    # contiguous for census_from_rows (blank rows are empty dicts it skips).
-    first = header_row + 1
-    by_number = dict(records)
-    last = max(by_number, default=header_row)
-    rows: list[dict[str, object]] = []
-    for number in range(first, last + 1):
-        values = by_number.get(number, ())
+    rows: list[tuple[int, dict[str, object]]] = []
+    for number, values in records:
         row: dict[str, object] = dict.fromkeys(header_names)
         for index, value in enumerate(values):
             name = names[index] if index < len(names) else None
@@ -505,9 +502,9 @@ def _census_from_table(
                     )
                 continue
             row[name] = value
-        rows.append(row)
+        rows.append((number, row))
     try:
-        census = _build(rows, header_names, first)
+        census = _build(rows, header_names, f"row {header_row}")
     except CensusError as exc:
         raise CensusError(problems + exc.problems) from None
     if problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -340,6 +341,28 @@ def test_xlsx_formula_cell_is_reported() -> None:
     assert "formulas are not accepted" in message
 
 
+def test_xlsx_calculated_formula_uses_its_cached_value() -> None:
+    data = xlsx_bytes(
+        [
+            ["member_id", "name", "age", "occupation_class", "country"],
+            ["1", "Ann", 30, "=1+2", "TH"],
+        ]
+    )
+    # Simulate a workbook saved by Excel: the formula carries its calculated value.
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b"<f>1+2</f><v />" in body
+                body = body.replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
+            dst.writestr(item, body)
+    census = read_census(out.getvalue(), "calc.xlsx")
+    assert census.members is not None
+    assert census.members[0].occupation_class == 3
+
+
 def test_xlsx_text_that_looks_like_a_formula_is_reported() -> None:
     wb = Workbook()
     ws = wb.active
@@ -436,7 +459,7 @@ def test_json_row_errors_collected() -> None:
         "row 2, column date_of_birth",
         "row 3, column name",
         "row 4, column sex",
-        "row 5, column occupation_class",
+        "row 5",
         "row 6",
         "row 7, column salary",
     }

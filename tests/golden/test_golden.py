@@ -1,0 +1,211 @@
+"""Golden cases: premiums computed by hand from the tariff 2026.2 figures.
+
+Each case writes out the calculation with the tariff values it uses (tariff.toml and
+countries.csv of tariffs/2026.2), then checks the engine's quote against it, both the
+formula and the literal cents. Steps are numbered as in SPEC §3 / docs/rating-model.md.
+Common figures: expenses 0.12 + profit 0.05 + default commission 0.15 → divisor 0.68;
+volatility α = 0.05; VAT 6 %; 12-month term → short-period factor 1.00.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from conftest import TARIFF_DIR, make_request
+from scipy import integrate, stats
+from scipy.special import ndtr
+
+from quoting.service import quote_request
+
+DIVISOR = 1 - 0.15 - 0.12 - 0.05  # 0.68
+
+
+def cents(x: float) -> Decimal:
+    return Decimal(repr(round(float(x), 8))).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
+def test_per_mille_sickness_death_group_of_40():
+    """sdeath 100,000 for 40 members in Serbia, class 2, age 40.
+
+    1. P = 100000/1000 × rate 0.60 × (no country factor) × age factor 1.00 (band 36–45) = 60.00
+    4. 40 members → group-size band 30–99 → 1.00; R = 60.00
+    5. every claim pays the SI: v = λ·SI² = P·SI per member, V = 40·P·SI,
+       per-member loading = α·P·SI/√V = 0.05·√(60·100000/40) = 0.05·387.2983 = 19.364917
+    6. no accumulation (sdeath is not the accumulation cover)
+    7–10. (60 + 19.364917) / 0.68 × 1.06 = 123.715900 → 123.72; VAT 123.72·0.06/1.06 = 7.00
+    40 members: 4,948.80, VAT 280.00.
+    """
+    request = make_request(
+        {"groups": [{"country": "RS", "occupation_class": 2, "age": 40, "headcount": 40}]},
+        {"sdeath": {"sum_insured": "100000"}},
+    )
+    quote = quote_request(request, tariff_root=TARIFF_DIR)
+    line = quote.members[0].lines[0]
+    per_member = (60.0 + 0.05 * math.sqrt(60.0 * 100000 / 40)) / DIVISOR * 1.06
+    assert cents(per_member) == Decimal("123.72")
+    assert line.premium == "4948.80" == str(cents(per_member) * 40)
+    assert line.vat == "280.00"
+    assert quote.total_premium == "4948.80"
+    assert quote.total_vat == "280.00"
+    assert quote.status == "accepted"
+    assert line.factors["annual_pure_premium"] == 60.0
+    assert line.factors["group_size_factor"] == 1.0
+
+
+def _lognormal_layer(mean: float, sigma: float, scale: float, d: float, limit: float):
+    """E[Y], E[Y²] of Y = min(max(X − d, 0), limit), X lognormal (mean·scale, σ)."""
+    mu = math.log(mean) - sigma**2 / 2 + math.log(scale)
+
+    def m(k: int, a: float) -> float:  # E[X^k; X <= a]
+        return math.exp(k * mu + k * k * sigma**2 / 2) * ndtr((math.log(a) - mu - k * sigma**2) / sigma)
+
+    u = d + limit
+    lev_u = m(1, u) + u * (1 - m(0, u))
+    lev_d = m(1, d) + d * (1 - m(0, d))
+    second = (m(2, u) - m(2, d)) - 2 * d * (m(1, u) - m(1, d)) + d * d * (m(0, u) - m(0, d))
+    second += limit**2 * (1 - m(0, u))
+    return lev_u - lev_d, second
+
+
+def test_frequency_severity_accident_medical_with_deductible_limit_coinsurance():
+    """amed limit 50,000, deductible 200, coinsurance 80 %, 40 members in Kenya, class 4.
+
+    Kenya: accident 1.32, medical_cost 0.77. amed: frequency class 4 = 0.110,
+    × accident 1.32 → λ = 0.1452; severity lognormal mean 6,000, σ 1.40, scaled by 0.77:
+    μ = ln 6000 − 0.98 + ln 0.77 = 7.458150.
+    E[min(max(X−200,0),50000)] = LEV(50,200) − LEV(200) = 4,103.2909 (closed form,
+    cross-checked by numerical integration below); × 0.8 = 3,282.6327 = E[payment]
+    1. P = 0.1452 × 3,282.6327 = 476.638268
+    5. E[payment²] = 0.64 × 71,191,174.86; loading per member = α·√(λ·E[payment²]/40) = 20.334167
+    7–10. (476.638268 + 20.334167)/0.68 × 1.06 = 774.692325 → 774.69; × 40 = 30,987.60
+    """
+    request = make_request(
+        {"groups": [{"country": "Kenya", "occupation_class": 4, "age": 35, "headcount": 40}]},
+        {"amed": {"limit": "50000", "deductible": "200", "coinsurance": "0.8"}},
+    )
+    first, second = _lognormal_layer(6000, 1.4, 0.77, 200, 50000)
+    # Independent check of the closed form by quadrature.
+    x = stats.lognorm(1.4, scale=math.exp(math.log(6000) - 0.98) * 0.77)
+    quad = integrate.quad(lambda v: (v - 200) * x.pdf(v), 200, 50200, limit=400)[0] + 50000 * x.sf(50200)
+    assert math.isclose(first, quad, rel_tol=1e-7)
+    assert math.isclose(first, 4103.2909, rel_tol=1e-7)
+
+    lam = 0.110 * 1.32
+    pure = lam * 0.8 * first
+    loading = 0.05 * math.sqrt(lam * 0.64 * second / 40)
+    per_member = (pure + loading) / DIVISOR * 1.06
+    assert cents(per_member) == Decimal("774.69")
+
+    quote = quote_request(request, tariff_root=TARIFF_DIR)
+    line = quote.members[0].lines[0]
+    assert line.premium == "30987.60"
+    assert math.isclose(line.factors["expected_payment"], 0.8 * first, rel_tol=1e-9)
+    assert math.isclose(line.factors["annual_pure_premium"], pure, rel_tol=1e-9)
+    assert quote.total_premium == "30987.60"
+
+
+def _binomial_excess(n: int, p: float, mean_si: float, retention: float) -> float:
+    """E[max(0, K·s̄ − R)], K ~ Binomial(n, p), by summing the probability of each K."""
+    return sum(
+        math.comb(n, k) * p**k * (1 - p) ** (n - k) * max(0.0, k * mean_si - retention) for k in range(n + 1)
+    )
+
+
+def test_group_volatility_and_accumulation_loading_add():
+    """AD&D 500,000: 60 class-4 workers aged 35 on the Karot site (Pakistan) and 20 class-2
+    engineers aged 45 in Pakistan without a site.
+
+    Pakistan: accident 1.01, security 1.35, tier 5 (event rate 0.004).
+    1. P(class 4) = 500 × 0.95 × 1.01 × 1.35 = 647.6625; P(class 2) = 500 × 0.45 × 1.3635 = 306.7875
+    4. 80 members → group-size factor 1.00
+    5. V = Σ P·SI = 500,000 × (60 × 647.6625 + 20 × 306.7875) = 22,497,750,000;
+       √V = 149,992.50; the group loading α·√V = 7,499.63 is shared by P·SI/√V:
+       class 4: 0.05 × 647.6625 × 500,000 / 149,992.50 = 107.949, class 2: 51.134
+    6. Karot: N = 60, s̄ = 500,000, K ~ Bin(60, 0.10), R = 3,000,000:
+       E[max(0, 500,000·K − 3,000,000)] = 457,070.93 (sum over K below); × 0.004 = 1,828.28 a
+       year for the site, 30.4714 per member (equal SI). Pakistan without site: N = 20,
+       E = 1,434.75 → × 0.004 = 5.739, 0.28695 per member.
+    7–10. class 4: (647.6625 + 107.9491 + 30.4714)/0.68 × 1.06 = 1,225.3647 → 1,225.36 × 60
+          = 73,521.60; class 2: (306.7875 + 51.1338 + 0.2870)/0.68 × 1.06 = 558.3835 → 558.38
+          × 20 = 11,167.60.
+    """
+    request = make_request(
+        {
+            "groups": [
+                {"country": "PK", "occupation_class": 4, "age": 35, "headcount": 60, "site": "Karot"},
+                {"country": "PK", "occupation_class": 2, "age": 45, "headcount": 20},
+            ]
+        },
+        {"add": {"sum_insured": "500000"}},
+    )
+    pk = 1.01 * 1.35
+    p4, p2 = 500 * 0.95 * pk, 500 * 0.45 * pk
+    sd = math.sqrt(500000 * (60 * p4 + 20 * p2))
+    vol4, vol2 = 0.05 * p4 * 500000 / sd, 0.05 * p2 * 500000 / sd
+    acc_site = 0.004 * _binomial_excess(60, 0.10, 500000, 3_000_000)
+    acc_country = 0.004 * _binomial_excess(20, 0.10, 500000, 3_000_000)
+    assert math.isclose(acc_site, 0.004 * 457070.93468, rel_tol=1e-9)
+    prem4 = (p4 + vol4 + acc_site / 60) / DIVISOR * 1.06
+    prem2 = (p2 + vol2 + acc_country / 20) / DIVISOR * 1.06
+
+    quote = quote_request(request, tariff_root=TARIFF_DIR)
+    l4, l2 = quote.members[0].lines[0], quote.members[1].lines[0]
+    assert math.isclose(l4.factors["volatility_loading"], vol4, rel_tol=1e-9)
+    assert math.isclose(l4.factors["accumulation_loading"], acc_site / 60, rel_tol=1e-8)
+    assert math.isclose(l2.factors["accumulation_loading"], acc_country / 20, rel_tol=1e-8)
+    assert Decimal(l4.premium) == cents(prem4) * 60
+    assert Decimal(l2.premium) == cents(prem2) * 20
+    assert (l4.premium, l2.premium) == ("73521.60", "11167.60")
+    # the group's volatility loading is fully allocated
+    assert math.isclose(60 * vol4 + 20 * vol2, 0.05 * sd, rel_tol=1e-12)
+
+
+def test_minimum_premiums_are_explicit_lines():
+    """Three members with sdeath 10,000 only: far below every minimum.
+
+    P = 10 × 0.60 × age factor 1.00 (ages 40) = 6.00; group size 1–9 → 1.15 → R = 6.90;
+    V = Σ λ·SI² with λ = P/SI (before the group-size factor) = 3 × 6 × 10,000 = 180,000,
+    loading per member = α·P·SI/√V = 0.05 × 60,000/424.264 = 7.0711;
+    premium (6.90 + 7.0711)/0.68 × 1.06 = 21.78 a member; VAT 1.23.
+    Member minimum 100.00 → shortfall 78.22 each (VAT 78.22·0.06/1.06 = 4.43);
+    then 3 × 100 = 300.00 < policy minimum 3,000.00 → policy line 2,700.00 (VAT 152.83).
+    Total 3,000.00 exactly, VAT 3×1.23 + 3×4.43 + 152.83 = 169.81.
+    """
+    members = [
+        {"member_id": f"M{i}", "name": f"Member {i}", "age": 40, "occupation_class": 1, "country": "Malaysia"}
+        for i in range(3)
+    ]
+    quote = quote_request(
+        make_request({"members": members}, {"sdeath": {"sum_insured": "10000"}}), tariff_root=TARIFF_DIR
+    )
+    per_member = (6.0 * 1.15 + 0.05 * 60000 / math.sqrt(180000)) / DIVISOR * 1.06
+    assert cents(per_member) == Decimal("21.78")
+    assert [m.premium for m in quote.members] == ["21.78"] * 3
+    kinds = [(a.kind, a.member_id, a.premium, a.vat) for a in quote.adjustments]
+    assert kinds == [
+        ("member_minimum", "M0", "78.22", "4.43"),
+        ("member_minimum", "M1", "78.22", "4.43"),
+        ("member_minimum", "M2", "78.22", "4.43"),
+        ("policy_minimum", None, "2700.00", "152.83"),
+    ]
+    assert quote.total_premium == "3000.00"
+    assert quote.total_vat == "169.81"
+
+
+def test_usd_quote_converts_before_rounding():
+    """The sdeath group of the first case quoted in USD at the tariff's 7.12 CNY/USD:
+    123.715900 / 7.12 = 17.375829 → 17.38 a member, × 40 = 695.20; VAT 17.38·0.06/1.06 = 0.98.
+    """
+    request = make_request(
+        {"groups": [{"country": "RS", "occupation_class": 2, "age": 40, "headcount": 40}]},
+        {"sdeath": {"sum_insured": "100000"}},
+        currency="USD",
+    )
+    quote = quote_request(request, tariff_root=TARIFF_DIR)
+    per_member = (60.0 + 0.05 * math.sqrt(60.0 * 100000 / 40)) / DIVISOR * 1.06 / 7.12
+    assert cents(per_member) == Decimal("17.38")
+    assert quote.currency == "USD"
+    assert quote.members[0].lines[0].premium == "695.20"
+    assert quote.members[0].lines[0].vat == "39.20"
+    assert quote.total_premium == "695.20"
