@@ -74,7 +74,7 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     request = decode_request(raw)
     if args.as_of is not None:
         request = msgspec.structs.replace(request, as_of=args.as_of)
-    quote = quote_request(request, tariff_root=args.tariff)
+    quote = quote_request(request, tariff_root=args.tariff, trace=args.format == "json")
     if args.format == "json":
         out.write(msgspec.json.format(msgspec.json.encode(quote).decode(), indent=2) + "\n")
     else:

@@ -6,8 +6,10 @@ This is the edge where arrays become Python objects and cents become decimal str
 from __future__ import annotations
 
 import datetime as dt
-import math
+import gc
 from collections import defaultdict
+
+import numpy as np
 
 from quoting.pricing import DECLINE_REASONS, PricedCensus, cents_to_text
 from quoting.rating_input import ResolvedRequest
@@ -27,16 +29,6 @@ from quoting.tariff import COVER_CODES
 
 __all__ = ["build_quote"]
 
-# Trace values kept to 10 significant digits: enough to recompute any line to the cent.
-_SIGNIFICANT = 10
-
-
-def _tidy(value: float) -> float:
-    if value == 0 or not math.isfinite(value):
-        return float(value)
-    return float(f"{value:.{_SIGNIFICANT}g}")
-
-
 def _summary_rows(
     keys: list[str], labels: dict[str, str], heads: dict[str, int], prem: dict[str, int], vat: dict[str, int]
 ) -> list[SummaryRow]:
@@ -46,8 +38,26 @@ def _summary_rows(
     ]
 
 
-def build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date) -> Quote:
-    """Assemble the quote; totals are exact integer sums of the lines shown."""
+def build_quote(
+    resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, *, trace: bool = True
+) -> Quote:
+    """Assemble the quote; totals are exact integer sums of the lines shown.
+
+    With ``trace=False`` the lines carry no factor trace (cheaper for large censuses
+    when only premiums are shown).
+    """
+    # Hundreds of thousands of small objects, none cyclic: the cycle collector's passes
+    # over them would cost more than building them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_quote(resolved, priced, as_of, trace)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, trace: bool) -> Quote:
     request, tariff, rows = resolved.request, resolved.tariff, resolved.rows
     covers = tariff.params.covers
 
@@ -55,7 +65,29 @@ def build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date)
     line_covers = priced.line_cover.tolist()
     prem = priced.premium_cents.tolist()
     vat = priced.vat_cents.tolist()
-    trace_cols = {k: v.tolist() for k, v in priced.trace.items()}
+    prem_text = [cents_to_text(c) for c in prem]
+    vat_text = [cents_to_text(c) for c in vat]
+    headcounts = [rows[r].headcount for r in line_rows]
+
+    # Lines come grouped by cover; each cover's method fixes which trace factors apply,
+    # so the factor dicts are built column-wise per cover rather than value by value.
+    factors_of: list[dict[str, float | str]] = []
+    cover_of_line = priced.line_cover
+    bounds = np.flatnonzero(np.diff(cover_of_line)) + 1
+    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), cover_of_line.size], strict=True):
+        if not trace:
+            factors_of.extend({} for _ in range(hi - lo))
+            continue
+        if lo == hi:
+            continue
+        method = covers[COVER_CODES[int(cover_of_line[lo])]].method
+        keys = [k for k, col in priced.trace.items() if not np.isnan(col[lo])]
+        columns = [priced.trace[k][lo:hi].tolist() for k in keys]
+        for values, heads in zip(zip(*columns, strict=True), headcounts[lo:hi], strict=True):
+            factors: dict[str, float | str] = {"method": method}
+            factors.update(zip(keys, values, strict=True))
+            factors["headcount"] = heads
+            factors_of.append(factors)
 
     lines_of: dict[int, list[QuoteLine]] = defaultdict(list)
     row_prem: dict[int, int] = defaultdict(int)
@@ -65,18 +97,12 @@ def build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date)
     cover_heads: dict[str, int] = defaultdict(int)
     for i, (r, c) in enumerate(zip(line_rows, line_covers, strict=True)):
         code = COVER_CODES[c]
-        factors: dict[str, float | str] = {"method": covers[code].method}
-        for key, col in trace_cols.items():
-            value = col[i]
-            if not math.isnan(value):
-                factors[key] = _tidy(value)
-        factors["headcount"] = rows[r].headcount
-        lines_of[r].append(QuoteLine(cover=code, premium=cents_to_text(prem[i]), vat=cents_to_text(vat[i]), factors=factors))
+        lines_of[r].append(QuoteLine(cover=code, premium=prem_text[i], vat=vat_text[i], factors=factors_of[i]))
         row_prem[r] += prem[i]
         row_vat[r] += vat[i]
         cover_prem[code] += prem[i]
         cover_vat[code] += vat[i]
-        cover_heads[code] += rows[r].headcount
+        cover_heads[code] += headcounts[i]
 
     declined_bits = priced.declined.tolist()
     members: list[MemberQuote] = []

@@ -73,14 +73,16 @@ def quote_request(
     *,
     tariff_root: str | Path = DEFAULT_TARIFF_ROOT,
     today: dt.date | None = None,
+    trace: bool = True,
 ) -> Quote:
     """Price a validated request under the tariff in force on its as-of date.
 
     The as-of date is the request's ``as_of``, else ``today`` (else the system date).
+    ``trace=False`` leaves out the per-line factor trace.
     Raises :class:`RequestError` or :class:`TariffError` for problems a user can fix.
     """
     as_of = request.as_of or today or dt.date.today()
     tariff = tariff_in_force(as_of, tariff_root)
     resolved = resolve(request, tariff, fx_rate=fx_rate(tariff, request.currency))
     priced = price(resolved.rating, tariff)
-    return build_quote(resolved, priced, as_of)
+    return build_quote(resolved, priced, as_of, trace=trace)

@@ -337,7 +337,11 @@ def _annual(
         assert cover.frequency is not None and cover.severity is not None
         base = cover.frequency[cls - 1 if cover.frequency_by == "class" else band]
         frequency = base * _country_product(country, list(cover.frequency_country_factors))
-        s = getattr(country, cover.severity_country_factor) if cover.severity_country_factor else 1.0
+        s = (
+            getattr(country, cover.severity_country_factor)
+            if cover.severity_country_factor
+            else 1.0
+        )
         sev = cover.severity
         if sev.distribution == "lognormal":
             assert sev.sigma is not None
@@ -421,7 +425,9 @@ def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> Re
         expected = e.member_years * sum(line.pure for line in lines) / headcount
         actual = float(e.incurred_claims) * fx
         loss_ratio = actual / expected if expected > 0 else 1.0
-        n_full = (stats.norm.ppf((1.0 + ep.credibility_probability) / 2.0) / ep.credibility_tolerance) ** 2
+        n_full = (
+            stats.norm.ppf((1.0 + ep.credibility_probability) / 2.0) / ep.credibility_tolerance
+        ) ** 2
         z = min(1.0, math.sqrt(e.claim_count / n_full))
         f_exp = min(max(z * loss_ratio + 1.0 - z, ep.factor_min), ep.factor_max)
 
@@ -452,7 +458,9 @@ def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> Re
             n, acc.victim_probability, total_si / n, acc.retention
         )
         for line in site_lines:
-            line.accumulation = loading * line.member.benefits[acc.cover].amount / total_si * line.term
+            line.accumulation = (
+                loading * line.member.benefits[acc.cover].amount / total_si * line.term
+            )
 
     # Steps 7-10: gross-up, adjustment, VAT, currency, rounding per member line.
     divisor = 1.0 - commission - params.loadings.expenses - params.loadings.profit

@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["cents_to_text", "round_half_up_cents"]
+__all__ = ["cents_to_text", "round_half_up_cents", "text_to_cents"]
 
 # Float results like 267.49999999999997 (that is 2.675 * 100) are meant as 267.5; rounding to
 # 6 decimals first removes that noise so half-up applies to the intended value.
@@ -22,4 +22,11 @@ def round_half_up_cents(amount: npt.ArrayLike) -> npt.NDArray[np.int64]:
 
 def cents_to_text(cents: int) -> str:
     """Exact decimal string with two places (``123456`` → ``"1234.56"``)."""
-    return str(Decimal(int(cents)).scaleb(-2).quantize(Decimal("0.01")))
+    cents = int(cents)
+    sign, cents = ("-", -cents) if cents < 0 else ("", cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def text_to_cents(text: str) -> int:
+    """Inverse of :func:`cents_to_text` for any amount with at most two decimals."""
+    return int(Decimal(text).scaleb(2).to_integral_exact())

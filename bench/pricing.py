@@ -1,0 +1,170 @@
+"""Benchmark the pricing core against the reference implementation.
+
+    .venv/bin/python bench/pricing.py --members 100000
+    .venv/bin/python bench/pricing.py --members 20000 --repeat 5
+
+Builds a synthetic census of N members over many countries, all six covers, three plans
+and many sites; times the vectorised engine (``quoting.pricing.price`` on the resolved
+arrays, best of --repeat), the steps around it (resolving the request, building the
+wire quote), and the per-member reference implementation of tests/reference.py on the
+same census. Prints figures; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from quoting.pricing import price  # noqa: E402
+from quoting.quote_builder import build_quote  # noqa: E402
+from quoting.rating_input import resolve  # noqa: E402
+from quoting.schemas import QuoteRequest, credit_code_check_char  # noqa: E402
+from quoting.service import fx_rate  # noqa: E402
+from quoting.tariff import load_tariff  # noqa: E402
+
+AS_OF = dt.date(2026, 11, 29)
+PLANS = [
+    {
+        "name": "Management",
+        "classes": [1, 2],
+        "covers": {
+            "add": {"sum_insured": "1000000"},
+            "amed": {"limit": "100000", "deductible": "100", "coinsurance": "0.9"},
+            "smed": {"limit": "1000000"},
+            "evac": {"limit": "500000"},
+            "sdeath": {"sum_insured": "200000"},
+            "hcash": {"daily_benefit": "200", "max_days": 180},
+        },
+    },
+    {
+        "name": "Skilled",
+        "classes": [3, 4],
+        "covers": {
+            "add": {"sum_insured": "600000"},
+            "amed": {"limit": "50000", "deductible": "200", "coinsurance": "0.8"},
+            "smed": {"limit": "300000", "deductible": "500", "coinsurance": "0.8"},
+            "evac": {"limit": "300000"},
+            "sdeath": {"sum_insured": "100000"},
+            "hcash": {"daily_benefit": "100", "max_days": 90},
+        },
+    },
+    {
+        "name": "Heavy",
+        "covers": {
+            "add": {"sum_insured": "500000"},
+            "amed": {"limit": "30000", "deductible": "300", "coinsurance": "0.8"},
+            "smed": {"limit": "200000", "deductible": "500", "coinsurance": "0.7"},
+            "evac": {"limit": "200000"},
+            "sdeath": {"sum_insured": "100000"},
+            "hcash": {"daily_benefit": "100", "max_days": 60},
+        },
+    },
+]
+
+
+def synthetic_request(n: int, seed: int = 2026) -> QuoteRequest:
+    """A request with ``n`` members spread over 60 countries and n/40 sites."""
+    rng = random.Random(seed)
+    tariff = load_tariff(ROOT / "tariffs" / "2026.2")
+    countries = [c.code for c in tariff.countries if c.status == "accept"][:55]
+    countries += [c.code for c in tariff.countries if c.status != "accept"][:5]
+    n_sites = max(1, n // 40)
+    members = []
+    for i in range(n):
+        country = rng.choice(countries)
+        member: dict[str, object] = {
+            "member_id": f"M{i:06d}",
+            "name": f"Member {i}",
+            "sex": rng.choice("MF"),
+            "date_of_birth": dt.date(rng.randint(1958, 2008), rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
+            "occupation_class": rng.choice([1, 2, 2, 3, 3, 4, 4, 4, 5, 6, 9]),
+            "country": country,
+        }
+        if rng.random() < 0.8:
+            member["site"] = f"site-{rng.randrange(n_sites)}"
+        if rng.random() < 0.1:
+            member["start"] = dt.date(2027, rng.randint(2, 11), 1).isoformat()
+        members.append(member)
+    code = "91110000MA01ABCD5"
+    body = {
+        "policyholder": {"name": "Benchmark Construction Co.", "credit_code": code + credit_code_check_char(code)},
+        "period": {"start": "2027-01-01", "end": "2027-12-31"},
+        "as_of": AS_OF.isoformat(),
+        "plans": PLANS,
+        "census": {"members": members},
+    }
+    return msgspec.convert(body, QuoteRequest)
+
+
+def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-reference", action="store_true", help="skip the (slow) reference run")
+    args = parser.parse_args()
+
+    tariff = load_tariff(ROOT / "tariffs" / "2026.2")
+    t0 = time.perf_counter()
+    request = synthetic_request(args.members)
+    build_seconds = time.perf_counter() - t0
+    resolve_seconds, resolved = best_of(1, lambda: resolve(request, tariff, fx_rate=fx_rate(tariff, "CNY")))
+    engine_seconds, priced = best_of(args.repeat, lambda: price(resolved.rating, tariff))
+    quote_seconds, quote = best_of(1, lambda: build_quote(resolved, priced, AS_OF))
+    lines = int(priced.line_row.size)
+    print(f"census: {args.members} members, {lines} lines (synthetic census built in {build_seconds:.2f} s)")
+    print(f"resolve request -> arrays: {resolve_seconds:.3f} s")
+    print(f"engine (price, best of {args.repeat}): {engine_seconds:.4f} s  ({lines / engine_seconds:,.0f} lines/s)")
+    print(f"build wire quote objects: {quote_seconds:.3f} s; total premium {quote.total_premium}")
+
+    reference_seconds = None
+    speedup = None
+    if not args.no_reference:
+        from reference import reference_quote  # tests/reference.py
+
+        t0 = time.perf_counter()
+        ref = reference_quote(request, tariff, AS_OF)
+        reference_seconds = time.perf_counter() - t0
+        speedup = reference_seconds / engine_seconds
+        agree = ref.total_premium_cents == priced.total_premium_cents
+        print(f"reference: {reference_seconds:.2f} s; totals agree to the cent: {agree}")
+        print(f"speedup engine vs reference: {speedup:,.0f}x")
+
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "members": args.members,
+                "lines": lines,
+                "engine_seconds": round(engine_seconds, 4),
+                "resolve_seconds": round(resolve_seconds, 3),
+                "build_quote_seconds": round(quote_seconds, 3),
+                "reference_seconds": None if reference_seconds is None else round(reference_seconds, 2),
+                "speedup": None if speedup is None else round(speedup, 1),
+                "peak_rss_mb": round(peak_rss_mb, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
