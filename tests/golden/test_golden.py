@@ -4,7 +4,7 @@ Each case writes out the calculation with the tariff values it uses (tariff.toml
 countries.csv of tariffs/2026.2), then checks the engine's quote against it, both the
 formula and the literal cents. Steps are numbered as in SPEC §3 / docs/rating-model.md.
 Common figures: expenses 0.12 + profit 0.05 + default commission 0.15 → divisor 0.68;
-volatility α = 0.05; VAT 6 %; 12-month term → short-period factor 1.00.
+volatility α = 0.03; VAT 6 %; 12-month term → short-period factor 1.00.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from scipy.special import ndtr
 from quoting.service import quote_request
 
 DIVISOR = 1 - 0.15 - 0.12 - 0.05  # 0.68
+ALPHA = 0.03
 
 
 def cents(x: float) -> Decimal:
@@ -31,10 +32,10 @@ def test_per_mille_sickness_death_group_of_40():
     1. P = 100000/1000 × rate 0.60 × (no country factor) × age factor 1.00 (band 36–45) = 60.00
     4. 40 members → group-size band 30–99 → 1.00; R = 60.00
     5. every claim pays the SI: v = λ·SI² = P·SI per member, V = 40·P·SI,
-       per-member loading = α·P·SI/√V = 0.05·√(60·100000/40) = 0.05·387.2983 = 19.364917
+       per-member loading = α·P·SI/√V = 0.03·√(60·100000/40) = 0.03·387.2983 = 11.618950
     6. no accumulation (sdeath is not the accumulation cover)
-    7–10. (60 + 19.364917) / 0.68 × 1.06 = 123.715900 → 123.72; VAT 123.72·0.06/1.06 = 7.00
-    40 members: 4,948.80, VAT 280.00.
+    7–10. (60 + 11.618950) / 0.68 × 1.06 = 111.641304 → 111.64; VAT 111.64·0.06/1.06 = 6.32
+    40 members: 4,465.60, VAT 252.80.
     """
     request = make_request(
         {"groups": [{"country": "RS", "occupation_class": 2, "age": 40, "headcount": 40}]},
@@ -42,12 +43,12 @@ def test_per_mille_sickness_death_group_of_40():
     )
     quote = quote_request(request, tariff_root=TARIFF_DIR)
     line = quote.members[0].lines[0]
-    per_member = (60.0 + 0.05 * math.sqrt(60.0 * 100000 / 40)) / DIVISOR * 1.06
-    assert cents(per_member) == Decimal("123.72")
-    assert line.premium == "4948.80" == str(cents(per_member) * 40)
-    assert line.vat == "280.00"
-    assert quote.total_premium == "4948.80"
-    assert quote.total_vat == "280.00"
+    per_member = (60.0 + ALPHA * math.sqrt(60.0 * 100000 / 40)) / DIVISOR * 1.06
+    assert cents(per_member) == Decimal("111.64")
+    assert line.premium == "4465.60" == str(cents(per_member) * 40)
+    assert line.vat == "252.80"
+    assert quote.total_premium == "4465.60"
+    assert quote.total_vat == "252.80"
     assert quote.status == "accepted"
     assert line.factors["annual_pure_premium"] == 60.0
     assert line.factors["group_size_factor"] == 1.0
@@ -77,8 +78,8 @@ def test_frequency_severity_accident_medical_with_deductible_limit_coinsurance()
     E[min(max(X−200,0),50000)] = LEV(50,200) − LEV(200) = 4,103.2909 (closed form,
     cross-checked by numerical integration below); × 0.8 = 3,282.6327 = E[payment]
     1. P = 0.1452 × 3,282.6327 = 476.638268
-    5. E[payment²] = 0.64 × 71,191,174.86; loading per member = α·√(λ·E[payment²]/40) = 20.334167
-    7–10. (476.638268 + 20.334167)/0.68 × 1.06 = 774.692325 → 774.69; × 40 = 30,987.60
+    5. E[payment²] = 0.64 × 71,191,174.86; loading per member = α·√(λ·E[payment²]/40) = 12.200500
+    7–10. (476.638268 + 12.200500)/0.68 × 1.06 = 762.013373 → 762.01; × 40 = 30,480.40
     """
     request = make_request(
         {"groups": [{"country": "Kenya", "occupation_class": 4, "age": 35, "headcount": 40}]},
@@ -93,16 +94,16 @@ def test_frequency_severity_accident_medical_with_deductible_limit_coinsurance()
 
     lam = 0.110 * 1.32
     pure = lam * 0.8 * first
-    loading = 0.05 * math.sqrt(lam * 0.64 * second / 40)
+    loading = ALPHA * math.sqrt(lam * 0.64 * second / 40)
     per_member = (pure + loading) / DIVISOR * 1.06
-    assert cents(per_member) == Decimal("774.69")
+    assert cents(per_member) == Decimal("762.01")
 
     quote = quote_request(request, tariff_root=TARIFF_DIR)
     line = quote.members[0].lines[0]
-    assert line.premium == "30987.60"
+    assert line.premium == "30480.40"
     assert math.isclose(line.factors["expected_payment"], 0.8 * first, rel_tol=1e-9)
     assert math.isclose(line.factors["annual_pure_premium"], pure, rel_tol=1e-9)
-    assert quote.total_premium == "30987.60"
+    assert quote.total_premium == "30480.40"
 
 
 def _binomial_excess(n: int, p: float, mean_si: float, retention: float) -> float:
@@ -120,15 +121,15 @@ def test_group_volatility_and_accumulation_loading_add():
     1. P(class 4) = 500 × 0.95 × 1.01 × 1.35 = 647.6625; P(class 2) = 500 × 0.45 × 1.3635 = 306.7875
     4. 80 members → group-size factor 1.00
     5. V = Σ P·SI = 500,000 × (60 × 647.6625 + 20 × 306.7875) = 22,497,750,000;
-       √V = 149,992.50; the group loading α·√V = 7,499.63 is shared by P·SI/√V:
-       class 4: 0.05 × 647.6625 × 500,000 / 149,992.50 = 107.949, class 2: 51.134
-    6. Karot: N = 60, s̄ = 500,000, K ~ Bin(60, 0.10), R = 3,000,000:
-       E[max(0, 500,000·K − 3,000,000)] = 457,070.93 (sum over K below); × 0.004 = 1,828.28 a
-       year for the site, 30.4714 per member (equal SI). Pakistan without site: N = 20,
-       E = 1,434.75 → × 0.004 = 5.739, 0.28695 per member.
-    7–10. class 4: (647.6625 + 107.9491 + 30.4714)/0.68 × 1.06 = 1,225.3647 → 1,225.36 × 60
-          = 73,521.60; class 2: (306.7875 + 51.1338 + 0.2870)/0.68 × 1.06 = 558.3835 → 558.38
-          × 20 = 11,167.60.
+       √V = 149,992.50; the group loading α·√V = 4,499.77 is shared by P·SI/√V:
+       class 4: 0.03 × 647.6625 × 500,000 / 149,992.50 = 64.7695, class 2: 30.6803
+    6. Karot: N = 60, s̄ = 500,000, K ~ Bin(60, 0.05), R = 3,000,000:
+       E[max(0, 500,000·K − 3,000,000)] = 21,642.82 (sum over K below); × 0.004 = 86.571 a
+       year for the site, 1.44285 per member (equal SI). Pakistan without site: N = 20,
+       E = 18.506 → × 0.004 = 0.074026, 0.0037013 per member.
+    7–10. class 4: (647.6625 + 64.7695 + 1.44285)/0.68 × 1.06 = 1,112.8049 → 1,112.80 × 60
+          = 66,768.00; class 2: (306.7875 + 30.6803 + 0.0037)/0.68 × 1.06 = 526.0585 → 526.06
+          × 20 = 10,521.20.
     """
     request = make_request(
         {
@@ -142,10 +143,10 @@ def test_group_volatility_and_accumulation_loading_add():
     pk = 1.01 * 1.35
     p4, p2 = 500 * 0.95 * pk, 500 * 0.45 * pk
     sd = math.sqrt(500000 * (60 * p4 + 20 * p2))
-    vol4, vol2 = 0.05 * p4 * 500000 / sd, 0.05 * p2 * 500000 / sd
-    acc_site = 0.004 * _binomial_excess(60, 0.10, 500000, 3_000_000)
-    acc_country = 0.004 * _binomial_excess(20, 0.10, 500000, 3_000_000)
-    assert math.isclose(acc_site, 0.004 * 457070.93468, rel_tol=1e-9)
+    vol4, vol2 = ALPHA * p4 * 500000 / sd, ALPHA * p2 * 500000 / sd
+    acc_site = 0.004 * _binomial_excess(60, 0.05, 500000, 3_000_000)
+    acc_country = 0.004 * _binomial_excess(20, 0.05, 500000, 3_000_000)
+    assert math.isclose(acc_site, 0.004 * 21642.8166, rel_tol=1e-8)
     prem4 = (p4 + vol4 + acc_site / 60) / DIVISOR * 1.06
     prem2 = (p2 + vol2 + acc_country / 20) / DIVISOR * 1.06
 
@@ -156,9 +157,9 @@ def test_group_volatility_and_accumulation_loading_add():
     assert math.isclose(l2.factors["accumulation_loading"], acc_country / 20, rel_tol=1e-8)
     assert Decimal(l4.premium) == cents(prem4) * 60
     assert Decimal(l2.premium) == cents(prem2) * 20
-    assert (l4.premium, l2.premium) == ("73521.60", "11167.60")
+    assert (l4.premium, l2.premium) == ("66768.00", "10521.20")
     # the group's volatility loading is fully allocated
-    assert math.isclose(60 * vol4 + 20 * vol2, 0.05 * sd, rel_tol=1e-12)
+    assert math.isclose(60 * vol4 + 20 * vol2, ALPHA * sd, rel_tol=1e-12)
 
 
 def test_minimum_premiums_are_explicit_lines():
@@ -166,11 +167,11 @@ def test_minimum_premiums_are_explicit_lines():
 
     P = 10 × 0.60 × age factor 1.00 (ages 40) = 6.00; group size 1–9 → 1.15 → R = 6.90;
     V = Σ λ·SI² with λ = P/SI (before the group-size factor) = 3 × 6 × 10,000 = 180,000,
-    loading per member = α·P·SI/√V = 0.05 × 60,000/424.264 = 7.0711;
-    premium (6.90 + 7.0711)/0.68 × 1.06 = 21.78 a member; VAT 1.23.
-    Member minimum 100.00 → shortfall 78.22 each (VAT 78.22·0.06/1.06 = 4.43);
+    loading per member = α·P·SI/√V = 0.03 × 60,000/424.264 = 4.2426;
+    premium (6.90 + 4.2426)/0.68 × 1.06 = 17.37 a member; VAT 0.98.
+    Member minimum 100.00 → shortfall 82.63 each (VAT 82.63·0.06/1.06 = 4.68);
     then 3 × 100 = 300.00 < policy minimum 3,000.00 → policy line 2,700.00 (VAT 152.83).
-    Total 3,000.00 exactly, VAT 3×1.23 + 3×4.43 + 152.83 = 169.81.
+    Total 3,000.00 exactly, VAT 3×0.98 + 3×4.68 + 152.83 = 169.81.
     """
     members = [
         {"member_id": f"M{i}", "name": f"Member {i}", "age": 40, "occupation_class": 1, "country": "Malaysia"}
@@ -179,14 +180,14 @@ def test_minimum_premiums_are_explicit_lines():
     quote = quote_request(
         make_request({"members": members}, {"sdeath": {"sum_insured": "10000"}}), tariff_root=TARIFF_DIR
     )
-    per_member = (6.0 * 1.15 + 0.05 * 60000 / math.sqrt(180000)) / DIVISOR * 1.06
-    assert cents(per_member) == Decimal("21.78")
-    assert [m.premium for m in quote.members] == ["21.78"] * 3
+    per_member = (6.0 * 1.15 + ALPHA * 60000 / math.sqrt(180000)) / DIVISOR * 1.06
+    assert cents(per_member) == Decimal("17.37")
+    assert [m.premium for m in quote.members] == ["17.37"] * 3
     kinds = [(a.kind, a.member_id, a.premium, a.vat) for a in quote.adjustments]
     assert kinds == [
-        ("member_minimum", "M0", "78.22", "4.43"),
-        ("member_minimum", "M1", "78.22", "4.43"),
-        ("member_minimum", "M2", "78.22", "4.43"),
+        ("member_minimum", "M0", "82.63", "4.68"),
+        ("member_minimum", "M1", "82.63", "4.68"),
+        ("member_minimum", "M2", "82.63", "4.68"),
         ("policy_minimum", None, "2700.00", "152.83"),
     ]
     assert quote.total_premium == "3000.00"
@@ -195,7 +196,7 @@ def test_minimum_premiums_are_explicit_lines():
 
 def test_usd_quote_converts_before_rounding():
     """The sdeath group of the first case quoted in USD at the tariff's 7.12 CNY/USD:
-    123.715900 / 7.12 = 17.375829 → 17.38 a member, × 40 = 695.20; VAT 17.38·0.06/1.06 = 0.98.
+    111.641304 / 7.12 = 15.679958 → 15.68 a member, × 40 = 627.20; VAT 15.68·0.06/1.06 = 0.89.
     """
     request = make_request(
         {"groups": [{"country": "RS", "occupation_class": 2, "age": 40, "headcount": 40}]},
@@ -203,9 +204,9 @@ def test_usd_quote_converts_before_rounding():
         currency="USD",
     )
     quote = quote_request(request, tariff_root=TARIFF_DIR)
-    per_member = (60.0 + 0.05 * math.sqrt(60.0 * 100000 / 40)) / DIVISOR * 1.06 / 7.12
-    assert cents(per_member) == Decimal("17.38")
+    per_member = (60.0 + ALPHA * math.sqrt(60.0 * 100000 / 40)) / DIVISOR * 1.06 / 7.12
+    assert cents(per_member) == Decimal("15.68")
     assert quote.currency == "USD"
-    assert quote.members[0].lines[0].premium == "695.20"
-    assert quote.members[0].lines[0].vat == "39.20"
-    assert quote.total_premium == "695.20"
+    assert quote.members[0].lines[0].premium == "627.20"
+    assert quote.members[0].lines[0].vat == "35.60"
+    assert quote.total_premium == "627.20"

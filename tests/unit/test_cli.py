@@ -1,0 +1,364 @@
+"""The ``quoting`` command line: tariff check, offline quotes and the country table."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pycountry
+import pytest
+
+from quoting.cli import main
+from tests.conftest import ROOT, TARIFF_DIR
+
+EXAMPLE = ROOT / "examples" / "construction_company.json"
+AS_OF = "2026-11-29"
+CENSUS_HEADER = "member_id,name,sex,date_of_birth,occupation_class,country,site\n"
+
+
+def run(*argv: str | Path) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    code = main([str(a) for a in argv], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def quote_json(*argv: str | Path) -> dict[str, Any]:
+    code, out, err = run("quote", *argv, "--format", "json")
+    assert code == 0, err
+    assert err == ""
+    return json.loads(out)
+
+
+def example() -> dict[str, Any]:
+    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def write_json(path: Path, body: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def line_sum(quote: dict[str, Any]) -> Decimal:
+    members = sum(
+        (Decimal(line["premium"]) for m in quote["members"] for line in m["lines"]), Decimal(0)
+    )
+    adjustments = sum((Decimal(a["premium"]) for a in quote["adjustments"]), Decimal(0))
+    return members + adjustments
+
+
+@pytest.fixture(scope="module")
+def example_quote() -> dict[str, Any]:
+    return quote_json(EXAMPLE)
+
+
+# --------------------------------------------------------------------------- tariff check
+
+
+def test_tariff_check_default_prints_one_summary_line() -> None:
+    code, out, err = run("tariff", "check")
+    assert code == 0
+    assert err == ""
+    lines = out.splitlines()
+    assert len(lines) == 1
+    line = lines[0]
+    assert line.startswith("ok: tariff 2026.2 effective 2026-10-01")
+    assert "249 countries" in line
+    assert "6 covers" in line
+    assert "sha256:" in line
+
+
+def test_tariff_check_one_folder() -> None:
+    code, out, _ = run("tariff", "check", TARIFF_DIR)
+    assert code == 0
+    assert out.startswith("ok: tariff 2026.2")
+
+
+def test_tariff_check_broken_copy_lists_every_error(tmp_path: Path) -> None:
+    folder = tmp_path / "2026.2"
+    shutil.copytree(TARIFF_DIR, folder)
+    toml = folder / "tariff.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("alpha = 0.05", 'alpha = "x"'), encoding="utf-8"
+    )
+    countries = folder / "countries.csv"
+    lines = countries.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[1].startswith("AD,AND,Andorra,安道尔,Principality of Andorra,1,")
+    lines[1] = lines[1].replace(",1,0.85,", ",7,0.85,", 1)
+    del lines[3]  # AF
+    countries.write_text("".join(lines), encoding="utf-8")
+
+    code, out, err = run("tariff", "check", folder)
+    assert code == 2
+    assert out == ""
+    assert err.splitlines()[0] == "error: Invalid tariff (3 problems)"
+    assert "tariff.toml [volatility.alpha]: Expected `float`, got `str`" in err
+    assert "countries.csv row 2, column tier: 7 is outside 1..5" in err
+    assert "countries.csv: 1 ISO countries missing: AF" in err
+
+
+def test_tariff_check_of_a_missing_folder(tmp_path: Path) -> None:
+    code, _, err = run("tariff", "check", tmp_path / "nope")
+    assert code == 2
+    assert err.startswith("error: No such file or directory")
+    assert "nope" in err
+
+
+def test_tariff_check_as_a_real_process() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "quoting.cli", "tariff", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok: tariff 2026.2")
+    assert "249 countries" in proc.stdout
+
+
+def test_quote_as_a_real_process_reports_problems_on_stderr(tmp_path: Path) -> None:
+    body = example()
+    body["census"]["members"][0]["country"] = "Atlantis"
+    request = write_json(tmp_path / "bad.json", body)
+    proc = subprocess.run(
+        [sys.executable, "-m", "quoting.cli", "quote", str(request)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "census.members[0].country: unknown country 'Atlantis'" in proc.stderr
+
+
+# --------------------------------------------------------------------------- quote
+
+
+def test_quote_json_total_is_the_sum_of_every_line(example_quote: dict[str, Any]) -> None:
+    q = example_quote
+    assert Decimal(q["total_premium"]) == line_sum(q)
+    assert Decimal(q["total_premium"]) > 0
+    for m in q["members"]:
+        assert Decimal(m["premium"]) == sum(Decimal(line["premium"]) for line in m["lines"])
+        assert Decimal(m["vat"]) == sum(Decimal(line["vat"]) for line in m["lines"])
+    vat = sum(Decimal(line["vat"]) for m in q["members"] for line in m["lines"])
+    vat += sum((Decimal(a["vat"]) for a in q["adjustments"]), Decimal(0))
+    assert Decimal(q["total_vat"]) == vat
+
+
+def test_quote_json_header(example_quote: dict[str, Any]) -> None:
+    q = example_quote
+    assert q["tariff"]["version"] == "2026.2"
+    assert q["tariff"]["hash"].startswith("sha256:")
+    assert q["as_of"] == AS_OF
+    assert q["currency"] == "CNY"
+    assert q["headcount"] == len(q["members"]) == 55
+    assert q["declined_headcount"] == len(q["declined"]) == 4
+
+
+def test_quote_json_declines_with_reasons(example_quote: dict[str, Any]) -> None:
+    reasons = {d["member_id"]: [r["code"] for r in d["reasons"]] for d in example_quote["declined"]}
+    assert reasons == {
+        "E021": ["occupation_uninsurable"],  # N02 armed security guard, class 9
+        "E031": ["age_out_of_range"],
+        "E900": ["country_declined"],  # "Afghanistan"
+        "E901": ["country_declined"],  # "阿富汗"
+    }
+    messages = {d["member_id"]: d["reasons"][0]["message"] for d in example_quote["declined"]}
+    assert "Afghanistan" in messages["E900"]
+    assert "class 9" in messages["E021"]
+    priced = {m["member_id"] for m in example_quote["members"]}
+    assert priced.isdisjoint(reasons)
+
+
+def test_quote_json_refers_class_6(example_quote: dict[str, Any]) -> None:
+    q = example_quote
+    assert q["status"] == "referred"
+    class6 = sorted(m["member_id"] for m in q["members"] if m["occupation_class"] == 6)
+    assert class6  # the example has tunnel workers (X01)
+    referrals = {r["code"]: r for r in q["referrals"]}
+    assert sorted(referrals["occupation_class"]["member_ids"]) == class6
+
+
+def test_quote_json_each_line_has_a_factor_trace(example_quote: dict[str, Any]) -> None:
+    for m in example_quote["members"]:
+        assert m["lines"], m["member_id"]
+        for line in m["lines"]:
+            f = line["factors"]
+            assert f["method"] in ("per_mille", "frequency_severity", "per_member")
+            for key in (
+                "annual_pure_premium",
+                "term_factor",
+                "group_size_factor",
+                "technical_premium",
+                "gross_up_divisor",
+                "vat_rate",
+                "premium_per_member",
+            ):
+                assert key in f, (m["member_id"], line["cover"], key)
+            expected = Decimal(str(f["premium_per_member"])) * f["headcount"]
+            assert abs(Decimal(line["premium"]) - expected) <= Decimal("0.01") * f["headcount"]
+
+
+def test_quote_json_adjustment_lines_are_in_the_total(tmp_path: Path) -> None:
+    body = example()
+    body["plans"] = [{"name": "Small", "covers": {"add": {"sum_insured": "10000"}}}]
+    body["census"] = {
+        "members": [
+            {"member_id": "S1", "name": "A", "age": 30, "occupation_class": 1, "country": "ID"},
+            {"member_id": "S2", "name": "B", "age": 40, "occupation_class": 2, "country": "KE"},
+        ]
+    }
+    q = quote_json(write_json(tmp_path / "small.json", body))
+    kinds = [a["kind"] for a in q["adjustments"]]
+    assert "policy_minimum" in kinds
+    assert Decimal(q["total_premium"]) == line_sum(q) == Decimal("3000.00")
+
+
+def test_quote_table_prints_total_and_referred(example_quote: dict[str, Any]) -> None:
+    code, out, err = run("quote", EXAMPLE)
+    assert code == 0, err
+    total = Decimal(example_quote["total_premium"])
+    assert f"Total premium (VAT included): CNY {total:,}" in out
+    assert "REFERRED" in out
+    assert "E900" in out and "Afghanistan" in out
+
+
+def test_quote_census_csv_replaces_the_census(tmp_path: Path) -> None:
+    census = tmp_path / "staff.csv"
+    census.write_text(
+        CENSUS_HEADER
+        + "A1,Wang Wei,M,1985-03-14,3,ID,Morowali\n"
+        + "A2,Li Na,F,1990-07-02,2,Indonesia,\n"
+        + "A3,Zhang San,M,1978-11-30,4,印度尼西亚,Jakarta\n",
+        encoding="utf-8",
+    )
+    q = quote_json(EXAMPLE, "--census", census)
+    assert q["headcount"] == 3
+    assert q["declined_headcount"] == 0
+    assert [m["member_id"] for m in q["members"]] == ["A1", "A2", "A3"]
+    assert {m["country"] for m in q["members"]} == {"ID"}
+    assert Decimal(q["total_premium"]) == line_sum(q)
+
+
+def test_quote_census_file_with_bad_rows(tmp_path: Path) -> None:
+    census = tmp_path / "staff.csv"
+    census.write_text(
+        CENSUS_HEADER + "A1,Wang Wei,M,1985-02-30,3,ID,\nA2,Li Na,F,1990-07-02,8,ID,\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("quote", EXAMPLE, "--census", census)
+    assert code == 2
+    assert out == ""
+    assert "error: Invalid census (2 problems)" in err
+    assert "row 2, column date_of_birth: '1985-02-30' is not a date" in err
+    assert "row 3" in err
+    assert "occupation_class must be 1-6 or 9" in err
+
+
+def test_quote_as_of_before_the_first_tariff() -> None:
+    code, out, err = run("quote", EXAMPLE, "--as-of", "2026-01-01")
+    assert code == 2
+    assert out == ""
+    assert "error: Invalid tariff (1 problem)" in err
+    assert "as_of: no tariff in force on 2026-01-01" in err
+    assert "effective from 2026-10-01" in err
+
+
+def test_quote_as_of_overrides_the_request_date() -> None:
+    q = quote_json(EXAMPLE, "--as-of", "2026-12-15")
+    assert q["as_of"] == "2026-12-15"
+
+
+def test_quote_unknown_countries_in_two_rows(tmp_path: Path) -> None:
+    body = example()
+    body["census"]["members"][0]["country"] = "Atlantis"
+    body["census"]["members"][3]["country"] = "Narnia"
+    code, out, err = run("quote", write_json(tmp_path / "r.json", body))
+    assert code == 2
+    assert out == ""
+    assert "(2 problems)" in err
+    assert "census.members[0].country: unknown country 'Atlantis'" in err
+    assert "census.members[3].country: unknown country 'Narnia'" in err
+
+
+def test_quote_bad_credit_code(tmp_path: Path) -> None:
+    body = example()
+    body["policyholder"]["credit_code"] = "91110000MA01ABCD50"
+    code, _, err = run("quote", write_json(tmp_path / "r.json", body))
+    assert code == 2
+    assert "policyholder: credit_code: check character does not match" in err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: a request failing schema validation (bad credit code) stops before "
+    "census resolution, so unknown countries are not reported in the same run",
+)
+def test_quote_bad_census_and_credit_code_reports_every_problem(tmp_path: Path) -> None:
+    body = example()
+    body["policyholder"]["credit_code"] = "91110000MA01ABCD50"
+    body["census"]["members"][0]["country"] = "Atlantis"
+    body["census"]["members"][3]["country"] = "Narnia"
+    code, _, err = run("quote", write_json(tmp_path / "r.json", body))
+    assert code == 2
+    assert "policyholder: credit_code" in err
+    assert "census.members[0].country" in err
+    assert "census.members[3].country" in err
+
+
+def test_quote_invalid_json_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    code, out, err = run("quote", bad)
+    assert code == 2
+    assert out == ""
+    assert "not valid JSON" in err
+    code, _, err = run("quote", tmp_path / "missing.json")
+    assert code == 2
+    assert "missing.json" in err
+
+
+# --------------------------------------------------------------------------- countries
+
+
+def test_countries_json_lists_every_country() -> None:
+    code, out, err = run("countries", "--format", "json", "--as-of", AS_OF)
+    assert code == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 249
+    assert {r["code"] for r in rows} == {c.alpha_2 for c in pycountry.countries}
+    for r in rows:
+        assert {"code", "name_zh", "tier", "status"} <= r.keys()
+        assert r["name_zh"]
+        assert r["tier"] in (1, 2, 3, 4, 5)
+        assert r["status"] in ("accept", "refer", "decline")
+    by_code = {r["code"]: r for r in rows}
+    assert by_code["AF"]["status"] == "decline"
+    assert by_code["AF"]["name_zh"] == "阿富汗"
+    assert by_code["ID"]["status"] == "accept"
+
+
+def test_countries_table() -> None:
+    code, out, _ = run("countries", "--as-of", AS_OF)
+    assert code == 0
+    assert "阿富汗" in out
+    assert "Indonesia" in out
+
+
+def test_countries_as_of_before_the_first_tariff() -> None:
+    code, out, err = run("countries", "--as-of", "2020-01-01")
+    assert code == 2
+    assert out == ""
+    assert "as_of: no tariff in force on 2020-01-01" in err
