@@ -87,7 +87,9 @@ def synthetic_request(n: int, seed: int = 2026) -> QuoteRequest:
             "member_id": f"M{i:06d}",
             "name": f"Member {i}",
             "sex": rng.choice("MF"),
-            "date_of_birth": dt.date(rng.randint(1958, 2008), rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
+            "date_of_birth": dt.date(
+                rng.randint(1958, 2008), rng.randint(1, 12), rng.randint(1, 28)
+            ).isoformat(),
             "occupation_class": rng.choice([1, 2, 2, 3, 3, 4, 4, 4, 5, 6, 9]),
             "country": country,
         }
@@ -98,7 +100,10 @@ def synthetic_request(n: int, seed: int = 2026) -> QuoteRequest:
         members.append(member)
     code = "91110000MA01ABCD5"
     body = {
-        "policyholder": {"name": "Benchmark Construction Co.", "credit_code": code + credit_code_check_char(code)},
+        "policyholder": {
+            "name": "Benchmark Construction Co.",
+            "credit_code": code + credit_code_check_char(code),
+        },
         "period": {"start": "2027-01-01", "end": "2027-12-31"},
         "as_of": AS_OF.isoformat(),
         "plans": PLANS,
@@ -117,7 +122,9 @@ def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-reference", action="store_true", help="skip the (slow) reference run")
@@ -127,13 +134,19 @@ def main() -> None:
     t0 = time.perf_counter()
     request = synthetic_request(args.members)
     build_seconds = time.perf_counter() - t0
-    resolve_seconds, resolved = best_of(1, lambda: resolve(request, tariff, fx_rate=fx_rate(tariff, "CNY")))
+    resolve_seconds, resolved = best_of(
+        1, lambda: resolve(request, tariff, fx_rate=fx_rate(tariff, "CNY"))
+    )
     engine_seconds, priced = best_of(args.repeat, lambda: price(resolved.rating, tariff))
     quote_seconds, quote = best_of(1, lambda: build_quote(resolved, priced, AS_OF))
     lines = int(priced.line_row.size)
-    print(f"census: {args.members} members, {lines} lines (synthetic census built in {build_seconds:.2f} s)")
+    print(
+        f"census: {args.members} members, {lines} lines (synthetic census built in {build_seconds:.2f} s)"
+    )
     print(f"resolve request -> arrays: {resolve_seconds:.3f} s")
-    print(f"engine (price, best of {args.repeat}): {engine_seconds:.4f} s  ({lines / engine_seconds:,.0f} lines/s)")
+    print(
+        f"engine (price, best of {args.repeat}): {engine_seconds:.4f} s  ({lines / engine_seconds:,.0f} lines/s)"
+    )
     print(f"build wire quote objects: {quote_seconds:.3f} s; total premium {quote.total_premium}")
 
     reference_seconds = None
@@ -158,7 +171,9 @@ def main() -> None:
                 "engine_seconds": round(engine_seconds, 4),
                 "resolve_seconds": round(resolve_seconds, 3),
                 "build_quote_seconds": round(quote_seconds, 3),
-                "reference_seconds": None if reference_seconds is None else round(reference_seconds, 2),
+                "reference_seconds": None
+                if reference_seconds is None
+                else round(reference_seconds, 2),
                 "speedup": None if speedup is None else round(speedup, 1),
                 "peak_rss_mb": round(peak_rss_mb, 1),
             }

@@ -12,7 +12,6 @@ from typing import TextIO
 import msgspec
 
 from quoting.errors import QuotingError
-from quoting.schemas import Quote
 from quoting.tariff import DEFAULT_TARIFF_ROOT, load_tariff, tariff_in_force, tariff_versions
 
 __all__ = ["main"]
@@ -36,9 +35,22 @@ def _parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("quote", help="price a quote request (JSON) offline")
     q.add_argument("request", type=Path, help="quote request JSON file")
-    q.add_argument("--census", type=Path, help="census file (.csv, .xlsx, .json) replacing the request's census")
-    q.add_argument("--tariff", type=Path, default=DEFAULT_TARIFF_ROOT, help="tariff folder, or a folder of versions")
-    q.add_argument("--as-of", type=_date, help="price under the tariff in force on this date (default: the request's as_of, else today)")
+    q.add_argument(
+        "--census",
+        type=Path,
+        help="census file (.csv, .xlsx, .json) replacing the request's census",
+    )
+    q.add_argument(
+        "--tariff",
+        type=Path,
+        default=DEFAULT_TARIFF_ROOT,
+        help="tariff folder, or a folder of versions",
+    )
+    q.add_argument(
+        "--as-of",
+        type=_date,
+        help="price under the tariff in force on this date (default: the request's as_of, else today)",
+    )
     q.add_argument("--format", choices=("table", "json"), default="table")
 
     t = sub.add_parser("tariff", help="tariff tools")
@@ -54,7 +66,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_problems(error: QuotingError, out: TextIO) -> None:
-    print(f"error: {error.title} ({len(error.problems)} problem{'s' * (len(error.problems) != 1)})", file=out)
+    print(
+        f"error: {error.title} ({len(error.problems)} problem{'s' * (len(error.problems) != 1)})",
+        file=out,
+    )
     for problem in error.problems:
         print(f"  {problem}", file=out)
 
@@ -91,7 +106,9 @@ def _cmd_tariff_check(args: argparse.Namespace, out: TextIO) -> int:
     else:
         tariffs = tariff_versions(folder)
     for t in tariffs:
-        statuses = {s: sum(c.status == s for c in t.countries) for s in ("accept", "refer", "decline")}
+        statuses = {
+            s: sum(c.status == s for c in t.countries) for s in ("accept", "refer", "decline")
+        }
         print(
             f"ok: tariff {t.version} effective {t.effective_date} — {len(t.countries)} countries "
             f"({statuses['accept']} accept, {statuses['refer']} refer, {statuses['decline']} decline), "
@@ -129,7 +146,9 @@ def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 invalid input or tariff)."""
     out = out or sys.stdout
     err = err or sys.stderr

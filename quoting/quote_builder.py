@@ -19,6 +19,7 @@ from quoting.schemas import (
     MemberQuote,
     Quote,
     QuoteLine,
+    QuoteStatus,
     QuoteSummary,
     Reason,
     Referral,
@@ -29,11 +30,22 @@ from quoting.tariff import COVER_CODES
 
 __all__ = ["build_quote"]
 
+
 def _summary_rows(
-    keys: list[str], labels: dict[str, str], heads: dict[str, int], prem: dict[str, int], vat: dict[str, int]
+    keys: list[str],
+    labels: dict[str, str],
+    heads: dict[str, int],
+    prem: dict[str, int],
+    vat: dict[str, int],
 ) -> list[SummaryRow]:
     return [
-        SummaryRow(key=k, label=labels[k], headcount=heads[k], premium=cents_to_text(prem[k]), vat=cents_to_text(vat[k]))
+        SummaryRow(
+            key=k,
+            label=labels[k],
+            headcount=heads[k],
+            premium=cents_to_text(prem[k]),
+            vat=cents_to_text(vat[k]),
+        )
         for k in keys
     ]
 
@@ -57,7 +69,9 @@ def build_quote(
             gc.enable()
 
 
-def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, trace: bool) -> Quote:
+def _build_quote(
+    resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, trace: bool
+) -> Quote:
     request, tariff, rows = resolved.request, resolved.tariff, resolved.rows
     covers = tariff.params.covers
 
@@ -97,7 +111,9 @@ def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date
     cover_heads: dict[str, int] = defaultdict(int)
     for i, (r, c) in enumerate(zip(line_rows, line_covers, strict=True)):
         code = COVER_CODES[c]
-        lines_of[r].append(QuoteLine(cover=code, premium=prem_text[i], vat=vat_text[i], factors=factors_of[i]))
+        lines_of[r].append(
+            QuoteLine(cover=code, premium=prem_text[i], vat=vat_text[i], factors=factors_of[i])
+        )
         row_prem[r] += prem[i]
         row_vat[r] += vat[i]
         cover_prem[code] += prem[i]
@@ -118,7 +134,12 @@ def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date
                     name=row.name,
                     headcount=row.headcount,
                     reasons=[
-                        Reason(code=code, message=msg if code != "country_declined" else f"{msg} ({country.name_en})")
+                        Reason(
+                            code=code,
+                            message=msg
+                            if code != "country_declined"
+                            else f"{msg} ({country.name_en})",
+                        )
                         for bit, code, msg in DECLINE_REASONS
                         if declined_bits[r] & bit
                     ],
@@ -174,9 +195,14 @@ def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date
         )
 
     referrals = [
-        Referral(code=ref.code, message=ref.message, member_ids=[rows[i].member_id for i in ref.rows.tolist()])
+        Referral(
+            code=ref.code,
+            message=ref.message,
+            member_ids=[rows[i].member_id for i in ref.rows.tolist()],
+        )
         for ref in priced.referrals
     ]
+    status: QuoteStatus
     if not members:
         status = "declined"
     elif referrals:
@@ -187,7 +213,11 @@ def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date
     cover_keys = [c for c in COVER_CODES if c in cover_prem]
     summary = QuoteSummary(
         by_cover=_summary_rows(
-            cover_keys, {c: covers[c].name_en for c in cover_keys}, cover_heads, cover_prem, cover_vat
+            cover_keys,
+            {c: covers[c].name_en for c in cover_keys},
+            cover_heads,
+            cover_prem,
+            cover_vat,
         ),
         by_country=[
             SummaryRow(
@@ -200,7 +230,13 @@ def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date
             for k, v in sorted(by_country.items(), key=lambda kv: -kv[1][1])
         ],
         by_class=[
-            SummaryRow(key=k, label=f"Class {k}", headcount=v[0], premium=cents_to_text(v[1]), vat=cents_to_text(v[2]))
+            SummaryRow(
+                key=k,
+                label=f"Class {k}",
+                headcount=v[0],
+                premium=cents_to_text(v[1]),
+                vat=cents_to_text(v[2]),
+            )
             for k, v in sorted(by_class.items())
         ],
     )
@@ -212,7 +248,9 @@ def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date
         credit_code=request.policyholder.credit_code,
         period_start=request.period.start,
         period_end=request.period.end,
-        tariff=TariffRef(version=tariff.version, effective_date=tariff.effective_date, hash=tariff.content_hash),
+        tariff=TariffRef(
+            version=tariff.version, effective_date=tariff.effective_date, hash=tariff.content_hash
+        ),
         headcount=priced.accepted_headcount,
         declined_headcount=sum(d.headcount for d in declined),
         total_premium=cents_to_text(priced.total_premium_cents),
@@ -225,4 +263,3 @@ def _build_quote(resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date
         referrals=referrals,
         summary=summary,
     )
-

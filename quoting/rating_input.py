@@ -106,7 +106,9 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
     problems: list[Problem] = []
     params = tariff.params
     loadings = params.loadings
-    commission = float(request.commission) if request.commission is not None else loadings.commission_default
+    commission = (
+        float(request.commission) if request.commission is not None else loadings.commission_default
+    )
     if not loadings.commission_min <= commission <= loadings.commission_max:
         problems.append(
             Problem(
@@ -132,20 +134,34 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
     for p, plan in enumerate(request.plans):
         for mid in plan.member_ids or ():
             if mid in by_member:
-                problems.append(Problem(f"plans[{p}].member_ids", f"member {mid} is already in plan {request.plans[by_member[mid]].name!r}"))
+                problems.append(
+                    Problem(
+                        f"plans[{p}].member_ids",
+                        f"member {mid} is already in plan {request.plans[by_member[mid]].name!r}",
+                    )
+                )
             by_member[mid] = p
         for cls in plan.classes or ():
             if cls in by_class:
-                problems.append(Problem(f"plans[{p}].classes", f"class {cls} is already in plan {request.plans[by_class[cls]].name!r}"))
+                problems.append(
+                    Problem(
+                        f"plans[{p}].classes",
+                        f"class {cls} is already in plan {request.plans[by_class[cls]].name!r}",
+                    )
+                )
             by_class[cls] = p
         if plan.classes is None and plan.member_ids is None:
             if catch_all is not None:
-                problems.append(Problem(f"plans[{p}]", "only one plan may omit both classes and member_ids"))
+                problems.append(
+                    Problem(f"plans[{p}]", "only one plan may omit both classes and member_ids")
+                )
             catch_all = p
 
     period = request.period
     census = request.census
-    entries: list[CensusMember | CensusGroup] = list(census.members if census.members is not None else census.groups or [])
+    entries: list[CensusMember | CensusGroup] = list(
+        census.members if census.members is not None else census.groups or []
+    )
     kind = "members" if census.members is not None else "groups"
     rows: list[CensusRow] = []
     outside: list[bool] = []
@@ -157,11 +173,18 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
         bad = len(problems)
         country = tariff.resolve_country(entry.country)
         if country is None:
-            problems.append(Problem(f"{where}.country", f"unknown country {entry.country!r} (use an ISO code, or the English or Chinese name)"))
+            problems.append(
+                Problem(
+                    f"{where}.country",
+                    f"unknown country {entry.country!r} (use an ISO code, or the English or Chinese name)",
+                )
+            )
         if isinstance(entry, CensusMember):
             member_id, name, headcount = entry.member_id, entry.name, 1
             if member_id in seen_ids:
-                problems.append(Problem(f"{where}.member_id", f"{member_id} appears more than once"))
+                problems.append(
+                    Problem(f"{where}.member_id", f"{member_id} appears more than once")
+                )
             seen_ids.add(member_id)
             start = entry.start or period.start
             end = entry.end or period.end
@@ -169,14 +192,26 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
             if entry.occupation_code is not None:
                 occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
                 if occupation is None:
-                    problems.append(Problem(f"{where}.occupation_code", f"unknown occupation code {entry.occupation_code!r}"))
+                    problems.append(
+                        Problem(
+                            f"{where}.occupation_code",
+                            f"unknown occupation code {entry.occupation_code!r}",
+                        )
+                    )
                 elif occ_class is not None and occ_class != occupation.occupation_class:
-                    problems.append(Problem(f"{where}.occupation_class", f"class {occ_class} contradicts occupation {occupation.code} (class {occupation.occupation_class})"))
+                    problems.append(
+                        Problem(
+                            f"{where}.occupation_class",
+                            f"class {occ_class} contradicts occupation {occupation.code} (class {occupation.occupation_class})",
+                        )
+                    )
                 else:
                     occ_class = occupation.occupation_class
             if entry.date_of_birth is not None:
                 if entry.date_of_birth > start:
-                    problems.append(Problem(f"{where}.date_of_birth", "is after the member's cover starts"))
+                    problems.append(
+                        Problem(f"{where}.date_of_birth", "is after the member's cover starts")
+                    )
                 age = age_last_birthday(entry.date_of_birth, start)
             else:
                 age = entry.age or 0
@@ -187,11 +222,16 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
             occ_class = entry.occupation_class
             age = entry.rating_age()
             site = entry.site
-        plan = by_member.get(member_id) if kind == "members" else None
-        if plan is None:
-            plan = by_class.get(occ_class or 0, catch_all)
-        if plan is None and occ_class != 9:
-            problems.append(Problem(where, f"no plan applies to this member (class {occ_class}); add the class to a plan or add a plan without classes"))
+        plan_index = by_member.get(member_id) if kind == "members" else None
+        if plan_index is None:
+            plan_index = by_class.get(occ_class or 0, catch_all)
+        if plan_index is None and occ_class != 9:
+            problems.append(
+                Problem(
+                    where,
+                    f"no plan applies to this member (class {occ_class}); add the class to a plan or add a plan without classes",
+                )
+            )
         if len(problems) > bad:
             continue
         assert country is not None and occ_class is not None
@@ -206,7 +246,7 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
                 country=country,
                 occupation_class=occ_class,
                 age=age,
-                plan=plan if plan is not None else 0,
+                plan=plan_index if plan_index is not None else 0,
                 start=start,
                 end=end,
                 months=months_begun(start, end),
@@ -215,7 +255,9 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
         )
     unknown_ids = sorted(set(by_member) - seen_ids) if kind == "members" else sorted(by_member)
     if unknown_ids:
-        problems.append(Problem("plans", f"member_ids not in the census: {', '.join(unknown_ids[:10])}"))
+        problems.append(
+            Problem("plans", f"member_ids not in the census: {', '.join(unknown_ids[:10])}")
+        )
     if problems:
         raise RequestError(problems)
 

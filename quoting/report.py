@@ -28,7 +28,9 @@ def _fit(text: str, width: int) -> str:
     return out
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int], max_width: int = 40) -> str:
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int], max_width: int = 40
+) -> str:
     cells = [[_fit(str(c), max_width) for c in row] for row in rows]
     widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
@@ -63,7 +65,10 @@ def quote_table(quote: Quote) -> str:
     out.append(
         _table(
             summary_headers,
-            [(r.label, str(r.headcount), _money(r.premium), _money(r.vat)) for r in quote.summary.by_cover],
+            [
+                (r.label, str(r.headcount), _money(r.premium), _money(r.vat))
+                for r in quote.summary.by_cover
+            ],
             {1, 2, 3},
             max_width=56,
         )
@@ -72,7 +77,10 @@ def quote_table(quote: Quote) -> str:
     out.append(
         _table(
             summary_headers,
-            [(f"{r.key} {r.label}", str(r.headcount), _money(r.premium), _money(r.vat)) for r in quote.summary.by_country],
+            [
+                (f"{r.key} {r.label}", str(r.headcount), _money(r.premium), _money(r.vat))
+                for r in quote.summary.by_country
+            ],
             {1, 2, 3},
         )
     )
@@ -80,14 +88,28 @@ def quote_table(quote: Quote) -> str:
     out.append(
         _table(
             summary_headers,
-            [(r.label, str(r.headcount), _money(r.premium), _money(r.vat)) for r in quote.summary.by_class],
+            [
+                (r.label, str(r.headcount), _money(r.premium), _money(r.vat))
+                for r in quote.summary.by_class
+            ],
             {1, 2, 3},
         )
     )
     out.append("Members")
     out.append(
         _table(
-            ("id", "name", "n", "country", "class", "age", "months", "plan", *(["covers"]), f"premium {cur}"),
+            (
+                "id",
+                "name",
+                "n",
+                "country",
+                "class",
+                "age",
+                "months",
+                "plan",
+                *(["covers"]),
+                f"premium {cur}",
+            ),
             [
                 (
                     m.member_id,
@@ -112,7 +134,10 @@ def quote_table(quote: Quote) -> str:
         out.append(
             _table(
                 ("kind", "member", "reason", f"premium {cur}"),
-                [(a.kind, a.member_id or "", a.reason, _money(a.premium)) for a in quote.adjustments],
+                [
+                    (a.kind, a.member_id or "", a.reason, _money(a.premium))
+                    for a in quote.adjustments
+                ],
                 {3},
                 max_width=70,
             )
@@ -122,7 +147,10 @@ def quote_table(quote: Quote) -> str:
         out.append(
             _table(
                 ("id", "name", "n", "reasons"),
-                [(d.member_id, d.name, str(d.headcount), "; ".join(r.message for r in d.reasons)) for d in quote.declined],
+                [
+                    (d.member_id, d.name, str(d.headcount), "; ".join(r.message for r in d.reasons))
+                    for d in quote.declined
+                ],
                 {2},
                 max_width=70,
             )
@@ -130,7 +158,11 @@ def quote_table(quote: Quote) -> str:
     if quote.referrals:
         out.append("Referred to an underwriter because")
         for r in quote.referrals:
-            who = f" ({', '.join(r.member_ids[:8])}{' …' if len(r.member_ids) > 8 else ''})" if r.member_ids else ""
+            who = (
+                f" ({', '.join(r.member_ids[:8])}{' …' if len(r.member_ids) > 8 else ''})"
+                if r.member_ids
+                else ""
+            )
             out.append(f"  - [{r.code}] {r.message}{who}")
         out.append("")
     out.append(f"Total premium (VAT included): {cur} {_money(quote.total_premium)}")
@@ -155,5 +187,18 @@ def countries_table(tariff: Tariff) -> str:
         )
         for c in tariff.countries
     ]
-    headers = ("code", "a3", "name", "中文名", "tier", "accident", "medical", "evac", "security", "status")
-    return f"Tariff {tariff.version} — {len(rows)} countries\n" + _table(headers, rows, {4, 5, 6, 7, 8}, max_width=28)
+    headers = (
+        "code",
+        "a3",
+        "name",
+        "中文名",
+        "tier",
+        "accident",
+        "medical",
+        "evac",
+        "security",
+        "status",
+    )
+    return f"Tariff {tariff.version} — {len(rows)} countries\n" + _table(
+        headers, rows, {4, 5, 6, 7, 8}, max_width=28
+    )

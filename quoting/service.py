@@ -65,7 +65,11 @@ def decode_request(data: bytes | str) -> QuoteRequest:
 
 def fx_rate(tariff: Tariff, currency: str) -> float:
     """Base currency per one unit of ``currency`` under ``tariff``."""
-    return 1.0 if currency == tariff.params.tariff.base_currency else float(getattr(tariff.params.fx, currency))
+    return (
+        1.0
+        if currency == tariff.params.tariff.base_currency
+        else float(getattr(tariff.params.fx, currency))
+    )
 
 
 def quote_request(

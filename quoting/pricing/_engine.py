@@ -95,7 +95,9 @@ class PricedCensus:
     @property
     def total_vat_cents(self) -> int:
         return int(
-            self.vat_cents.sum() + self.member_minimum_vat_cents.sum() + self.policy_minimum_vat_cents
+            self.vat_cents.sum()
+            + self.member_minimum_vat_cents.sum()
+            + self.policy_minimum_vat_cents
         )
 
 
@@ -204,7 +206,9 @@ def _decisions(inp: RatingInput, tariff: Tariff) -> IntArray:
     return declined
 
 
-def _experience(inp: RatingInput, tariff: Tariff, expected_per_member: float) -> ExperienceResult | None:
+def _experience(
+    inp: RatingInput, tariff: Tariff, expected_per_member: float
+) -> ExperienceResult | None:
     exp = inp.experience
     if exp is None:
         return None
@@ -218,7 +222,9 @@ def _experience(inp: RatingInput, tariff: Tariff, expected_per_member: float) ->
     return ExperienceResult(exp.incurred_claims, expected, ratio, z, n_full, factor)
 
 
-def _expected_accumulation(n: FloatArray, mean_si: FloatArray, p: float, retention: float) -> FloatArray:
+def _expected_accumulation(
+    n: FloatArray, mean_si: FloatArray, p: float, retention: float
+) -> FloatArray:
     """E[max(0, K * mean_si - retention)] for K ~ Binomial(n, p), elementwise.
 
     With r = retention / mean_si and m = floor(r): E[(K - r)+] = E[K; K > m] - r P(K > m),
@@ -252,13 +258,15 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
         rows = np.flatnonzero(accepted & inp.plans.present[inp.plan, c])
         if rows.size == 0:
             continue
-        pure, freq, second, trace = _cover_pure(params.covers[code], c, inp, tariff, rows, band[rows])
+        pure, freq, second, cover_trace = _cover_pure(
+            params.covers[code], c, inp, tariff, rows, band[rows]
+        )
         rows_parts.append(rows)
         cover_parts.append(np.full(rows.size, c, dtype=np.int64))
         pure_parts.append(pure)
         freq_parts.append(freq)
         second_parts.append(second)
-        trace_parts.append(trace)
+        trace_parts.append(cover_trace)
 
     line_row = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
     line_cover = np.concatenate(cover_parts) if cover_parts else np.zeros(0, dtype=np.int64)
@@ -275,14 +283,18 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
 
     # Step 3: experience (quote level), expected claims from the annual pure premium per member.
     accepted_heads = int(inp.headcount[accepted].sum())
-    expected_per_member = float((pure * line_heads).sum() / accepted_heads) if accepted_heads else 0.0
+    expected_per_member = (
+        float((pure * line_heads).sum() / accepted_heads) if accepted_heads else 0.0
+    )
     experience = _experience(inp, tariff, expected_per_member)
     f_exp = experience.factor if experience else 1.0
 
     # Step 4: group size, by accepted headcount.
     bands = params.group_size
     heads = np.array([b.min_headcount for b in bands])
-    f_group = float(bands[max(int(np.searchsorted(heads, accepted_heads, side="right")) - 1, 0)].factor)
+    f_group = float(
+        bands[max(int(np.searchsorted(heads, accepted_heads, side="right")) - 1, 0)].factor
+    )
 
     risk = pure * term * f_exp * f_group
 
@@ -306,8 +318,10 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
         acc_rows = line_row[acc_lines]
         si = inp.plans.amount[inp.plan[acc_rows], acc_c]
         site_ids, site_of_line = np.unique(inp.site[acc_rows], return_inverse=True)
-        n_site = np.bincount(site_of_line, weights=headcount[acc_rows])
-        site_si_total = np.bincount(site_of_line, weights=si * headcount[acc_rows])
+        n_site = np.bincount(site_of_line, weights=headcount[acc_rows]).astype(np.float64)
+        site_si_total = np.bincount(site_of_line, weights=si * headcount[acc_rows]).astype(
+            np.float64
+        )
         mean_si = site_si_total / n_site
         site_tier = np.zeros(site_ids.size, dtype=np.int64)
         site_tier[site_of_line] = tariff.country_tier[inp.country[acc_rows]]
@@ -344,7 +358,9 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     mins = params.minimums
     min_vat = mins.vat_rate
     member_min = int(round_half_up_cents(mins.member / inp.fx_rate))
-    per_row_cents = np.bincount(line_row, weights=per_member_cents, minlength=n_rows).astype(np.int64)
+    per_row_cents = np.bincount(line_row, weights=per_member_cents, minlength=n_rows).astype(
+        np.int64
+    )
     short = accepted & (per_row_cents < member_min)
     mm_rows = np.flatnonzero(short)
     mm_per_member = member_min - per_row_cents[mm_rows]
@@ -354,20 +370,19 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     subtotal = int(premium_cents.sum() + mm_cents.sum())
     policy_min = int(round_half_up_cents(mins.policy / inp.fx_rate))
     pm_cents = policy_min - subtotal if accepted_heads and subtotal < policy_min else 0
-    pm_vat = int(round_half_up_cents(pm_cents / 100.0 * min_vat / (1.0 + min_vat))) if pm_cents else 0
+    pm_vat = (
+        int(round_half_up_cents(pm_cents / 100.0 * min_vat / (1.0 + min_vat))) if pm_cents else 0
+    )
 
     referrals = _referrals(inp, tariff, accepted, experience, site_ids, site_si_total)
 
-    nan = np.full(n_lines, np.nan)
+    # Trace columns: a factor that only some methods use is NaN on the other lines.
     trace: dict[str, FloatArray] = {}
-    for part_rows, part in zip(rows_parts, trace_parts, strict=True):
-        del part_rows
-        for key in part:
-            trace.setdefault(key, nan.copy())
     offset = 0
     for part_rows, part in zip(rows_parts, trace_parts, strict=True):
         for key, values in part.items():
-            trace[key][offset : offset + part_rows.size] = values
+            column = trace.setdefault(key, np.full(n_lines, np.nan))
+            column[offset : offset + part_rows.size] = values
         offset += part_rows.size
     trace.update(
         annual_pure_premium=pure,
@@ -439,7 +454,9 @@ def _referrals(
     used_plans = np.unique(inp.plan[accepted])
     for c, code in enumerate(COVER_CODES):
         limit = params.covers[code].auto_limit
-        over = [int(p) for p in used_plans if inp.plans.present[p, c] and inp.plans.amount[p, c] > limit]
+        over = [
+            int(p) for p in used_plans if inp.plans.present[p, c] and inp.plans.amount[p, c] > limit
+        ]
         if over:
             rows = np.flatnonzero(accepted & np.isin(inp.plan, over))
             out.append(
@@ -461,7 +478,9 @@ def _referrals(
         )
     over_sites = site_ids[site_si_total > uw.site_accumulation_limit]
     if over_sites.size:
-        rows = np.flatnonzero(accepted & np.isin(inp.site, over_sites) & inp.plans.present[inp.plan, acc_c])
+        rows = np.flatnonzero(
+            accepted & np.isin(inp.site, over_sites) & inp.plans.present[inp.plan, acc_c]
+        )
         out.append(
             ReferralResult(
                 "site_accumulation",
@@ -470,7 +489,10 @@ def _referrals(
                 rows,
             )
         )
-    if experience is not None and experience.actual_to_expected > params.experience.refer_loss_ratio:
+    if (
+        experience is not None
+        and experience.actual_to_expected > params.experience.refer_loss_ratio
+    ):
         out.append(
             ReferralResult(
                 "experience_loss_ratio",

@@ -48,7 +48,10 @@ class _Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class Policyholder(_Input):
     """The employing company (投保人)."""
 
-    name: Annotated[ShortText, Meta(description="Registered name, Chinese or English.", examples=["中国路桥建设有限公司"])]
+    name: Annotated[
+        ShortText,
+        Meta(description="Registered name, Chinese or English.", examples=["中国路桥建设有限公司"]),
+    ]
     credit_code: Annotated[
         str,
         Meta(
@@ -59,7 +62,9 @@ class Policyholder(_Input):
     ]
 
     def __post_init__(self) -> None:
-        require(is_valid_credit_code(self.credit_code), "credit_code: check character does not match")
+        require(
+            is_valid_credit_code(self.credit_code), "credit_code: check character does not match"
+        )
 
 
 class Period(_Input):
@@ -93,12 +98,15 @@ class _MedicalCover(_Input):
     limit: Money
     deductible: Money = Decimal(0)
     coinsurance: Annotated[
-        Decimal, Meta(description="Share of each claim above the deductible that is paid, 0 < c ≤ 1.")
+        Decimal,
+        Meta(description="Share of each claim above the deductible that is paid, 0 < c ≤ 1."),
     ] = Decimal(1)
 
     def __post_init__(self) -> None:
         _positive(self.limit, "limit")
-        require(self.deductible.is_finite() and self.deductible >= 0, "deductible must not be negative")
+        require(
+            self.deductible.is_finite() and self.deductible >= 0, "deductible must not be negative"
+        )
         require(0 < self.coinsurance <= 1, "coinsurance must be above 0 and at most 1")
 
 
@@ -136,7 +144,9 @@ class HospitalCashCover(_Input):
 class PlanCovers(_Input):
     """The covers of one plan, keyed by cover code; at least one."""
 
-    add: Annotated[SumInsuredCover | None, Meta(description="Accidental death & disablement.")] = None
+    add: Annotated[SumInsuredCover | None, Meta(description="Accidental death & disablement.")] = (
+        None
+    )
     amed: AccidentMedicalCover | None = None
     smed: SicknessMedicalCover | None = None
     evac: EvacuationCover | None = None
@@ -144,7 +154,10 @@ class PlanCovers(_Input):
     hcash: HospitalCashCover | None = None
 
     def __post_init__(self) -> None:
-        require(any(getattr(self, f) is not None for f in self.__struct_fields__), "a plan needs at least one cover")
+        require(
+            any(getattr(self, f) is not None for f in self.__struct_fields__),
+            "a plan needs at least one cover",
+        )
 
     def codes(self) -> list[str]:
         """Cover codes present, in the fixed cover order."""
@@ -171,7 +184,12 @@ class CensusMember(_Input):
     name: ShortText
     country: Annotated[
         str,
-        Meta(min_length=2, max_length=80, description="ISO alpha-2/alpha-3 code, English or Chinese name.", examples=["ID", "Indonesia", "印度尼西亚"]),
+        Meta(
+            min_length=2,
+            max_length=80,
+            description="ISO alpha-2/alpha-3 code, English or Chinese name.",
+            examples=["ID", "Indonesia", "印度尼西亚"],
+        ),
     ]
     sex: Literal["M", "F"] | None = None
     date_of_birth: dt.date | None = None
@@ -207,14 +225,23 @@ class CensusGroup(_Input):
     occupation_class: OccupationClass
     headcount: Annotated[int, Meta(ge=1, le=1_000_000)]
     age: Annotated[int, Meta(ge=0, le=120)] | None = None
-    age_band: Annotated[
-        str, Meta(pattern=r"^\d{1,3}-\d{1,3}$", description="Inclusive band like \"30-39\"; rated at its midpoint (rounded down).")
-    ] | None = None
+    age_band: (
+        Annotated[
+            str,
+            Meta(
+                pattern=r"^\d{1,3}-\d{1,3}$",
+                description='Inclusive band like "30-39"; rated at its midpoint (rounded down).',
+            ),
+        ]
+        | None
+    ) = None
     sex: Literal["M", "F"] | None = None
     site: Annotated[str, Meta(max_length=120)] | None = None
 
     def __post_init__(self) -> None:
-        require((self.age is None) != (self.age_band is None), "give exactly one of age and age_band")
+        require(
+            (self.age is None) != (self.age_band is None), "give exactly one of age and age_band"
+        )
         require(self.occupation_class in (1, 2, 3, 4, 5, 6, 9), "occupation_class must be 1-6 or 9")
         if self.age_band is not None:
             lo, hi = (int(x) for x in self.age_band.split("-"))
@@ -235,7 +262,10 @@ class Census(_Input):
     groups: list[CensusGroup] | None = None
 
     def __post_init__(self) -> None:
-        require((self.members is None) != (self.groups is None), "give exactly one of members and groups")
+        require(
+            (self.members is None) != (self.groups is None),
+            "give exactly one of members and groups",
+        )
         rows = self.members if self.members is not None else self.groups
         require(bool(rows), "the census is empty")
 
@@ -251,7 +281,10 @@ class Experience(_Input):
 
     def __post_init__(self) -> None:
         require(self.end >= self.start, "end must not be before start")
-        require(self.incurred_claims.is_finite() and self.incurred_claims >= 0, "incurred_claims must not be negative")
+        require(
+            self.incurred_claims.is_finite() and self.incurred_claims >= 0,
+            "incurred_claims must not be negative",
+        )
 
 
 class QuoteRequest(_Input):
@@ -265,7 +298,8 @@ class QuoteRequest(_Input):
     as_of: Annotated[dt.date | None, Meta(description="Tariff date; defaults to today.")] = None
     experience: Experience | None = None
     commission: Annotated[
-        Decimal | None, Meta(description="Channel commission as a fraction, within the tariff's bounds.")
+        Decimal | None,
+        Meta(description="Channel commission as a fraction, within the tariff's bounds."),
     ] = None
     underwriter_adjustment: Annotated[
         Decimal | None, Meta(description="Underwriter loading (+) or discount (−) as a fraction.")
@@ -277,4 +311,6 @@ class QuoteRequest(_Input):
         if self.commission is not None:
             require(0 <= self.commission < 1, "commission must be a fraction in [0, 1)")
         if self.underwriter_adjustment is not None:
-            require(-1 < self.underwriter_adjustment < 1, "underwriter_adjustment must be in (-1, 1)")
+            require(
+                -1 < self.underwriter_adjustment < 1, "underwriter_adjustment must be in (-1, 1)"
+            )

@@ -23,16 +23,19 @@ __all__ = [
 Currency = Literal["CNY", "USD"]
 ShortText = Annotated[str, Meta(min_length=1, max_length=200)]
 Identifier = Annotated[str, Meta(min_length=1, max_length=64)]
-OccupationClass = Annotated[int, Meta(ge=1, le=9, description="1 (office) … 6 (heavy); 9 = not insurable")]
+OccupationClass = Annotated[
+    int, Meta(ge=1, le=9, description="1 (office) … 6 (heavy); 9 = not insurable")
+]
 Money = Annotated[
     Decimal,
     Meta(
-        description="An amount as a decimal string, e.g. \"500000\" or \"1250.50\".",
+        description='An amount as a decimal string, e.g. "500000" or "1250.50".',
         examples=["500000"],
     ),
 ]
 MoneyText = Annotated[
-    str, Meta(pattern=r"^-?\d+\.\d{2}$", description="Exact amount, 2 decimals.", examples=["1234.56"])
+    str,
+    Meta(pattern=r"^-?\d+\.\d{2}$", description="Exact amount, 2 decimals.", examples=["1234.56"]),
 ]
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -41,7 +44,10 @@ _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 
 
 def credit_code_check_char(first17: str) -> str:
     """Check character of a unified social credit code (GB 32100-2015) from its first 17."""
-    total = sum(CREDIT_CODE_ALPHABET.index(ch) * w for ch, w in zip(first17, _CREDIT_CODE_WEIGHTS, strict=True))
+    total = sum(
+        CREDIT_CODE_ALPHABET.index(ch) * w
+        for ch, w in zip(first17, _CREDIT_CODE_WEIGHTS, strict=True)
+    )
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 

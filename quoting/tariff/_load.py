@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 import threading
 import unicodedata
@@ -159,7 +160,7 @@ def _check_params(p: TariffParams, problems: list[Problem]) -> None:
     if p.ages.min >= p.ages.max:
         bad("ages", "min must be below max")
     upper = p.ages.band_upper
-    if any(b <= a for a, b in zip(upper, upper[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(upper)):
         bad("ages.band_upper", "band upper bounds must strictly increase")
     if upper[0] < p.ages.min:
         bad("ages.band_upper", "the first band must end at or after ages.min")
@@ -167,7 +168,7 @@ def _check_params(p: TariffParams, problems: list[Problem]) -> None:
         bad("ages.band_upper", f"the last band must end at ages.max ({p.ages.max})")
 
     sp = p.short_period.factors
-    if any(b < a for a, b in zip(sp, sp[1:], strict=False)):
+    if any(b < a for a, b in itertools.pairwise(sp)):
         bad("short_period.factors", "factors must not decrease with months")
     if sp[-1] != 1.0:
         bad("short_period.factors", "the 12-month factor must be 1.0")
@@ -177,7 +178,7 @@ def _check_params(p: TariffParams, problems: list[Problem]) -> None:
     heads = [b.min_headcount for b in p.group_size]
     if heads[0] != 1:
         bad("group_size", "the first band must start at min_headcount = 1")
-    if any(b <= a for a, b in zip(heads, heads[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(heads)):
         bad("group_size", "min_headcount must strictly increase")
 
     ld = p.loadings
@@ -357,9 +358,7 @@ def _parse_occupations(text: str, problems: list[Problem]) -> dict[str, Occupati
         except ValueError:
             cls = -1
         if cls not in OCCUPATION_CLASSES:
-            problems.append(
-                Problem(f"{where}, column class", f"{row['class']!r} must be 1-6 or 9")
-            )
+            problems.append(Problem(f"{where}, column class", f"{row['class']!r} must be 1-6 or 9"))
             continue
         for col in ("name_en", "name_zh"):
             if not row[col].strip():
@@ -442,7 +441,9 @@ _cache_lock = threading.Lock()
 
 
 def _cached(folder: Path) -> Tariff:
-    stamps = tuple((folder / n).stat().st_mtime if (folder / n).exists() else 0.0 for n in DATA_FILES)
+    stamps = tuple(
+        (folder / n).stat().st_mtime if (folder / n).exists() else 0.0 for n in DATA_FILES
+    )
     with _cache_lock:
         hit = _cache.get(folder)
         if hit and hit[0] == stamps:

@@ -39,7 +39,7 @@ Factor = Annotated[float, Meta(gt=0.0, le=20.0)]
 CountryFactorName = Literal["accident", "medical_cost", "evacuation", "security"]
 
 
-class _Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+class _Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
 

@@ -59,7 +59,9 @@ def _lognormal_layer(mean: float, sigma: float, scale: float, d: float, limit: f
     mu = math.log(mean) - sigma**2 / 2 + math.log(scale)
 
     def m(k: int, a: float) -> float:  # E[X^k; X <= a]
-        return math.exp(k * mu + k * k * sigma**2 / 2) * ndtr((math.log(a) - mu - k * sigma**2) / sigma)
+        return math.exp(k * mu + k * k * sigma**2 / 2) * ndtr(
+            (math.log(a) - mu - k * sigma**2) / sigma
+        )
 
     u = d + limit
     lev_u = m(1, u) + u * (1 - m(0, u))
@@ -88,7 +90,9 @@ def test_frequency_severity_accident_medical_with_deductible_limit_coinsurance()
     first, second = _lognormal_layer(6000, 1.4, 0.77, 200, 50000)
     # Independent check of the closed form by quadrature.
     x = stats.lognorm(1.4, scale=math.exp(math.log(6000) - 0.98) * 0.77)
-    quad = integrate.quad(lambda v: (v - 200) * x.pdf(v), 200, 50200, limit=400)[0] + 50000 * x.sf(50200)
+    quad = integrate.quad(lambda v: (v - 200) * x.pdf(v), 200, 50200, limit=400)[0] + 50000 * x.sf(
+        50200
+    )
     assert math.isclose(first, quad, rel_tol=1e-7)
     assert math.isclose(first, 4103.2909, rel_tol=1e-7)
 
@@ -109,7 +113,8 @@ def test_frequency_severity_accident_medical_with_deductible_limit_coinsurance()
 def _binomial_excess(n: int, p: float, mean_si: float, retention: float) -> float:
     """E[max(0, K·s̄ − R)], K ~ Binomial(n, p), by summing the probability of each K."""
     return sum(
-        math.comb(n, k) * p**k * (1 - p) ** (n - k) * max(0.0, k * mean_si - retention) for k in range(n + 1)
+        math.comb(n, k) * p**k * (1 - p) ** (n - k) * max(0.0, k * mean_si - retention)
+        for k in range(n + 1)
     )
 
 
@@ -134,7 +139,13 @@ def test_group_volatility_and_accumulation_loading_add():
     request = make_request(
         {
             "groups": [
-                {"country": "PK", "occupation_class": 4, "age": 35, "headcount": 60, "site": "Karot"},
+                {
+                    "country": "PK",
+                    "occupation_class": 4,
+                    "age": 35,
+                    "headcount": 60,
+                    "site": "Karot",
+                },
                 {"country": "PK", "occupation_class": 2, "age": 45, "headcount": 20},
             ]
         },
@@ -174,11 +185,18 @@ def test_minimum_premiums_are_explicit_lines():
     Total 3,000.00 exactly, VAT 3×0.98 + 3×4.68 + 152.83 = 169.81.
     """
     members = [
-        {"member_id": f"M{i}", "name": f"Member {i}", "age": 40, "occupation_class": 1, "country": "Malaysia"}
+        {
+            "member_id": f"M{i}",
+            "name": f"Member {i}",
+            "age": 40,
+            "occupation_class": 1,
+            "country": "Malaysia",
+        }
         for i in range(3)
     ]
     quote = quote_request(
-        make_request({"members": members}, {"sdeath": {"sum_insured": "10000"}}), tariff_root=TARIFF_DIR
+        make_request({"members": members}, {"sdeath": {"sum_insured": "10000"}}),
+        tariff_root=TARIFF_DIR,
     )
     per_member = (6.0 * 1.15 + ALPHA * 60000 / math.sqrt(180000)) / DIVISOR * 1.06
     assert cents(per_member) == Decimal("17.37")

@@ -35,7 +35,11 @@ def test_add_rate_per_mille_of_sum_insured(cls, low, high):
 @pytest.mark.parametrize("country", ["MY", "ID", "SA", "KE", "RS", "AE"])
 def test_typical_overseas_package_for_office_staff(country):
     """AD&D 500k + sickness death 100k + evacuation incl. remains 100k: CNY 400–900 a year."""
-    covers = {"add": {"sum_insured": "500000"}, "sdeath": {"sum_insured": "100000"}, "evac": {"limit": "100000"}}
+    covers = {
+        "add": {"sum_insured": "500000"},
+        "sdeath": {"sum_insured": "100000"},
+        "evac": {"limit": "100000"},
+    }
     assert 400 <= per_member(country, 1, 40, covers) <= 900
 
 

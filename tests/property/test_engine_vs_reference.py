@@ -152,7 +152,7 @@ def policy_periods(draw: st.DrawFn) -> tuple[dt.date, dt.date]:
         year, month = start.year + m0 // 12, m0 % 12 + 1
         day = min(start.day, calendar.monthrange(year, month)[1])
         end = dt.date(year, month, day) - dt.timedelta(days=draw(st.integers(0, 1)))
-        end = max(end, start)
+        end = min(max(end, start), start + dt.timedelta(days=365))  # at most 366 days
     else:
         end = start + dt.timedelta(days=draw(st.integers(0, 365)))
     return start, end

@@ -42,7 +42,11 @@ member = st.fixed_dictionaries(
 def members_census(rows: list[dict]) -> dict:
     out = []
     for i, row in enumerate(rows):
-        m = {"member_id": f"M{i}", "name": f"Member {i}", **{k: v for k, v in row.items() if v is not None}}
+        m = {
+            "member_id": f"M{i}",
+            "name": f"Member {i}",
+            **{k: v for k, v in row.items() if v is not None},
+        }
         out.append(m)
     return {"members": out}
 
@@ -56,12 +60,17 @@ def member_premium(quote, member_id: str) -> Decimal:  # type: ignore[no-untyped
 
 
 @SETTINGS
-@given(rows=st.lists(member, min_size=1, max_size=12), a=st.integers(10, 3000), b=st.integers(10, 3000))
+@given(
+    rows=st.lists(member, min_size=1, max_size=12), a=st.integers(10, 3000), b=st.integers(10, 3000)
+)
 def test_premium_grows_with_sum_insured(rows, a, b):
     lo, hi = sorted((a, b))
     quotes = [
         quote_request(
-            make_request(members_census(rows), {"add": {"sum_insured": str(si * 1000)}, "sdeath": {"sum_insured": str(si * 100)}}),
+            make_request(
+                members_census(rows),
+                {"add": {"sum_insured": str(si * 1000)}, "sdeath": {"sum_insured": str(si * 100)}},
+            ),
             tariff_root=TARIFF_DIR,
         )
         for si in (lo, hi)
@@ -83,7 +92,10 @@ def test_premium_grows_with_occupation_class(row, other):
 
 
 @SETTINGS
-@given(rows=st.lists(member, min_size=1, max_size=8), months=st.lists(st.integers(1, 12), min_size=2, max_size=2))
+@given(
+    rows=st.lists(member, min_size=1, max_size=8),
+    months=st.lists(st.integers(1, 12), min_size=2, max_size=2),
+)
 def test_premium_grows_with_term(rows, months):
     lo, hi = sorted(months)
     quotes = []
@@ -91,7 +103,9 @@ def test_premium_grows_with_term(rows, months):
         end = f"2027-{n:02d}-28"
         quotes.append(
             quote_request(
-                make_request(members_census(rows), ALL_COVERS, period={"start": "2027-01-01", "end": end}),
+                make_request(
+                    members_census(rows), ALL_COVERS, period={"start": "2027-01-01", "end": end}
+                ),
                 tariff_root=TARIFF_DIR,
             )
         )
@@ -126,14 +140,18 @@ def test_premium_grows_with_country_factor(rows, factor, bump, tmp_path_factory)
     per_row_after = np.bincount(after.line_row, weights=after.premium_cents, minlength=len(rows))
     rows_in = np.unique(before.line_row[in_country])
     assert (per_row_after[rows_in] >= per_row_before[rows_in]).all()
-    assert np.array_equal(before.trace["annual_pure_premium"][~in_country], after.trace["annual_pure_premium"][~in_country])
+    assert np.array_equal(
+        before.trace["annual_pure_premium"][~in_country],
+        after.trace["annual_pure_premium"][~in_country],
+    )
 
 
 @SETTINGS
 @given(rows=st.lists(member, min_size=1, max_size=15), usd=st.booleans())
 def test_lines_sum_to_totals(rows, usd):
     quote = quote_request(
-        make_request(members_census(rows), ALL_COVERS, currency="USD" if usd else "CNY"), tariff_root=TARIFF_DIR
+        make_request(members_census(rows), ALL_COVERS, currency="USD" if usd else "CNY"),
+        tariff_root=TARIFF_DIR,
     )
     lines = [Decimal(line.premium) for m in quote.members for line in m.lines]
     vat = [Decimal(line.vat) for m in quote.members for line in m.lines]
@@ -173,10 +191,17 @@ def test_splitting_a_census_keeps_pure_premiums(rows, cut):
 @SETTINGS
 @given(row=member, headcount=st.integers(1, 40))
 def test_group_row_prices_like_identical_members(row, headcount):
-    group = {"country": row["country"], "occupation_class": row["occupation_class"], "age": row["age"], "headcount": headcount}
+    group = {
+        "country": row["country"],
+        "occupation_class": row["occupation_class"],
+        "age": row["age"],
+        "headcount": headcount,
+    }
     if row["site"]:
         group["site"] = row["site"]
     as_group = quote_request(make_request({"groups": [group]}, ALL_COVERS), tariff_root=TARIFF_DIR)
-    as_members = quote_request(make_request(members_census([row] * headcount), ALL_COVERS), tariff_root=TARIFF_DIR)
+    as_members = quote_request(
+        make_request(members_census([row] * headcount), ALL_COVERS), tariff_root=TARIFF_DIR
+    )
     assert as_group.total_premium == as_members.total_premium
     assert as_group.total_vat == as_members.total_vat

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -83,15 +86,18 @@ def test_tariff_check_broken_copy_lists_every_error(tmp_path: Path) -> None:
     folder = tmp_path / "2026.2"
     shutil.copytree(TARIFF_DIR, folder)
     toml = folder / "tariff.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8").replace("alpha = 0.05", 'alpha = "x"'), encoding="utf-8"
-    )
+    text, n = re.subn(r"(?m)^alpha = .*$", 'alpha = "x"', toml.read_text(encoding="utf-8"))
+    assert n == 1
+    toml.write_text(text, encoding="utf-8")
     countries = folder / "countries.csv"
-    lines = countries.read_text(encoding="utf-8").splitlines(keepends=True)
-    assert lines[1].startswith("AD,AND,Andorra,安道尔,Principality of Andorra,1,")
-    lines[1] = lines[1].replace(",1,0.85,", ",7,0.85,", 1)
-    del lines[3]  # AF
-    countries.write_text("".join(lines), encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(countries.read_text(encoding="utf-8"))))
+    tier = rows[0].index("tier")
+    assert rows[1][0] == "AD"
+    rows[1][tier] = "7"
+    rows = [r for r in rows if r[0] != "AF"]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    countries.write_text(buf.getvalue(), encoding="utf-8")
 
     code, out, err = run("tariff", "check", folder)
     assert code == 2

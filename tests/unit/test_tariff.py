@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pycountry
@@ -18,6 +19,9 @@ from tests.conftest import TARIFF_DIR
 
 ISO_CODES = {c.alpha_2 for c in pycountry.countries}
 CJK = re.compile(r"[\u4e00-\u9fff]")
+#: SPEC §4: the short-period table, by months begun.
+SHORT_PERIOD = [0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.85, 0.90, 0.95, 1.00]
+DECREASING = [0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.75, 0.90, 0.95, 1.00]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -33,6 +37,33 @@ def edit_text(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} must occur exactly once in {path.name}"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def toml_value(path: Path, section: str, key: str) -> str:
+    """The raw value text of ``key`` in ``[section]`` of a TOML file."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return lines[_toml_line(lines, section, key)].split("=", 1)[1].strip()
+
+
+def set_toml(path: Path, section: str, key: str, value: str) -> None:
+    """Replace the value of ``key`` in ``[section]`` by ``value`` (raw TOML text)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[_toml_line(lines, section, key)] = f"{key} = {value}"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def toml_list(path: Path, section: str, key: str) -> list[float]:
+    return tomllib.loads(f"v = {toml_value(path, section, key)}")["v"]
+
+
+def _toml_line(lines: list[str], section: str, key: str) -> int:
+    start = lines.index(f"[{section}]")
+    for i in range(start + 1, len(lines)):
+        if lines[i].startswith("["):
+            break
+        if re.match(rf"{re.escape(key)}\s*=", lines[i]):
+            return i
+    raise AssertionError(f"no {key} in [{section}]")
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -56,6 +87,26 @@ def edit_country(folder: Path, code: str, column: str, value: str) -> int:
             write_rows(path, rows)
             return i + 1  # the header is row 1
     raise AssertionError(f"no row for {code}")
+
+
+def edit_occupation(folder: Path, code: str, column: str, value: str) -> int:
+    """Set one cell of an occupation's row; returns that row's number (header = row 1)."""
+    path = folder / "occupations.csv"
+    rows = read_rows(path)
+    col = rows[0].index(column)
+    for i, row in enumerate(rows):
+        if row[0] == code:
+            row[col] = value
+            write_rows(path, rows)
+            return i + 1
+    raise AssertionError(f"no occupation {code}")
+
+
+def repeated_band(folder: Path) -> list[int]:
+    """The tariff's age bands with the third bound equal to the second."""
+    bands = [int(b) for b in toml_list(folder / "tariff.toml", "ages", "band_upper")]
+    bands[2] = bands[1]
+    return bands
 
 
 def problems_of(folder: Path) -> list[Problem]:
@@ -121,9 +172,7 @@ def test_default_tariff_header(tariff: Tariff) -> None:
     assert tariff.version == "2026.2"
     assert tariff.effective_date == dt.date(2026, 10, 1)
     assert tariff.params.tariff.base_currency == "CNY"
-    assert tariff.params.short_period.factors == [
-        0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.85, 0.90, 0.95, 1.00,
-    ]  # fmt: skip
+    assert tariff.params.short_period.factors == SHORT_PERIOD
 
 
 def test_content_hash_is_stable_and_independent_of_the_folder(tmp_path: Path) -> None:
@@ -138,7 +187,8 @@ def test_content_hash_is_stable_and_independent_of_the_folder(tmp_path: Path) ->
 def test_content_hash_changes_with_any_rate(tmp_path: Path) -> None:
     original = load_tariff(TARIFF_DIR).content_hash
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "tariff.toml", "alpha = 0.05", "alpha = 0.06")
+    toml = folder / "tariff.toml"
+    set_toml(toml, "volatility", "alpha", str(float(toml_value(toml, "volatility", "alpha")) + 0.01))
     assert load_tariff(folder).content_hash != original
 
 
@@ -151,8 +201,9 @@ def two_versions(tmp_path: Path) -> Path:
     root.mkdir()
     copy_tariff(root, "2026.2")
     later = copy_tariff(root, "2027.1")
-    edit_text(later / "tariff.toml", 'version = "2026.2"', 'version = "2027.1"')
-    edit_text(later / "tariff.toml", "effective_date = 2026-10-01", "effective_date = 2027-01-01")
+    set_toml(root / "2026.2" / "tariff.toml", "tariff", "effective_date", "2026-10-01")
+    set_toml(later / "tariff.toml", "tariff", "version", '"2027.1"')
+    set_toml(later / "tariff.toml", "tariff", "effective_date", "2027-01-01")
     return root
 
 
@@ -256,14 +307,14 @@ def test_several_country_rows_wrong_are_all_reported(tmp_path: Path) -> None:
 
 def test_problems_in_every_file_are_reported_together(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "tariff.toml", "alpha = 0.05", 'alpha = "x"')
+    set_toml(folder / "tariff.toml", "volatility", "alpha", '"x"')
     row = edit_country(folder, "FR", "tier", "9")
-    edit_text(folder / "occupations.csv", "X01,6,Tunnel worker", "X01,7,Tunnel worker")
+    occ_row = edit_occupation(folder, "X01", "class", "7")
     locations = {p.location for p in problems_of(folder)}
     assert locations == {
         "tariff.toml [volatility.alpha]",
         f"countries.csv row {row}, column tier",
-        "occupations.csv row 45, column class",
+        f"occupations.csv row {occ_row}, column class",
     }
 
 
@@ -306,7 +357,11 @@ def test_unknown_country_code(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [("6", "6 is outside 1..5"), ("0", "0 is outside 1..5"), ("high", "is not a whole number 1..5")],
+    [
+        ("6", "6 is outside 1..5"),
+        ("0", "0 is outside 1..5"),
+        ("high", "is not a whole number 1..5"),
+    ],
 )
 def test_tier_out_of_range(tmp_path: Path, value: str, fragment: str) -> None:
     folder = copy_tariff(tmp_path)
@@ -361,7 +416,7 @@ def test_countries_header_missing_a_column(tmp_path: Path) -> None:
 
 def test_toml_type_error_names_the_key(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "tariff.toml", "alpha = 0.05", 'alpha = "x"')
+    set_toml(folder / "tariff.toml", "volatility", "alpha", '"x"')
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [volatility.alpha]"
     assert "Expected `float`, got `str`" in problem.message
@@ -369,7 +424,7 @@ def test_toml_type_error_names_the_key(tmp_path: Path) -> None:
 
 def test_toml_range_error_names_the_key(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "tariff.toml", "expenses = 0.12", "expenses = 1.5")
+    set_toml(folder / "tariff.toml", "loadings", "expenses", "1.5")
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [loadings.expenses]"
     assert "<= 1.0" in problem.message
@@ -377,7 +432,9 @@ def test_toml_range_error_names_the_key(tmp_path: Path) -> None:
 
 def test_unknown_toml_key_is_rejected(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "tariff.toml", "alpha = 0.05", "alpha = 0.05\nbeta = 0.01")
+    toml = folder / "tariff.toml"
+    alpha = toml_value(toml, "volatility", "alpha")
+    set_toml(toml, "volatility", "alpha", f"{alpha}\nbeta = 0.01")
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [volatility]"
     assert "unknown field `beta`" in problem.message
@@ -394,7 +451,7 @@ def test_unknown_top_level_table_is_rejected(tmp_path: Path) -> None:
 
 def test_decreasing_short_period_factors(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "tariff.toml", "0.80, 0.85, 0.90", "0.80, 0.75, 0.90")
+    set_toml(folder / "tariff.toml", "short_period", "factors", str(DECREASING))
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [short_period.factors]"
     assert "must not decrease" in problem.message
@@ -402,7 +459,7 @@ def test_decreasing_short_period_factors(tmp_path: Path) -> None:
 
 def test_short_period_must_end_at_one(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "tariff.toml", "0.95, 1.00]", "0.95, 0.99]")
+    set_toml(folder / "tariff.toml", "short_period", "factors", str([*SHORT_PERIOD[:-1], 0.99]))
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [short_period.factors]"
     assert "12-month factor must be 1.0" in problem.message
@@ -410,11 +467,7 @@ def test_short_period_must_end_at_one(tmp_path: Path) -> None:
 
 def test_non_increasing_age_bands(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(
-        folder / "tariff.toml",
-        "band_upper = [25, 35, 45, 55, 60, 65, 70]",
-        "band_upper = [25, 35, 35, 55, 60, 65, 70]",
-    )
+    set_toml(folder / "tariff.toml", "ages", "band_upper", str(repeated_band(folder)))
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [ages.band_upper]"
     assert "must strictly increase" in problem.message
@@ -432,11 +485,10 @@ def test_missing_cover(tmp_path: Path) -> None:
 
 def test_wrong_length_rate_by_class(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(
-        folder / "tariff.toml",
-        "rate_by_class = [0.32, 0.45, 0.65, 0.95, 1.40, 2.05]",
-        "rate_by_class = [0.32, 0.45, 0.65, 0.95, 1.40]",
-    )
+    toml = folder / "tariff.toml"
+    rates = toml_list(toml, "covers.add", "rate_by_class")
+    assert len(rates) == 6
+    set_toml(toml, "covers.add", "rate_by_class", str(rates[:5]))
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [covers.add.rate_by_class]"
     assert "needs 6 values" in problem.message
@@ -446,9 +498,9 @@ def test_wrong_length_rate_by_class(tmp_path: Path) -> None:
 def test_several_semantic_toml_problems_are_reported_together(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
     toml = folder / "tariff.toml"
-    edit_text(toml, "0.80, 0.85, 0.90", "0.80, 0.75, 0.90")
-    edit_text(toml, "band_upper = [25, 35, 45,", "band_upper = [25, 25, 45,")
-    edit_text(toml, "commission_max = 0.25", "commission_max = 0.10")
+    set_toml(toml, "short_period", "factors", str(DECREASING))
+    set_toml(toml, "ages", "band_upper", str(repeated_band(folder)))
+    set_toml(toml, "loadings", "commission_default", "0.99")
     locations = {p.location for p in problems_of(folder)}
     assert locations == {
         "tariff.toml [short_period.factors]",
@@ -459,18 +511,19 @@ def test_several_semantic_toml_problems_are_reported_together(tmp_path: Path) ->
 
 def test_occupation_class_seven(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_text(folder / "occupations.csv", "W02,4,Welder", "W02,7,Welder")
+    row = edit_occupation(folder, "W02", "class", "7")
     problem = only_problem(folder)
-    assert problem.location == "occupations.csv row 29, column class"
+    assert problem.location == f"occupations.csv row {row}, column class"
     assert "'7' must be 1-6 or 9" in problem.message
 
 
 def test_duplicate_occupation_code(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
     path = folder / "occupations.csv"
-    path.write_text(path.read_text(encoding="utf-8") + "W02,4,Welder (pipe),管道焊工\n")
+    rows = read_rows(path)
+    write_rows(path, [*rows, ["W02", "4", "Welder (pipe)", "管道焊工"]])
     problem = only_problem(folder)
-    assert problem.location == "occupations.csv row 53, column code"
+    assert problem.location == f"occupations.csv row {len(rows) + 1}, column code"
     assert "W02 appears twice" in problem.message
 
 
@@ -506,4 +559,3 @@ def test_error_message_lists_every_problem(tmp_path: Path) -> None:
     text = str(exc.value)
     assert "countries.csv row 2, column accident: 'high' is not a number" in text
     assert "countries.csv row 3, column status: 'maybe' must be one of" in text
-
