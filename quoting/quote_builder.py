@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from quoting.pricing import DECLINE_REASONS, PricedCensus, cents_to_text
-from quoting.rating_input import ResolvedRequest
+from quoting.rating_input import CensusRow, ResolvedRequest
 from quoting.schemas import (
     Adjustment,
     DeclinedMember,
@@ -48,6 +48,31 @@ def _summary_rows(
         )
         for k in keys
     ]
+
+
+# Trace values are shown to 12 significant digits: plenty to recompute a line to the cent,
+# and free of binary noise (0.68 rather than 0.6799999999999999).
+_SIGNIFICANT = 12
+
+
+def _significant(values: np.ndarray) -> np.ndarray:
+    magnitude = np.floor(np.log10(np.abs(np.where(values == 0, 1.0, values))))
+    scale = 10.0 ** (_SIGNIFICANT - 1 - magnitude)
+    return np.where(values == 0, 0.0, np.round(values * scale) / scale)
+
+
+def _decline_message(
+    code: str, message: str, row: CensusRow, country: str, resolved: ResolvedRequest
+) -> str:
+    ages = resolved.tariff.params.ages
+    period = resolved.request.period
+    if code == "country_declined":
+        return f"{message} ({country})"
+    if code == "age_out_of_range":
+        return f"age {row.age} is outside the tariff's limits ({ages.min}–{ages.max})"
+    if code == "period_outside_policy":
+        return f"cover {row.start}–{row.end} lies outside the policy period {period.start}–{period.end}"
+    return message
 
 
 def build_quote(
@@ -96,7 +121,7 @@ def _build_quote(
             continue
         method = covers[COVER_CODES[int(cover_of_line[lo])]].method
         keys = [k for k, col in priced.trace.items() if not np.isnan(col[lo])]
-        columns = [priced.trace[k][lo:hi].tolist() for k in keys]
+        columns = [_significant(priced.trace[k][lo:hi]).tolist() for k in keys]
         for values, heads in zip(zip(*columns, strict=True), headcounts[lo:hi], strict=True):
             factors: dict[str, float | str] = {"method": method}
             factors.update(zip(keys, values, strict=True))
@@ -136,9 +161,7 @@ def _build_quote(
                     reasons=[
                         Reason(
                             code=code,
-                            message=msg
-                            if code != "country_declined"
-                            else f"{msg} ({country.name_en})",
+                            message=_decline_message(code, msg, row, country.name_en, resolved),
                         )
                         for bit, code, msg in DECLINE_REASONS
                         if declined_bits[r] & bit

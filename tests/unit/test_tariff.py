@@ -188,7 +188,9 @@ def test_content_hash_changes_with_any_rate(tmp_path: Path) -> None:
     original = load_tariff(TARIFF_DIR).content_hash
     folder = copy_tariff(tmp_path)
     toml = folder / "tariff.toml"
-    set_toml(toml, "volatility", "alpha", str(float(toml_value(toml, "volatility", "alpha")) + 0.01))
+    set_toml(
+        toml, "volatility", "alpha", str(float(toml_value(toml, "volatility", "alpha")) + 0.01)
+    )
     assert load_tariff(folder).content_hash != original
 
 
