@@ -86,7 +86,7 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
             raise QuotingError("the request file must hold a JSON object")
         body["census"] = msgspec.to_builtins(census)
         raw = msgspec.json.encode(body)
-    request = decode_request(raw)
+    request = decode_request(raw, tariff_root=args.tariff, today=args.as_of)
     if args.as_of is not None:
         request = msgspec.structs.replace(request, as_of=args.as_of)
     quote = quote_request(request, tariff_root=args.tariff, trace=args.format == "json")

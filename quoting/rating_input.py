@@ -18,7 +18,14 @@ from quoting.pricing import ExperienceInput, PlanTable, RatingInput
 from quoting.schemas import CensusGroup, CensusMember, QuoteRequest
 from quoting.tariff import COVER_CODES, Tariff
 
-__all__ = ["CensusRow", "ResolvedRequest", "age_last_birthday", "months_begun", "resolve"]
+__all__ = [
+    "CensusRow",
+    "ResolvedRequest",
+    "age_last_birthday",
+    "entry_problems",
+    "months_begun",
+    "resolve",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,46 @@ def months_begun(start: dt.date, end: dt.date) -> int:
     diff = (end.year - start.year) * 12 + end.month - start.month
     clamped_day = min(start.day, calendar.monthrange(end.year, end.month)[1])
     return max(1, min(12, diff + (clamped_day <= end.day)))
+
+
+def entry_problems(
+    entry: CensusMember | CensusGroup, where: str, tariff: Tariff, policy_start: dt.date | None
+) -> list[Problem]:
+    """What is wrong with one census row against a tariff (names that do not resolve,
+    contradictory occupation, birth after cover start); empty when it can be priced."""
+    problems: list[Problem] = []
+    if tariff.resolve_country(entry.country) is None:
+        problems.append(
+            Problem(
+                f"{where}.country",
+                f"unknown country {entry.country!r} (use an ISO code, or the English or Chinese name)",
+            )
+        )
+    if not isinstance(entry, CensusMember):
+        return problems
+    if entry.occupation_code is not None:
+        occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
+        if occupation is None:
+            problems.append(
+                Problem(
+                    f"{where}.occupation_code", f"unknown occupation code {entry.occupation_code!r}"
+                )
+            )
+        elif (
+            entry.occupation_class is not None
+            and entry.occupation_class != occupation.occupation_class
+        ):
+            problems.append(
+                Problem(
+                    f"{where}.occupation_class",
+                    f"class {entry.occupation_class} contradicts occupation {occupation.code} "
+                    f"(class {occupation.occupation_class})",
+                )
+            )
+    start = entry.start or policy_start
+    if entry.date_of_birth is not None and start is not None and entry.date_of_birth > start:
+        problems.append(Problem(f"{where}.date_of_birth", "is after the member's cover starts"))
+    return problems
 
 
 def _plan_table(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) -> PlanTable:
@@ -171,47 +218,26 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
     for i, entry in enumerate(entries):
         where = f"census.{kind}[{i}]"
         bad = len(problems)
-        country = tariff.resolve_country(entry.country)
-        if country is None:
-            problems.append(
-                Problem(
-                    f"{where}.country",
-                    f"unknown country {entry.country!r} (use an ISO code, or the English or Chinese name)",
+        problems.extend(entry_problems(entry, where, tariff, period.start))
+        if isinstance(entry, CensusMember):
+            if entry.member_id in seen_ids:
+                problems.append(
+                    Problem(f"{where}.member_id", f"{entry.member_id} appears more than once")
                 )
-            )
+            seen_ids.add(entry.member_id)
+        if len(problems) > bad:
+            continue
+        country = tariff.resolve_country(entry.country)
         if isinstance(entry, CensusMember):
             member_id, name, headcount = entry.member_id, entry.name, 1
-            if member_id in seen_ids:
-                problems.append(
-                    Problem(f"{where}.member_id", f"{member_id} appears more than once")
-                )
-            seen_ids.add(member_id)
             start = entry.start or period.start
             end = entry.end or period.end
             occ_class = entry.occupation_class
             if entry.occupation_code is not None:
-                occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
-                if occupation is None:
-                    problems.append(
-                        Problem(
-                            f"{where}.occupation_code",
-                            f"unknown occupation code {entry.occupation_code!r}",
-                        )
-                    )
-                elif occ_class is not None and occ_class != occupation.occupation_class:
-                    problems.append(
-                        Problem(
-                            f"{where}.occupation_class",
-                            f"class {occ_class} contradicts occupation {occupation.code} (class {occupation.occupation_class})",
-                        )
-                    )
-                else:
-                    occ_class = occupation.occupation_class
+                occ_class = tariff.occupations[
+                    entry.occupation_code.strip().upper()
+                ].occupation_class
             if entry.date_of_birth is not None:
-                if entry.date_of_birth > start:
-                    problems.append(
-                        Problem(f"{where}.date_of_birth", "is after the member's cover starts")
-                    )
                 age = age_last_birthday(entry.date_of_birth, start)
             else:
                 age = entry.age or 0

@@ -11,55 +11,100 @@ from typing import Any
 
 import msgspec
 
-from quoting.errors import Problem, RequestError
+from quoting.errors import Problem, RequestError, TariffError
 from quoting.pricing import price
 from quoting.quote_builder import build_quote
-from quoting.rating_input import resolve
+from quoting.rating_input import entry_problems, resolve
 from quoting.schemas import CensusGroup, CensusMember, Quote, QuoteRequest
 from quoting.tariff import DEFAULT_TARIFF_ROOT, Tariff, tariff_in_force
+from quoting.validation import problem_from_validation
 
-__all__ = ["decode_request", "fx_rate", "problem_from_validation", "quote_request"]
-
-
-def problem_from_validation(exc: msgspec.ValidationError, prefix: str = "") -> Problem:
-    """Turn msgspec's ``message - at `$.a.b[0]``` into a Problem located at ``a.b[0]``."""
-    text = str(exc)
-    message, sep, where = text.rpartition(" - at `$")
-    if not sep:
-        return Problem(prefix.rstrip("."), text)
-    path = where.rstrip("`").lstrip(".")
-    location = f"{prefix}{path}" if not path.startswith("[") else f"{prefix.rstrip('.')}{path}"
-    return Problem(location.rstrip("."), message)
+__all__ = ["decode_request", "fx_rate", "quote_request"]
 
 
-def _row_problems(raw: Any) -> list[Problem]:
-    """Validate census rows one by one so that every bad row is reported, not just the first."""
+def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]:
+    """Convert each top-level field (and each census row) on its own, so that one bad
+    field does not hide the others. Returns the problems and the fields that converted."""
     problems: list[Problem] = []
-    census = raw.get("census") if isinstance(raw, dict) else None
-    if not isinstance(census, dict):
-        return problems
-    for key, model in (("members", CensusMember), ("groups", CensusGroup)):
-        rows = census.get(key)
-        if not isinstance(rows, list):
+    good: dict[str, Any] = {}
+    fields = {f.encode_name: f for f in msgspec.structs.fields(QuoteRequest)}
+    for key in raw:
+        if key not in fields:
+            problems.append(Problem(key, "is not a field of a quote request"))
+    for name, field in fields.items():
+        if name not in raw:
+            if field.required:
+                problems.append(Problem(name, "is required"))
             continue
-        for i, row in enumerate(rows):
-            try:
-                msgspec.convert(row, model)
-            except msgspec.ValidationError as exc:
-                problems.append(problem_from_validation(exc, f"census.{key}[{i}]."))
+        if name == "census" and isinstance(raw[name], dict):
+            census = raw[name]
+            for key, model in (("members", CensusMember), ("groups", CensusGroup)):
+                rows = census.get(key)
+                if not isinstance(rows, list):
+                    continue
+                entries = []
+                for i, row in enumerate(rows):
+                    try:
+                        entries.append((i, msgspec.convert(row, model)))
+                    except msgspec.ValidationError as exc:
+                        problems.append(problem_from_validation(exc, f"census.{key}[{i}]."))
+                good[f"census.{key}"] = entries
+        try:
+            good[name] = msgspec.convert(raw[name], field.type)
+        except msgspec.ValidationError as exc:
+            problem = problem_from_validation(exc, f"{name}.")
+            if not any(p.location.startswith(f"{name}.") or p.location == name for p in problems):
+                problems.append(problem)
+    return problems, good
+
+
+def _census_problems(
+    good: dict[str, Any], tariff_root: str | Path, today: dt.date
+) -> list[Problem]:
+    """Tariff checks (countries, occupations) of the census rows that are well formed."""
+    as_of = good.get("as_of") or today
+    try:
+        tariff = tariff_in_force(as_of, tariff_root)
+    except TariffError:
+        return []
+    period = good.get("period")
+    problems: list[Problem] = []
+    for key in ("members", "groups"):
+        for i, entry in good.get(f"census.{key}", []):
+            where = f"census.{key}[{i}]"
+            problems.extend(entry_problems(entry, where, tariff, period.start if period else None))
     return problems
 
 
-def decode_request(data: bytes | str) -> QuoteRequest:
-    """Decode and validate a JSON quote request; every bad census row is reported at once."""
+def decode_request(
+    data: bytes | str,
+    *,
+    tariff_root: str | Path | None = None,
+    today: dt.date | None = None,
+) -> QuoteRequest:
+    """Decode and validate a JSON quote request.
+
+    On failure every problem is reported at once: each field and each census row is
+    checked on its own and, given ``tariff_root``, the well-formed census rows are also
+    checked against the tariff (unknown countries and occupations).
+    """
     try:
         return msgspec.json.decode(data, type=QuoteRequest)
     except msgspec.ValidationError as exc:
         first = problem_from_validation(exc)
     except msgspec.DecodeError as exc:
         raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
-    rows = _row_problems(msgspec.json.decode(data))
-    problems = rows if any(p.location == first.location for p in rows) else [first, *rows]
+    try:
+        raw = msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:  # pragma: no cover - the typed decode saw it first
+        raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+    if not isinstance(raw, dict):
+        raise RequestError(Problem("", "the request must be a JSON object"))
+    problems, good = _field_problems(raw)
+    if not problems:  # a cross-field check of the request as a whole
+        problems = [first]
+    if tariff_root is not None:
+        problems += _census_problems(good, tariff_root, today or dt.date.today())
     raise RequestError(problems)
 
 

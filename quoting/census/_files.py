@@ -22,6 +22,7 @@ import msgspec
 
 from quoting.errors import CensusError, Problem
 from quoting.schemas import Census, CensusGroup, CensusMember
+from quoting.validation import plain_message
 
 __all__ = [
     "MAX_CENSUS_BYTES",
@@ -353,44 +354,6 @@ def _too_many_rows(location: str) -> Problem:
 
 # --------------------------------------------------------------------------- msgspec errors
 
-_TYPE_WORDS = {
-    "str": "text",
-    "int": "a whole number",
-    "float": "a number",
-    "date": "a date (YYYY-MM-DD)",
-    "datetime": "a date and time",
-    "bool": "true or false",
-    "object": "an object",
-    "array": "a list",
-    "null": "empty",
-}
-
-
-def _type_words(spec: str) -> str:
-    parts = [p.strip() for p in spec.split("|") if p.strip() != "null"]
-    return " or ".join(_TYPE_WORDS.get(p, p) for p in parts) or "empty"
-
-
-def _plain(message: str, value: object) -> str:
-    """Rewrite a msgspec validation message in plain English."""
-    shown = f"'{value}'" if value is not None else "the value"
-    if m := re.fullmatch(r"Expected `str` of length >= (\d+)", message):
-        return "must not be empty" if m[1] == "1" else f"must be at least {m[1]} characters"
-    if m := re.fullmatch(r"Expected `str` of length <= (\d+)", message):
-        return f"is too long (at most {m[1]} characters)"
-    if m := re.fullmatch(r"Expected `(?:int|float)` (>=|<=|>|<) (\S+)", message):
-        words = {">=": "at least", "<=": "at most", ">": "above", "<": "below"}[m[1]]
-        return f"{shown} is out of range (must be {words} {m[2]})"
-    if re.fullmatch(r"Expected `str` matching regex .*", message):
-        return f"{shown} is not in the expected format"
-    if re.fullmatch(r"Invalid enum value .*", message):
-        return f"{shown} is not one of the accepted values"
-    if re.fullmatch(r"Invalid RFC3339 encoded date", message):
-        return f"{shown} is not a date (use YYYY-MM-DD)"
-    if m := re.fullmatch(r"Expected `([^`]*)`, got `([^`]*)`", message):
-        return f"expected {_type_words(m[1])}, got {_type_words(m[2])}"
-    return message
-
 
 def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object]) -> Problem:
     """Turn a msgspec ``ValidationError`` message on one row into a located problem."""
@@ -398,14 +361,20 @@ def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object])
         path = m["path"]
         field = re.match(r"\.(\w+)", path)
         if field is None:  # `$` itself: a cross-field (__post_init__) failure
+            # Checks that concern one field start their message with its name.
+            field_name, sep, rest = m["msg"].partition(": ")
+            if sep and re.fullmatch(r"[a-z_]+", field_name):
+                return Problem(f"{row_loc}, column {field_name}", rest)
             return Problem(row_loc, m["msg"])
         name = field[1]
-        return Problem(f"{row_loc}, column {name}", _plain(m["msg"], row.get(name)))
+        return Problem(f"{row_loc}, column {name}", plain_message(m["msg"], row.get(name)))
+    if m := re.fullmatch(r"([a-z_]+): (.+)", message, flags=re.DOTALL):
+        return Problem(f"{row_loc}, column {m[1]}", m[2])  # a one-field check in __post_init__
     if m := re.fullmatch(r"Object missing required field `(\w+)`", message):
         return Problem(f"{row_loc}, column {m[1]}", "is missing; a value is required")
     if m := re.fullmatch(r"Object contains unknown field `([^`]*)`", message):
         return Problem(f"{row_loc}, column {m[1]}", "is not a census field")
-    return Problem(row_loc, _plain(message, None))
+    return Problem(row_loc, plain_message(message, None))
 
 
 # --------------------------------------------------------------------------- JSON

@@ -74,15 +74,15 @@ class Period(_Input):
     end: dt.date
 
     def __post_init__(self) -> None:
-        require(self.end >= self.start, "end must not be before start")
+        require(self.end >= self.start, "end: must not be before start")
         require(
             inclusive_days(self.start, self.end) <= MAX_POLICY_DAYS,
-            f"a policy period is at most {MAX_POLICY_DAYS} days",
+            f"end: a policy period is at most {MAX_POLICY_DAYS} days",
         )
 
 
 def _positive(value: Decimal, name: str) -> None:
-    require(value.is_finite() and value > 0, f"{name} must be a positive amount")
+    require(value.is_finite() and value > 0, f"{name}: must be a positive amount")
 
 
 class SumInsuredCover(_Input):
@@ -105,9 +105,9 @@ class _MedicalCover(_Input):
     def __post_init__(self) -> None:
         _positive(self.limit, "limit")
         require(
-            self.deductible.is_finite() and self.deductible >= 0, "deductible must not be negative"
+            self.deductible.is_finite() and self.deductible >= 0, "deductible: must not be negative"
         )
-        require(0 < self.coinsurance <= 1, "coinsurance must be above 0 and at most 1")
+        require(0 < self.coinsurance <= 1, "coinsurance: must be above 0 and at most 1")
 
 
 class AccidentMedicalCover(_MedicalCover):
@@ -212,10 +212,10 @@ class CensusMember(_Input):
         )
         require(
             self.occupation_class is None or self.occupation_class in (1, 2, 3, 4, 5, 6, 9),
-            "occupation_class must be 1-6 or 9",
+            "occupation_class: must be 1-6 or 9",
         )
         if self.start is not None and self.end is not None:
-            require(self.end >= self.start, "end must not be before start")
+            require(self.end >= self.start, "end: must not be before start")
 
 
 class CensusGroup(_Input):
@@ -242,10 +242,12 @@ class CensusGroup(_Input):
         require(
             (self.age is None) != (self.age_band is None), "give exactly one of age and age_band"
         )
-        require(self.occupation_class in (1, 2, 3, 4, 5, 6, 9), "occupation_class must be 1-6 or 9")
+        require(
+            self.occupation_class in (1, 2, 3, 4, 5, 6, 9), "occupation_class: must be 1-6 or 9"
+        )
         if self.age_band is not None:
             lo, hi = (int(x) for x in self.age_band.split("-"))
-            require(lo <= hi, "age_band must be low-high")
+            require(lo <= hi, "age_band: must be low-high")
 
     def rating_age(self) -> int:
         """The age this group is rated at."""
@@ -280,10 +282,10 @@ class Experience(_Input):
     incurred_claims: Money
 
     def __post_init__(self) -> None:
-        require(self.end >= self.start, "end must not be before start")
+        require(self.end >= self.start, "end: must not be before start")
         require(
             self.incurred_claims.is_finite() and self.incurred_claims >= 0,
-            "incurred_claims must not be negative",
+            "incurred_claims: must not be negative",
         )
 
 
@@ -307,10 +309,10 @@ class QuoteRequest(_Input):
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.plans]
-        require(len(set(names)) == len(names), "plan names must be unique")
+        require(len(set(names)) == len(names), "plans: plan names must be unique")
         if self.commission is not None:
-            require(0 <= self.commission < 1, "commission must be a fraction in [0, 1)")
+            require(0 <= self.commission < 1, "commission: must be a fraction in [0, 1)")
         if self.underwriter_adjustment is not None:
             require(
-                -1 < self.underwriter_adjustment < 1, "underwriter_adjustment must be in (-1, 1)"
+                -1 < self.underwriter_adjustment < 1, "underwriter_adjustment: must be in (-1, 1)"
             )

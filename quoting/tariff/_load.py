@@ -15,6 +15,7 @@ import io
 import itertools
 import re
 import threading
+import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,8 @@ import numpy.typing as npt
 import pycountry
 
 from quoting.errors import Problem, TariffError
-from quoting.tariff._model import COUNTRY_FACTORS, COVER_CODES, TariffParams
+from quoting.tariff._model import COUNTRY_FACTORS, COVER_CODES, CoverParams, TariffParams
+from quoting.validation import problem_from_validation
 
 __all__ = [
     "COUNTRY_STATUSES",
@@ -144,12 +146,45 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
     return None
 
 
-def _msgspec_location(exc: msgspec.ValidationError) -> tuple[str, str]:
-    text = str(exc)
-    message, sep, where = text.rpartition(" - at `$")
-    if not sep:
-        return "", text
-    return where.rstrip("`").lstrip("."), message
+def _parse_params(text: str, problems: list[Problem]) -> TariffParams | None:
+    """Decode tariff.toml section by section so that every section's error is reported."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem("tariff.toml", f"not valid TOML: {exc}"))
+        return None
+    fields = {f.encode_name: f for f in msgspec.structs.fields(TariffParams)}
+    before = len(problems)
+    for key in raw:
+        if key not in fields:
+            problems.append(
+                Problem(f"tariff.toml [{key}]", f"unknown section; known: {', '.join(fields)}")
+            )
+    converted: dict[str, object] = {}
+    for name, spec in fields.items():
+        if name not in raw:
+            problems.append(Problem(f"tariff.toml [{name}]", "section is missing"))
+            continue
+        value = raw[name]
+        covers = name == "covers" and isinstance(value, dict)
+        parts = [(k, v) for k, v in value.items()] if covers else [("", value)]
+        result: dict[str, object] = {}
+        for key, part in parts:
+            try:
+                decoded = msgspec.convert(part, CoverParams if covers else spec.type)
+            except msgspec.ValidationError as exc:
+                problem = problem_from_validation(exc, f"{name}.{key}." if covers else f"{name}.")
+                problems.append(Problem(f"tariff.toml [{problem.location}]", problem.message))
+                continue
+            if covers:
+                result[key] = decoded
+            else:
+                converted[name] = decoded
+        if covers:
+            converted[name] = result
+    if len(problems) > before:
+        return None
+    return TariffParams(**converted)  # type: ignore[arg-type]
 
 
 def _check_params(p: TariffParams, problems: list[Problem]) -> None:
@@ -390,13 +425,7 @@ def load_tariff(folder: str | Path) -> Tariff:
     params: TariffParams | None = None
     toml_text = _read(folder / "tariff.toml", problems)
     if toml_text is not None:
-        try:
-            params = msgspec.toml.decode(toml_text, type=TariffParams)
-        except msgspec.ValidationError as exc:
-            where, message = _msgspec_location(exc)
-            problems.append(Problem(f"tariff.toml [{where}]" if where else "tariff.toml", message))
-        except msgspec.DecodeError as exc:
-            problems.append(Problem("tariff.toml", f"not valid TOML: {exc}"))
+        params = _parse_params(toml_text, problems)
     if params is not None:
         _check_params(params, problems)
     countries_text = _read(folder / "countries.csv", problems)

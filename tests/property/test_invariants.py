@@ -60,7 +60,9 @@ def member_premium(quote, member_id: str) -> Decimal:  # type: ignore[no-untyped
 
 
 def member_net_premium(quote, member_id: str) -> Decimal:  # type: ignore[no-untyped-def]
-    return next(Decimal(m.premium) - Decimal(m.vat) for m in quote.members if m.member_id == member_id)
+    return next(
+        Decimal(m.premium) - Decimal(m.vat) for m in quote.members if m.member_id == member_id
+    )
 
 
 @SETTINGS
@@ -116,7 +118,9 @@ def test_premium_grows_with_term(rows, months):
             )
         )
     for m in quotes[0].members:
-        assert member_net_premium(quotes[0], m.member_id) <= member_net_premium(quotes[1], m.member_id)
+        assert member_net_premium(quotes[0], m.member_id) <= member_net_premium(
+            quotes[1], m.member_id
+        )
 
 
 @SETTINGS

@@ -188,9 +188,9 @@ def test_cross_field_and_range_errors_name_the_row() -> None:
         read_census(text.encode(), "x.csv")
     assert problems_of(exc) == {
         "row 2": "give occupation_class or occupation_code",
-        "row 3": "occupation_class must be 1-6 or 9",
+        "row 3, column occupation_class": "must be 1-6 or 9",
         "row 4, column age": "'130' is out of range (must be at most 120)",
-        "row 5": "end must not be before start",
+        "row 5, column end": "must not be before start",
     }
 
 

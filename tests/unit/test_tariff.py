@@ -421,7 +421,7 @@ def test_toml_type_error_names_the_key(tmp_path: Path) -> None:
     set_toml(folder / "tariff.toml", "volatility", "alpha", '"x"')
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [volatility.alpha]"
-    assert "Expected `float`, got `str`" in problem.message
+    assert problem.message == "expected a number, got text"
 
 
 def test_toml_range_error_names_the_key(tmp_path: Path) -> None:
@@ -429,7 +429,7 @@ def test_toml_range_error_names_the_key(tmp_path: Path) -> None:
     set_toml(folder / "tariff.toml", "loadings", "expenses", "1.5")
     problem = only_problem(folder)
     assert problem.location == "tariff.toml [loadings.expenses]"
-    assert "<= 1.0" in problem.message
+    assert "at most 1.0" in problem.message
 
 
 def test_unknown_toml_key_is_rejected(tmp_path: Path) -> None:
@@ -447,8 +447,8 @@ def test_unknown_top_level_table_is_rejected(tmp_path: Path) -> None:
     path = folder / "tariff.toml"
     path.write_text(path.read_text(encoding="utf-8") + "\n[discounts]\nloyalty = 0.1\n")
     problem = only_problem(folder)
-    assert problem.location == "tariff.toml"
-    assert "unknown field `discounts`" in problem.message
+    assert problem.location == "tariff.toml [discounts]"
+    assert "unknown section" in problem.message
 
 
 def test_decreasing_short_period_factors(tmp_path: Path) -> None:

@@ -1,0 +1,66 @@
+"""Plain-language validation messages and their locations, shared by every input path."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from quoting.errors import Problem
+
+__all__ = ["plain_message", "problem_from_validation"]
+
+_TYPE_WORDS = {
+    "str": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "date": "a date (YYYY-MM-DD)",
+    "datetime": "a date and time",
+    "bool": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "empty",
+}
+
+
+def _type_words(spec: str) -> str:
+    parts = [p.strip() for p in spec.split("|") if p.strip() != "null"]
+    return " or ".join(_TYPE_WORDS.get(p, p) for p in parts) or "empty"
+
+
+def plain_message(message: str, value: object) -> str:
+    """Rewrite a msgspec validation message in plain English."""
+    shown = f"'{value}'" if value is not None else "the value"
+    if m := re.fullmatch(r"Expected `str` of length >= (\d+)", message):
+        return "must not be empty" if m[1] == "1" else f"must be at least {m[1]} characters"
+    if m := re.fullmatch(r"Expected `str` of length <= (\d+)", message):
+        return f"is too long (at most {m[1]} characters)"
+    if m := re.fullmatch(r"Expected `(?:int|float)` (>=|<=|>|<) (\S+)", message):
+        words = {">=": "at least", "<=": "at most", ">": "above", "<": "below"}[m[1]]
+        return f"{shown} is out of range (must be {words} {m[2]})"
+    if re.fullmatch(r"Expected `str` matching regex .*", message):
+        return f"{shown} is not in the expected format"
+    if re.fullmatch(r"Invalid enum value .*", message):
+        return f"{shown} is not one of the accepted values"
+    if re.fullmatch(r"Invalid RFC3339 encoded date", message):
+        return f"{shown} is not a date (use YYYY-MM-DD)"
+    if m := re.fullmatch(r"Expected `([^`]*)`, got `([^`]*)`", message):
+        return f"expected {_type_words(m[1])}, got {_type_words(m[2])}"
+    return message
+
+
+def problem_from_validation(exc: msgspec.ValidationError, prefix: str = "") -> Problem:
+    """Turn msgspec's ``message - at `$.a.b[0]``` into a Problem located at ``a.b[0]``.
+
+    Checks of one field made in ``__post_init__`` write their message as
+    ``"field: message"``; the field then joins the location.
+    """
+    text = str(exc)
+    message, sep, where = text.rpartition(" - at `$")
+    if not sep:
+        message, where = text, "`"
+    path = where.rstrip("`").lstrip(".")
+    location = f"{prefix}{path}" if not path.startswith("[") else f"{prefix.rstrip('.')}{path}"
+    if m := re.fullmatch(r"(\w+): (.+)", message, flags=re.DOTALL):
+        location, message = f"{location.rstrip('.')}.{m[1]}".lstrip("."), m[2]
+    return Problem(location.rstrip("."), plain_message(message, None))
