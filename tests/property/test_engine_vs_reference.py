@@ -44,7 +44,7 @@ HCASH_DAYS = sorted(int(k) for k in PARAMS.covers["hcash"].max_days_factors or {
 SITES = ["Morowali", "morowali ", " MOROWALI", "Jakarta-Bandung HSR", "Karot Dam", "Camp 2"]
 
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
