@@ -263,7 +263,8 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
         assert country is not None and occ_class is not None
         key = (country, site.strip().casefold() if site and site.strip() else None)
         site_of_row.append(site_keys.setdefault(key, len(site_keys)))
-        outside.append(start < period.start or end > period.end)
+        # A start after the policy end (or an end before its start) leaves start > end.
+        outside.append(start < period.start or end > period.end or start > end)
         rows.append(
             CensusRow(
                 member_id=member_id,

@@ -264,7 +264,7 @@ def _members(request: QuoteRequest, tariff: Tariff) -> list[_Member]:
             reasons.add("occupation_uninsurable")
         if not params.ages.min <= age <= params.ages.max:
             reasons.add("age_out_of_range")
-        if start < period.start or end > period.end:
+        if start < period.start or end > period.end or start > end:
             reasons.add("period_outside_policy")
         plan = _plan_for(request, member_id, occ)
         assert plan is not None or reasons, f"no plan for census row {row_id}"

@@ -305,3 +305,39 @@ def test_step10_cents_text_round_trip():
     for c in [0, 1, 10, 99, 100, 123456789, -42]:
         assert text_to_cents(cents_to_text(c)) == c
     assert cents_to_text(123456) == "1234.56"
+
+
+@pytest.mark.parametrize(
+    ("dates", "declined"),
+    [
+        ({"start": "2027-03-01"}, True),  # starts after the policy ends
+        ({"end": "2026-10-15"}, True),  # ends before the policy starts
+        ({"start": "2026-12-01"}, True),  # starts before the policy
+        ({"end": "2027-02-15"}, True),  # ends after the policy
+        ({"start": "2026-12-01", "end": "2027-01-15"}, False),
+    ],
+)
+def test_member_period_outside_policy_is_declined(dates, declined):
+    request = make_request(
+        {
+            "members": [
+                {
+                    "member_id": "M1",
+                    "name": "A",
+                    "country": "ID",
+                    "occupation_class": 1,
+                    "age": 30,
+                    **dates,
+                }
+            ]
+        },
+        {"add": {"sum_insured": "500000"}},
+        period={"start": "2026-11-01", "end": "2027-01-31"},
+    )
+    quote = quote_request(request, tariff_root=TARIFF_DIR)
+    if declined:
+        assert quote.status == "declined"
+        assert [r.code for r in quote.declined[0].reasons] == ["period_outside_policy"]
+    else:
+        assert quote.status == "accepted"
+        assert quote.members[0].months == 2
