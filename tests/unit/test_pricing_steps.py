@@ -312,7 +312,7 @@ def test_step10_cents_text_round_trip():
     [
         ({"start": "2027-03-01"}, True),  # starts after the policy ends
         ({"end": "2026-10-15"}, True),  # ends before the policy starts
-        ({"start": "2026-12-01"}, True),  # starts before the policy
+        ({"start": "2026-10-01"}, True),  # starts before the policy
         ({"end": "2027-02-15"}, True),  # ends after the policy
         ({"start": "2026-12-01", "end": "2027-01-15"}, False),
     ],
