@@ -101,6 +101,11 @@ class PricedCensus:
         )
 
 
+def _constant(n: int, value: float) -> FloatArray:
+    """A read-only trace column holding one value (a view, not n copies)."""
+    return np.broadcast_to(np.float64(value), (n,))
+
+
 def _country_product(tariff: Tariff, names: list[str], country: IntArray) -> FloatArray:
     out = np.ones(country.shape[0], dtype=np.float64)
     for name in names:
@@ -158,7 +163,13 @@ def _cover_pure(
         )
         deductible = plan.deductible[p, c]
         coins = plan.coinsurance[p, c]
-        first, second_raw = layer_moments(sev.distribution, params, scale, deductible, amount)
+        # The layer moments depend only on (plan, country): compute them once per pair.
+        pair = p * tariff.country_factors.shape[0] + ctry
+        _, first_of, where = np.unique(pair, return_index=True, return_inverse=True)
+        first_u, second_u = layer_moments(
+            sev.distribution, params, scale[first_of], deductible[first_of], amount[first_of]
+        )
+        first, second_raw = first_u[where], second_u[where]
         expected_payment = coins * first
         freq = base_freq * f_freq
         pure = freq * expected_payment
@@ -388,16 +399,16 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
         annual_pure_premium=pure,
         months=months.astype(np.float64),
         term_factor=term,
-        experience_factor=np.full(n_lines, f_exp),
-        group_size_factor=np.full(n_lines, f_group),
+        experience_factor=_constant(n_lines, f_exp),
+        group_size_factor=_constant(n_lines, f_group),
         risk_premium=risk,
         volatility_loading=volatility,
         accumulation_loading=accumulation,
         technical_premium=technical,
-        gross_up_divisor=np.full(n_lines, divisor),
-        adjustment_factor=np.full(n_lines, 1.0 + inp.adjustment),
+        gross_up_divisor=_constant(n_lines, divisor),
+        adjustment_factor=_constant(n_lines, 1.0 + inp.adjustment),
         vat_rate=vat_rate,
-        fx_rate=np.full(n_lines, inp.fx_rate),
+        fx_rate=_constant(n_lines, inp.fx_rate),
         premium_per_member=premium,
     )
     return PricedCensus(
