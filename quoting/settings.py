@@ -1,0 +1,79 @@
+"""Settings, one dataclass per concern, read from the environment once.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| QUOTING_DATABASE_URL | sqlite:///var/quoting.sqlite3 | SQLAlchemy URL; ``postgresql+psycopg://…`` for PostgreSQL |
+| QUOTING_REDIS_URL | (unset) | Redis for shared rate-limit state; in-process when unset |
+| QUOTING_RATE_LIMIT | 600/minute | requests per API key per window (``N/second|minute|hour``) |
+| QUOTING_MAX_BODY_BYTES | 12000000 | largest request body (413 beyond) |
+| QUOTING_TARIFFS | tariffs/ of the project | folder of tariff versions |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from quoting.tariff import DEFAULT_TARIFF_ROOT
+
+__all__ = [
+    "ApiSettings",
+    "DatabaseSettings",
+    "RateLimitSettings",
+    "Settings",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+_WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'quoting.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitSettings:
+    requests: int = 600
+    window_seconds: int = 60
+    redis_url: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, redis_url: str | None) -> RateLimitSettings:
+        """``"600/minute"`` → 600 requests per 60 s."""
+        count, _, unit = text.partition("/")
+        if not count.strip().isdigit() or unit.strip() not in _WINDOWS:
+            raise ValueError(f"QUOTING_RATE_LIMIT={text!r}: use N/second, N/minute or N/hour")
+        return cls(int(count), _WINDOWS[unit.strip()], redis_url)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    max_body_bytes: int = 12_000_000
+    page_size_max: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    tariff_root: Path = DEFAULT_TARIFF_ROOT
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from ``env`` (default: the process environment)."""
+        env = os.environ if env is None else env
+        redis_url = env.get("QUOTING_REDIS_URL") or None
+        return cls(
+            database=DatabaseSettings(env.get("QUOTING_DATABASE_URL") or DatabaseSettings.url),
+            rate_limit=RateLimitSettings.parse(env.get("QUOTING_RATE_LIMIT", "600/minute"), redis_url),
+            api=ApiSettings(max_body_bytes=int(env.get("QUOTING_MAX_BODY_BYTES", "12000000"))),
+            tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
+        )

@@ -1,0 +1,72 @@
+"""Database tables (SQLAlchemy Core). Changes here need a migration in migrations/versions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+__all__ = ["accounts", "api_keys", "metadata", "quotes"]
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    # Decimal string, e.g. "0.15"; brokers only.
+    Column("commission", String(16), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    # sha256 of the key; the key itself is shown once and never stored.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("owner_id", String(32), ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("total_premium", String(24), nullable=False),
+    Column("total_vat", String(24), nullable=False),
+    Column("policyholder", String(200), nullable=False),
+    Column("credit_code", String(18), nullable=False),
+    Column("headcount", Integer, nullable=False),
+    Column("tariff_version", String(40), nullable=False),
+    Column("tariff_hash", String(80), nullable=False),
+    Column("input_hash", String(80), nullable=False),
+    Column("idempotency_key", String(255), nullable=True),
+    # zlib-compressed JSON: the request as priced (as_of filled in) and the quote.
+    Column("request", LargeBinary, nullable=False),
+    Column("result", LargeBinary, nullable=False),
+    UniqueConstraint("owner_id", "idempotency_key", name="uq_quotes_owner_idempotency_key"),
+    Index("ix_quotes_owner_created", "owner_id", "created_at"),
+    Index("ix_quotes_created", "created_at"),
+)
