@@ -1,44 +1,101 @@
-"""The Litestar application.
+"""The Litestar application: ``create_app()`` wires settings, store, routes and errors.
 
-For now it serves the health check and the OpenAPI document; the broker API and the
-agent web app are wired here as they are built.
+Run it with ``quoting serve`` (uvicorn). Configuration comes from the environment
+(see quoting/settings.py and the README): SQLite and in-process rate limits by default,
+PostgreSQL and Redis when their URLs are set.
 """
 
 from __future__ import annotations
 
-import msgspec
-from litestar import Litestar, get
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from quoting import __version__
-from quoting.tariff import DEFAULT_TARIFF_ROOT, tariff_versions
+from quoting.settings import Settings
+from quoting.store import Store
+from quoting.web import (
+    ApiKeyAuthMiddleware,
+    KeyCache,
+    QuotesController,
+    ReferenceController,
+    exception_handlers,
+    health,
+    make_rate_limiter,
+)
 
 __all__ = ["app", "create_app"]
 
+API_DESCRIPTION = """\
+Group accident and medical insurance quotes for overseas workers.
 
-class Health(msgspec.Struct):
-    status: str
-    version: str
-    tariffs: list[str]
-
-
-@get("/health", operation_id="health", summary="Liveness and tariff check", sync_to_thread=False)
-def health() -> Health:
-    """Says the app is up and which tariff versions it has loaded."""
-    return Health(
-        status="ok",
-        version=__version__,
-        tariffs=[t.version for t in tariff_versions(DEFAULT_TARIFF_ROOT)],
-    )
+Authenticate with `Authorization: Bearer <API key>` (ask the insurer for a broker key).
+Errors are RFC 9457 problem details (`application/problem+json`); validation errors list
+every problem with a JSON pointer or a census file row and column. Amounts are decimal
+strings with two places. Rate limits answer `429` with `Retry-After`.
+"""
 
 
-def create_app() -> Litestar:
-    """Build the application with its routes and OpenAPI document (served at /schema)."""
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application. ``settings`` default to the environment's."""
+    settings = settings or Settings.from_env()
+    store = Store(settings.database.url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        import anyio
+
+        await anyio.to_thread.run_sync(store.upgrade)
+        app.state.rate_limiter = make_rate_limiter(
+            settings.rate_limit.requests,
+            settings.rate_limit.window_seconds,
+            settings.rate_limit.redis_url,
+        )
+        try:
+            yield
+        finally:
+            await app.state.rate_limiter.close()
+            store.dispose()
+
     return Litestar(
-        route_handlers=[health],
+        route_handlers=[health, QuotesController, ReferenceController],
+        lifespan=[lifespan],
+        state=State({"store": store, "settings": settings, "key_cache": KeyCache()}),
+        dependencies={
+            "store": Provide(lambda: store, sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(ApiKeyAuthMiddleware, exclude=["^/health$", "^/schema"])],
+        exception_handlers=exception_handlers,
+        request_max_body_size=settings.api.max_body_bytes,
         openapi_config=OpenAPIConfig(
-            title="Overseas group insurance quoting", version=__version__, path="/schema"
+            title="Overseas group insurance quoting API",
+            version=__version__,
+            description=API_DESCRIPTION,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(
+                        type="http", scheme="bearer", description="API key issued to your account"
+                    )
+                }
+            ),
+            security=[{"apiKey": []}],
+            tags=[
+                Tag(name="Quotes", description="Price, store and fetch group quotes"),
+                Tag(name="Reference data", description="Tariff and countries"),
+                Tag(name="Health", description="Liveness"),
+            ],
         ),
+        debug=False,
     )
 
 

@@ -7,12 +7,15 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import msgspec
 
 from quoting.errors import QuotingError
 from quoting.tariff import DEFAULT_TARIFF_ROOT, load_tariff, tariff_in_force, tariff_versions
+
+if TYPE_CHECKING:
+    from quoting.store import Store
 
 __all__ = ["main"]
 
@@ -57,6 +60,29 @@ def _parser() -> argparse.ArgumentParser:
     tsub = t.add_subparsers(dest="tariff_command", required=True)
     check = tsub.add_parser("check", help="validate a tariff folder (or every version in a folder)")
     check.add_argument("folder", type=Path, nargs="?", default=DEFAULT_TARIFF_ROOT)
+
+    s = sub.add_parser("serve", help="run the web application (uvicorn)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
+    asub = a.add_subparsers(dest="accounts_command", required=True)
+    broker = asub.add_parser("create-broker", help="create a broker account and print its API key")
+    broker.add_argument("name")
+    broker.add_argument("--commission", required=True, help="commission as a fraction, e.g. 0.15")
+    user = asub.add_parser(
+        "create-user", help="create an agent, underwriter or admin and print its API key"
+    )
+    user.add_argument("name")
+    user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
+    asub.add_parser("list", help="list accounts")
+    key = asub.add_parser("new-key", help="issue another API key for an account")
+    key.add_argument("account_id")
+
+    d = sub.add_parser("db", help="database tools")
+    dsub = d.add_subparsers(dest="db_command", required=True)
+    dsub.add_parser("upgrade", help="create or upgrade the database schema")
 
     c = sub.add_parser("countries", help="list the country risk table")
     c.add_argument("--tariff", type=Path, default=DEFAULT_TARIFF_ROOT)
@@ -146,6 +172,74 @@ def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _store() -> Store:
+    from quoting.settings import Settings
+    from quoting.store import Store
+
+    store = Store(Settings.from_env().database.url)
+    store.upgrade()
+    return store
+
+
+def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    store = _store()
+    if args.accounts_command == "create-broker":
+        try:
+            commission = Decimal(args.commission)
+        except InvalidOperation:
+            raise QuotingError(f"--commission {args.commission!r} is not a number") from None
+        bounds = tariff_in_force(dt.date.today()).params.loadings
+        if (
+            not Decimal(str(bounds.commission_min))
+            <= commission
+            <= Decimal(str(bounds.commission_max))
+        ):
+            raise QuotingError(
+                f"--commission {commission} is outside the tariff's bounds "
+                f"[{bounds.commission_min}, {bounds.commission_max}]"
+            )
+        account, key = store.create_account(args.name, "broker", str(commission))
+    elif args.accounts_command == "create-user":
+        account, key = store.create_account(args.name, args.role)
+    elif args.accounts_command == "new-key":
+        found = store.get_account(args.account_id)
+        if found is None:
+            raise QuotingError(f"no account {args.account_id}")
+        account, key = found, store.issue_api_key(found.id)
+    else:
+        for acc in store.list_accounts():
+            rate = f" commission {acc.commission}" if acc.commission else ""
+            state = " (disabled)" if acc.disabled else ""
+            print(f"{acc.id}  {acc.role:<11} {acc.name}{rate}{state}", file=out)
+        return EXIT_OK
+    print(f"account: {account.id} ({account.role}) {account.name}", file=out)
+    print(f"api key: {key}", file=out)
+    print("The key is shown only this once; store it safely.", file=out)
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from quoting.settings import PROJECT_ROOT
+
+    # Migrate once before the workers start, so they do not race on a fresh database.
+    _store().dispose()
+    uvicorn.run(
+        "api:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        app_dir=str(PROJECT_ROOT),
+        log_level="info",
+        access_log=False,
+    )
+    return EXIT_OK
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -160,6 +254,14 @@ def main(
             return _cmd_tariff_check(args, out)
         if args.command == "countries":
             return _cmd_countries(args, out)
+        if args.command == "accounts":
+            return _cmd_accounts(args, out)
+        if args.command == "serve":
+            return _cmd_serve(args)
+        if args.command == "db":
+            _store().dispose()
+            print("database schema is up to date", file=out)
+            return EXIT_OK
     except QuotingError as exc:
         _print_problems(exc, err)
         return EXIT_INVALID

@@ -29,9 +29,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
 
 
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'quoting.sqlite3'}"
+
+
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
-    url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'quoting.sqlite3'}"
+    url: str = DEFAULT_DATABASE_URL
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,8 +75,10 @@ class Settings:
         env = os.environ if env is None else env
         redis_url = env.get("QUOTING_REDIS_URL") or None
         return cls(
-            database=DatabaseSettings(env.get("QUOTING_DATABASE_URL") or DatabaseSettings.url),
-            rate_limit=RateLimitSettings.parse(env.get("QUOTING_RATE_LIMIT", "600/minute"), redis_url),
+            database=DatabaseSettings(env.get("QUOTING_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            rate_limit=RateLimitSettings.parse(
+                env.get("QUOTING_RATE_LIMIT", "600/minute"), redis_url
+            ),
             api=ApiSettings(max_body_bytes=int(env.get("QUOTING_MAX_BODY_BYTES", "12000000"))),
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
         )

@@ -149,7 +149,9 @@ class Store:
             self.engine = sa.create_engine(self.url, connect_args={"timeout": 30})
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = sa.create_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.engine = sa.create_engine(
+                self.url, pool_size=10, max_overflow=10, pool_pre_ping=True
+            )
 
     # -- schema -------------------------------------------------------------------
 
@@ -203,7 +205,9 @@ class Store:
 
     # -- accounts -----------------------------------------------------------------
 
-    def create_account(self, name: str, role: str, commission: str | None = None) -> tuple[Account, str]:
+    def create_account(
+        self, name: str, role: str, commission: str | None = None
+    ) -> tuple[Account, str]:
         """Create an account and its first API key; returns the account and the key."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -256,12 +260,18 @@ class Store:
 
     def get_account(self, account_id: str) -> Account | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(accounts).where(accounts.c.id == account_id)).mappings().first()
+            row = (
+                conn.execute(sa.select(accounts).where(accounts.c.id == account_id))
+                .mappings()
+                .first()
+            )
         return _account(row) if row else None
 
     def list_accounts(self) -> list[Account]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(accounts).order_by(accounts.c.created_at)).mappings().all()
+            rows = (
+                conn.execute(sa.select(accounts).order_by(accounts.c.created_at)).mappings().all()
+            )
         return [_account(r) for r in rows]
 
     # -- quotes -------------------------------------------------------------------
@@ -297,9 +307,7 @@ class Store:
             request_json=new.request_json,
             result_json=new.result_json,
         )
-        values: dict[str, Any] = {
-            c.name: getattr(row, c.name) for c in _SUMMARY_COLUMNS
-        }
+        values: dict[str, Any] = {c.name: getattr(row, c.name) for c in _SUMMARY_COLUMNS}
         values["request"] = zlib.compress(new.request_json, 6)
         values["result"] = zlib.compress(new.result_json, 6)
         try:
@@ -320,6 +328,10 @@ class Store:
         full = self.get_quote(earlier.id)
         assert full is not None
         return full, False
+
+    def find_idempotent(self, owner_id: str, key: str) -> QuoteRow | None:
+        """The owner's quote stored under an idempotency key (without documents)."""
+        return self._by_idempotency_key(owner_id, key)
 
     def _by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
         query = sa.select(*_SUMMARY_COLUMNS).where(

@@ -1,0 +1,27 @@
+"""The web layer: controllers, guards, problem details. The only Litestar importer
+besides api.py."""
+
+from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
+from quoting.web._problems import (
+    PROBLEM_MEDIA_TYPE,
+    ProblemDetails,
+    ProblemError,
+    exception_handlers,
+)
+from quoting.web._quotes import QuotesController
+from quoting.web._ratelimit import make_rate_limiter
+from quoting.web._reference import ReferenceController, health
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "ApiKeyAuthMiddleware",
+    "KeyCache",
+    "ProblemDetails",
+    "ProblemError",
+    "QuotesController",
+    "ReferenceController",
+    "exception_handlers",
+    "health",
+    "make_rate_limiter",
+    "requires_role",
+]

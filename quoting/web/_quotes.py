@@ -1,0 +1,379 @@
+"""The broker API's quote endpoints: thin; the work is in quoting.quotes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import anyio
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
+from litestar.params import Parameter
+
+from quoting.census import MAX_CENSUS_BYTES
+from quoting.exports import members_csv, members_xlsx
+from quoting.quotes import CensusUpload, IdempotencyConflict, create_quote
+from quoting.schemas import Quote, QuoteRequest
+from quoting.settings import Settings
+from quoting.store import Account, QuoteRow, Store
+from quoting.web._auth import requires_role
+from quoting.web._problems import ProblemDetails, ProblemError
+from quoting.web._schemas import QuoteLinks, QuoteListItem, QuotePage, QuoteRecord
+
+__all__ = ["QuotesController"]
+
+BASE = "/api/v1/quotes"
+CENSUS_TYPES = (".csv", ".xlsx", ".json")
+_EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "examples" / "small_request.json"
+_PROBLEM = ResponseSpec(data_container=ProblemDetails, description="A problem (RFC 9457)")
+
+
+def _example_request() -> dict[str, Any]:
+    try:
+        return json.loads(_EXAMPLE_FILE.read_text(encoding="utf-8"))
+    except OSError:  # pragma: no cover - the example ships with the project
+        return {}
+
+
+@dataclass
+class _CreateQuoteOperation(Operation):
+    """Documents the two request bodies the handler reads itself (JSON or multipart)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description=(
+                "A quote request as JSON, or multipart/form-data with a `request` part (the same "
+                "JSON without `census`) and a `census` file (.csv, .xlsx or .json, at most 10 MB)."
+            ),
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=Reference(ref="#/components/schemas/QuoteRequest"),
+                    examples={
+                        "construction": Example(
+                            summary="Two members in Indonesia and Kenya", value=_example_request()
+                        )
+                    },
+                ),
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["request", "census"],
+                        properties={
+                            "request": Schema(
+                                type=OpenAPIType.STRING,
+                                description="QuoteRequest JSON without census",
+                            ),
+                            "census": Schema(
+                                type=OpenAPIType.STRING,
+                                format=OpenAPIFormat.BINARY,
+                                description="Census file",
+                            ),
+                        },
+                    )
+                ),
+            },
+        )
+
+
+def _links(quote_id: str) -> QuoteLinks:
+    base = f"{BASE}/{quote_id}"
+    return QuoteLinks(
+        self=base,
+        members_csv=f"{base}/members.csv",
+        members_xlsx=f"{base}/members.xlsx",
+        request=f"{base}/request",
+    )
+
+
+def _record_json(row: QuoteRow) -> bytes:
+    """The stored quote JSON with id, dates and links in front (no re-encoding of lines)."""
+    assert row.result_json is not None
+    head = msgspec.json.encode(
+        {
+            "id": row.id,
+            "created_at": row.created_at,
+            "valid_until": row.valid_until,
+            "links": _links(row.id),
+        }
+    )
+    return head[:-1] + b"," + row.result_json[1:]
+
+
+def _json(
+    body: bytes, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """Pre-encoded JSON; the handler's annotation documents its schema."""
+    return Response(body, status_code=status_code, media_type="application/json", headers=headers)
+
+
+def _visible_owner(account: Account) -> str | None:
+    """Brokers and agents see their own quotes; underwriters and admins see all."""
+    return None if account.role in ("underwriter", "admin") else account.id
+
+
+def _find(store: Store, account: Account, quote_id: str) -> QuoteRow:
+    row = store.get_quote(quote_id, owner_id=_visible_owner(account))
+    if row is None:
+        raise ProblemError(404, f"No quote {quote_id} among yours.")
+    return row
+
+
+async def _read_upload(upload: UploadFile) -> CensusUpload:
+    name = upload.filename or "census"
+    if not name.lower().endswith(CENSUS_TYPES):
+        raise ProblemError(415, f"The census file {name!r} must be .csv, .xlsx or .json.")
+    data = await upload.read(MAX_CENSUS_BYTES + 1)
+    if len(data) > MAX_CENSUS_BYTES:
+        raise ProblemError(
+            413, f"The census file is larger than {MAX_CENSUS_BYTES // 1_000_000} MB."
+        )
+    return CensusUpload(name, data)
+
+
+@dataclass
+class _Upload:
+    raw: bytes
+    census: CensusUpload | None = field(default=None)
+
+
+async def _read_body(request: Request[Account, Any, Any]) -> _Upload:
+    media_type = request.content_type[0]
+    if media_type == "application/json":
+        return _Upload(await request.body())
+    if media_type == "multipart/form-data":
+        form = await request.form()
+        part = form.get("request")
+        upload = form.get("census")
+        if part is None:
+            raise ProblemError(
+                422, "The multipart body needs a 'request' part with the quote request JSON."
+            )
+        if isinstance(part, UploadFile):
+            raw = await part.read()
+        else:
+            raw = str(part).encode()
+        if upload is None or not isinstance(upload, UploadFile):
+            raise ProblemError(422, "The multipart body needs a 'census' file part.")
+        return _Upload(raw, await _read_upload(upload))
+    raise ProblemError(
+        415, f"Send application/json or multipart/form-data, not {media_type or 'no content type'}."
+    )
+
+
+class QuotesController(Controller):
+    path = BASE
+    tags = ["Quotes"]
+    guards = [requires_role("broker", "agent", "underwriter", "admin")]
+
+    @post(
+        "/",
+        operation_id="createQuote",
+        summary="Price and store a quote",
+        description=(
+            "Prices the request under the tariff in force on its `as_of` date (default today), "
+            "stores it and returns it with `201` once committed. A broker's commission comes "
+            "from its account. Send `Idempotency-Key` to make retries safe: the same key and "
+            "body return the original quote (`Idempotent-Replayed: true`); the same key with "
+            "another body is a `422`. Invalid input gives a `422` problem listing every error "
+            "with a JSON pointer (or the census file's row and column)."
+        ),
+        status_code=201,
+        operation_class=_CreateQuoteOperation,
+        guards=[requires_role("broker", "agent", "underwriter")],
+        responses={
+            413: _PROBLEM,
+            415: _PROBLEM,
+            422: _PROBLEM,
+            429: _PROBLEM,
+        },
+    )
+    async def create_quote(
+        self,
+        request: Request[Account, Any, Any],
+        store: Store,
+        settings: Settings,
+        idempotency_key: Annotated[
+            str | None,
+            Parameter(
+                header="Idempotency-Key",
+                required=False,
+                max_length=255,
+                description="Any unique string (e.g. a UUID) identifying this request.",
+            ),
+        ] = None,
+    ) -> Response[QuoteRecord]:
+        body = await _read_body(request)
+        account = request.user
+        try:
+            row, created = await anyio.to_thread.run_sync(
+                lambda: create_quote(
+                    store,
+                    account,
+                    body.raw,
+                    census=body.census,
+                    idempotency_key=idempotency_key,
+                    tariff_root=settings.tariff_root,
+                )
+            )
+        except IdempotencyConflict as exc:
+            raise ProblemError(
+                422,
+                f"Idempotency-Key {idempotency_key!r} was used for quote {exc.existing.id} with a "
+                "different request; use a new key for a new request.",
+                kind="idempotency-key-reused",
+                title="Idempotency key reused",
+            ) from None
+        headers = {"Location": f"{BASE}/{row.id}"}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return _json(_record_json(row), 201, headers)
+
+    @get(
+        "/",
+        operation_id="listQuotes",
+        summary="Your quotes, newest first",
+        description="Brokers and agents see their own quotes; underwriters and admins see all. "
+        "Filter by status and creation date (UTC, `created_to` exclusive).",
+        sync_to_thread=True,
+    )
+    def list_quotes(
+        self,
+        request: Request[Account, Any, Any],
+        store: Store,
+        settings: Settings,
+        status: Literal["accepted", "referred", "declined"] | None = None,
+        created_from: Annotated[
+            dt.date | None, Parameter(description="first day, inclusive")
+        ] = None,
+        created_to: Annotated[dt.date | None, Parameter(description="last day, exclusive")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> QuotePage:
+        def start(day: dt.date | None) -> dt.datetime | None:
+            return dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
+
+        rows, total = store.list_quotes(
+            owner_id=_visible_owner(request.user),
+            status=status,
+            created_from=start(created_from),
+            created_to=start(created_to),
+            limit=limit,
+            offset=offset,
+        )
+        items = [
+            QuoteListItem(
+                id=r.id,
+                created_at=r.created_at,
+                valid_until=r.valid_until,
+                status=r.status,  # type: ignore[arg-type]
+                currency=r.currency,
+                total_premium=r.total_premium,
+                total_vat=r.total_vat,
+                policyholder=r.policyholder,
+                credit_code=r.credit_code,
+                headcount=r.headcount,
+                tariff_version=r.tariff_version,
+                links=_links(r.id),
+            )
+            for r in rows
+        ]
+        next_link = None
+        if offset + len(items) < total:
+            query: dict[str, str | int] = {"limit": limit, "offset": offset + limit}
+            for key, value in (
+                ("status", status),
+                ("created_from", created_from),
+                ("created_to", created_to),
+            ):
+                if value is not None:
+                    query[key] = str(value)
+            next_link = BASE + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        return QuotePage(items=items, total=total, limit=limit, offset=offset, next=next_link)
+
+    @get(
+        "/{quote_id:str}",
+        operation_id="getQuote",
+        summary="One quote with every member line and its factor trace",
+        description="404 for a quote that does not exist or is not yours.",
+        sync_to_thread=True,
+        responses={404: _PROBLEM},
+    )
+    def get_quote(
+        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+    ) -> Response[QuoteRecord]:
+        row = _find(store, request.user, quote_id)
+        return _json(_record_json(row))
+
+    @get(
+        "/{quote_id:str}/request",
+        operation_id="getQuoteRequest",
+        summary="The request as it was priced",
+        description="With `as_of` filled in and the channel's commission applied; posting it "
+        "again prices the same quote to the cent while the same tariff is in force.",
+        sync_to_thread=True,
+        responses={404: _PROBLEM},
+    )
+    def get_quote_request(
+        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+    ) -> Response[QuoteRequest]:
+        row = _find(store, request.user, quote_id)
+        assert row.request_json is not None
+        return _json(row.request_json)
+
+    @get(
+        "/{quote_id:str}/members.csv",
+        operation_id="getQuoteMembersCsv",
+        summary="Per-member premiums as CSV",
+        description="UTF-8 with BOM; text cells that would start a spreadsheet formula are neutralised.",
+        sync_to_thread=True,
+        media_type="text/csv",
+        responses={404: _PROBLEM},
+    )
+    def members_csv(
+        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+    ) -> Response[bytes]:
+        row = _find(store, request.user, quote_id)
+        assert row.result_json is not None
+        quote = msgspec.json.decode(row.result_json, type=Quote)
+        return Response(
+            members_csv(quote),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{row.id}-members.csv"'},
+        )
+
+    @get(
+        "/{quote_id:str}/members.xlsx",
+        operation_id="getQuoteMembersXlsx",
+        summary="Per-member premiums as an XLSX workbook",
+        description="Text cells that would start a formula are neutralised.",
+        sync_to_thread=True,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        responses={404: _PROBLEM},
+    )
+    def members_xlsx(
+        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+    ) -> Response[bytes]:
+        row = _find(store, request.user, quote_id)
+        assert row.result_json is not None
+        quote = msgspec.json.decode(row.result_json, type=Quote)
+        return Response(
+            members_xlsx(quote),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{row.id}-members.xlsx"'},
+        )

@@ -1,0 +1,82 @@
+"""Tariff and country reference data, and the health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, Response, get
+
+from quoting import __version__
+from quoting.settings import Settings
+from quoting.store import Store
+from quoting.tariff import tariff_in_force
+from quoting.web._auth import requires_role
+from quoting.web._schemas import CountryInfo, HealthStatus, TariffInfo
+
+__all__ = ["ReferenceController", "health"]
+
+
+class ReferenceController(Controller):
+    path = "/api/v1"
+    tags = ["Reference data"]
+    guards = [requires_role("broker", "agent", "underwriter", "admin")]
+
+    @get(
+        "/tariffs/current",
+        operation_id="getCurrentTariff",
+        summary="The tariff in force today",
+        description="Version, effective date and content hash (recorded on every quote), quote "
+        "validity and the FX rates used for USD quotes.",
+        sync_to_thread=True,
+    )
+    def current_tariff(self, settings: Settings) -> TariffInfo:
+        tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
+        p = tariff.params
+        return TariffInfo(
+            version=tariff.version,
+            effective_date=tariff.effective_date,
+            hash=tariff.content_hash,
+            base_currency=p.tariff.base_currency,
+            quote_validity_days=p.tariff.quote_validity_days,
+            fx_as_of=p.fx.as_of,
+            fx={"USD": p.fx.USD},
+        )
+
+    @get(
+        "/countries",
+        operation_id="listCountries",
+        summary="Countries of the tariff in force",
+        description="Every ISO 3166-1 country and territory with English and Chinese names, "
+        "risk tier (1–5) and status: `accept`, `refer` (needs an underwriter) or `decline`.",
+        sync_to_thread=True,
+    )
+    def countries(self, settings: Settings) -> list[CountryInfo]:
+        tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
+        return [
+            CountryInfo(
+                code=c.code,
+                alpha3=c.alpha3,
+                name_en=c.name_en,
+                name_zh=c.name_zh,
+                tier=c.tier,
+                status=c.status,  # type: ignore[arg-type]
+            )
+            for c in tariff.countries
+        ]
+
+
+@get(
+    "/health",
+    operation_id="health",
+    summary="Health check",
+    description="No authentication. 200 when the database answers, 503 otherwise.",
+    tags=["Health"],
+    sync_to_thread=True,
+    exclude_from_auth=True,
+)
+def health(store: Store) -> Response[HealthStatus]:
+    database = store.ping()
+    body = HealthStatus(
+        status="ok" if database else "unavailable", database=database, version=__version__
+    )
+    return Response(body, status_code=200 if database else 503)

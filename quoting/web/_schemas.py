@@ -1,0 +1,94 @@
+"""Wire schemas of the broker API that are not the quote itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+from quoting.schemas import Quote
+
+__all__ = [
+    "CountryInfo",
+    "HealthStatus",
+    "QuoteLinks",
+    "QuoteListItem",
+    "QuotePage",
+    "QuoteRecord",
+    "TariffInfo",
+]
+
+
+class QuoteLinks(msgspec.Struct):
+    """Where to fetch the quote and its exports."""
+
+    self: str
+    members_csv: str
+    members_xlsx: str
+    request: str
+
+
+class QuoteRecord(Quote, kw_only=True):
+    """A stored quote: the priced quote plus its identity and validity."""
+
+    id: str
+    created_at: dt.datetime
+    valid_until: dt.date
+    links: QuoteLinks
+
+
+class QuoteListItem(msgspec.Struct):
+    """One quote in a listing (without members and lines)."""
+
+    id: str
+    created_at: dt.datetime
+    valid_until: dt.date
+    status: Literal["accepted", "referred", "declined"]
+    currency: str
+    total_premium: str
+    total_vat: str
+    policyholder: str
+    credit_code: str
+    headcount: int
+    tariff_version: str
+    links: QuoteLinks
+
+
+class QuotePage(msgspec.Struct):
+    """A page of quotes, newest first."""
+
+    items: list[QuoteListItem]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
+
+
+class TariffInfo(msgspec.Struct):
+    """The tariff in force today."""
+
+    version: str
+    effective_date: dt.date
+    hash: str
+    base_currency: str
+    quote_validity_days: int
+    fx_as_of: dt.date
+    fx: dict[str, float]
+
+
+class CountryInfo(msgspec.Struct):
+    """A country of the tariff's country risk table."""
+
+    code: str
+    alpha3: str
+    name_en: str
+    name_zh: str
+    tier: int
+    status: Literal["accept", "refer", "decline"]
+
+
+class HealthStatus(msgspec.Struct):
+    status: Literal["ok", "unavailable"]
+    database: bool
+    version: str
