@@ -12,6 +12,7 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
@@ -23,7 +24,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from quoting.census import MAX_CENSUS_BYTES
 from quoting.exports import members_csv, members_xlsx
@@ -91,7 +92,7 @@ class _CreateQuoteOperation(Operation):
         )
 
 
-def _links(quote_id: str) -> QuoteLinks:
+def _links(quote_id: FromPath[str]) -> QuoteLinks:
     base = f"{BASE}/{quote_id}"
     return QuoteLinks(
         self=base,
@@ -127,7 +128,7 @@ def _visible_owner(account: Account) -> str | None:
     return None if account.role in ("underwriter", "admin") else account.id
 
 
-def _find(store: Store, account: Account, quote_id: str) -> QuoteRow:
+def _find(store: NamedDependency[Store], account: Account, quote_id: FromPath[str]) -> QuoteRow:
     row = store.get_quote(quote_id, owner_id=_visible_owner(account))
     if row is None:
         raise ProblemError(404, f"No quote {quote_id} among yours.")
@@ -206,12 +207,12 @@ class QuotesController(Controller):
     async def create_quote(
         self,
         request: Request[Account, Any, Any],
-        store: Store,
-        settings: Settings,
+        store: NamedDependency[Store],
+        settings: NamedDependency[Settings],
         idempotency_key: Annotated[
             str | None,
-            Parameter(
-                header="Idempotency-Key",
+            HeaderParameter(
+                name="Idempotency-Key",
                 required=False,
                 max_length=255,
                 description="Any unique string (e.g. a UUID) identifying this request.",
@@ -255,15 +256,20 @@ class QuotesController(Controller):
     def list_quotes(
         self,
         request: Request[Account, Any, Any],
-        store: Store,
-        settings: Settings,
-        status: Literal["accepted", "referred", "declined"] | None = None,
-        created_from: Annotated[
-            dt.date | None, Parameter(description="first day, inclusive")
+        store: NamedDependency[Store],
+        settings: NamedDependency[Settings],
+        status: Annotated[
+            Literal["accepted", "referred", "declined"] | None,
+            QueryParameter(description="only quotes with this status"),
         ] = None,
-        created_to: Annotated[dt.date | None, Parameter(description="last day, exclusive")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        created_from: Annotated[
+            dt.date | None, QueryParameter(description="created on or after this day (UTC)")
+        ] = None,
+        created_to: Annotated[
+            dt.date | None, QueryParameter(description="created before this day (UTC)")
+        ] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200, description="page size")] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, description="quotes to skip")] = 0,
     ) -> QuotePage:
         def start(day: dt.date | None) -> dt.datetime | None:
             return dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
@@ -315,7 +321,10 @@ class QuotesController(Controller):
         responses={404: _PROBLEM},
     )
     def get_quote(
-        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        quote_id: FromPath[str],
     ) -> Response[QuoteRecord]:
         row = _find(store, request.user, quote_id)
         return _json(_record_json(row))
@@ -330,7 +339,10 @@ class QuotesController(Controller):
         responses={404: _PROBLEM},
     )
     def get_quote_request(
-        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        quote_id: FromPath[str],
     ) -> Response[QuoteRequest]:
         row = _find(store, request.user, quote_id)
         assert row.request_json is not None
@@ -346,7 +358,10 @@ class QuotesController(Controller):
         responses={404: _PROBLEM},
     )
     def members_csv(
-        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        quote_id: FromPath[str],
     ) -> Response[bytes]:
         row = _find(store, request.user, quote_id)
         assert row.result_json is not None
@@ -367,7 +382,10 @@ class QuotesController(Controller):
         responses={404: _PROBLEM},
     )
     def members_xlsx(
-        self, request: Request[Account, Any, Any], store: Store, quote_id: str
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        quote_id: FromPath[str],
     ) -> Response[bytes]:
         row = _find(store, request.user, quote_id)
         assert row.result_json is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from quoting import __version__
 from quoting.settings import Settings
@@ -29,7 +30,7 @@ class ReferenceController(Controller):
         "validity and the FX rates used for USD quotes.",
         sync_to_thread=True,
     )
-    def current_tariff(self, settings: Settings) -> TariffInfo:
+    def current_tariff(self, settings: NamedDependency[Settings]) -> TariffInfo:
         tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
         p = tariff.params
         return TariffInfo(
@@ -50,7 +51,7 @@ class ReferenceController(Controller):
         "risk tier (1–5) and status: `accept`, `refer` (needs an underwriter) or `decline`.",
         sync_to_thread=True,
     )
-    def countries(self, settings: Settings) -> list[CountryInfo]:
+    def countries(self, settings: NamedDependency[Settings]) -> list[CountryInfo]:
         tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
         return [
             CountryInfo(
@@ -74,7 +75,7 @@ class ReferenceController(Controller):
     sync_to_thread=True,
     exclude_from_auth=True,
 )
-def health(store: Store) -> Response[HealthStatus]:
+def health(store: NamedDependency[Store]) -> Response[HealthStatus]:
     database = store.ping()
     body = HealthStatus(
         status="ok" if database else "unavailable", database=database, version=__version__
