@@ -1,0 +1,115 @@
+"""Fixtures for the API tests: each test runs against SQLite and, when reachable, PostgreSQL.
+
+PostgreSQL is taken from QUOTING_TEST_POSTGRES_URL (default: the local server's ``test``
+database as user postgres); every test session gets a fresh database of its own, dropped
+at the end. Redis is taken from QUOTING_TEST_REDIS_URL (default: the local server).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from api import create_app
+from quoting.settings import Settings
+from quoting.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+PG_ADMIN_URL = os.environ.get(
+    "QUOTING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("QUOTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def redis_reachable() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+POSTGRES = _postgres_reachable()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session."""
+    if not POSTGRES:
+        pytest.skip("PostgreSQL is not reachable")
+    name = f"quoting_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that uses this runs once per backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'quoting.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@dataclass
+class Caller:
+    """An account of the API and the headers that authenticate it."""
+
+    id: str
+    role: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Api:
+    """A running app (in-process), its store and helpers to make accounts."""
+
+    client: TestClient
+    store: Store
+    settings: Settings
+
+    def account(
+        self, role: str = "broker", commission: str | None = "0.15", name: str | None = None
+    ) -> Caller:
+        """Create an account with an API key."""
+        account, key = self.store.create_account(
+            name or f"{role} {secrets.token_hex(3)}", role, commission if role == "broker" else None
+        )
+        return Caller(account.id, role, {"Authorization": f"Bearer {key}"})
+
+
+def make_settings(database_url: str, **env: str) -> Settings:
+    return Settings.from_env({"QUOTING_DATABASE_URL": database_url, **env})
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    settings = make_settings(database_url, QUOTING_RATE_LIMIT="10000/minute")
+    with TestClient(app=create_app(settings)) as client:
+        store = Store(settings.database.url)
+        yield Api(client, store, settings)
+        store.dispose()
+
+
+def example_request() -> bytes:
+    return (EXAMPLES / "small_request.json").read_bytes()
