@@ -68,6 +68,8 @@ def _decline_message(
     period = resolved.request.period
     if code == "country_declined":
         return f"{message} ({country})"
+    if code == "age_out_of_range" and row.age_low != row.age_high:
+        return f"age band {row.age_low}–{row.age_high} reaches outside the tariff's limits ({ages.min}–{ages.max})"
     if code == "age_out_of_range":
         return f"age {row.age} is outside the tariff's limits ({ages.min}–{ages.max})"
     if code == "period_outside_policy":

@@ -25,6 +25,7 @@ __all__ = [
     "entry_problems",
     "months_begun",
     "resolve",
+    "whole_months",
 ]
 
 
@@ -43,6 +44,8 @@ class CensusRow:
     end: dt.date
     months: int
     site: str | None
+    age_low: int = 0
+    age_high: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,18 @@ def entry_problems(
     return problems
 
 
-def _plan_table(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) -> PlanTable:
+def whole_months(start: dt.date, end: dt.date) -> int:
+    """Whole months in an inclusive period: 1 Jan–31 Dec is 12, 1 Jan–1 Dec is 11."""
+    after = end + dt.timedelta(days=1)
+    diff = (after.year - start.year) * 12 + after.month - start.month
+    clamped_day = min(start.day, calendar.monthrange(after.year, after.month)[1])
+    return diff if clamped_day <= after.day else diff - 1
+
+
+def _plan_table(
+    request: QuoteRequest, tariff: Tariff, fx_rate: float, problems: list[Problem]
+) -> PlanTable:
+    """Plan amounts converted from the quote currency into the base currency."""
     n = len(request.plans)
     shape = (n, len(COVER_CODES))
     present = np.zeros(shape, dtype=bool)
@@ -128,9 +142,9 @@ def _plan_table(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) 
                 continue
             present[p, c] = True
             if code in ("add", "sdeath"):
-                amount[p, c] = float(cover.sum_insured)
+                amount[p, c] = float(cover.sum_insured) * fx_rate
             elif code == "hcash":
-                amount[p, c] = float(cover.daily_benefit)
+                amount[p, c] = float(cover.daily_benefit) * fx_rate
                 max_days[p, c] = cover.max_days
                 if cover.max_days not in offered:
                     problems.append(
@@ -141,9 +155,9 @@ def _plan_table(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) 
                         )
                     )
             else:
-                amount[p, c] = float(cover.limit)
+                amount[p, c] = float(cover.limit) * fx_rate
                 if code != "evac":
-                    deductible[p, c] = float(cover.deductible)
+                    deductible[p, c] = float(cover.deductible) * fx_rate
                     coinsurance[p, c] = float(cover.coinsurance)
     return PlanTable(present, amount, deductible, coinsurance, max_days)
 
@@ -172,7 +186,7 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
                 f"{adjustment:+g} is beyond the maximum of ±{params.underwriting.adjustment_max:g}",
             )
         )
-    plans = _plan_table(request, tariff, problems)
+    plans = _plan_table(request, tariff, fx_rate, problems)
 
     # Which plan applies to whom: member ids first, then classes, then a catch-all plan.
     by_member: dict[str, int] = {}
@@ -241,12 +255,14 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
                 age = age_last_birthday(entry.date_of_birth, start)
             else:
                 age = entry.age or 0
+            age_low = age_high = age
             site = entry.site
         else:
             member_id, name, headcount = f"G{i + 1}", f"Group {i + 1}", entry.headcount
             start, end = period.start, period.end
             occ_class = entry.occupation_class
             age = entry.rating_age()
+            age_low, age_high = entry.age_range()
             site = entry.site
         plan_index = by_member.get(member_id) if kind == "members" else None
         if plan_index is None:
@@ -273,6 +289,8 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
                 country=country,
                 occupation_class=occ_class,
                 age=age,
+                age_low=age_low,
+                age_high=age_high,
                 plan=plan_index if plan_index is not None else 0,
                 start=start,
                 end=end,
@@ -306,7 +324,9 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
         site=np.array(site_of_row, dtype=np.int64),
         outside_period=np.array(outside, dtype=bool),
         plans=plans,
-        policy_months=months_begun(period.start, period.end),
+        policy_whole_months=whole_months(period.start, period.end),
+        age_low=np.array([r.age_low for r in rows], dtype=np.int64),
+        age_high=np.array([r.age_high for r in rows], dtype=np.int64),
         commission=commission,
         adjustment=adjustment,
         fx_rate=fx_rate,

@@ -179,25 +179,26 @@ class _Member:
     reasons: set[str]
 
 
-def _benefits(plan_covers: object) -> dict[str, _Benefit]:
+def _benefits(plan_covers: object, fx: float) -> dict[str, _Benefit]:
+    """Plan amounts (given in the quote currency) in the base currency."""
     out: dict[str, _Benefit] = {}
     for code in COVERS:
         cover = getattr(plan_covers, code)
         if cover is None:
             continue
         if code in ("add", "sdeath"):
-            out[code] = _Benefit(float(cover.sum_insured), cover.sum_insured)
+            out[code] = _Benefit(float(cover.sum_insured) * fx, cover.sum_insured)
         elif code == "hcash":
             out[code] = _Benefit(
-                float(cover.daily_benefit), cover.daily_benefit, max_days=cover.max_days
+                float(cover.daily_benefit) * fx, cover.daily_benefit, max_days=cover.max_days
             )
         elif code == "evac":
-            out[code] = _Benefit(float(cover.limit), cover.limit)
+            out[code] = _Benefit(float(cover.limit) * fx, cover.limit)
         else:
             out[code] = _Benefit(
-                float(cover.limit),
+                float(cover.limit) * fx,
                 cover.limit,
-                deductible=float(cover.deductible),
+                deductible=float(cover.deductible) * fx,
                 coinsurance=float(cover.coinsurance),
             )
     return out
@@ -223,7 +224,7 @@ def _site_key(country: Country, site: str | None) -> tuple[str, str | None]:
     return (country.code, name)
 
 
-def _members(request: QuoteRequest, tariff: Tariff) -> list[_Member]:
+def _members(request: QuoteRequest, tariff: Tariff, fx: float) -> list[_Member]:
     """Every insured person of the census, a group row expanded into its members."""
     params = tariff.params
     period = request.period
@@ -246,15 +247,16 @@ def _members(request: QuoteRequest, tariff: Tariff) -> list[_Member]:
             else:
                 assert row.age is not None
                 age = row.age
+            youngest = oldest = age
             row_id, member_id, count = row.member_id, row.member_id, 1
         else:
             occ = row.occupation_class
             start, end = period.start, period.end
             if row.age is not None:
-                age = row.age
+                age = youngest = oldest = row.age
             else:
-                low, high = (int(x) for x in (row.age_band or "").split("-"))
-                age = (low + high) // 2
+                youngest, oldest = (int(x) for x in (row.age_band or "").split("-"))
+                age = (youngest + oldest) // 2
             row_id, member_id, count = f"G{i + 1}", None, row.headcount
 
         reasons: set[str] = set()
@@ -262,13 +264,13 @@ def _members(request: QuoteRequest, tariff: Tariff) -> list[_Member]:
             reasons.add("country_declined")
         if occ == 9:
             reasons.add("occupation_uninsurable")
-        if not params.ages.min <= age <= params.ages.max:
+        if youngest < params.ages.min or oldest > params.ages.max:
             reasons.add("age_out_of_range")
         if start < period.start or end > period.end or start > end:
             reasons.add("period_outside_policy")
         plan = _plan_for(request, member_id, occ)
         assert plan is not None or reasons, f"no plan for census row {row_id}"
-        benefits = _benefits(plan.covers) if plan is not None else {}
+        benefits = _benefits(plan.covers, fx) if plan is not None else {}
         for _ in range(count):
             out.append(
                 _Member(
@@ -396,9 +398,14 @@ def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> Re
         else params.loadings.commission_default
     )
     u = float(request.underwriter_adjustment or 0)
-    policy_months = months_begun(request.period.start, request.period.end)
+    policy_whole_months = 0  # whole months: the period reaches the day before start + k months
+    while (
+        _add_months(request.period.start, policy_whole_months + 1) - dt.timedelta(days=1)
+        <= request.period.end
+    ):
+        policy_whole_months += 1
 
-    members = _members(request, tariff)
+    members = _members(request, tariff, fx)
     declined: dict[str, set[str]] = {}
     accepted: list[_Member] = []
     for m in members:
@@ -470,7 +477,10 @@ def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> Re
     for line in lines:
         cover = params.covers[line.cover]
         v = cover.vat_rate
-        if cover.vat_exempt_min_months is not None and policy_months >= cover.vat_exempt_min_months:
+        if (
+            cover.vat_exempt_min_months is not None
+            and policy_whole_months >= cover.vat_exempt_min_months
+        ):
             v = 0.0
         risk = line.pure * line.term * f_exp * f_group
         volatility = alpha * line.frequency * line.term * line.second_moment / sd if sd > 0 else 0.0
@@ -509,7 +519,7 @@ def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> Re
         if m.occupation_class > uw.auto_max_class:
             codes.add("occupation_class")
         for code, benefit in m.benefits.items():
-            if benefit.amount_text > Decimal(repr(params.covers[code].auto_limit)):
+            if benefit.amount > params.covers[code].auto_limit:
                 codes.add("sum_insured_limit")
     if sum(site_totals.values()) > uw.group_sum_insured_limit:
         codes.add("group_sum_insured")

@@ -212,7 +212,9 @@ def _decisions(inp: RatingInput, tariff: Tariff) -> IntArray:
     declined = np.zeros(len(inp), dtype=np.int64)
     declined |= np.where(tariff.country_status[inp.country] == 2, 1, 0)
     declined |= np.where(inp.occupation_class == 9, 2, 0)
-    declined |= np.where((inp.age < ages.min) | (inp.age > ages.max), 4, 0)
+    low = inp.age if inp.age_low is None else inp.age_low
+    high = inp.age if inp.age_high is None else inp.age_high
+    declined |= np.where((low < ages.min) | (high > ages.max), 4, 0)
     declined |= np.where(inp.outside_period, 8, 0)
     return declined
 
@@ -353,7 +355,7 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
         [
             0.0
             if (cv := params.covers[code]).vat_exempt_min_months is not None
-            and inp.policy_months >= cv.vat_exempt_min_months
+            and inp.policy_whole_months >= cv.vat_exempt_min_months
             else cv.vat_rate
             for code in COVER_CODES
         ]

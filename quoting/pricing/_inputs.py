@@ -18,7 +18,7 @@ class PlanTable:
     """Benefit amounts per plan (rows) and cover (columns, in ``COVER_CODES`` order).
 
     ``amount`` is the sum insured (add, sdeath), the limit (amed, smed, evac) or the
-    daily benefit (hcash), in the base currency. ``max_days`` is used by hcash only.
+    daily benefit (hcash), converted to the base currency. ``max_days`` is for hcash.
     """
 
     present: npt.NDArray[np.bool_]
@@ -48,6 +48,7 @@ class RatingInput:
 
     country: IntArray
     occupation_class: IntArray
+    #: age rated at (a group's band midpoint)
     age: IntArray
     headcount: IntArray
     plan: IntArray
@@ -58,13 +59,16 @@ class RatingInput:
     #: True where the member's period lies outside the policy period
     outside_period: npt.NDArray[np.bool_]
     plans: PlanTable
-    #: months of the policy period (VAT exemption of long medical policies)
-    policy_months: int
+    #: whole months of the policy period (VAT exemption of medical policies of a year)
+    policy_whole_months: int
     commission: float
     adjustment: float
     #: base currency per one unit of the quote currency
     fx_rate: float
     experience: ExperienceInput | None = None
+    #: youngest and oldest age of each row (a group's age band; else both equal ``age``)
+    age_low: IntArray | None = None
+    age_high: IntArray | None = None
 
     def __len__(self) -> int:
         return int(self.country.shape[0])

@@ -81,8 +81,27 @@ class Period(_Input):
         )
 
 
+#: Largest amount accepted anywhere (sums insured, limits, deductibles): far above any
+#: real cover, and low enough that premiums stay exact in cents.
+MAX_AMOUNT = Decimal(1_000_000_000)
+MAX_CENSUS_ROWS = 100_000
+
+
 def _positive(value: Decimal, name: str) -> None:
-    require(value.is_finite() and value > 0, f"{name}: must be a positive amount")
+    require(
+        value.is_finite() and 1 <= value <= MAX_AMOUNT,
+        f"{name}: must be an amount from 1 to {MAX_AMOUNT:,}",
+    )
+
+
+def _fraction(
+    value: Decimal | None, name: str, low: Decimal, high: Decimal, low_open: bool
+) -> None:
+    if value is None:
+        return
+    ok = value.is_finite() and (low < value if low_open else low <= value) and value <= high
+    bracket = "(" if low_open else "["
+    require(ok, f"{name}: must be a number in {bracket}{low}, {high}]")
 
 
 class SumInsuredCover(_Input):
@@ -105,9 +124,10 @@ class _MedicalCover(_Input):
     def __post_init__(self) -> None:
         _positive(self.limit, "limit")
         require(
-            self.deductible.is_finite() and self.deductible >= 0, "deductible: must not be negative"
+            self.deductible.is_finite() and 0 <= self.deductible <= MAX_AMOUNT,
+            f"deductible: must be an amount from 0 to {MAX_AMOUNT:,}",
         )
-        require(0 < self.coinsurance <= 1, "coinsurance: must be above 0 and at most 1")
+        _fraction(self.coinsurance, "coinsurance", Decimal(0), Decimal(1), low_open=True)
 
 
 class AccidentMedicalCover(_MedicalCover):
@@ -173,7 +193,7 @@ class Plan(_Input):
 
     name: Annotated[str, Meta(min_length=1, max_length=80, examples=["Plan A"])]
     covers: PlanCovers
-    classes: list[Annotated[int, Meta(ge=1, le=9)]] | None = None
+    classes: list[Literal[1, 2, 3, 4, 5, 6, 9]] | None = None
     member_ids: list[Identifier] | None = None
 
 
@@ -249,19 +269,24 @@ class CensusGroup(_Input):
             lo, hi = (int(x) for x in self.age_band.split("-"))
             require(lo <= hi, "age_band: must be low-high")
 
-    def rating_age(self) -> int:
-        """The age this group is rated at."""
+    def age_range(self) -> tuple[int, int]:
+        """Youngest and oldest age of the group (equal when ``age`` is given)."""
         if self.age is not None:
-            return self.age
+            return self.age, self.age
         lo, hi = (int(x) for x in (self.age_band or "0-0").split("-"))
+        return lo, hi
+
+    def rating_age(self) -> int:
+        """The age this group is rated at: ``age``, or the band's midpoint rounded down."""
+        lo, hi = self.age_range()
         return (lo + hi) // 2
 
 
 class Census(_Input):
     """The census (人员清单): members one by one, or an aggregated headcount grid."""
 
-    members: list[CensusMember] | None = None
-    groups: list[CensusGroup] | None = None
+    members: Annotated[list[CensusMember], Meta(max_length=MAX_CENSUS_ROWS)] | None = None
+    groups: Annotated[list[CensusGroup], Meta(max_length=MAX_CENSUS_ROWS)] | None = None
 
     def __post_init__(self) -> None:
         require(
@@ -284,8 +309,8 @@ class Experience(_Input):
     def __post_init__(self) -> None:
         require(self.end >= self.start, "end: must not be before start")
         require(
-            self.incurred_claims.is_finite() and self.incurred_claims >= 0,
-            "incurred_claims: must not be negative",
+            self.incurred_claims.is_finite() and 0 <= self.incurred_claims <= MAX_AMOUNT * 1000,
+            "incurred_claims: must be an amount from 0 up",
         )
 
 
@@ -310,9 +335,11 @@ class QuoteRequest(_Input):
     def __post_init__(self) -> None:
         names = [p.name for p in self.plans]
         require(len(set(names)) == len(names), "plans: plan names must be unique")
-        if self.commission is not None:
-            require(0 <= self.commission < 1, "commission: must be a fraction in [0, 1)")
-        if self.underwriter_adjustment is not None:
-            require(
-                -1 < self.underwriter_adjustment < 1, "underwriter_adjustment: must be in (-1, 1)"
-            )
+        _fraction(self.commission, "commission", Decimal(0), Decimal("0.9"), low_open=False)
+        _fraction(
+            self.underwriter_adjustment,
+            "underwriter_adjustment",
+            Decimal("-0.9"),
+            Decimal("0.9"),
+            low_open=False,
+        )

@@ -113,3 +113,32 @@ def api(database_url: str) -> Iterator[Api]:
 
 def example_request() -> bytes:
     return (EXAMPLES / "small_request.json").read_bytes()
+
+
+class ApiFactory:
+    """Builds more apps on one test's database with extra settings, e.g.
+    ``api_with(QUOTING_RATE_LIMIT="3/minute")``; every app is closed by :meth:`close`."""
+
+    def __init__(self, database_url: str) -> None:
+        from contextlib import ExitStack
+
+        self.database_url = database_url
+        self._stack = ExitStack()
+
+    def __call__(self, **env: str) -> Api:
+        settings = make_settings(self.database_url, **{"QUOTING_RATE_LIMIT": "10000/minute", **env})
+        client = self._stack.enter_context(TestClient(app=create_app(settings)))
+        store = Store(settings.database.url)
+        self._stack.callback(store.dispose)
+        return Api(client, store, settings)
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture
+def api_with(database_url: str) -> Iterator[ApiFactory]:
+    """More apps on the test's database (the same one the ``api`` fixture uses)."""
+    factory = ApiFactory(database_url)
+    yield factory
+    factory.close()

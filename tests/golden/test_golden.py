@@ -212,19 +212,29 @@ def test_minimum_premiums_are_explicit_lines():
     assert quote.total_vat == "169.81"
 
 
-def test_usd_quote_converts_before_rounding():
-    """The sdeath group of the first case quoted in USD at the tariff's 7.12 CNY/USD:
-    111.641304 / 7.12 = 15.679958 → 15.68 a member, × 40 = 627.20; VAT 15.68·0.06/1.06 = 0.89.
+def test_usd_quote_amounts_and_premium_in_dollars():
+    """sdeath USD 50,000 for the 40 members of the first case, quoted in USD at the tariff's
+    7.12 CNY/USD. Plan amounts are in the quote currency, so the rating uses
+    SI = 50,000 × 7.12 = CNY 356,000:
+    1. P = 356 × 0.60 = 213.60
+    5. loading = α·√(P·SI/40) = 0.03 × √1,901,040 = 0.03 × 1,378.7821 = 41.363462
+    7–10. (213.60 + 41.363462)/0.68 × 1.06 = 397.443044 CNY / 7.12 = 55.820652 → USD 55.82 a member
+    (half the CNY 100,000 case, as every step scales with the amounts); × 40 = 2,232.80;
+    VAT 55.82·0.06/1.06 = 3.16, × 40 = 126.40.
     """
     request = make_request(
         {"groups": [{"country": "RS", "occupation_class": 2, "age": 40, "headcount": 40}]},
-        {"sdeath": {"sum_insured": "100000"}},
+        {"sdeath": {"sum_insured": "50000"}},
         currency="USD",
     )
     quote = quote_request(request, tariff_root=TARIFF_DIR)
-    per_member = (60.0 + ALPHA * math.sqrt(60.0 * 100000 / 40)) / DIVISOR * 1.06 / 7.12
-    assert cents(per_member) == Decimal("15.68")
+    si = 50000 * 7.12
+    pure = si / 1000 * 0.60
+    per_member = (pure + ALPHA * math.sqrt(pure * si / 40)) / DIVISOR * 1.06 / 7.12
+    assert cents(per_member) == Decimal("55.82")
+    line = quote.members[0].lines[0]
     assert quote.currency == "USD"
-    assert quote.members[0].lines[0].premium == "627.20"
-    assert quote.members[0].lines[0].vat == "35.60"
-    assert quote.total_premium == "627.20"
+    assert line.factors["sum_insured"] == 356000.0
+    assert line.premium == "2232.80"
+    assert line.vat == "126.40"
+    assert quote.total_premium == "2232.80"

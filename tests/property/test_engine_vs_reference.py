@@ -532,7 +532,7 @@ def test_tiny_group_gets_minimums() -> None:
         "policyholder": {"name": "Small Co", "credit_code": _code(random.Random(3))},
         "period": {"start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30)},
         "currency": "USD",
-        "plans": [{"name": "Basic", "covers": {"sdeath": {"sum_insured": "50000"}}}],
+        "plans": [{"name": "Basic", "covers": {"sdeath": {"sum_insured": "7000"}}}],
         "census": {
             "members": [
                 {"member_id": "A", "name": "A", "country": "LA", "age": 30, "occupation_class": 1},

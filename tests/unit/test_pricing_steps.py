@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import msgspec
 import numpy as np
 import pytest
 from conftest import TARIFF_DIR, make_request
@@ -341,3 +342,79 @@ def test_member_period_outside_policy_is_declined(dates, declined):
     else:
         assert quote.status == "accepted"
         assert quote.members[0].months == 2
+
+
+def test_group_age_band_reaching_past_the_limits_is_declined():
+    request = make_request(
+        {
+            "groups": [
+                {"country": "RS", "occupation_class": 2, "age_band": "60-75", "headcount": 5},
+                {"country": "RS", "occupation_class": 2, "age_band": "30-39", "headcount": 5},
+            ]
+        },
+        {"sdeath": {"sum_insured": "100000"}},
+    )
+    quote = quote_request(request, tariff_root=TARIFF_DIR)
+    assert [d.member_id for d in quote.declined] == ["G1"]
+    assert (
+        quote.declined[0].reasons[0].message
+        == "age band 60–75 reaches outside the tariff's limits (16–70)"
+    )
+    assert quote.members[0].age == 34  # midpoint of 30–39, rounded down
+
+
+@pytest.mark.parametrize(
+    ("end", "exempt"),
+    [("2027-12-31", True), ("2027-12-30", False), ("2027-12-01", False), ("2028-01-01", True)],
+)
+def test_sickness_medical_vat_exemption_needs_a_whole_year(end, exempt):
+    request = make_request(
+        {
+            "members": [
+                {"member_id": "M1", "name": "A", "country": "RS", "occupation_class": 2, "age": 40}
+            ]
+        },
+        {"smed": {"limit": "500000"}},
+        period={"start": "2027-01-01", "end": end},
+    )
+    line = quote_request(request, tariff_root=TARIFF_DIR).members[0].lines[0]
+    assert (line.vat == "0.00") is exempt
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("commission", "NaN"), ("underwriter_adjustment", "sNaN"), ("commission", "Infinity")],
+)
+def test_not_a_number_is_a_field_error(field, value):
+    from quoting.errors import RequestError
+    from quoting.service import decode_request
+
+    body = msgspec.json.encode(
+        msgspec.to_builtins(
+            make_request(
+                {"groups": [{"country": "RS", "occupation_class": 2, "age": 40, "headcount": 5}]},
+                {"sdeath": {"sum_insured": "100000"}},
+            )
+        )
+        | {field: value}
+    )
+    with pytest.raises(RequestError) as exc:
+        decode_request(body)
+    assert [p.location for p in exc.value.problems] == [field]
+
+
+@pytest.mark.parametrize("amount", ["1e30", "0.001", "NaN", "-5"])
+def test_amounts_out_of_range_are_field_errors(amount):
+    from quoting.errors import RequestError
+    from quoting.service import decode_request
+
+    base = msgspec.to_builtins(
+        make_request(
+            {"groups": [{"country": "RS", "occupation_class": 2, "age": 40, "headcount": 5}]},
+            {"add": {"sum_insured": "1"}},
+        )
+    )
+    base["plans"][0]["covers"]["add"]["sum_insured"] = amount
+    with pytest.raises(RequestError) as exc:
+        decode_request(msgspec.json.encode(base))
+    assert [p.location for p in exc.value.problems] == ["plans[0].covers.add.sum_insured"]
