@@ -16,6 +16,8 @@ from quoting.rating_input import CensusRow, ResolvedRequest
 from quoting.schemas import (
     Adjustment,
     DeclinedMember,
+    ExperienceRating,
+    GroupRating,
     MemberQuote,
     Quote,
     QuoteLine,
@@ -23,6 +25,7 @@ from quoting.schemas import (
     QuoteSummary,
     Reason,
     Referral,
+    SiteRating,
     SummaryRow,
     TariffRef,
 )
@@ -59,6 +62,11 @@ def _significant(values: np.ndarray) -> np.ndarray:
     magnitude = np.floor(np.log10(np.abs(np.where(values == 0, 1.0, values))))
     scale = 10.0 ** (_SIGNIFICANT - 1 - magnitude)
     return np.where(values == 0, 0.0, np.round(values * scale) / scale)
+
+
+def _sig(value: float) -> float:
+    """A scalar rounded like the trace columns."""
+    return float(_significant(np.array([value]))[0])
 
 
 def _decline_message(
@@ -265,6 +273,7 @@ def _build_quote(
             for k, v in sorted(by_class.items())
         ],
     )
+    rating = _group_rating(resolved, priced)
     return Quote(
         status=status,
         currency=request.currency,
@@ -287,4 +296,68 @@ def _build_quote(
         declined=declined,
         referrals=referrals,
         summary=summary,
+        rating=rating,
+    )
+
+
+def _group_rating(resolved: ResolvedRequest, priced: PricedCensus) -> GroupRating:
+    tariff, rows, inp = resolved.tariff, resolved.rows, resolved.rating
+    loadings = tariff.params.loadings
+    first_row_of_site: dict[int, int] = {}
+    for r, site in enumerate(inp.site.tolist()):
+        first_row_of_site.setdefault(site, r)
+    s = priced.sites
+    sites = [
+        SiteRating(
+            country=tariff.countries[rows[first_row_of_site[site]].country].code,
+            site=rows[first_row_of_site[site]].site,
+            members=int(n),
+            mean_sum_insured=_sig(mean),
+            tier=tier,
+            event_rate=_sig(rate),
+            expected_excess=_sig(excess),
+            annual_loading=_sig(annual),
+            allocated_loading=_sig(allocated),
+        )
+        for site, n, mean, tier, rate, excess, annual, allocated in zip(
+            s.site.tolist(),
+            s.members.tolist(),
+            s.mean_sum_insured.tolist(),
+            s.tier.tolist(),
+            s.event_rate.tolist(),
+            s.expected_excess.tolist(),
+            s.annual_loading.tolist(),
+            s.allocated.tolist(),
+            strict=True,
+        )
+    ]
+    experience = None
+    if priced.experience is not None and inp.experience is not None:
+        e = priced.experience
+        experience = ExperienceRating(
+            member_years=inp.experience.member_years,
+            claim_count=inp.experience.claim_count,
+            actual_claims=_sig(e.actual),
+            expected_claims=_sig(e.expected),
+            actual_to_expected=_sig(e.actual_to_expected),
+            full_credibility_claims=_sig(e.full_credibility_claims),
+            credibility=_sig(e.credibility),
+            factor=e.factor,
+        )
+    return GroupRating(
+        base_currency=tariff.params.tariff.base_currency,
+        accepted_headcount=priced.accepted_headcount,
+        group_size_factor=priced.group_size_factor,
+        commission=resolved.commission,
+        expenses=loadings.expenses,
+        profit=loadings.profit,
+        gross_up_divisor=_sig(1.0 - resolved.commission - loadings.expenses - loadings.profit),
+        adjustment=resolved.adjustment,
+        volatility_alpha=tariff.params.volatility.alpha,
+        claims_variance=_sig(priced.claims_variance),
+        claims_standard_deviation=_sig(priced.claims_variance**0.5),
+        volatility_loading=_sig(priced.volatility_loading),
+        accumulation_loading=_sig(priced.accumulation_loading),
+        sites=sites,
+        experience=experience,
     )

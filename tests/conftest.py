@@ -1,36 +1,13 @@
-"""Shared fixtures: the default tariff and a request builder."""
+"""Shared fixtures (helpers live in tests/support.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-from typing import Any
-
-import msgspec
 import pytest
 
-from quoting.schemas import QuoteRequest, credit_code_check_char
 from quoting.tariff import Tariff, load_tariff
-
-ROOT = Path(__file__).resolve().parents[1]
-TARIFF_DIR = ROOT / "tariffs" / "2026.2"
-AS_OF = dt.date(2026, 11, 29)
-CREDIT_CODE = "91110000MA01ABCD5" + credit_code_check_char("91110000MA01ABCD5")
+from tests.support import TARIFF_DIR
 
 
 @pytest.fixture(scope="session")
 def tariff() -> Tariff:
     return load_tariff(TARIFF_DIR)
-
-
-def make_request(census: dict[str, Any], covers: dict[str, Any], **extra: Any) -> QuoteRequest:
-    """A one-plan request for 2027 under the default tariff; ``extra`` overrides fields."""
-    body: dict[str, Any] = {
-        "policyholder": {"name": "中国测试工程有限公司", "credit_code": CREDIT_CODE},
-        "period": {"start": "2027-01-01", "end": "2027-12-31"},
-        "as_of": AS_OF.isoformat(),
-        "plans": [{"name": "Plan", "covers": covers}],
-        "census": census,
-    }
-    body.update(extra)
-    return msgspec.convert(body, QuoteRequest)

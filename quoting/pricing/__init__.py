@@ -5,6 +5,7 @@ from quoting.pricing._engine import (
     ExperienceResult,
     PricedCensus,
     ReferralResult,
+    SiteAccumulation,
     price,
 )
 from quoting.pricing._inputs import ExperienceInput, PlanTable, RatingInput
@@ -18,6 +19,7 @@ __all__ = [
     "PricedCensus",
     "RatingInput",
     "ReferralResult",
+    "SiteAccumulation",
     "cents_to_text",
     "price",
     "round_half_up_cents",

@@ -23,6 +23,7 @@ __all__ = [
     "ExperienceResult",
     "PricedCensus",
     "ReferralResult",
+    "SiteAccumulation",
     "price",
 ]
 
@@ -57,6 +58,27 @@ class ExperienceResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteAccumulation:
+    """Accumulation of the accumulation cover per site, one element per site (base currency)."""
+
+    site: IntArray
+    members: FloatArray
+    mean_sum_insured: FloatArray
+    tier: IntArray
+    event_rate: FloatArray
+    expected_excess: FloatArray
+    #: event_rate × expected_excess: the site's loading for a full year
+    annual_loading: FloatArray
+    #: what the site's members carry after their term factors
+    allocated: FloatArray
+
+    @classmethod
+    def empty(cls) -> SiteAccumulation:
+        f, i = np.zeros(0), np.zeros(0, dtype=np.int64)
+        return cls(i, f, f, i, f, f, f, f)
+
+
+@dataclass(frozen=True, slots=True)
 class PricedCensus:
     """The engine's columnar result.
 
@@ -85,6 +107,9 @@ class PricedCensus:
     experience: ExperienceResult | None
     volatility_loading: float
     accumulation_loading: float
+    #: Var(S) of the group's annual aggregate claims (term-weighted), base currency²
+    claims_variance: float = 0.0
+    sites: SiteAccumulation = field(default_factory=SiteAccumulation.empty)
 
     @property
     def total_premium_cents(self) -> int:
@@ -327,6 +352,7 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     acc_lines = np.flatnonzero(line_cover == acc_c)
     site_si_total = np.zeros(0)
     site_ids = np.zeros(0, dtype=np.int64)
+    sites = SiteAccumulation.empty()
     if acc_lines.size:
         acc_rows = line_row[acc_lines]
         si = inp.plans.amount[inp.plan[acc_rows], acc_c]
@@ -339,13 +365,18 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
         site_tier = np.zeros(site_ids.size, dtype=np.int64)
         site_tier[site_of_line] = tariff.country_tier[inp.country[acc_rows]]
         event_rate = np.asarray(acc.event_rate_by_tier)[site_tier - 1]
-        site_loading = event_rate * _expected_accumulation(
-            n_site, mean_si, acc.victim_probability, acc.retention
-        )
+        excess = _expected_accumulation(n_site, mean_si, acc.victim_probability, acc.retention)
+        site_loading = event_rate * excess
         share = si / site_si_total[site_of_line]  # one member's share of the site's SI
         per_member = site_loading[site_of_line] * share * term[acc_lines]
         accumulation[acc_lines] = per_member
-        accumulation_total = float((per_member * headcount[acc_rows]).sum())
+        allocated = np.bincount(site_of_line, weights=per_member * headcount[acc_rows]).astype(
+            np.float64
+        )
+        accumulation_total = float(allocated.sum())
+        sites = SiteAccumulation(
+            site_ids, n_site, mean_si, site_tier, event_rate, excess, site_loading, allocated
+        )
 
     technical = risk + volatility + accumulation
 
@@ -431,6 +462,8 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
         experience=experience,
         volatility_loading=volatility_total,
         accumulation_loading=accumulation_total,
+        claims_variance=var_total,
+        sites=sites,
     )
 
 

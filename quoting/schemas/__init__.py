@@ -3,6 +3,8 @@
 from quoting.schemas._quote import (
     Adjustment,
     DeclinedMember,
+    ExperienceRating,
+    GroupRating,
     MemberQuote,
     Quote,
     QuoteLine,
@@ -10,6 +12,7 @@ from quoting.schemas._quote import (
     QuoteSummary,
     Reason,
     Referral,
+    SiteRating,
     SummaryRow,
     TariffRef,
 )
@@ -41,6 +44,8 @@ __all__ = [
     "DeclinedMember",
     "EvacuationCover",
     "Experience",
+    "ExperienceRating",
+    "GroupRating",
     "HospitalCashCover",
     "MemberQuote",
     "Period",
@@ -56,6 +61,7 @@ __all__ = [
     "Referral",
     "SicknessDeathCover",
     "SicknessMedicalCover",
+    "SiteRating",
     "SumInsuredCover",
     "SummaryRow",
     "TariffRef",

@@ -12,12 +12,15 @@ from quoting.schemas._types import Currency, MoneyText
 __all__ = [
     "Adjustment",
     "DeclinedMember",
+    "ExperienceRating",
+    "GroupRating",
     "MemberQuote",
     "Quote",
     "QuoteLine",
     "QuoteSummary",
     "Reason",
     "Referral",
+    "SiteRating",
     "SummaryRow",
     "TariffRef",
 ]
@@ -119,6 +122,57 @@ class QuoteSummary(_Output):
     by_class: list[SummaryRow]
 
 
+class ExperienceRating(_Output):
+    """Step 3: the credibility-weighted claims experience (amounts in the base currency)."""
+
+    member_years: float
+    claim_count: int
+    actual_claims: float
+    expected_claims: float
+    actual_to_expected: float
+    full_credibility_claims: float
+    credibility: float
+    factor: float
+
+
+class SiteRating(_Output):
+    """Step 6 for one site (members without a site share one per country)."""
+
+    country: str
+    site: str | None
+    members: int
+    mean_sum_insured: float
+    tier: int
+    event_rate: float
+    expected_excess: float
+    annual_loading: float
+    allocated_loading: float
+
+
+class GroupRating(_Output):
+    """The group-level inputs of the line factors, so every line can be recomputed.
+
+    Amounts are in the base currency (CNY) — the lines' trace is too, up to
+    ``premium_per_member`` which is in the quote currency.
+    """
+
+    base_currency: str
+    accepted_headcount: int
+    group_size_factor: float
+    commission: float
+    expenses: float
+    profit: float
+    gross_up_divisor: float
+    adjustment: float
+    volatility_alpha: float
+    claims_variance: float
+    claims_standard_deviation: float
+    volatility_loading: float
+    accumulation_loading: float
+    sites: list[SiteRating]
+    experience: ExperienceRating | None = None
+
+
 class Quote(_Output):
     """A priced group quote.
 
@@ -145,3 +199,4 @@ class Quote(_Output):
     declined: list[DeclinedMember]
     referrals: list[Referral]
     summary: QuoteSummary
+    rating: GroupRating

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from conftest import TARIFF_DIR, make_request
 from scipy import integrate, stats
 from scipy.special import ndtr
 
 from quoting.service import quote_request
+from tests.support import TARIFF_DIR, make_request
 
 DIVISOR = 1 - 0.15 - 0.12 - 0.05  # 0.68
 ALPHA = 0.03

@@ -9,9 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import TARIFF_DIR, make_request
 
 from quoting.service import quote_request
+from tests.support import TARIFF_DIR, make_request
 
 
 def per_member(country: str, cls: int, age: int, covers: dict, currency: str = "CNY") -> Decimal:

@@ -11,12 +11,12 @@ import dataclasses
 from decimal import Decimal
 
 import numpy as np
-from conftest import TARIFF_DIR, make_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quoting.service import quote_request
 from quoting.tariff import COUNTRY_FACTORS, load_tariff
+from tests.support import TARIFF_DIR, make_request
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 COUNTRIES = ["ID", "PK", "SA", "KE", "RS", "MY", "VN", "AE", "EG", "BR", "US", "DE"]

@@ -356,13 +356,15 @@ def test_two_servers_sharing_postgres_lose_and_duplicate_no_quote(
             assert stored_keys[s.idempotency_key] == s.quote_id
 
     # Every quote is readable from both servers.
+    reader = httpx.Client(timeout=60)
+
     def fetch(pair: tuple[int, str]) -> tuple[int, str, int, Any]:
         server, quote_id = pair
         r = reader.get(f"{bases[server]}/api/v1/quotes/{quote_id}", headers=headers(key))
         return server, quote_id, r.status_code, r.json().get("id")
 
     pairs = [(server, str(q)) for q in ids for server in (0, 1)]
-    with httpx.Client(timeout=60) as reader, ThreadPoolExecutor(max_workers=8) as pool:
+    with reader, ThreadPoolExecutor(max_workers=8) as pool:
         fetched = list(pool.map(fetch, pairs))
     missing = [f for f in fetched if f[2] != 200 or f[3] != f[1]]
     assert not missing, missing[:5]

@@ -18,7 +18,7 @@ import pycountry
 import pytest
 
 from quoting.cli import main
-from tests.conftest import ROOT, TARIFF_DIR
+from tests.support import ROOT, TARIFF_DIR
 
 EXAMPLE = ROOT / "examples" / "construction_company.json"
 AS_OF = "2026-11-29"

@@ -7,7 +7,6 @@ import math
 import msgspec
 import numpy as np
 import pytest
-from conftest import TARIFF_DIR, make_request
 from scipy import integrate, stats
 
 from quoting.pricing import cents_to_text, price, round_half_up_cents
@@ -16,6 +15,7 @@ from quoting.pricing._money import text_to_cents
 from quoting.pricing._severity import gamma_params, layer_moments, lognormal_params
 from quoting.rating_input import resolve
 from quoting.service import quote_request
+from tests.support import TARIFF_DIR, make_request
 
 
 def _numerical_layer(dist, d: float, limit: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from quoting.rating_input import ResolvedRequest, age_last_birthday, months_begu
 from quoting.schemas import QuoteRequest
 from quoting.service import decode_request
 from quoting.tariff import Tariff
-from tests.conftest import ROOT, make_request
+from tests.support import ROOT, make_request
 
 D = dt.date
 ADD = {"add": {"sum_insured": "500000"}}

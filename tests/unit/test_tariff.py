@@ -15,7 +15,7 @@ import pytest
 
 from quoting.errors import Problem, TariffError
 from quoting.tariff import COVER_CODES, Tariff, load_tariff, tariff_in_force
-from tests.conftest import TARIFF_DIR
+from tests.support import TARIFF_DIR
 
 ISO_CODES = {c.alpha_2 for c in pycountry.countries}
 CJK = re.compile(r"[\u4e00-\u9fff]")
