@@ -32,6 +32,7 @@ import json
 import math
 import os
 import re
+import resource
 import secrets
 import signal
 import socket
@@ -213,9 +214,9 @@ def temporary_postgres() -> Iterator[str]:
 
 async def drive(
     url: str, key: str, body: bytes, clients: int, warmup: float, seconds: float
-) -> tuple[list[float], int, float, list[str]]:
+) -> tuple[list[float], int, float, float, list[str]]:
     """Warm up, then post for ``seconds``; returns (latencies of 201s in s, errors,
-    elapsed s, a few error samples)."""
+    elapsed s, this process's CPU s while measuring, a few error samples)."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     latencies: list[float] = []
     errors = 0
@@ -248,9 +249,16 @@ async def drive(
     if warmup > 0:
         await asyncio.gather(*(client_loop(time.perf_counter() + warmup) for _ in range(clients)))
     measuring = True
+    cpu_start = _cpu_seconds()
     start = time.perf_counter()
     await asyncio.gather(*(client_loop(start + seconds) for _ in range(clients)))
-    return latencies, errors, time.perf_counter() - start, samples
+    elapsed = time.perf_counter() - start
+    return latencies, errors, elapsed, _cpu_seconds() - cpu_start, samples
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -270,7 +278,7 @@ def run_backend(
             f"[{backend}] {server.url}: {args.clients} clients, {args.members} members, "
             f"{args.warmup:g} s warm-up, {args.seconds:g} s measured"
         )
-        latencies, errors, elapsed, samples = asyncio.run(
+        latencies, errors, elapsed, client_cpu, samples = asyncio.run(
             drive(server.url, key, body, args.clients, args.warmup, args.seconds)
         )
     for sample in samples:
@@ -292,6 +300,8 @@ def run_backend(
         "p99_ms": round(percentile(ms, 0.99), 1),
         "max_ms": round(ms[-1], 1) if ms else float("nan"),
         "request_bytes": len(body),
+        # The load generator shares the machine: its CPU use in cores (1.0 = one core busy).
+        "client_cpu_cores": round(client_cpu / elapsed, 2) if elapsed else 0.0,
     }
 
 

@@ -101,21 +101,30 @@ def _print_problems(error: QuotingError, out: TextIO) -> None:
 
 
 def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
-    from quoting.census import read_census
-    from quoting.service import decode_request, quote_request
+    from quoting.service import (
+        decode_request,
+        merge_census_file,
+        quote_request,
+        relocate_to_file_rows,
+    )
 
     raw = args.request.read_bytes()
+    rows: list[int] = []
     if args.census is not None:
-        census = read_census(args.census.read_bytes(), args.census.name)
-        body = msgspec.json.decode(raw)
-        if not isinstance(body, dict):
-            raise QuotingError("the request file must hold a JSON object")
-        body["census"] = msgspec.to_builtins(census)
-        raw = msgspec.json.encode(body)
-    request = decode_request(raw, tariff_root=args.tariff, today=args.as_of)
-    if args.as_of is not None:
-        request = msgspec.structs.replace(request, as_of=args.as_of)
-    quote = quote_request(request, tariff_root=args.tariff, trace=args.format == "json")
+        raw, rows = merge_census_file(
+            raw,
+            args.census.read_bytes(),
+            args.census.name,
+            tariff_root=args.tariff,
+            today=args.as_of or dt.date.today(),
+        )
+    try:
+        request = decode_request(raw, tariff_root=args.tariff, today=args.as_of)
+        if args.as_of is not None:
+            request = msgspec.structs.replace(request, as_of=args.as_of)
+        quote = quote_request(request, tariff_root=args.tariff, trace=args.format == "json")
+    except QuotingError as exc:
+        raise relocate_to_file_rows(exc, rows) if rows else exc from None
     if args.format == "json":
         out.write(msgspec.json.format(msgspec.json.encode(quote).decode(), indent=2) + "\n")
     else:

@@ -61,6 +61,14 @@ class RequestError(QuotingError):
 
 
 class CensusError(QuotingError):
-    """A census file or list has bad rows; every bad row is listed."""
+    """A census file or list has bad rows; every bad row is listed.
+
+    ``rows`` holds the (row number, member or group) pairs that were valid, so that
+    checks of a later stage can still report on them in the same answer.
+    """
 
     title = "Invalid census"
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        super().__init__(problems)
+        self.rows: list[tuple[int, object]] = []

@@ -13,10 +13,14 @@ from pathlib import Path
 
 import msgspec
 
-from quoting.census import read_census
-from quoting.errors import Problem, RequestError
+from quoting.errors import Problem, QuotingError, RequestError
 from quoting.schemas import QuoteRequest
-from quoting.service import decode_request, quote_request
+from quoting.service import (
+    decode_request,
+    merge_census_file,
+    quote_request,
+    relocate_to_file_rows,
+)
 from quoting.store import Account, IdempotencyConflict, NewQuote, QuoteRow, Store
 from quoting.tariff import tariff_in_force
 
@@ -40,18 +44,6 @@ def request_fingerprint(raw_request: bytes, census: CensusUpload | None) -> str:
     if census is not None:
         digest.update(b"\0census\0" + census.filename.encode() + b"\0" + census.data)
     return "sha256:" + digest.hexdigest()
-
-
-def _merge_census(raw_request: bytes, census: CensusUpload) -> bytes:
-    members = read_census(census.data, census.filename)
-    try:
-        body = msgspec.json.decode(raw_request)
-    except msgspec.DecodeError as exc:
-        raise RequestError(Problem("", f"the request part is not valid JSON: {exc}")) from None
-    if not isinstance(body, dict):
-        raise RequestError(Problem("", "the request part must be a JSON object"))
-    body["census"] = msgspec.to_builtins(members)
-    return msgspec.json.encode(body)
 
 
 def _channel_terms(request: QuoteRequest, account: Account) -> QuoteRequest:
@@ -96,13 +88,20 @@ def create_quote(
             assert full is not None
             return full, False
     today = today or dt.datetime.now(dt.UTC).date()
-    body = _merge_census(raw_request, census) if census is not None else raw_request
-    request = decode_request(body, tariff_root=tariff_root, today=today)
-    request = _channel_terms(request, account)
-    request = msgspec.structs.replace(request, as_of=request.as_of or today)
-    assert request.as_of is not None
-    tariff = tariff_in_force(request.as_of, tariff_root)
-    quote = quote_request(request, tariff_root=tariff_root)
+    body, rows = raw_request, list[int]()
+    if census is not None:
+        body, rows = merge_census_file(
+            raw_request, census.data, census.filename, tariff_root=tariff_root, today=today
+        )
+    try:
+        request = decode_request(body, tariff_root=tariff_root, today=today)
+        request = _channel_terms(request, account)
+        request = msgspec.structs.replace(request, as_of=request.as_of or today)
+        assert request.as_of is not None
+        tariff = tariff_in_force(request.as_of, tariff_root)
+        quote = quote_request(request, tariff_root=tariff_root)
+    except QuotingError as exc:
+        raise relocate_to_file_rows(exc, rows) if rows else exc from None
     validity = tariff.params.tariff.quote_validity_days
     return store.insert_quote(
         NewQuote(

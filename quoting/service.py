@@ -6,12 +6,14 @@ Entry points (CLI, API, web form) call these and only translate their results.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from quoting.errors import Problem, RequestError, TariffError
+from quoting.census import read_census_numbered
+from quoting.errors import CensusError, Problem, QuotingError, RequestError, TariffError
 from quoting.pricing import price
 from quoting.quote_builder import build_quote
 from quoting.rating_input import entry_problems, resolve
@@ -19,7 +21,13 @@ from quoting.schemas import CensusGroup, CensusMember, Quote, QuoteRequest
 from quoting.tariff import DEFAULT_TARIFF_ROOT, Tariff, tariff_in_force
 from quoting.validation import problem_from_validation
 
-__all__ = ["decode_request", "fx_rate", "quote_request"]
+__all__ = [
+    "decode_request",
+    "fx_rate",
+    "merge_census_file",
+    "quote_request",
+    "relocate_to_file_rows",
+]
 
 
 def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]:
@@ -106,6 +114,83 @@ def decode_request(
     if tariff_root is not None:
         problems += _census_problems(good, tariff_root, today or dt.date.today())
     raise RequestError(problems)
+
+
+_CENSUS_ENTRY = re.compile(r"^census\.(?:members|groups)\[(\d+)\](?:\.(\w+))?(.*)$")
+
+
+def relocate_to_file_rows(error: QuotingError, row_numbers: list[int]) -> QuotingError:
+    """Rewrite ``census.members[i].field`` locations as the census file's ``row N, column
+    field``, for a request whose census came from a file."""
+    problems = []
+    for p in error.problems:
+        m = _CENSUS_ENTRY.match(p.location)
+        if m and int(m[1]) < len(row_numbers):
+            row = row_numbers[int(m[1])]
+            where = f"row {row}, column {m[2]}" if m[2] else f"row {row}"
+            problems.append(Problem(where, p.message))
+        else:
+            problems.append(p)
+    relocated = type(error)(problems)
+    return relocated
+
+
+def merge_census_file(
+    raw_request: bytes,
+    data: bytes,
+    filename: str,
+    *,
+    tariff_root: str | Path,
+    today: dt.date,
+) -> tuple[bytes, list[int]]:
+    """Put a census file's rows into a JSON request (replacing its census).
+
+    Returns the merged request and each entry's row number in the file. A file with bad
+    rows raises :class:`CensusError` listing those and, for the rows that were valid, the
+    tariff's checks too (unknown countries or occupations), all at once.
+    """
+    try:
+        body = msgspec.json.decode(raw_request)
+    except msgspec.DecodeError as exc:
+        raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+    if not isinstance(body, dict):
+        raise RequestError(Problem("", "the request must be a JSON object"))
+    try:
+        census, numbers = read_census_numbered(data, filename)
+    except CensusError as exc:
+        extra: list[Problem] = []
+        if exc.rows:
+            extra = _file_row_problems(exc.rows, body, tariff_root, today)
+        error = CensusError(sorted([*exc.problems, *extra], key=_row_order))
+        raise error from None
+    body["census"] = msgspec.to_builtins(census)
+    return msgspec.json.encode(body), numbers
+
+
+def _row_order(problem: Problem) -> tuple[int, str]:
+    m = re.match(r"row (\d+)", problem.location)
+    return (int(m[1]) if m else 0, problem.location)
+
+
+def _file_row_problems(
+    rows: list[tuple[int, object]], body: dict[str, Any], tariff_root: str | Path, today: dt.date
+) -> list[Problem]:
+    try:
+        as_of = dt.date.fromisoformat(str(body.get("as_of") or today))
+        start = dt.date.fromisoformat(str(body["period"]["start"]))
+    except (KeyError, TypeError, ValueError):
+        as_of, start = today, None
+    try:
+        tariff = tariff_in_force(as_of, tariff_root)
+    except TariffError:
+        return []
+    problems = []
+    for number, entry in rows:
+        assert isinstance(entry, CensusMember | CensusGroup)
+        for p in entry_problems(entry, f"row {number}", tariff, start):
+            row, _, column = p.location.partition(".")
+            problems.append(Problem(f"{row}, column {column}" if column else row, p.message))
+    return problems
 
 
 def fx_rate(tariff: Tariff, currency: str) -> float:

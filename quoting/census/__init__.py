@@ -1,5 +1,17 @@
 """Census uploads: CSV, XLSX and JSON files read into a validated census."""
 
-from quoting.census._files import MAX_CENSUS_BYTES, MAX_CENSUS_ROWS, census_from_rows, read_census
+from quoting.census._files import (
+    MAX_CENSUS_BYTES,
+    MAX_CENSUS_ROWS,
+    census_from_rows,
+    read_census,
+    read_census_numbered,
+)
 
-__all__ = ["MAX_CENSUS_BYTES", "MAX_CENSUS_ROWS", "census_from_rows", "read_census"]
+__all__ = [
+    "MAX_CENSUS_BYTES",
+    "MAX_CENSUS_ROWS",
+    "census_from_rows",
+    "read_census",
+    "read_census_numbered",
+]

@@ -109,6 +109,11 @@ def read_census(data: bytes, filename: str) -> Census:
 
     Raises :class:`CensusError` listing every problem of the file at once.
     """
+    return read_census_numbered(data, filename)[0]
+
+
+def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]:
+    """:func:`read_census`, also returning each census entry's row number in the file."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ACCEPTED_FORMATS:
         hint = " (save it as .xlsx)" if suffix in (".xls", ".xlsm", ".et", ".numbers") else ""
@@ -152,12 +157,12 @@ def census_from_rows(rows: list[dict[str, object]], *, first_row_number: int) ->
         headers.update(dict.fromkeys(row))
     header_loc = f"row {first_row_number - 1}" if first_row_number > 1 else "header"
     numbered = enumerate(rows, start=first_row_number)
-    return _build(numbered, list(headers), header_loc)
+    return _build(numbered, list(headers), header_loc)[0]
 
 
 def _build(
     numbered: Iterable[tuple[int, Mapping[str, object]]], headers: list[str], header_loc: str
-) -> Census:
+) -> tuple[Census, list[int]]:
     """Validate rows given with their row numbers; see :func:`census_from_rows`."""
     columns, problems = _map_headers(headers, header_loc)
     if columns is None:
@@ -167,6 +172,7 @@ def _build(
     required = _GROUP_REQUIRED if is_groups else _MEMBER_REQUIRED
 
     built: list[Any] = []
+    numbers: list[int] = []
     count = 0
     for number, row in numbered:
         if _is_blank(row.values()):
@@ -199,11 +205,12 @@ def _build(
             continue
         try:
             built.append(msgspec.convert(record, target))
+            numbers.append(number)
         except msgspec.ValidationError as exc:
             problems.append(_problem_from_msgspec(str(exc), f"row {number}", record))
     if problems:
-        raise CensusError(problems)
-    return _census(built, is_groups, "")
+        raise _with_rows(CensusError(problems), numbers, built)
+    return _census(built, is_groups, "", numbers)
 
 
 def _map_headers(
@@ -338,10 +345,18 @@ def _to_int(value: object) -> int:
     raise _BadValue(f"'{value}' is not a whole number")
 
 
-def _census(rows: list[Any], is_groups: bool, location: str) -> Census:
+def _census(
+    rows: list[Any], is_groups: bool, location: str, numbers: list[int]
+) -> tuple[Census, list[int]]:
     if not rows:
         raise CensusError(Problem(location, "the census is empty (no data rows)"))
-    return Census(groups=rows) if is_groups else Census(members=rows)
+    return (Census(groups=rows) if is_groups else Census(members=rows)), numbers
+
+
+def _with_rows(error: CensusError, numbers: list[int], rows: list[Any]) -> CensusError:
+    """Attach the rows that were valid, so later checks can still report on them."""
+    error.rows = list(zip(numbers, rows, strict=True))
+    return error
 
 
 def _too_many_rows(location: str) -> Problem:
@@ -380,7 +395,7 @@ def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object])
 # --------------------------------------------------------------------------- JSON
 
 
-def _read_json(data: bytes, filename: str) -> Census:
+def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -409,6 +424,7 @@ def _read_json(data: bytes, filename: str) -> Census:
         raise CensusError(_too_many_rows(filename))
     target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
     built: list[Any] = []
+    numbers: list[int] = []
     problems: list[Problem] = []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
@@ -416,11 +432,12 @@ def _read_json(data: bytes, filename: str) -> Census:
             continue
         try:
             built.append(msgspec.convert(row, target))
+            numbers.append(number)
         except msgspec.ValidationError as exc:
             problems.append(_problem_from_msgspec(str(exc), f"row {number}", row))
     if problems:
-        raise CensusError(problems)
-    return _census(built, is_groups, filename)
+        raise _with_rows(CensusError(problems), numbers, built)
+    return _census(built, is_groups, filename, numbers)
 
 
 # --------------------------------------------------------------------------- CSV and XLSX
@@ -430,7 +447,7 @@ _Record = tuple[int, Sequence[object]]
 
 def _census_from_table(
     header_row: int, header: Sequence[object], records: list[_Record], filename: str
-) -> Census:
+) -> tuple[Census, list[int]]:
     """Turn a header and numbered records into dicts and hand them to census_from_rows."""
     problems: list[Problem] = []
     names: list[str | None] = []
@@ -475,9 +492,13 @@ def _census_from_table(
     try:
         census = _build(rows, header_names, f"row {header_row}")
     except CensusError as exc:
-        raise CensusError(problems + exc.problems) from None
+        combined = CensusError(problems + exc.problems)
+        combined.rows = exc.rows
+        raise combined from None
     if problems:
-        raise CensusError(problems)
+        error = CensusError(problems)
+        error.rows = list(zip(census[1], census[0].members or census[0].groups or [], strict=True))
+        raise error
     return census
 
 
