@@ -49,7 +49,9 @@ def test_tariff_errors_of_a_clean_file_name_file_rows():
     body, rows = merge_census_file(REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY)
     assert rows == [2, 3, 4]
     with pytest.raises(QuotingError) as exc:
-        decode_request(body, tariff_root=TARIFF_DIR, today=TODAY)
+        quote_request(
+            decode_request(body, tariff_root=TARIFF_DIR), tariff_root=TARIFF_DIR, today=TODAY
+        )
     relocated = problems(relocate_to_file_rows(exc.value, rows))
     assert relocated == {
         "row 3, column occupation_code": "unknown occupation code 'Z99'",
