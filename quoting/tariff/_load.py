@@ -483,27 +483,101 @@ def _cached(folder: Path) -> Tariff:
     return tariff
 
 
-def tariff_versions(root: str | Path = DEFAULT_TARIFF_ROOT) -> list[Tariff]:
-    """Every tariff version under ``root``, oldest effective date first."""
-    root = Path(root)
+@dataclass(frozen=True, slots=True)
+class _Header:
+    folder: Path
+    version: str
+    effective_date: dt.date
+
+
+def _folders(root: Path) -> list[Path]:
     if (root / "tariff.toml").exists():
-        return [_cached(root.resolve())]
+        return [root.resolve()]
+    if not root.is_dir():
+        raise TariffError(Problem(str(root), "is not a folder of tariffs"))
     folders = sorted(p.resolve() for p in root.iterdir() if (p / "tariff.toml").exists())
     if not folders:
         raise TariffError(Problem(str(root), "holds no tariff folder (no tariff.toml found)"))
-    return sorted((_cached(f) for f in folders), key=lambda t: t.effective_date)
+    return folders
+
+
+def _headers(root: Path) -> list[_Header]:
+    """Version and effective date of every folder, read cheaply; checks they are unique."""
+    headers: list[_Header] = []
+    problems: list[Problem] = []
+    for folder in _folders(root):
+        try:
+            table = tomllib.loads((folder / "tariff.toml").read_text(encoding="utf-8-sig"))[
+                "tariff"
+            ]
+            version, effective = str(table["version"]), table["effective_date"]
+            if not isinstance(effective, dt.date):
+                raise TypeError("effective_date is not a date")
+        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+            problems.append(
+                Problem(
+                    f"{folder.name}/tariff.toml [tariff]",
+                    f"cannot read version and effective_date: {exc}",
+                )
+            )
+            continue
+        headers.append(_Header(folder, version, effective))
+    for attribute, what in (("version", "version"), ("effective_date", "effective date")):
+        seen: dict[object, Path] = {}
+        for h in headers:
+            key = getattr(h, attribute)
+            if key in seen:
+                problems.append(
+                    Problem(
+                        f"{h.folder.name}/tariff.toml [tariff]",
+                        f"{what} {key} is also that of {seen[key].name}; each version needs its own",
+                    )
+                )
+            seen.setdefault(key, h.folder)
+    if problems:
+        raise TariffError(problems)
+    return sorted(headers, key=lambda h: h.effective_date)
+
+
+def _load_named(folder: Path, several: bool) -> Tariff:
+    """Load a folder; with several versions around, problems name their folder."""
+    try:
+        return _cached(folder)
+    except TariffError as exc:
+        if not several:
+            raise
+        raise TariffError(
+            [Problem(f"{folder.name}/{p.location}", p.message) for p in exc.problems]
+        ) from None
+
+
+def tariff_versions(root: str | Path = DEFAULT_TARIFF_ROOT) -> list[Tariff]:
+    """Every tariff version under ``root`` (or ``root`` itself if it is one), oldest
+    effective date first. Problems of all folders are reported together."""
+    headers = _headers(Path(root))
+    several = len(headers) > 1
+    tariffs: list[Tariff] = []
+    problems: list[Problem] = []
+    for h in headers:
+        try:
+            tariffs.append(_load_named(h.folder, several))
+        except TariffError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise TariffError(problems)
+    return tariffs
 
 
 def tariff_in_force(as_of: dt.date, root: str | Path = DEFAULT_TARIFF_ROOT) -> Tariff:
     """The tariff with the latest effective date on or before ``as_of``.
 
-    ``root`` is either a folder of tariff versions or one tariff folder (then used as is,
-    provided it is already effective).
+    ``root`` is either a folder of tariff versions or one tariff folder. Only the version
+    in force is loaded, so a draft for a later date cannot disturb today's quotes.
     """
-    versions = tariff_versions(root)
-    in_force = [t for t in versions if t.effective_date <= as_of]
+    headers = _headers(Path(root))
+    in_force = [h for h in headers if h.effective_date <= as_of]
     if not in_force:
-        first = versions[0]
+        first = headers[0]
         raise TariffError(
             Problem(
                 "as_of",
@@ -511,4 +585,4 @@ def tariff_in_force(as_of: dt.date, root: str | Path = DEFAULT_TARIFF_ROOT) -> T
                 f"is effective from {first.effective_date.isoformat()}",
             )
         )
-    return in_force[-1]
+    return _load_named(in_force[-1].folder, len(headers) > 1)

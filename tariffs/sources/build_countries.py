@@ -31,7 +31,13 @@ EXTRA_ALIASES = {
     "AE": ["UAE", "阿联酋"],
     "GB": ["UK", "Great Britain", "England", "英国"],
     "US": ["USA", "United States of America", "America", "美国"],
-    "CD": ["DR Congo", "DRC", "Congo-Kinshasa", "Democratic Republic of the Congo", "刚果民主共和国"],
+    "CD": [
+        "DR Congo",
+        "DRC",
+        "Congo-Kinshasa",
+        "Democratic Republic of the Congo",
+        "刚果民主共和国",
+    ],
     "CG": ["Congo-Brazzaville", "Republic of the Congo", "刚果共和国"],
     "CI": ["Ivory Coast", "科特迪瓦共和国"],
     "ID": ["印尼"],
@@ -54,6 +60,9 @@ EXTRA_ALIASES = {
     "TW": ["台湾地区"],
 }
 
+# Names that fit more than one country are left out, so a census must say which.
+AMBIGUOUS = {"congo"}
+
 # Where the rule below would decline but the book needs an underwriter's view instead.
 REFER_INSTEAD_OF_DECLINE = {"RU"}
 
@@ -65,7 +74,9 @@ def _interp_log(x: float, points: list[tuple[float, float]]) -> float:
     lx = math.log(max(x, 1.0))
     if lx <= xs[0]:
         return ys[0]
-    for (x0, y0), (x1, y1) in zip(zip(xs, ys, strict=True), zip(xs[1:], ys[1:], strict=True), strict=False):
+    for (x0, y0), (x1, y1) in zip(
+        zip(xs, ys, strict=True), zip(xs[1:], ys[1:], strict=True), strict=False
+    ):
         if lx <= x1:
             return y0 + (y1 - y0) * (lx - x0) / (x1 - x0)
     return ys[-1]
@@ -87,7 +98,9 @@ def medical_cost_index(health_exp: float, code: str) -> float:
         # US hospital prices run far above what health spending per head alone implies;
         # the market prices US cover about 1.7x other high-cost countries.
         return 1.70
-    return _interp_log(health_exp, [(30, 0.70), (150, 0.80), (1000, 0.95), (5000, 1.20), (10000, 1.35)])
+    return _interp_log(
+        health_exp, [(30, 0.70), (150, 0.80), (1000, 0.95), (5000, 1.20), (10000, 1.35)]
+    )
 
 
 def evacuation_factor(health_exp: float, region: str) -> float:
@@ -114,11 +127,27 @@ def status(code: str, advisory: int, notes: str) -> str:
 
 
 def main(out: Path) -> None:
-    rows = {r["code"]: r for r in csv.DictReader((HERE / "country_indicators.csv").open(encoding="utf-8"))}
+    rows = {
+        r["code"]: r
+        for r in csv.DictReader((HERE / "country_indicators.csv").open(encoding="utf-8"))
+    }
     en = Locale.parse("en").territories
     zh = Locale.parse("zh_Hans_CN").territories
-    fields = ["code", "alpha3", "name_en", "name_zh", "aliases", "tier", "accident", "medical_cost",
-              "evacuation", "security", "status", "source", "as_of"]
+    fields = [
+        "code",
+        "alpha3",
+        "name_en",
+        "name_zh",
+        "aliases",
+        "tier",
+        "accident",
+        "medical_cost",
+        "evacuation",
+        "security",
+        "status",
+        "source",
+        "as_of",
+    ]
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
@@ -127,16 +156,22 @@ def main(out: Path) -> None:
             row = rows[code]
             fig = rows[row["proxy_of"]] if row["proxy_of"] else row
             name_en = en.get(code, country.name)
-            aliases = [country.name, getattr(country, "official_name", ""), getattr(country, "common_name", "")]
+            aliases = [
+                country.name,
+                getattr(country, "official_name", ""),
+                getattr(country, "common_name", ""),
+            ]
             aliases += EXTRA_ALIASES.get(code, [])
             seen = {name_en.casefold(), zh[code]}
             unique = []
             for a in aliases:
-                if a and a.casefold() not in seen:
+                if a and a.casefold() not in seen and a.casefold() not in AMBIGUOUS:
                     seen.add(a.casefold())
                     unique.append(a)
             he = float(fig["health_exp_per_capita_usd"])
-            source = SOURCE if not row["proxy_of"] else f"proxy: figures of {row['proxy_of']} ({SOURCE})"
+            source = (
+                SOURCE if not row["proxy_of"] else f"proxy: figures of {row['proxy_of']} ({SOURCE})"
+            )
             writer.writerow(
                 {
                     "code": code,

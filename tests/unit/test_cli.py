@@ -111,7 +111,7 @@ def test_tariff_check_broken_copy_lists_every_error(tmp_path: Path) -> None:
 def test_tariff_check_of_a_missing_folder(tmp_path: Path) -> None:
     code, _, err = run("tariff", "check", tmp_path / "nope")
     assert code == 2
-    assert err.startswith("error: No such file or directory")
+    assert "nope: is not a folder of tariffs" in err
     assert "nope" in err
 
 
