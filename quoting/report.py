@@ -59,8 +59,18 @@ def quote_table(quote: Quote) -> str:
         f"Status: {quote.status.upper()} · {quote.headcount} members priced, "
         f"{quote.declined_headcount} declined",
         "",
-        "By cover",
     ]
+    if quote.members:
+        out.extend(_priced_sections(quote))
+    _decisions(quote, out)
+    out.append(f"Total premium (VAT included): {cur} {_money(quote.total_premium)}")
+    out.append(f"of which VAT:                 {cur} {_money(quote.total_vat)}")
+    return "\n".join(out) + "\n"
+
+
+def _priced_sections(quote: Quote) -> list[str]:
+    cur = quote.currency
+    out = ["By cover"]
     summary_headers = ("", "members", f"premium {cur}", f"VAT {cur}")
     out.append(
         _table(
@@ -129,6 +139,11 @@ def quote_table(quote: Quote) -> str:
             max_width=32,
         )
     )
+    return out
+
+
+def _decisions(quote: Quote, out: list[str]) -> None:
+    cur = quote.currency
     if quote.adjustments:
         out.append("Adjustments")
         out.append(
@@ -165,9 +180,6 @@ def quote_table(quote: Quote) -> str:
             )
             out.append(f"  - [{r.code}] {r.message}{who}")
         out.append("")
-    out.append(f"Total premium (VAT included): {cur} {_money(quote.total_premium)}")
-    out.append(f"of which VAT:                 {cur} {_money(quote.total_vat)}")
-    return "\n".join(out) + "\n"
 
 
 def countries_table(tariff: Tariff) -> str:

@@ -277,7 +277,7 @@ def _check_params(p: TariffParams, problems: list[Problem]) -> None:
                     bad(f"{k}.{key}", "required for per_member")
             for days in cv.max_days_factors or {}:
                 if not days.isdigit() or int(days) < 1:
-                    bad(f"{k}.max_days_factors", f"key {days!r} must be a whole number of days")
+                    bad(f"{k}.max_days_factors", f"key {days!r} must be a whole number of days, 1 or more")
 
 
 def _parse_countries(text: str, problems: list[Problem]) -> list[Country]:

@@ -14,7 +14,7 @@ import pycountry
 import pytest
 
 from quoting.errors import Problem, TariffError
-from quoting.tariff import COVER_CODES, Tariff, load_tariff, tariff_in_force
+from quoting.tariff import COVER_CODES, Tariff, load_tariff, tariff_in_force, tariff_versions
 from tests.support import TARIFF_DIR
 
 ISO_CODES = {c.alpha_2 for c in pycountry.countries}
@@ -561,3 +561,56 @@ def test_error_message_lists_every_problem(tmp_path: Path) -> None:
     text = str(exc.value)
     assert "countries.csv row 2, column accident: 'high' is not a number" in text
     assert "countries.csv row 3, column status: 'maybe' must be one of" in text
+
+
+def _two_versions(tmp_path: Path) -> Path:
+
+    root = tmp_path / "tariffs"
+    shutil.copytree(TARIFF_DIR, root / "2026.2")
+    draft = root / "2027.1"
+    shutil.copytree(TARIFF_DIR, draft)
+    toml = draft / "tariff.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('version = "2026.2"', 'version = "2027.1"').replace(
+        "effective_date = 2026-10-01", "effective_date = 2027-06-01"
+    )
+    toml.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_broken_draft_for_later_does_not_stop_todays_quotes(tmp_path: Path) -> None:
+    root = _two_versions(tmp_path)
+    toml = root / "2027.1" / "tariff.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("alpha = 0.03", 'alpha = "x"'), encoding="utf-8"
+    )
+    assert tariff_in_force(dt.date(2026, 12, 1), root).version == "2026.2"
+    with pytest.raises(TariffError) as exc:
+        tariff_in_force(dt.date(2027, 7, 1), root)
+    assert [p.location for p in exc.value.problems] == ["2027.1/tariff.toml [volatility.alpha]"]
+
+
+def test_versions_are_picked_by_effective_date(tmp_path: Path) -> None:
+    root = _two_versions(tmp_path)
+    assert tariff_in_force(dt.date(2027, 5, 31), root).version == "2026.2"
+    assert tariff_in_force(dt.date(2027, 6, 1), root).version == "2027.1"
+    assert [t.version for t in tariff_versions(root)] == ["2026.2", "2027.1"]
+
+
+def test_two_folders_with_one_version_are_rejected(tmp_path: Path) -> None:
+
+    root = _two_versions(tmp_path)
+    shutil.copytree(TARIFF_DIR, root / "copy")
+    with pytest.raises(TariffError) as exc:
+        tariff_in_force(dt.date(2026, 12, 1), root)
+    messages = [str(p) for p in exc.value.problems]
+    assert messages == [
+        "copy/tariff.toml [tariff]: version 2026.2 is also that of 2026.2; each version needs its own",
+        "copy/tariff.toml [tariff]: effective date 2026-10-01 is also that of 2026.2; each version needs its own",
+    ]
+
+
+def test_congo_alone_is_ambiguous(tariff: Tariff) -> None:
+    assert tariff.resolve_country("Congo") is None
+    assert tariff.countries[tariff.resolve_country("Congo - Kinshasa")].code == "CD"
+    assert tariff.countries[tariff.resolve_country("Republic of the Congo")].code == "CG"
