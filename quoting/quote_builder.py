@@ -66,7 +66,7 @@ def _significant(values: np.ndarray) -> np.ndarray:
 
 def _sig(value: float) -> float:
     """A scalar rounded like the trace columns."""
-    return float(_significant(np.array([value]))[0])
+    return float(f"{value:.{_SIGNIFICANT}g}")
 
 
 def _decline_message(
@@ -105,7 +105,7 @@ def build_quote(
 
 
 def _build_quote(
-    resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, trace: bool
+    resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, trace_wanted: bool
 ) -> Quote:
     request, tariff, rows = resolved.request, resolved.tariff, resolved.rows
     covers = tariff.params.covers
@@ -122,16 +122,21 @@ def _build_quote(
     # so the factor dicts are built column-wise per cover rather than value by value.
     factors_of: list[dict[str, float | str]] = []
     cover_of_line = priced.line_cover
+    trace: dict[str, np.ndarray] = {}
+    if trace_wanted and priced.trace:
+        names = list(priced.trace)
+        stacked = _significant(np.stack([np.asarray(priced.trace[k]) for k in names]))
+        trace = dict(zip(names, stacked, strict=True))
     bounds = np.flatnonzero(np.diff(cover_of_line)) + 1
     for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), cover_of_line.size], strict=True):
-        if not trace:
+        if not trace_wanted:
             factors_of.extend({} for _ in range(hi - lo))
             continue
         if lo == hi:
             continue
         method = covers[COVER_CODES[int(cover_of_line[lo])]].method
-        keys = [k for k, col in priced.trace.items() if not np.isnan(col[lo])]
-        columns = [_significant(priced.trace[k][lo:hi]).tolist() for k in keys]
+        keys = [k for k, col in trace.items() if not np.isnan(col[lo])]
+        columns = [trace[k][lo:hi].tolist() for k in keys]
         for values, heads in zip(zip(*columns, strict=True), headcounts[lo:hi], strict=True):
             factors: dict[str, float | str] = {"method": method}
             factors.update(zip(keys, values, strict=True))

@@ -94,9 +94,11 @@ def create_quote(
             raw_request, census.data, census.filename, tariff_root=tariff_root, today=today
         )
     try:
-        request = decode_request(body, tariff_root=tariff_root, today=today)
-        request = _channel_terms(request, account)
-        request = msgspec.structs.replace(request, as_of=request.as_of or today)
+        received = decode_request(body, tariff_root=tariff_root, today=today)
+        # Stored as received (with its as-of date fixed), so that posting it again prices
+        # the same quote; the channel's terms are applied again on every pricing.
+        received = msgspec.structs.replace(received, as_of=received.as_of or today)
+        request = _channel_terms(received, account)
         assert request.as_of is not None
         tariff = tariff_in_force(request.as_of, tariff_root)
         quote = quote_request(request, tariff_root=tariff_root)
@@ -117,7 +119,7 @@ def create_quote(
             tariff_hash=quote.tariff.hash,
             input_hash=fingerprint,
             valid_until=today + dt.timedelta(days=validity),
-            request_json=msgspec.json.encode(request),
+            request_json=msgspec.json.encode(received),
             result_json=msgspec.json.encode(quote),
             idempotency_key=idempotency_key,
         )

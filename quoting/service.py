@@ -55,7 +55,7 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
                     try:
                         entries.append((i, msgspec.convert(row, model)))
                     except msgspec.ValidationError as exc:
-                        problems.append(problem_from_validation(exc, f"census.{key}[{i}]."))
+                        problems.extend(_row_field_problems(row, model, f"census.{key}[{i}]", exc))
                 good[f"census.{key}"] = entries
         try:
             good[name] = msgspec.convert(raw[name], field.type)
@@ -64,6 +64,29 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
             if not any(p.location.startswith(f"{name}.") or p.location == name for p in problems):
                 problems.append(problem)
     return problems, good
+
+
+def _row_field_problems(
+    row: Any,
+    model: type[CensusMember] | type[CensusGroup],
+    where: str,
+    exc: msgspec.ValidationError,
+) -> list[Problem]:
+    """Every bad field of one census row (msgspec stops at the first), else the row's error."""
+    if not isinstance(row, dict):
+        return [problem_from_validation(exc, f"{where}.")]
+    fields = {f.encode_name: f for f in msgspec.structs.fields(model)}
+    found = []
+    for name, value in row.items():
+        field = fields.get(name)
+        if field is None:
+            found.append(Problem(f"{where}.{name}", "is not a field of a census row"))
+            continue
+        try:
+            msgspec.convert(value, field.type)
+        except msgspec.ValidationError as field_exc:
+            found.append(problem_from_validation(field_exc, f"{where}.{name}"))
+    return found or [problem_from_validation(exc, f"{where}.")]
 
 
 def _census_problems(

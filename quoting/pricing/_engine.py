@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special, stats
 
 from quoting.pricing._inputs import FloatArray, IntArray, RatingInput
 from quoting.pricing._money import round_half_up_cents
@@ -260,6 +260,15 @@ def _experience(
     return ExperienceResult(exp.incurred_claims, expected, ratio, z, n_full, factor)
 
 
+def _binomial_sf(k: FloatArray, n: FloatArray, p: float) -> FloatArray:
+    """P(K > k) for K ~ Binomial(n, p): scipy's ``bdtrc`` without the overhead of
+    ``stats.binom`` (1 for k < 0, 0 for k >= n)."""
+    trials = np.maximum(n, 0).astype(np.int64)
+    k_safe = np.clip(k, 0, trials).astype(np.int64)
+    out = special.bdtrc(k_safe, trials, p)
+    return np.where(k < 0, 1.0, np.where(k >= n, 0.0, out))
+
+
 def _expected_accumulation(
     n: FloatArray, mean_si: FloatArray, p: float, retention: float
 ) -> FloatArray:
@@ -270,8 +279,8 @@ def _expected_accumulation(
     """
     r = retention / mean_si
     m = np.floor(r)
-    tail_mean = n * p * stats.binom.sf(m - 1, n - 1, p)
-    tail_prob = stats.binom.sf(m, n, p)
+    tail_mean = n * p * _binomial_sf(m - 1, n - 1, p)
+    tail_prob = _binomial_sf(m, n, p)
     return mean_si * np.maximum(tail_mean - r * tail_prob, 0.0)
 
 

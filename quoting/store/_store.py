@@ -134,6 +134,7 @@ def _engine_url(url: str) -> str:
 
 
 _SUMMARY_COLUMNS = [c for c in quotes.c if c.name not in ("request", "result")]
+_INSERT_QUOTE = quotes.insert()
 
 
 class Store:
@@ -308,11 +309,12 @@ class Store:
             result_json=new.result_json,
         )
         values: dict[str, Any] = {c.name: getattr(row, c.name) for c in _SUMMARY_COLUMNS}
-        values["request"] = zlib.compress(new.request_json, 6)
-        values["result"] = zlib.compress(new.result_json, 6)
+        # Level 1: most of the gain (JSON shrinks ~8x) at a fraction of the CPU.
+        values["request"] = zlib.compress(new.request_json, 1)
+        values["result"] = zlib.compress(new.result_json, 1)
         try:
             with self._tx() as conn:
-                conn.execute(quotes.insert().values(**values))
+                conn.execute(_INSERT_QUOTE, values)
         except sa.exc.IntegrityError:
             if new.idempotency_key is None:
                 raise

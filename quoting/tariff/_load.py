@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
@@ -128,6 +129,7 @@ class Tariff:
 _PUNCTUATION = re.compile(r"[\s.,'’()\-_/]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_name(text: str) -> str:
     """Fold case, accents, full-width forms, punctuation and ``&`` so names compare loosely."""
     decomposed = unicodedata.normalize("NFKD", text.strip())
@@ -277,7 +279,10 @@ def _check_params(p: TariffParams, problems: list[Problem]) -> None:
                     bad(f"{k}.{key}", "required for per_member")
             for days in cv.max_days_factors or {}:
                 if not days.isdigit() or int(days) < 1:
-                    bad(f"{k}.max_days_factors", f"key {days!r} must be a whole number of days, 1 or more")
+                    bad(
+                        f"{k}.max_days_factors",
+                        f"key {days!r} must be a whole number of days, 1 or more",
+                    )
 
 
 def _parse_countries(text: str, problems: list[Problem]) -> list[Country]:
@@ -501,11 +506,29 @@ def _folders(root: Path) -> list[Path]:
     return folders
 
 
+_header_cache: dict[Path, tuple[tuple[tuple[Path, float], ...], list[_Header]]] = {}
+
+
 def _headers(root: Path) -> list[_Header]:
-    """Version and effective date of every folder, read cheaply; checks they are unique."""
+    """Version and effective date of every folder; checks they are unique. Re-read only
+    when a folder or a tariff.toml changes."""
+    folders = _folders(root)
+    stamps = tuple((f, (f / "tariff.toml").stat().st_mtime) for f in folders)
+    key = root.resolve()
+    with _cache_lock:
+        hit = _header_cache.get(key)
+    if hit is not None and hit[0] == stamps:
+        return hit[1]
+    headers = _read_headers(folders)
+    with _cache_lock:
+        _header_cache[key] = (stamps, headers)
+    return headers
+
+
+def _read_headers(folders: list[Path]) -> list[_Header]:
     headers: list[_Header] = []
     problems: list[Problem] = []
-    for folder in _folders(root):
+    for folder in folders:
         try:
             table = tomllib.loads((folder / "tariff.toml").read_text(encoding="utf-8-sig"))[
                 "tariff"

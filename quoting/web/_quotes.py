@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -33,22 +31,23 @@ from quoting.schemas import Quote, QuoteRequest
 from quoting.settings import Settings
 from quoting.store import Account, QuoteRow, Store
 from quoting.web._auth import requires_role
-from quoting.web._problems import ProblemDetails, ProblemError
+from quoting.web._examples import example, example_request
+from quoting.web._problems import PROBLEM_MEDIA_TYPE, ProblemDetails, ProblemError
 from quoting.web._schemas import QuoteLinks, QuoteListItem, QuotePage, QuoteRecord
 
 __all__ = ["QuotesController"]
 
 BASE = "/api/v1/quotes"
 CENSUS_TYPES = (".csv", ".xlsx", ".json")
-_EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "examples" / "small_request.json"
-_PROBLEM = ResponseSpec(data_container=ProblemDetails, description="A problem (RFC 9457)")
-
-
-def _example_request() -> dict[str, Any]:
-    try:
-        return json.loads(_EXAMPLE_FILE.read_text(encoding="utf-8"))
-    except OSError:  # pragma: no cover - the example ships with the project
-        return {}
+_PROBLEM = ResponseSpec(
+    data_container=ProblemDetails,
+    description="A problem (RFC 9457)",
+    media_type=PROBLEM_MEDIA_TYPE,
+    examples=example("problem", "Validation problems"),
+    generate_examples=False,
+)
+#: Problems every authenticated route can answer with.
+ERRORS: dict[int, ResponseSpec] = {400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 429: _PROBLEM}
 
 
 @dataclass
@@ -67,7 +66,7 @@ class _CreateQuoteOperation(Operation):
                     schema=Reference(ref="#/components/schemas/QuoteRequest"),
                     examples={
                         "construction": Example(
-                            summary="Two members in Indonesia and Kenya", value=_example_request()
+                            summary="Two members in Indonesia and Kenya", value=example_request()
                         )
                     },
                 ),
@@ -198,10 +197,16 @@ class QuotesController(Controller):
         operation_class=_CreateQuoteOperation,
         guards=[requires_role("broker", "agent", "underwriter")],
         responses={
+            201: ResponseSpec(
+                data_container=QuoteRecord,
+                description="The stored quote",
+                examples=example("quote", "A stored quote"),
+                generate_examples=False,
+            ),
+            **ERRORS,
             413: _PROBLEM,
             415: _PROBLEM,
             422: _PROBLEM,
-            429: _PROBLEM,
         },
     )
     async def create_quote(
@@ -248,6 +253,15 @@ class QuotesController(Controller):
     @get(
         "/",
         operation_id="listQuotes",
+        responses={
+            200: ResponseSpec(
+                data_container=QuotePage,
+                description="A page of quotes",
+                examples=example("page", "One quote"),
+                generate_examples=False,
+            ),
+            **ERRORS,
+        },
         summary="Your quotes, newest first",
         description="Brokers and agents see their own quotes; underwriters and admins see all. "
         "Filter by status and creation date (UTC, `created_to` exclusive).",
@@ -315,10 +329,19 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}",
         operation_id="getQuote",
+        responses={
+            200: ResponseSpec(
+                data_container=QuoteRecord,
+                description="The quote",
+                examples=example("quote", "A stored quote"),
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: _PROBLEM,
+        },
         summary="One quote with every member line and its factor trace",
         description="404 for a quote that does not exist or is not yours.",
         sync_to_thread=True,
-        responses={404: _PROBLEM},
     )
     def get_quote(
         self,
@@ -332,11 +355,20 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/request",
         operation_id="getQuoteRequest",
+        responses={
+            200: ResponseSpec(
+                data_container=QuoteRequest,
+                description="The request",
+                examples=example("request", "The request of the example quote"),
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: _PROBLEM,
+        },
         summary="The request as it was priced",
-        description="With `as_of` filled in and the channel's commission applied; posting it "
-        "again prices the same quote to the cent while the same tariff is in force.",
+        description="As it was received, with `as_of` filled in (a census file is included as "
+        "`census`); posting it again prices the same quote to the cent.",
         sync_to_thread=True,
-        responses={404: _PROBLEM},
     )
     def get_quote_request(
         self,
@@ -351,11 +383,27 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/members.csv",
         operation_id="getQuoteMembersCsv",
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                description="CSV of per-member premiums",
+                media_type="text/csv",
+                examples=[
+                    Example(
+                        summary="Two members",
+                        value="member_id,name,headcount,country,occupation_class,age,plan,site,start,end,months,premium_add,premium,vat\r\n"
+                        "E001,李娜,1,ID,2,38,Plan A,Morowali nickel smelter,2027-01-01,2027-12-31,12,1395.67,16156.58,151.25\r\n",
+                    )
+                ],
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: _PROBLEM,
+        },
         summary="Per-member premiums as CSV",
         description="UTF-8 with BOM; text cells that would start a spreadsheet formula are neutralised.",
         sync_to_thread=True,
         media_type="text/csv",
-        responses={404: _PROBLEM},
     )
     def members_csv(
         self,
@@ -368,18 +416,28 @@ class QuotesController(Controller):
         quote = msgspec.json.decode(row.result_json, type=Quote)
         return Response(
             members_csv(quote),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{row.id}-members.csv"'},
         )
 
     @get(
         "/{quote_id:str}/members.xlsx",
         operation_id="getQuoteMembersXlsx",
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                description="XLSX workbook with one row per member (same columns as the CSV)",
+                media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                examples=[Example(summary="A workbook", value="(binary XLSX file)")],
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: _PROBLEM,
+        },
         summary="Per-member premiums as an XLSX workbook",
         description="Text cells that would start a formula are neutralised.",
         sync_to_thread=True,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        responses={404: _PROBLEM},
     )
     def members_xlsx(
         self,

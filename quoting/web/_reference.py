@@ -6,12 +6,15 @@ import datetime as dt
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 
 from quoting import __version__
 from quoting.settings import Settings
 from quoting.store import Store
 from quoting.tariff import tariff_in_force
 from quoting.web._auth import requires_role
+from quoting.web._examples import example
+from quoting.web._quotes import ERRORS
 from quoting.web._schemas import CountryInfo, HealthStatus, TariffInfo
 
 __all__ = ["ReferenceController", "health"]
@@ -25,6 +28,15 @@ class ReferenceController(Controller):
     @get(
         "/tariffs/current",
         operation_id="getCurrentTariff",
+        responses={
+            200: ResponseSpec(
+                data_container=TariffInfo,
+                description="The tariff in force",
+                examples=example("tariff", "Tariff 2026.2"),
+                generate_examples=False,
+            ),
+            **ERRORS,
+        },
         summary="The tariff in force today",
         description="Version, effective date and content hash (recorded on every quote), quote "
         "validity and the FX rates used for USD quotes.",
@@ -46,6 +58,15 @@ class ReferenceController(Controller):
     @get(
         "/countries",
         operation_id="listCountries",
+        responses={
+            200: ResponseSpec(
+                data_container=list[CountryInfo],
+                description="All 249 countries and territories",
+                examples=example("countries", "Two of the 249"),
+                generate_examples=False,
+            ),
+            **ERRORS,
+        },
         summary="Countries of the tariff in force",
         description="Every ISO 3166-1 country and territory with English and Chinese names, "
         "risk tier (1–5) and status: `accept`, `refer` (needs an underwriter) or `decline`.",
@@ -69,6 +90,16 @@ class ReferenceController(Controller):
 @get(
     "/health",
     operation_id="health",
+    security=[{}],
+    responses={
+        200: ResponseSpec(
+            data_container=HealthStatus,
+            description="Up, database answering",
+            examples=example("health", "Healthy"),
+            generate_examples=False,
+        ),
+        503: ResponseSpec(data_container=HealthStatus, description="Database not answering"),
+    },
     summary="Health check",
     description="No authentication. 200 when the database answers, 503 otherwise.",
     tags=["Health"],

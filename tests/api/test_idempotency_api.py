@@ -181,13 +181,13 @@ def test_concurrent_requests_with_one_key_and_two_bodies_store_one_quote(api: Ap
     assert len(winners) == 1
     (winner,) = winners
     stored = api.client.get(f"{QUOTES}/{winner}", headers=broker.headers).json()
-    for body, response in zip(bodies, responses, strict=True):
+    for response in responses:
         if response.status_code == 201:
             assert response.json() == stored
         else:
             assert_reused_key_problem(response, winner)
     # Each loser sent the other body than the winner.
-    statuses = {body: set() for body in set(bodies)}
+    statuses: dict[bytes, set[int]] = {body: set() for body in bodies}
     for body, response in zip(bodies, responses, strict=True):
         statuses[body].add(response.status_code)
     assert sorted(map(sorted, statuses.values())) == [[201], [422]]

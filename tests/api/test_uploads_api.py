@@ -132,7 +132,7 @@ def test_an_xlsx_census_with_a_formula_and_a_bad_date_is_refused_with_rows(api: 
     content = xlsx(
         [
             ["member_id", "name", "date_of_birth", "occupation_class", "country"],
-            ["X1", "=CONCAT(\"a\",\"b\")", "1980-01-02", 4, "Kenya"],
+            ["X1", '=CONCAT("a","b")', "1980-01-02", 4, "Kenya"],
             ["X2", "Wang Fang", "31/31/1990", 2, "ID"],
         ]
     )

@@ -42,6 +42,8 @@ PG_ADMIN_URL = os.environ.get(
 )
 STARTUP_TIMEOUT = 20.0
 
+pytestmark = pytest.mark.slow
+
 
 def _postgres_reachable() -> bool:
     try:
@@ -225,8 +227,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 # --------------------------------------------------------------------------- helpers
 
-pytestmark = pytest.mark.slow
-
 
 def quote_body(tag: str) -> bytes:
     """The small example request, its policyholder marked with ``tag`` (a distinct body)."""
@@ -405,7 +405,7 @@ def test_quote_survives_sigkill_right_after_201(
 
 
 def test_two_workers_on_sqlite_answer_concurrent_clients(
-    tmp_path: Any, start_server: StartServer
+    tmp_path: Path, start_server: StartServer
 ) -> None:
     db = tmp_path / "workers.sqlite3"
     url = f"sqlite:///{db}"
