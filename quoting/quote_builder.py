@@ -53,19 +53,21 @@ def _summary_rows(
     ]
 
 
-# Trace values are shown to 12 significant digits: plenty to recompute a line to the cent,
+# Trace values are shown to about 12 significant digits: plenty to recompute a line to the cent,
 # and free of binary noise (0.68 rather than 0.6799999999999999).
 _SIGNIFICANT = 12
+#: Decimals of the line trace (amounts in CNY, factors): far below a cent.
+_DECIMALS = 9
 
 
-def _significant(values: np.ndarray) -> np.ndarray:
-    magnitude = np.floor(np.log10(np.abs(np.where(values == 0, 1.0, values))))
-    scale = 10.0 ** (_SIGNIFICANT - 1 - magnitude)
-    return np.where(values == 0, 0.0, np.round(values * scale) / scale)
+def _tidy_column(values: np.ndarray) -> np.ndarray:
+    """Round a trace column to a fixed number of decimals (the same for every member, so a
+    member's trace never depends on the rest of the census)."""
+    return np.round(values, _DECIMALS)
 
 
 def _sig(value: float) -> float:
-    """A scalar rounded like the trace columns."""
+    """A group-level figure to 12 significant digits."""
     return float(f"{value:.{_SIGNIFICANT}g}")
 
 
@@ -125,8 +127,7 @@ def _build_quote(
     trace: dict[str, np.ndarray] = {}
     if trace_wanted and priced.trace:
         names = list(priced.trace)
-        stacked = _significant(np.stack([np.asarray(priced.trace[k]) for k in names]))
-        trace = dict(zip(names, stacked, strict=True))
+        trace = {k: _tidy_column(np.asarray(priced.trace[k])) for k in names}
     bounds = np.flatnonzero(np.diff(cover_of_line)) + 1
     for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), cover_of_line.size], strict=True):
         if not trace_wanted:

@@ -16,6 +16,7 @@ import io
 import itertools
 import re
 import threading
+import time
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -506,6 +507,11 @@ def _folders(root: Path) -> list[Path]:
     return folders
 
 
+#: How long an answer of tariff_in_force is reused before the files are looked at again:
+#: edits to tariff files take effect within this many seconds.
+IN_FORCE_CACHE_SECONDS = 2.0
+_in_force_cache: dict[tuple[str, dt.date], tuple[float, Tariff]] = {}
+
 _header_cache: dict[Path, tuple[tuple[tuple[Path, float], ...], list[_Header]]] = {}
 
 
@@ -597,7 +603,22 @@ def tariff_in_force(as_of: dt.date, root: str | Path = DEFAULT_TARIFF_ROOT) -> T
     ``root`` is either a folder of tariff versions or one tariff folder. Only the version
     in force is loaded, so a draft for a later date cannot disturb today's quotes.
     """
-    headers = _headers(Path(root))
+    key = (str(root), as_of)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _in_force_cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    tariff = _tariff_in_force(as_of, Path(root))
+    with _cache_lock:
+        if len(_in_force_cache) > 1024:
+            _in_force_cache.clear()
+        _in_force_cache[key] = (now + IN_FORCE_CACHE_SECONDS, tariff)
+    return tariff
+
+
+def _tariff_in_force(as_of: dt.date, root: Path) -> Tariff:
+    headers = _headers(root)
     in_force = [h for h in headers if h.effective_date <= as_of]
     if not in_force:
         first = headers[0]
