@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,9 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = _engine_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.is_sqlite else nullcontext()
+        )
         if self.is_sqlite:
             path = sa.engine.make_url(self.url).database
             if path and path != ":memory:":
@@ -201,7 +205,9 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sa.Connection]:
-        with self.engine.begin() as conn:
+        # SQLite has one writer at a time; threads of this process queue on a lock (and
+        # wake as soon as it is free) rather than in SQLite's sleeping busy handler.
+        with self._write_lock, self.engine.begin() as conn:
             yield conn
 
     # -- accounts -----------------------------------------------------------------
