@@ -1,0 +1,58 @@
+"""The database schema: migrations build exactly the tables the code uses, and upgrading
+an existing database keeps its data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from quoting.store import NewQuote, Store
+from quoting.store._tables import metadata
+
+
+def _quote(owner: str) -> NewQuote:
+    return NewQuote(
+        owner_id=owner,
+        status="accepted",
+        currency="CNY",
+        total_premium="1234.56",
+        total_vat="69.88",
+        policyholder="测试公司",
+        credit_code="91110000MA01ABCD52",
+        headcount=3,
+        tariff_version="2026.2",
+        tariff_hash="sha256:x",
+        input_hash="sha256:y",
+        valid_until=dt.date(2027, 1, 1),
+        request_json=b'{"a": 1}',
+        result_json=b'{"total_premium": "1234.56"}',
+    )
+
+
+def test_migrations_match_the_tables_the_code_uses(database_url: str) -> None:
+    store = Store(database_url)
+    store.upgrade()
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    store.dispose()
+    assert diff == []
+
+
+def test_upgrading_an_existing_database_keeps_its_data(database_url: str) -> None:
+    store = Store(database_url)
+    store.upgrade()
+    account, key = store.create_account("Broker", "broker", "0.15")
+    row, created = store.insert_quote(_quote(account.id))
+    assert created
+    store.dispose()
+
+    again = Store(database_url)  # a new process starting on the same database
+    again.upgrade()
+    assert again.schema_is_current()
+    kept = again.get_quote(row.id)
+    assert kept is not None
+    assert (kept.total_premium, kept.result_json) == ("1234.56", b'{"total_premium": "1234.56"}')
+    assert again.account_for_key(key) == account
+    again.dispose()
