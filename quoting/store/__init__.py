@@ -3,8 +3,10 @@
 from quoting.store._store import (
     ROLES,
     Account,
+    BindRefused,
     IdempotencyConflict,
     NewQuote,
+    PolicyRow,
     QuoteRow,
     Store,
     hash_api_key,
@@ -14,8 +16,10 @@ from quoting.store._store import (
 __all__ = [
     "ROLES",
     "Account",
+    "BindRefused",
     "IdempotencyConflict",
     "NewQuote",
+    "PolicyRow",
     "QuoteRow",
     "Store",
     "hash_api_key",

@@ -24,13 +24,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock
 
-from quoting.store._tables import accounts, api_keys, quotes
+from quoting.store._tables import accounts, api_keys, policies, quotes
 
 __all__ = [
     "ROLES",
     "Account",
+    "BindRefused",
     "IdempotencyConflict",
     "NewQuote",
+    "PolicyRow",
     "QuoteRow",
     "Store",
     "hash_api_key",
@@ -116,6 +118,28 @@ class QuoteRow:
     idempotency_key: str | None
     request_json: bytes | None = None
     result_json: bytes | None = None
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRow:
+    id: str
+    quote_id: str
+    owner_id: str
+    policy_number: str
+    created_at: dt.datetime
+
+
+class BindRefused(Exception):
+    """A quote that cannot be bound; ``reason`` is one of ``declined``, ``referred``,
+    ``expired``, ``already_bound``."""
+
+    def __init__(self, reason: str, message: str, policy: PolicyRow | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.policy = policy
 
 
 class IdempotencyConflict(Exception):
@@ -393,6 +417,134 @@ class Store:
             total = int(conn.execute(count).scalar_one())
         return [_quote_row(r) for r in rows], total
 
+    # -- approval and binding -------------------------------------------------------
+
+    def approve_quote(self, quote_id: str, underwriter_id: str) -> QuoteRow | None:
+        """Record an underwriter's approval of a referred quote (no effect on others)."""
+        with self._tx() as conn:
+            conn.execute(
+                quotes.update()
+                .where(
+                    quotes.c.id == quote_id,
+                    quotes.c.status == "referred",
+                    quotes.c.approved_at.is_(None),
+                )
+                .values(approved_by=underwriter_id, approved_at=_now())
+            )
+        return self.get_quote(quote_id)
+
+    def bind_quote(self, quote_id: str, owner_id: str | None, today: dt.date) -> PolicyRow:
+        """Turn a quote into a policy with the next policy number, in one transaction.
+
+        Raises :class:`BindRefused` for a declined, unapproved referred, expired or
+        already bound quote; ``KeyError`` when the quote is not found (for this owner).
+        Two binds of one quote at once: the unique constraint lets exactly one win.
+        """
+        query = sa.select(*_SUMMARY_COLUMNS).where(quotes.c.id == quote_id)
+        if owner_id is not None:
+            query = query.where(quotes.c.owner_id == owner_id)
+        try:
+            with self._tx() as conn:
+                found = conn.execute(query).mappings().first()
+                if found is None:
+                    raise KeyError(quote_id)
+                quote = _quote_row(found)
+                existing = self._policy_for_quote(conn, quote_id)
+                if existing is not None:
+                    raise BindRefused(
+                        "already_bound",
+                        f"quote {quote_id} is already bound as policy {existing.policy_number}",
+                        existing,
+                    )
+                if quote.status == "declined":
+                    raise BindRefused(
+                        "declined", f"quote {quote_id} was declined; it cannot be bound"
+                    )
+                if quote.status == "referred" and quote.approved_at is None:
+                    raise BindRefused(
+                        "referred",
+                        f"quote {quote_id} is referred; an underwriter must approve it first",
+                    )
+                if today > quote.valid_until:
+                    raise BindRefused(
+                        "expired",
+                        f"quote {quote_id} was valid until {quote.valid_until}; ask for a new quote",
+                    )
+                number = self._next_policy_number(conn, today.year)
+                policy = PolicyRow(new_id("pol"), quote_id, quote.owner_id, number, _now())
+                conn.execute(
+                    policies.insert().values(
+                        id=policy.id,
+                        quote_id=quote_id,
+                        owner_id=policy.owner_id,
+                        policy_number=number,
+                        created_at=policy.created_at,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            with self.engine.connect() as conn:
+                existing = self._policy_for_quote(conn, quote_id)
+            if existing is None:  # pragma: no cover - a number clash would be our bug
+                raise
+            raise BindRefused(
+                "already_bound",
+                f"quote {quote_id} is already bound as policy {existing.policy_number}",
+                existing,
+            ) from None
+        return policy
+
+    def _next_policy_number(self, conn: sa.Connection, year: int) -> str:
+        # One atomic statement on both databases (SQLite >= 3.35, PostgreSQL): the counter
+        # row is created or incremented and its new value returned.
+        name = f"policy-{year}"
+        value = conn.execute(
+            sa.text(
+                "INSERT INTO counters (name, value) VALUES (:name, 1) "
+                "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
+            ),
+            {"name": name},
+        ).scalar_one()
+        return f"GA{year}{int(value):07d}"
+
+    @staticmethod
+    def _policy_for_quote(conn: sa.Connection, quote_id: str) -> PolicyRow | None:
+        row = (
+            conn.execute(sa.select(policies).where(policies.c.quote_id == quote_id))
+            .mappings()
+            .first()
+        )
+        return _policy_row(row) if row else None
+
+    def get_policy(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
+        query = sa.select(policies).where(policies.c.id == policy_id)
+        if owner_id is not None:
+            query = query.where(policies.c.owner_id == owner_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return _policy_row(row) if row else None
+
+    def policy_for_quote(self, quote_id: str) -> PolicyRow | None:
+        with self.engine.connect() as conn:
+            return self._policy_for_quote(conn, quote_id)
+
+    def list_policies(
+        self, *, owner_id: str | None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[PolicyRow], int]:
+        """Policies newest first and how many there are."""
+        where = [policies.c.owner_id == owner_id] if owner_id is not None else []
+        query = (
+            sa.select(policies)
+            .where(*where)
+            .order_by(policies.c.created_at.desc(), policies.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        count = sa.select(sa.func.count()).select_from(policies).where(*where)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+            total = int(conn.execute(count).scalar_one())
+        return [_policy_row(r) for r in rows], total
+
     def count_quotes(self) -> int:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(quotes)).scalar_one())
@@ -420,6 +572,16 @@ def _account(row: Any) -> Account:
     )
 
 
+def _policy_row(row: Any) -> PolicyRow:
+    return PolicyRow(
+        id=row["id"],
+        quote_id=row["quote_id"],
+        owner_id=row["owner_id"],
+        policy_number=row["policy_number"],
+        created_at=_utc(row["created_at"]),
+    )
+
+
 def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = None) -> QuoteRow:
     return QuoteRow(
         id=row["id"],
@@ -439,4 +601,6 @@ def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = No
         idempotency_key=row["idempotency_key"],
         request_json=request,
         result_json=result,
+        approved_by=row["approved_by"],
+        approved_at=_utc(row["approved_at"]) if row["approved_at"] else None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["accounts", "api_keys", "metadata", "quotes"]
+__all__ = ["accounts", "api_keys", "counters", "metadata", "policies", "quotes"]
 
 metadata = MetaData()
 
@@ -66,7 +67,29 @@ quotes = Table(
     # zlib-compressed JSON: the request as priced (as_of filled in) and the quote.
     Column("request", LargeBinary, nullable=False),
     Column("result", LargeBinary, nullable=False),
+    # An underwriter's approval of a referred quote (it can then be bound).
+    Column("approved_by", String(32), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("owner_id", "idempotency_key", name="uq_quotes_owner_idempotency_key"),
     Index("ix_quotes_owner_created", "owner_id", "created_at"),
     Index("ix_quotes_created", "created_at"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    # One policy per quote: the database settles concurrent binds of one quote.
+    Column("quote_id", String(32), ForeignKey("quotes.id"), nullable=False, unique=True),
+    Column("owner_id", String(32), ForeignKey("accounts.id"), nullable=False),
+    Column("policy_number", String(32), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_policies_owner_created", "owner_id", "created_at"),
 )

@@ -1,0 +1,238 @@
+"""What a document shows: the stored quote, its request, the tariff it was priced under,
+who arranged it and, once bound, the policy. Built once, rendered by any template."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import msgspec
+
+from quoting.errors import TariffError
+from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest
+from quoting.tariff import COVER_CODES, Tariff, tariff_in_force, tariff_versions
+
+__all__ = ["Brand", "DocumentData", "MemberRow", "PlanBenefit", "document_data"]
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """The insurer's identity on documents (from the environment, with neutral defaults)."""
+
+    name_zh: str = "境外团体保险业务部"
+    name_en: str = "Overseas Group Insurance Department"
+    hotline: str = "+86 400 000 0000"
+    email: str = "overseas.claims@example.com"
+
+    @classmethod
+    def from_env(cls) -> Brand:
+        default = cls()
+        return cls(
+            name_zh=os.environ.get("QUOTING_INSURER_NAME_ZH", default.name_zh),
+            name_en=os.environ.get("QUOTING_INSURER_NAME_EN", default.name_en),
+            hotline=os.environ.get("QUOTING_ASSISTANCE_HOTLINE", default.hotline),
+            email=os.environ.get("QUOTING_ASSISTANCE_EMAIL", default.email),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBenefit:
+    """One cover of a plan as a document shows it (amounts in the quote currency)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    amount: Decimal
+    amount_label_zh: str
+    amount_label_en: str
+    deductible: Decimal | None = None
+    coinsurance: Decimal | None = None
+    max_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """A priced member with the census details the quote itself does not carry."""
+
+    number: int
+    quote: MemberQuote
+    sex: str | None
+    date_of_birth: dt.date | None
+    passport_no: str | None
+    occupation_zh: str
+    occupation_en: str
+    country_zh: str
+    country_en: str
+    sums_insured: dict[str, Decimal]
+    certificate_number: str = ""
+    verification_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentData:
+    quote_id: str
+    created_at: dt.datetime
+    valid_until: dt.date
+    quote: Quote
+    request: QuoteRequest
+    tariff: Tariff
+    arranged_by: str
+    arranged_role: str
+    brand: Brand
+    plans: dict[str, list[PlanBenefit]]
+    members: list[MemberRow]
+    policy_number: str | None = None
+    bound_at: dt.datetime | None = None
+    countries: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def total_premium(self) -> Decimal:
+        return Decimal(self.quote.total_premium)
+
+
+def _tariff_of(quote: Quote, tariff_root: str | Path) -> Tariff:
+    """The tariff the quote was priced under (by version and hash), else the one in force."""
+    in_force = tariff_in_force(quote.as_of, tariff_root)
+    if in_force.version == quote.tariff.version:
+        return in_force
+    try:
+        for tariff in tariff_versions(tariff_root):
+            if tariff.version == quote.tariff.version and tariff.content_hash == quote.tariff.hash:
+                return tariff
+    except TariffError:
+        pass
+    return in_force
+
+
+_AMOUNT_LABELS = {
+    "add": ("保险金额", "Sum insured"),
+    "sdeath": ("保险金额", "Sum insured"),
+    "amed": ("年度限额", "Annual limit"),
+    "smed": ("年度限额", "Annual limit"),
+    "evac": ("限额", "Limit"),
+    "hcash": ("每日津贴", "Daily benefit"),
+}
+
+
+def _plans(request: QuoteRequest, tariff: Tariff) -> dict[str, list[PlanBenefit]]:
+    out: dict[str, list[PlanBenefit]] = {}
+    for plan in request.plans:
+        rows = []
+        for code in COVER_CODES:
+            cover = getattr(plan.covers, code)
+            if cover is None:
+                continue
+            params = tariff.params.covers[code]
+            label_zh, label_en = _AMOUNT_LABELS[code]
+            amount = (
+                getattr(cover, "sum_insured", None)
+                or getattr(cover, "limit", None)
+                or cover.daily_benefit
+            )
+            rows.append(
+                PlanBenefit(
+                    code=code,
+                    name_zh=params.name_zh,
+                    name_en=params.name_en,
+                    amount=Decimal(amount),
+                    amount_label_zh=label_zh,
+                    amount_label_en=label_en,
+                    deductible=getattr(cover, "deductible", None),
+                    coinsurance=getattr(cover, "coinsurance", None),
+                    max_days=getattr(cover, "max_days", None),
+                )
+            )
+        out[plan.name] = rows
+    return out
+
+
+def verification_code(policy_number: str, certificate_number: str, member_id: str) -> str:
+    """A short code a hospital or visa office can read to the assistance line, which
+    recomputes it from the policy to confirm the certificate is genuine."""
+    digest = hashlib.sha256(
+        f"{policy_number}|{certificate_number}|{member_id}".encode()
+    ).hexdigest()
+    code = digest[:12].upper()
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def document_data(
+    *,
+    quote_id: str,
+    created_at: dt.datetime,
+    valid_until: dt.date,
+    result_json: bytes,
+    request_json: bytes,
+    arranged_by: str,
+    arranged_role: str,
+    tariff_root: str | Path,
+    policy_number: str | None = None,
+    bound_at: dt.datetime | None = None,
+    brand: Brand | None = None,
+) -> DocumentData:
+    """Gather everything the documents of one quote (or policy) show."""
+    quote = msgspec.json.decode(result_json, type=Quote)
+    request = msgspec.json.decode(request_json, type=QuoteRequest)
+    tariff = _tariff_of(quote, tariff_root)
+    census: dict[str, CensusMember] = {m.member_id: m for m in request.census.members or []}
+    plans = _plans(request, tariff)
+    members = []
+    for number, m in enumerate(quote.members, start=1):
+        entry = census.get(m.member_id)
+        country = tariff.countries[tariff.country_index[m.country]]
+        occupation = None
+        if entry is not None and entry.occupation_code:
+            occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
+        sums = {
+            b.code: b.amount
+            for b in plans.get(m.plan, [])
+            if b.code in ("add", "sdeath", "smed", "evac")
+        }
+        certificate = f"{policy_number}-{number:05d}" if policy_number else ""
+        members.append(
+            MemberRow(
+                number=number,
+                quote=m,
+                sex=entry.sex if entry else None,
+                date_of_birth=entry.date_of_birth if entry else None,
+                passport_no=entry.passport_no if entry else None,
+                occupation_zh=occupation.name_zh if occupation else f"{m.occupation_class}类职业",
+                occupation_en=occupation.name_en if occupation else f"Class {m.occupation_class}",
+                country_zh=country.name_zh,
+                country_en=country.name_en,
+                sums_insured=sums,
+                certificate_number=certificate,
+                verification_code=verification_code(policy_number, certificate, m.member_id)
+                if policy_number
+                else "",
+            )
+        )
+    codes = sorted({m.country for m in quote.members})
+    countries = [
+        (
+            c,
+            tariff.countries[tariff.country_index[c]].name_zh,
+            tariff.countries[tariff.country_index[c]].name_en,
+        )
+        for c in codes
+    ]
+    return DocumentData(
+        quote_id=quote_id,
+        created_at=created_at,
+        valid_until=valid_until,
+        quote=quote,
+        request=request,
+        tariff=tariff,
+        arranged_by=arranged_by,
+        arranged_role=arranged_role,
+        brand=brand or Brand.from_env(),
+        plans=plans,
+        members=members,
+        policy_number=policy_number,
+        bound_at=bound_at,
+        countries=countries,
+    )

@@ -1,0 +1,130 @@
+"""Render documents: one jinja2 template per document, as HTML or as PDF (WeasyPrint).
+
+Templates live in ``templates/documents/`` and are autoescaped; dates, money and numbers
+are formatted with Babel (CLDR) for Chinese and English. Fonts ship with the project
+(``templates/fonts/``), so Chinese text renders the same on every machine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+from quoting.documents._data import DocumentData
+
+__all__ = [
+    "DOCUMENTS",
+    "POLICY_DOCUMENTS",
+    "QUOTE_DOCUMENTS",
+    "TEMPLATES",
+    "render_html",
+    "render_pdf",
+]
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+QUOTE_DOCUMENTS = ("quote-letter", "benefits")
+POLICY_DOCUMENTS = ("policy-schedule", "member-list", "certificates")
+DOCUMENTS = QUOTE_DOCUMENTS + POLICY_DOCUMENTS
+Locale = Literal["zh", "en"]
+
+
+def _money(value: Decimal | str | float | None, currency: str | None = None) -> str:
+    if value is None or value == "":
+        return ""
+    text = format_decimal(Decimal(str(value)), format="#,##0.00", locale="en")
+    return f"{currency} {text}" if currency else text
+
+
+def _amount(value: Decimal | str | float | None) -> str:
+    """A sum insured or limit: grouped, without needless decimals."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(str(value))
+    pattern = "#,##0" if number == number.to_integral_value() else "#,##0.00"
+    return format_decimal(number, format=pattern, locale="en")
+
+
+def _date(value: dt.date | None, locale: Locale = "en") -> str:
+    if value is None:
+        return ""
+    return format_date(value, format="long", locale="zh_CN" if locale == "zh" else "en")
+
+
+def _datetime(value: dt.datetime | None, locale: Locale = "en") -> str:
+    if value is None:
+        return ""
+    return format_datetime(
+        value, format="medium", tzinfo=dt.UTC, locale="zh_CN" if locale == "zh" else "en"
+    )
+
+
+def _percent(value: Decimal | float | None) -> str:
+    if value is None:
+        return ""
+    return format_percent(Decimal(str(value)), format="#,##0.##%", locale="en")
+
+
+def _number(value: int | float) -> str:
+    return format_decimal(value, locale="en")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES / "documents"),
+        autoescape=True,  # every value a user typed (names!) is escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=_money,
+        amount=_amount,
+        date=_date,
+        datetime=_datetime,
+        percent=_percent,
+        number=_number,
+    )
+    return env
+
+
+def render_html(document: str, data: DocumentData, **extra: Any) -> str:
+    """The document as a standalone HTML page (styles inline, fonts by file URL)."""
+    if document not in DOCUMENTS:
+        raise ValueError(f"unknown document {document!r}; known: {', '.join(DOCUMENTS)}")
+    template = environment().get_template(f"{document}.html")
+    css = (TEMPLATES / "documents" / "documents.css").read_text(encoding="utf-8")
+    fonts = (TEMPLATES / "fonts").as_uri()
+    return template.render(d=data, q=data.quote, css=css, fonts=fonts, document=document, **extra)
+
+
+_local = threading.local()
+
+
+def _font_config() -> Any:
+    # One per thread: fonts are loaded once per thread, never shared across threads.
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
+def render_pdf(document: str, data: DocumentData) -> bytes:
+    """The document as PDF, with the Chinese glyphs it uses embedded."""
+    from weasyprint import HTML
+
+    html = render_html(document, data)
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES / "documents")).write_pdf(
+        font_config=_font_config()
+    )
+    return pdf
