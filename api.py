@@ -23,7 +23,9 @@ from quoting.settings import Settings
 from quoting.store import Store
 from quoting.web import (
     ApiKeyAuthMiddleware,
+    DocumentsController,
     KeyCache,
+    PoliciesController,
     QuotesController,
     ReferenceController,
     exception_handlers,
@@ -65,7 +67,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             store.dispose()
 
     return Litestar(
-        route_handlers=[health, QuotesController, ReferenceController],
+        route_handlers=[
+            health,
+            QuotesController,
+            DocumentsController,
+            PoliciesController,
+            ReferenceController,
+        ],
         lifespan=[lifespan],
         state=State({"store": store, "settings": settings, "key_cache": KeyCache()}),
         dependencies={
@@ -91,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"apiKey": []}],
             tags=[
                 Tag(name="Quotes", description="Price, store and fetch group quotes"),
+                Tag(name="Policies", description="Bound quotes and their documents"),
                 Tag(name="Reference data", description="Tariff and countries"),
                 Tag(name="Health", description="Liveness"),
             ],

@@ -15,6 +15,7 @@ from quoting.errors import QuotingError
 from quoting.tariff import DEFAULT_TARIFF_ROOT, load_tariff, tariff_in_force, tariff_versions
 
 if TYPE_CHECKING:
+    from quoting.schemas import Quote, QuoteRequest
     from quoting.store import Store
 
 __all__ = ["main"]
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         help="price under the tariff in force on this date (default: the request's as_of, else today)",
     )
     q.add_argument("--format", choices=("table", "json"), default="table")
+    q.add_argument(
+        "--pdf", type=Path, help="also write the quote letter (报价函) as PDF to this file"
+    )
 
     t = sub.add_parser("tariff", help="tariff tools")
     tsub = t.add_subparsers(dest="tariff_command", required=True)
@@ -131,7 +135,34 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
         from quoting.report import quote_table
 
         out.write(quote_table(quote))
+    if args.pdf is not None:
+        _write_quote_letter(args, request, quote)
     return EXIT_OK
+
+
+def _write_quote_letter(args: argparse.Namespace, request: QuoteRequest, quote: Quote) -> None:
+    """The quote letter of an offline quote: numbered by a hash of its request (a draft)."""
+    import hashlib
+
+    from quoting.documents import document_data, render_pdf
+    from quoting.service import quote_request
+
+    if not quote.members[:1] or not quote.members[0].lines[0].factors:
+        quote = quote_request(request, tariff_root=args.tariff)  # the letter wants the trace
+    request_json = msgspec.json.encode(request)
+    now = dt.datetime.now(dt.UTC)
+    validity = tariff_in_force(quote.as_of, args.tariff).params.tariff.quote_validity_days
+    data = document_data(
+        quote_id="DRAFT-" + hashlib.sha256(request_json).hexdigest()[:10].upper(),
+        created_at=now,
+        valid_until=now.date() + dt.timedelta(days=validity),
+        result_json=msgspec.json.encode(quote),
+        request_json=request_json,
+        arranged_by="offline quote (quoting CLI)",
+        arranged_role="draft",
+        tariff_root=args.tariff,
+    )
+    args.pdf.write_bytes(render_pdf("quote-letter", data))
 
 
 def _cmd_tariff_check(args: argparse.Namespace, out: TextIO) -> int:

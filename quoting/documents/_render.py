@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -107,6 +108,9 @@ def render_html(document: str, data: DocumentData, **extra: Any) -> str:
 
 
 _local = threading.local()
+# Without the system's HarfBuzz subsetting library WeasyPrint subsets fonts with fontTools
+# (a little slower, same result) and warns on every document; once is enough to know.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
 def _font_config() -> Any:

@@ -529,11 +529,13 @@ class Store:
 
     def list_policies(
         self, *, owner_id: str | None, limit: int = 50, offset: int = 0
-    ) -> tuple[list[PolicyRow], int]:
-        """Policies newest first and how many there are."""
+    ) -> tuple[list[tuple[PolicyRow, QuoteRow]], int]:
+        """Policies newest first, each with its quote (without documents), and the total."""
         where = [policies.c.owner_id == owner_id] if owner_id is not None else []
+        quote_columns = [c.label(f"q_{c.name}") for c in _SUMMARY_COLUMNS]
         query = (
-            sa.select(policies)
+            sa.select(policies, *quote_columns)
+            .join(quotes, quotes.c.id == policies.c.quote_id)
             .where(*where)
             .order_by(policies.c.created_at.desc(), policies.c.id.desc())
             .limit(limit)
@@ -543,7 +545,11 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
             total = int(conn.execute(count).scalar_one())
-        return [_policy_row(r) for r in rows], total
+        out = []
+        for r in rows:
+            quote = _quote_row({c.name: r[f"q_{c.name}"] for c in _SUMMARY_COLUMNS})
+            out.append((_policy_row(r), quote))
+        return out, total
 
     def count_quotes(self) -> int:
         with self.engine.connect() as conn:

@@ -2,6 +2,7 @@
 besides api.py."""
 
 from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
+from quoting.web._policies import DocumentsController, PoliciesController
 from quoting.web._problems import (
     PROBLEM_MEDIA_TYPE,
     ProblemDetails,
@@ -15,7 +16,9 @@ from quoting.web._reference import ReferenceController, health
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ApiKeyAuthMiddleware",
+    "DocumentsController",
     "KeyCache",
+    "PoliciesController",
     "ProblemDetails",
     "ProblemError",
     "QuotesController",

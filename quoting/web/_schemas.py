@@ -10,8 +10,12 @@ import msgspec
 from quoting.schemas import Quote
 
 __all__ = [
+    "Approval",
     "CountryInfo",
     "HealthStatus",
+    "PolicyLinks",
+    "PolicyPage",
+    "PolicyRecord",
     "QuoteLinks",
     "QuoteListItem",
     "QuotePage",
@@ -92,3 +96,48 @@ class HealthStatus(msgspec.Struct):
     status: Literal["ok", "unavailable"]
     database: bool
     version: str
+
+
+class PolicyLinks(msgspec.Struct):
+    self: str
+    quote: str
+    documents: dict[str, str]
+
+
+class PolicyRecord(msgspec.Struct):
+    """A bound policy: its number, the quote it came from and its documents."""
+
+    id: str
+    policy_number: str
+    quote_id: str
+    created_at: dt.datetime
+    status: Literal["in_force"]
+    policyholder: str
+    credit_code: str
+    period_start: dt.date
+    period_end: dt.date
+    currency: str
+    total_premium: str
+    total_vat: str
+    headcount: int
+    tariff_version: str
+    links: PolicyLinks
+
+
+class PolicyPage(msgspec.Struct):
+    """A page of policies, newest first."""
+
+    items: list[PolicyRecord]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
+
+
+class Approval(msgspec.Struct):
+    """An underwriter's approval of a referred quote."""
+
+    quote_id: str
+    approved_by: str
+    approved_at: dt.datetime
+    links: QuoteLinks

@@ -1,0 +1,106 @@
+"""Binding quotes into policies, approving referred quotes, and documents: the service
+layer between the web (or CLI) and the store and document renderer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from quoting.documents import DocumentData, document_data, render_html, render_pdf
+from quoting.store import Account, BindRefused, PolicyRow, QuoteRow, Store
+
+__all__ = [
+    "BindRefused",
+    "NotFound",
+    "approve_quote",
+    "bind_quote",
+    "policy_document",
+    "quote_document",
+    "visible_owner",
+]
+
+
+class NotFound(Exception):
+    """No such quote or policy among those the account may see."""
+
+
+def visible_owner(account: Account) -> str | None:
+    """Brokers and agents see their own quotes and policies; underwriters and admins all."""
+    return None if account.role in ("underwriter", "admin") else account.id
+
+
+def bind_quote(
+    store: Store, account: Account, quote_id: str, today: dt.date | None = None
+) -> PolicyRow:
+    """Bind one of the account's quotes; raises :class:`NotFound` or :class:`BindRefused`."""
+    try:
+        return store.bind_quote(
+            quote_id, visible_owner(account), today or dt.datetime.now(dt.UTC).date()
+        )
+    except KeyError:
+        raise NotFound(quote_id) from None
+
+
+def approve_quote(store: Store, account: Account, quote_id: str) -> QuoteRow:
+    """An underwriter approves a referred quote so that it can be bound."""
+    row = store.get_quote(quote_id)
+    if row is None:
+        raise NotFound(quote_id)
+    if row.status != "referred":
+        raise BindRefused(
+            row.status, f"quote {quote_id} is {row.status}; only referred quotes need approval"
+        )
+    approved = store.approve_quote(quote_id, account.id)
+    assert approved is not None
+    return approved
+
+
+def _data(
+    store: Store, quote: QuoteRow, policy: PolicyRow | None, tariff_root: str | Path
+) -> DocumentData:
+    assert quote.result_json is not None and quote.request_json is not None
+    owner = store.get_account(quote.owner_id)
+    return document_data(
+        quote_id=quote.id,
+        created_at=quote.created_at,
+        valid_until=quote.valid_until,
+        result_json=quote.result_json,
+        request_json=quote.request_json,
+        arranged_by=owner.name if owner else quote.owner_id,
+        arranged_role=owner.role if owner else "",
+        tariff_root=tariff_root,
+        policy_number=policy.policy_number if policy else None,
+        bound_at=policy.created_at if policy else None,
+    )
+
+
+def _render(document: str, fmt: str, data: DocumentData) -> bytes:
+    if fmt == "pdf":
+        return render_pdf(document, data)
+    return render_html(document, data).encode("utf-8")
+
+
+def quote_document(
+    store: Store, account: Account, quote_id: str, document: str, fmt: str, tariff_root: str | Path
+) -> tuple[bytes, str]:
+    """A quote's document (``quote-letter`` or ``benefits``) as PDF or HTML, with a file name."""
+    quote = store.get_quote(quote_id, owner_id=visible_owner(account))
+    if quote is None:
+        raise NotFound(quote_id)
+    policy = store.policy_for_quote(quote_id)
+    return _render(
+        document, fmt, _data(store, quote, policy, tariff_root)
+    ), f"{quote.id}-{document}.{fmt}"
+
+
+def policy_document(
+    store: Store, account: Account, policy_id: str, document: str, fmt: str, tariff_root: str | Path
+) -> tuple[bytes, str]:
+    """A policy's document (``policy-schedule``, ``member-list``, ``certificates``)."""
+    policy = store.get_policy(policy_id, owner_id=visible_owner(account))
+    if policy is None:
+        raise NotFound(policy_id)
+    quote = store.get_quote(policy.quote_id)
+    assert quote is not None
+    body = _render(document, fmt, _data(store, quote, policy, tariff_root))
+    return body, f"{policy.policy_number}-{document}.{fmt}"

@@ -1,0 +1,305 @@
+"""Binding, approval, policies and documents of the broker API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, QueryParameter
+
+from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
+from quoting.policies import (
+    BindRefused,
+    NotFound,
+    approve_quote,
+    bind_quote,
+    policy_document,
+    quote_document,
+    visible_owner,
+)
+from quoting.settings import Settings
+from quoting.store import Account, PolicyRow, QuoteRow, Store
+from quoting.web._auth import requires_role
+from quoting.web._problems import ProblemError
+from quoting.web._quotes import _PROBLEM, BASE, ERRORS, _links
+from quoting.web._schemas import Approval, PolicyLinks, PolicyPage, PolicyRecord
+
+__all__ = ["DocumentsController", "PoliciesController"]
+
+POLICIES = "/api/v1/policies"
+_MEDIA = {"pdf": "application/pdf", "html": "text/html"}
+_BIND_STATUS = {
+    "already_bound": 409,
+    "declined": 409,
+    "referred": 409,
+    "expired": 409,
+    "accepted": 409,
+}
+_DOCUMENT_RESPONSES = {
+    200: ResponseSpec(
+        data_container=bytes,
+        description="The document: application/pdf or text/html (UTF-8), as an attachment",
+        media_type="application/pdf",
+        generate_examples=False,
+    ),
+    **ERRORS,
+    404: _PROBLEM,
+}
+
+
+def _policy_record(policy: PolicyRow, quote: QuoteRow, period: tuple[Any, Any]) -> PolicyRecord:
+    base = f"{POLICIES}/{policy.id}"
+    return PolicyRecord(
+        id=policy.id,
+        policy_number=policy.policy_number,
+        quote_id=quote.id,
+        created_at=policy.created_at,
+        status="in_force",
+        policyholder=quote.policyholder,
+        credit_code=quote.credit_code,
+        period_start=period[0],
+        period_end=period[1],
+        currency=quote.currency,
+        total_premium=quote.total_premium,
+        total_vat=quote.total_vat,
+        headcount=quote.headcount,
+        tariff_version=quote.tariff_version,
+        links=PolicyLinks(
+            self=base,
+            quote=f"{BASE}/{quote.id}",
+            documents={
+                f"{name}.{fmt}": f"{base}/documents/{name}.{fmt}"
+                for name in POLICY_DOCUMENTS
+                for fmt in ("pdf", "html")
+            },
+        ),
+    )
+
+
+class _Period(msgspec.Struct):
+    period_start: Any
+    period_end: Any
+
+
+def _period(quote: QuoteRow, store: Store) -> tuple[Any, Any]:
+    full = quote if quote.result_json is not None else store.get_quote(quote.id)
+    assert full is not None and full.result_json is not None
+    p = msgspec.json.decode(full.result_json, type=_Period)
+    return p.period_start, p.period_end
+
+
+def _split(filename: str, allowed: tuple[str, ...]) -> tuple[str, str]:
+    name, _, fmt = filename.rpartition(".")
+    if name not in allowed or fmt not in _MEDIA:
+        raise ProblemError(
+            404,
+            f"No document {filename!r}; there are "
+            + ", ".join(f"{n}.pdf" for n in allowed)
+            + " (and .html).",
+        )
+    return name, fmt
+
+
+def _document_response(body: bytes, filename: str, fmt: str) -> Response[bytes]:
+    return Response(
+        body,
+        media_type=_MEDIA[fmt],
+        headers={
+            "Content-Disposition": f'{"attachment" if fmt == "pdf" else "inline"}; filename="{filename}"'
+        },
+    )
+
+
+class DocumentsController(Controller):
+    """Endpoints under a quote: bind, approve, documents."""
+
+    path = BASE
+    tags = ["Quotes"]
+    guards = [requires_role("broker", "agent", "underwriter", "admin")]
+
+    @post(
+        "/{quote_id:str}/bind",
+        operation_id="bindQuote",
+        summary="Bind a quote into a policy",
+        description="Turns an accepted quote (or a referred one an underwriter approved) into a "
+        "policy with a new policy number, within the quote's validity. The quote can then no "
+        "longer change. `409` for a declined, unapproved, expired or already bound quote.",
+        status_code=201,
+        guards=[requires_role("broker", "agent", "underwriter")],
+        responses={
+            201: ResponseSpec(data_container=PolicyRecord, description="The new policy"),
+            **ERRORS,
+            404: _PROBLEM,
+            409: _PROBLEM,
+        },
+    )
+    async def bind(
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        quote_id: FromPath[str],
+    ) -> Response[PolicyRecord]:
+        account = request.user
+
+        def work() -> PolicyRecord:
+            policy = bind_quote(store, account, quote_id)
+            quote = store.get_quote(quote_id)
+            assert quote is not None
+            return _policy_record(policy, quote, _period(quote, store))
+
+        try:
+            record = await anyio.to_thread.run_sync(work)
+        except NotFound:
+            raise ProblemError(404, f"No quote {quote_id} among yours.") from None
+        except BindRefused as exc:
+            kind = "already-bound" if exc.reason == "already_bound" else f"quote-{exc.reason}"
+            raise ProblemError(
+                _BIND_STATUS.get(exc.reason, 409),
+                exc.message,
+                kind=kind,
+                title="Quote cannot be bound",
+            ) from None
+        return Response(record, status_code=201, headers={"Location": record.links.self})
+
+    @post(
+        "/{quote_id:str}/approve",
+        operation_id="approveQuote",
+        summary="Approve a referred quote (underwriters)",
+        description="Records the underwriter's approval of a referred quote so that its owner can "
+        "bind it. `409` for a quote that is not referred.",
+        status_code=200,
+        guards=[requires_role("underwriter")],
+        responses={**ERRORS, 404: _PROBLEM, 409: _PROBLEM},
+    )
+    async def approve(
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        quote_id: FromPath[str],
+    ) -> Approval:
+        account = request.user
+        try:
+            row = await anyio.to_thread.run_sync(lambda: approve_quote(store, account, quote_id))
+        except NotFound:
+            raise ProblemError(404, f"No quote {quote_id}.") from None
+        except BindRefused as exc:
+            raise ProblemError(
+                409, exc.message, kind="not-referred", title="Nothing to approve"
+            ) from None
+        assert row.approved_by is not None and row.approved_at is not None
+        return Approval(
+            quote_id=row.id,
+            approved_by=row.approved_by,
+            approved_at=row.approved_at,
+            links=_links(row.id),
+        )
+
+    @get(
+        "/{quote_id:str}/documents/{filename:str}",
+        operation_id="getQuoteDocument",
+        summary="A quote's document: quote-letter or benefits, .pdf or .html",
+        description="The bilingual quote letter (报价函) or schedule of benefits (保障计划表), as PDF "
+        "(Chinese fonts embedded) or HTML.",
+        sync_to_thread=True,
+        responses=_DOCUMENT_RESPONSES,
+    )
+    def quote_document(
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        settings: NamedDependency[Settings],
+        quote_id: FromPath[str],
+        filename: FromPath[str],
+    ) -> Response[bytes]:
+        name, fmt = _split(filename, QUOTE_DOCUMENTS)
+        try:
+            body, download = quote_document(
+                store, request.user, quote_id, name, fmt, settings.tariff_root
+            )
+        except NotFound:
+            raise ProblemError(404, f"No quote {quote_id} among yours.") from None
+        return _document_response(body, download, fmt)
+
+
+class PoliciesController(Controller):
+    path = POLICIES
+    tags = ["Policies"]
+    guards = [requires_role("broker", "agent", "underwriter", "admin")]
+
+    @get(
+        "/",
+        operation_id="listPolicies",
+        summary="Your policies, newest first",
+        description="Brokers and agents see their own policies; underwriters and admins see all.",
+        sync_to_thread=True,
+        responses={**ERRORS},
+    )
+    def list_policies(
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        limit: Annotated[int, QueryParameter(ge=1, le=200, description="page size")] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, description="policies to skip")] = 0,
+    ) -> PolicyPage:
+        rows, total = store.list_policies(
+            owner_id=visible_owner(request.user), limit=limit, offset=offset
+        )
+        items = [_policy_record(policy, quote, _period(quote, store)) for policy, quote in rows]
+        following = (
+            f"{POLICIES}?limit={limit}&offset={offset + limit}"
+            if offset + len(items) < total
+            else None
+        )
+        return PolicyPage(items=items, total=total, limit=limit, offset=offset, next=following)
+
+    @get(
+        "/{policy_id:str}",
+        operation_id="getPolicy",
+        summary="One policy",
+        description="404 for a policy that does not exist or is not yours.",
+        sync_to_thread=True,
+        responses={**ERRORS, 404: _PROBLEM},
+    )
+    def get_policy(
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        policy_id: FromPath[str],
+    ) -> PolicyRecord:
+        policy = store.get_policy(policy_id, owner_id=visible_owner(request.user))
+        if policy is None:
+            raise ProblemError(404, f"No policy {policy_id} among yours.")
+        quote = store.get_quote(policy.quote_id)
+        assert quote is not None
+        return _policy_record(policy, quote, _period(quote, store))
+
+    @get(
+        "/{policy_id:str}/documents/{filename:str}",
+        operation_id="getPolicyDocument",
+        summary="A policy's document: policy-schedule, member-list or certificates, .pdf or .html",
+        description="The bilingual policy schedule (保险单), member list (被保险人清单, repeated "
+        "headers, fit for 1,000+ members) or member certificates (保险凭证, one page each, "
+        "English first), as PDF or HTML.",
+        sync_to_thread=True,
+        responses=_DOCUMENT_RESPONSES,
+    )
+    def policy_document(
+        self,
+        request: Request[Account, Any, Any],
+        store: NamedDependency[Store],
+        settings: NamedDependency[Settings],
+        policy_id: FromPath[str],
+        filename: FromPath[str],
+    ) -> Response[bytes]:
+        name, fmt = _split(filename, POLICY_DOCUMENTS)
+        try:
+            body, download = policy_document(
+                store, request.user, policy_id, name, fmt, settings.tariff_root
+            )
+        except NotFound:
+            raise ProblemError(404, f"No policy {policy_id} among yours.") from None
+        return _document_response(body, download, fmt)
