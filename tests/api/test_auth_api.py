@@ -42,11 +42,18 @@ def assert_unauthenticated(response: Any) -> None:
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def api_operations(api: Api, quote_id: str) -> list[tuple[str, str]]:
-    """Every (method, path) of /api/v1 in the OpenAPI document, with a real quote id."""
+def api_operations(api: Api, quote_id: str, policy_id: str = "pol_none") -> list[tuple[str, str]]:
+    """Every (method, path) of /api/v1 in the OpenAPI document, with real ids and an HTML
+    document name for the document routes."""
     schema = api.client.get("/schema/openapi.json").json()
+    document = {"quotes": "quote-letter.html", "policies": "policy-schedule.html"}
     operations = [
-        (method.upper(), path.replace("{quote_id}", quote_id))
+        (
+            method.upper(),
+            path.replace("{quote_id}", quote_id)
+            .replace("{policy_id}", policy_id)
+            .replace("{filename}", document["policies" if "{policy_id}" in path else "quotes"]),
+        )
         for path, item in schema["paths"].items()
         if path.startswith("/api/v1/")
         for method in item
@@ -98,7 +105,9 @@ def test_health_and_docs_need_no_auth(api: Api) -> None:
 def test_a_valid_key_reaches_every_read_endpoint(api: Api) -> None:
     broker = api.account()
     quote_id = create(api, broker)["id"]
-    for method, path in api_operations(api, quote_id):
+    bound = api.client.post(f"{QUOTES}/{quote_id}/bind", headers=broker.headers)
+    assert bound.status_code == 201, bound.text
+    for method, path in api_operations(api, quote_id, bound.json()["id"]):
         if method == "GET":
             response = api.client.get(path, headers=broker.headers)
             assert response.status_code == 200, (path, response.text)

@@ -134,7 +134,7 @@ def test_an_unknown_quote_is_a_404_problem(api: Api, suffix: str) -> None:
 
 def test_an_unknown_route_is_a_404_problem(api: Api) -> None:
     broker = api.account()
-    path = "/api/v1/policies"
+    path = "/api/v1/endorsements"
     assert_problem(api.client.get(path, headers=broker.headers), 404, path)
 
 

@@ -1,0 +1,331 @@
+"""The documents without HTTP: data built from priced quotes (as the CLI does), rendered as
+HTML and PDF, and the PDFs read back with pypdf. Hostile names are escaped, a 1,000-member
+list repeats its header on every page, dates are shown in Chinese and English, and
+certificates carry a verification code of their own.
+
+PDFs take a second or more each (the 1,000-member list about ten), so every PDF is
+rendered once per module by a fixture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pypdf
+import pytest
+
+from quoting.cli import main
+from quoting.documents import (
+    DOCUMENTS,
+    DocumentData,
+    document_data,
+    render_html,
+    render_pdf,
+    verification_code,
+)
+from quoting.schemas import Quote, QuoteRequest
+from quoting.service import decode_request, quote_request
+from tests.support import ROOT, TARIFF_DIR, make_request
+
+EXAMPLE = ROOT / "examples" / "construction_company.json"
+CREATED = dt.datetime(2026, 11, 29, 9, 30, tzinfo=dt.UTC)
+VALID_UNTIL = dt.date(2026, 12, 29)
+BOUND = dt.datetime(2026, 12, 3, 14, 0, tzinfo=dt.UTC)
+POLICY = "GA20260000123"
+CODE = re.compile(r"^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$")
+
+HOSTILE_POLICYHOLDER = "<script>alert(1)</script>"
+HOSTILE_MEMBER = "<img src=x onerror=alert(1)>"
+HOSTILE_DECLINED = "<img src=y onerror=alert(2)>"
+HOSTILE_PLAN = "<b onmouseover=alert(3)>Plan</b>"
+HOSTILE_SITE = "</td><script>alert(4)</script>"
+
+
+def escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def flat(text: str) -> str:
+    """Text with every run of whitespace made one space (PDF lines wrap anywhere)."""
+    return " ".join(text.split())
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    assert pdf.startswith(b"%PDF-")
+    return [flat(page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def grouped(amount: str | Decimal) -> str:
+    return f"{Decimal(amount):,.2f}"
+
+
+def priced(request: QuoteRequest) -> Quote:
+    return quote_request(request, tariff_root=TARIFF_DIR)
+
+
+def data_for(
+    request: QuoteRequest, quote: Quote, *, policy_number: str | None = POLICY
+) -> DocumentData:
+    """What the documents show, built as the CLI's quote letter and the API build it."""
+    return document_data(
+        quote_id="q_0123456789abcdef01234567",
+        created_at=CREATED,
+        valid_until=VALID_UNTIL,
+        result_json=msgspec.json.encode(quote),
+        request_json=msgspec.json.encode(request),
+        arranged_by="Harbour Insurance Brokers",
+        arranged_role="broker",
+        tariff_root=TARIFF_DIR,
+        policy_number=policy_number,
+        bound_at=BOUND if policy_number else None,
+    )
+
+
+@dataclass(frozen=True)
+class Example:
+    request: QuoteRequest
+    quote: Quote
+    data: DocumentData
+
+
+@pytest.fixture(scope="module")
+def example() -> Example:
+    request = decode_request(EXAMPLE.read_bytes(), tariff_root=TARIFF_DIR)
+    quote = priced(request)
+    return Example(request, quote, data_for(request, quote))
+
+
+@pytest.fixture(scope="module")
+def quote_letter(example: Example) -> str:
+    return " ".join(pdf_pages(render_pdf("quote-letter", example.data)))
+
+
+@pytest.fixture(scope="module")
+def certificates(example: Example) -> list[str]:
+    return pdf_pages(render_pdf("certificates", example.data))
+
+
+# --------------------------------------------------------------------------- quote letter
+
+
+def test_the_quote_letter_shows_dates_in_chinese_and_english(quote_letter: str) -> None:
+    # Quote date, validity and the period, each both ways.
+    for zh, en in [
+        ("2026年11月29日", "November 29, 2026"),
+        ("2026年12月29日", "December 29, 2026"),
+        ("2027年1月1日", "January 1, 2027"),
+        ("2027年12月31日", "December 31, 2027"),
+    ]:
+        assert zh in quote_letter
+        assert en in quote_letter
+    assert "自2027年1月1日零时起至2027年12月31日二十四时止" in quote_letter
+    assert "from 00:00 on January 1, 2027 to 24:00 on December 31, 2027" in quote_letter
+    assert "2027-01-01" not in quote_letter  # no raw ISO dates
+
+
+def test_the_quote_letter_shows_the_quote_and_its_conditions(
+    example: Example, quote_letter: str
+) -> None:
+    quote = example.quote
+    assert "中路海外工程建设有限公司" in quote_letter
+    assert "91110000MA01ABCD52" in quote_letter
+    assert "q_0123456789abcdef01234567" in quote_letter
+    assert "Harbour Insurance Brokers" in quote_letter
+    assert f"CNY {grouped(quote.total_premium)}" in quote_letter
+    assert f"CNY {grouped(quote.total_vat)}" in quote_letter
+    assert quote.status == "referred"
+    assert "Referred to underwriting" in quote_letter
+    # Declined members are named with the reason.
+    assert quote.declined
+    for member in quote.declined:
+        assert member.member_id in quote_letter
+        assert member.name in quote_letter
+        for reason in member.reasons:
+            assert flat(reason.message) in quote_letter
+    assert "+86 400 000 0000" in quote_letter  # assistance hotline
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def test_certificates_have_one_page_per_member_english_first(
+    example: Example, certificates: list[str]
+) -> None:
+    members = example.data.members
+    assert len(members) == example.quote.headcount == 55
+    assert len(certificates) == len(members)
+    for page, member in zip(certificates, members, strict=True):
+        assert member.quote.name in page
+        assert member.certificate_number == f"{POLICY}-{member.number:05d}"
+        assert member.certificate_number in page
+        assert member.verification_code in page
+        if member.passport_no:
+            assert member.passport_no in page
+        assert re.search(r"Certificate of Insurance\s*保险凭证", page), page
+        assert page.index("This certifies") < page.index("兹证明")
+        assert page.index("Insured person") < page.index("被保险人：")
+
+
+# --------------------------------------------------------------------------- verification codes
+
+
+def test_verification_code_is_stable_and_differs_between_members(example: Example) -> None:
+    first = verification_code(POLICY, f"{POLICY}-00001", "E001")
+    assert CODE.match(first), first
+    assert verification_code(POLICY, f"{POLICY}-00001", "E001") == first
+    assert verification_code("GA20260000124", "GA20260000124-00001", "E001") != first
+    assert verification_code(POLICY, f"{POLICY}-00002", "E001") != first
+    assert verification_code(POLICY, f"{POLICY}-00001", "E002") != first
+
+    members = example.data.members
+    codes = [m.verification_code for m in members]
+    assert all(CODE.match(c) for c in codes)
+    assert len(set(codes)) == len(codes)
+    for member in members:
+        assert member.verification_code == verification_code(
+            POLICY, member.certificate_number, member.quote.member_id
+        )
+    # Built again from the same quote, the codes are the same.
+    again = data_for(example.request, example.quote)
+    assert [m.verification_code for m in again.members] == codes
+
+
+def test_an_unbound_quote_has_no_certificate_numbers_or_codes(example: Example) -> None:
+    draft = data_for(example.request, example.quote, policy_number=None)
+    assert draft.policy_number is None
+    assert {m.certificate_number for m in draft.members} == {""}
+    assert {m.verification_code for m in draft.members} == {""}
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+@pytest.fixture(scope="module")
+def hostile() -> DocumentData:
+    census = {
+        "members": [
+            {
+                "member_id": "H1",
+                "name": HOSTILE_MEMBER,
+                "sex": "M",
+                "date_of_birth": "1985-05-05",
+                "passport_no": "E00000001",
+                "occupation_class": 2,
+                "country": "Kenya",
+                "site": HOSTILE_SITE,
+            },
+            {
+                "member_id": "H2",
+                "name": HOSTILE_DECLINED,
+                "date_of_birth": "1980-01-01",
+                "occupation_class": 9,
+                "country": "Kenya",
+            },
+        ]
+    }
+    request = make_request(census, {"add": {"sum_insured": "500000"}, "smed": {"limit": "300000"}})
+    body = msgspec.to_builtins(request)
+    body["policyholder"]["name"] = HOSTILE_POLICYHOLDER
+    body["plans"][0]["name"] = HOSTILE_PLAN
+    request = msgspec.convert(body, QuoteRequest)
+    quote = priced(request)
+    assert [m.name for m in quote.declined] == [HOSTILE_DECLINED]
+    return data_for(request, quote)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_hostile_names_are_escaped_in_every_html_document(
+    hostile: DocumentData, document: str
+) -> None:
+    html = render_html(document, hostile)
+    lowered = html.lower()
+    assert "<script" not in lowered
+    assert "<img" not in lowered
+    assert "<b onmouseover" not in lowered
+    # The names are still there, as text.
+    assert escaped(HOSTILE_POLICYHOLDER) in html
+    assert escaped(HOSTILE_PLAN) in html or document in ("member-list", "certificates")
+    if document in ("member-list", "certificates"):
+        assert escaped(HOSTILE_MEMBER) in html
+    if document == "member-list":
+        assert escaped(HOSTILE_SITE) in html
+    if document == "quote-letter":
+        assert escaped(HOSTILE_DECLINED) in html
+
+
+def test_hostile_names_show_as_plain_text_in_the_pdf(hostile: DocumentData) -> None:
+    text = " ".join(pdf_pages(render_pdf("member-list", hostile)))
+    assert HOSTILE_POLICYHOLDER in text
+    assert HOSTILE_MEMBER in text
+
+
+# --------------------------------------------------------------------------- 1,000 members
+
+
+def member_name(i: int) -> str:
+    return f"测试{i:04d}" if i % 2 else f"Worker {i:04d}"
+
+
+@pytest.fixture(scope="module")
+def big_census() -> tuple[DocumentData, list[str]]:
+    members: list[dict[str, Any]] = [
+        {
+            "member_id": f"M{i:04d}",
+            "name": member_name(i),
+            "sex": "MF"[i % 2],
+            "date_of_birth": f"{1970 + i % 30}-05-05",
+            "passport_no": f"E{i:08d}",
+            "occupation_class": 1 + i % 5,
+            "country": ("Kenya", "Indonesia", "Pakistan")[i % 3],
+        }
+        for i in range(1, 1001)
+    ]
+    request = make_request({"members": members}, {"add": {"sum_insured": "500000"}})
+    quote = quote_request(request, tariff_root=TARIFF_DIR, trace=False)
+    assert quote.headcount == 1000
+    data = data_for(request, quote)
+    return data, pdf_pages(render_pdf("member-list", data))
+
+
+@pytest.mark.slow
+def test_a_1000_member_list_repeats_its_header_on_every_page(
+    big_census: tuple[DocumentData, list[str]],
+) -> None:
+    data, pages = big_census
+    assert len(pages) > 1
+    for number, page in enumerate(pages, start=1):
+        for header in ("护照号", "Passport", "姓名", "Name", "保险费", "Premium"):
+            assert header in page, (number, header)
+        assert POLICY in page
+        assert f"Page {number} of {len(pages)}" in page
+    text = " ".join(pages)
+    missing = [member_name(i) for i in range(1, 1001) if member_name(i) not in text]
+    assert not missing, missing[:10]
+    assert grouped(data.quote.total_premium) in pages[-1]
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_the_cli_writes_the_quote_letter_with_the_tables_total(tmp_path: Path) -> None:
+    out, err = StringIO(), StringIO()
+    pdf = tmp_path / "out.pdf"
+    code = main(["quote", str(EXAMPLE), "--pdf", str(pdf)], out=out, err=err)
+    assert code == 0, err.getvalue()
+    match = re.search(r"Total premium \(VAT included\): (CNY [\d,]+\.\d\d)", out.getvalue())
+    assert match, out.getvalue()
+    vat = re.search(r"of which VAT: +(CNY [\d,]+\.\d\d)", out.getvalue())
+    assert vat, out.getvalue()
+    text = " ".join(pdf_pages(pdf.read_bytes()))
+    assert match.group(1) in text
+    assert vat.group(1) in text
+    assert "中路海外工程建设有限公司" in text
+    assert re.search(r"DRAFT-[0-9A-F]{10}", text)
