@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -132,6 +133,27 @@ def _find(store: NamedDependency[Store], account: Account, quote_id: FromPath[st
     if row is None:
         raise ProblemError(404, f"No quote {quote_id} among yours.")
     return row
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _member_export(
+    store: Store,
+    account: Account,
+    quote_id: str,
+    render: Callable[[Quote], bytes],
+    media_type: str,
+    extension: str,
+) -> Response[bytes]:
+    row = _find(store, account, quote_id)
+    assert row.result_json is not None
+    quote = msgspec.json.decode(row.result_json, type=Quote)
+    return Response(
+        render(quote),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{row.id}-members.{extension}"'},
+    )
 
 
 async def _read_upload(upload: UploadFile) -> CensusUpload:
@@ -411,14 +433,7 @@ class QuotesController(Controller):
         store: NamedDependency[Store],
         quote_id: FromPath[str],
     ) -> Response[bytes]:
-        row = _find(store, request.user, quote_id)
-        assert row.result_json is not None
-        quote = msgspec.json.decode(row.result_json, type=Quote)
-        return Response(
-            members_csv(quote),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{row.id}-members.csv"'},
-        )
+        return _member_export(store, request.user, quote_id, members_csv, "text/csv", "csv")
 
     @get(
         "/{quote_id:str}/members.xlsx",
@@ -445,11 +460,4 @@ class QuotesController(Controller):
         store: NamedDependency[Store],
         quote_id: FromPath[str],
     ) -> Response[bytes]:
-        row = _find(store, request.user, quote_id)
-        assert row.result_json is not None
-        quote = msgspec.json.decode(row.result_json, type=Quote)
-        return Response(
-            members_xlsx(quote),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{row.id}-members.xlsx"'},
-        )
+        return _member_export(store, request.user, quote_id, members_xlsx, XLSX_MEDIA_TYPE, "xlsx")
