@@ -121,6 +121,7 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
             args.census.name,
             tariff_root=args.tariff,
             today=args.as_of or dt.date.today(),
+            replace=True,
         )
     try:
         request = decode_request(raw, tariff_root=args.tariff, today=args.as_of)

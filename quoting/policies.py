@@ -4,13 +4,19 @@ layer between the web (or CLI) and the store and document renderer."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
+
+import msgspec
 
 from quoting.documents import DocumentData, document_data, render_html, render_pdf
 from quoting.store import Account, BindRefused, PolicyRow, QuoteRow, Store
 
 __all__ = [
+    "MAX_DOCUMENT_MEMBERS",
     "BindRefused",
+    "DocumentNotAvailable",
+    "NotAllowed",
     "NotFound",
     "approve_quote",
     "bind_quote",
@@ -20,8 +26,28 @@ __all__ = [
 ]
 
 
+class _Period(msgspec.Struct):
+    period_start: dt.date
+    period_end: dt.date
+
+
 class NotFound(Exception):
     """No such quote or policy among those the account may see."""
+
+
+class NotAllowed(Exception):
+    """The account may see the quote but not do this to it (e.g. approve its own quote)."""
+
+
+class DocumentNotAvailable(Exception):
+    """The document cannot be made for this policy (message says why)."""
+
+
+#: Largest census rendered on request as a member list or certificates: bigger books
+#: are cut into several policies (their PDFs would take minutes and gigabytes).
+MAX_DOCUMENT_MEMBERS = 2000
+# PDF rendering is CPU- and memory-heavy: at most two at a time per process.
+_RENDER_SLOTS = threading.BoundedSemaphore(2)
 
 
 def visible_owner(account: Account) -> str | None:
@@ -33,10 +59,19 @@ def bind_quote(
     store: Store, account: Account, quote_id: str, today: dt.date | None = None
 ) -> PolicyRow:
     """Bind one of the account's quotes; raises :class:`NotFound` or :class:`BindRefused`."""
-    try:
-        return store.bind_quote(
-            quote_id, visible_owner(account), today or dt.datetime.now(dt.UTC).date()
+    today = today or dt.datetime.now(dt.UTC).date()
+    quote = store.get_quote(quote_id, owner_id=visible_owner(account))
+    if quote is None:
+        raise NotFound(quote_id)
+    assert quote.result_json is not None
+    period = msgspec.json.decode(quote.result_json, type=_Period)
+    if today > period.period_end:
+        raise BindRefused(
+            "period_over",
+            f"the policy period of quote {quote_id} ended on {period.period_end}; it cannot be bound",
         )
+    try:
+        return store.bind_quote(quote_id, visible_owner(account), today)
     except KeyError:
         raise NotFound(quote_id) from None
 
@@ -46,6 +81,8 @@ def approve_quote(store: Store, account: Account, quote_id: str) -> QuoteRow:
     row = store.get_quote(quote_id)
     if row is None:
         raise NotFound(quote_id)
+    if row.owner_id == account.id:
+        raise NotAllowed("an underwriter cannot approve a quote they made; ask another underwriter")
     if row.status != "referred":
         raise BindRefused(
             row.status, f"quote {quote_id} is {row.status}; only referred quotes need approval"
@@ -56,7 +93,12 @@ def approve_quote(store: Store, account: Account, quote_id: str) -> QuoteRow:
 
 
 def _data(
-    store: Store, quote: QuoteRow, policy: PolicyRow | None, tariff_root: str | Path
+    store: Store,
+    quote: QuoteRow,
+    policy: PolicyRow | None,
+    tariff_root: str | Path,
+    *,
+    approved: bool,
 ) -> DocumentData:
     assert quote.result_json is not None and quote.request_json is not None
     owner = store.get_account(quote.owner_id)
@@ -71,12 +113,23 @@ def _data(
         tariff_root=tariff_root,
         policy_number=policy.policy_number if policy else None,
         bound_at=policy.created_at if policy else None,
+        approved=approved,
+        secret=store.document_secret(),
     )
 
 
 def _render(document: str, fmt: str, data: DocumentData) -> bytes:
+    if document in ("member-list", "certificates") and len(data.members) > MAX_DOCUMENT_MEMBERS:
+        raise DocumentNotAvailable(
+            f"the {document} of more than {MAX_DOCUMENT_MEMBERS:,} members is not made on request"
+        )
+    if document == "certificates" and data.request.census.groups is not None:
+        raise DocumentNotAvailable(
+            "certificates need a census of named members; this policy has an aggregated census"
+        )
     if fmt == "pdf":
-        return render_pdf(document, data)
+        with _RENDER_SLOTS:
+            return render_pdf(document, data)
     return render_html(document, data).encode("utf-8")
 
 
@@ -88,9 +141,8 @@ def quote_document(
     if quote is None:
         raise NotFound(quote_id)
     policy = store.policy_for_quote(quote_id)
-    return _render(
-        document, fmt, _data(store, quote, policy, tariff_root)
-    ), f"{quote.id}-{document}.{fmt}"
+    data = _data(store, quote, policy, tariff_root, approved=quote.approved_at is not None)
+    return _render(document, fmt, data), f"{quote.id}-{document}.{fmt}"
 
 
 def policy_document(
@@ -102,5 +154,9 @@ def policy_document(
         raise NotFound(policy_id)
     quote = store.get_quote(policy.quote_id)
     assert quote is not None
-    body = _render(document, fmt, _data(store, quote, policy, tariff_root))
+    body = _render(
+        document,
+        fmt,
+        _data(store, quote, policy, tariff_root, approved=quote.approved_at is not None),
+    )
     return body, f"{policy.policy_number}-{document}.{fmt}"

@@ -241,6 +241,15 @@ def _build_quote(
         )
         for ref in priced.referrals
     ]
+    if request.period.start < as_of:
+        # Cover that has already begun when it is quoted: an underwriter checks that
+        # nothing is known to have happened since.
+        referrals.append(
+            Referral(
+                code="backdated_period",
+                message=f"the policy period starts on {request.period.start}, before the quote date {as_of}",
+            )
+        )
     status: QuoteStatus
     if not members:
         status = "declined"

@@ -38,7 +38,7 @@ def request_fingerprint(raw_request: bytes, census: CensusUpload | None) -> str:
     the census file's bytes."""
     try:
         canonical = msgspec.json.encode(msgspec.json.decode(raw_request), order="sorted")
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         canonical = raw_request
     digest = hashlib.sha256(canonical)
     if census is not None:

@@ -119,16 +119,25 @@ def decode_request(
     checked on its own and, given ``tariff_root``, the well-formed census rows are also
     checked against the tariff (unknown countries and occupations).
     """
+    if isinstance(data, str):
+        data = data.encode()
+    if b"\\u0000" in data:
+        # NUL is valid JSON but not valid text for a database or a document.
+        raise RequestError(Problem("", "the request contains a NUL character (\\u0000)"))
     try:
         return msgspec.json.decode(data, type=QuoteRequest)
     except msgspec.ValidationError as exc:
         first = problem_from_validation(exc)
     except msgspec.DecodeError as exc:
         raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+    except RecursionError:
+        raise RequestError(Problem("", "the request is nested too deeply")) from None
     try:
         raw = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:  # pragma: no cover - the typed decode saw it first
         raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+    except RecursionError:
+        raise RequestError(Problem("", "the request is nested too deeply")) from None
     if not isinstance(raw, dict):
         raise RequestError(Problem("", "the request must be a JSON object"))
     problems, good = _field_problems(raw)
@@ -165,10 +174,12 @@ def merge_census_file(
     *,
     tariff_root: str | Path,
     today: dt.date,
+    replace: bool = False,
 ) -> tuple[bytes, list[int]]:
     """Put a census file's rows into a JSON request (replacing its census).
 
-    Returns the merged request and each entry's row number in the file. A file with bad
+    Returns the merged request and each entry's row number in the file. A census already
+    in the request is an error unless ``replace`` (the CLI's ``--census`` replaces it). A file with bad
     rows raises :class:`CensusError` listing those and, for the rows that were valid, the
     tariff's checks too (unknown countries or occupations), all at once.
     """
@@ -176,8 +187,14 @@ def merge_census_file(
         body = msgspec.json.decode(raw_request)
     except msgspec.DecodeError as exc:
         raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+    except RecursionError:
+        raise RequestError(Problem("", "the request is nested too deeply")) from None
     if not isinstance(body, dict):
         raise RequestError(Problem("", "the request must be a JSON object"))
+    if "census" in body and not replace:
+        raise RequestError(
+            Problem("census", "send the census either in the request or as a file, not both")
+        )
     try:
         census, numbers = read_census_numbered(data, filename)
     except CensusError as exc:

@@ -525,6 +525,8 @@ def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> Re
         codes.add("group_sum_insured")
     if any(total > uw.site_accumulation_limit for total in site_totals.values()):
         codes.add("site_accumulation")
+    if request.period.start < as_of:
+        codes.add("backdated_period")
     if loss_ratio is not None and loss_ratio > params.experience.refer_loss_ratio:
         codes.add("experience_loss_ratio")
     if abs(request.underwriter_adjustment or Decimal(0)) > Decimal(repr(uw.adjustment_authority)):

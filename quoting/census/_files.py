@@ -101,6 +101,10 @@ class _BadValue(Exception):
     """A cell value that cannot be normalised; the message is shown to the user."""
 
 
+#: Columns read from a spreadsheet, and blank rows after which a sheet is taken to end.
+MAX_CENSUS_COLUMNS = 60
+MAX_BLANK_ROWS = 1000
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -402,6 +406,8 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
         doc = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
         raise CensusError(Problem(filename, f"not valid JSON: {exc}")) from None
+    except RecursionError:
+        raise CensusError(Problem(filename, "the JSON is nested too deeply")) from None
     is_groups = False
     if isinstance(doc, dict):
         keys = sorted(map(str, doc))
@@ -557,7 +563,8 @@ def _xlsx_rows(data: bytes, data_only: bool) -> Iterator[tuple[object, ...]]:
     try:
         if not workbook.worksheets:
             return
-        yield from workbook.worksheets[0].iter_rows(values_only=True)
+        # Bounded columns: a stray cell far to the right must not make every row that wide.
+        yield from workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_CENSUS_COLUMNS)
     finally:
         workbook.close()
 
@@ -574,13 +581,18 @@ def _read_xlsx(data: bytes, filename: str) -> tuple[int, list[object], list[_Rec
     records: list[_Record] = []
     try:
         pairs = zip(_xlsx_rows(data, True), _xlsx_rows(data, False), strict=False)
+        blank_run = 0
         for number, (values, formulas) in enumerate(pairs, start=1):
             cells = [
                 _xlsx_cell(v, formulas[i] if i < len(formulas) else None)
                 for i, v in enumerate(values)
             ]
             if _is_blank(cells):
+                blank_run += 1
+                if blank_run > MAX_BLANK_ROWS:  # the data has ended; a stray cell far below
+                    break  # must not cost a pass over a million empty rows
                 continue
+            blank_run = 0
             if not header_row:
                 header_row, header = number, cells
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -88,6 +89,8 @@ class DocumentData:
     policy_number: str | None = None
     bound_at: dt.datetime | None = None
     countries: list[tuple[str, str, str]] = field(default_factory=list)
+    #: an underwriter approved the (referred) quote
+    approved: bool = False
 
     @property
     def total_premium(self) -> Decimal:
@@ -150,12 +153,14 @@ def _plans(request: QuoteRequest, tariff: Tariff) -> dict[str, list[PlanBenefit]
     return out
 
 
-def verification_code(policy_number: str, certificate_number: str, member_id: str) -> str:
+def verification_code(
+    policy_number: str, certificate_number: str, member_id: str, secret: str
+) -> str:
     """A short code a hospital or visa office can read to the assistance line, which
-    recomputes it from the policy to confirm the certificate is genuine."""
-    digest = hashlib.sha256(
-        f"{policy_number}|{certificate_number}|{member_id}".encode()
-    ).hexdigest()
+    recomputes it from the policy to confirm the certificate is genuine. Keyed with the
+    insurer's secret, so it cannot be made up from what the certificate shows."""
+    message = f"{policy_number}|{certificate_number}|{member_id}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     code = digest[:12].upper()
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
 
@@ -173,6 +178,8 @@ def document_data(
     policy_number: str | None = None,
     bound_at: dt.datetime | None = None,
     brand: Brand | None = None,
+    approved: bool = False,
+    secret: str = "",
 ) -> DocumentData:
     """Gather everything the documents of one quote (or policy) show."""
     quote = msgspec.json.decode(result_json, type=Quote)
@@ -206,9 +213,11 @@ def document_data(
                 country_en=country.name_en,
                 sums_insured=sums,
                 certificate_number=certificate,
-                verification_code=verification_code(policy_number, certificate, m.member_id)
-                if policy_number
-                else "",
+                verification_code=(
+                    verification_code(policy_number, certificate, m.member_id, secret)
+                    if policy_number
+                    else ""
+                ),
             )
         )
     codes = sorted({m.country for m in quote.members})
@@ -235,4 +244,5 @@ def document_data(
         policy_number=policy_number,
         bound_at=bound_at,
         countries=countries,
+        approved=approved,
     )

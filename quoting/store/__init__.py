@@ -10,6 +10,7 @@ from quoting.store._store import (
     QuoteRow,
     Store,
     hash_api_key,
+    is_valid_id,
     new_api_key,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "QuoteRow",
     "Store",
     "hash_api_key",
+    "is_valid_id",
     "new_api_key",
 ]

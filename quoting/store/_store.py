@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 import threading
 import zlib
@@ -24,7 +25,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from filelock import FileLock
 
-from quoting.store._tables import accounts, api_keys, policies, quotes
+from quoting.store._tables import accounts, api_keys, app_secrets, policies, quotes
 
 __all__ = [
     "ROLES",
@@ -36,6 +37,7 @@ __all__ = [
     "QuoteRow",
     "Store",
     "hash_api_key",
+    "is_valid_id",
     "new_api_key",
 ]
 
@@ -56,6 +58,15 @@ def _utc(value: dt.datetime) -> dt.datetime:
 def new_id(prefix: str) -> str:
     """A random, URL-safe identifier such as ``q_6fj3…`` (hard to guess, so not enumerable)."""
     return f"{prefix}_{secrets.token_hex(12)}"
+
+
+_ID = re.compile(r"[A-Za-z0-9_]{1,40}")
+
+
+def is_valid_id(value: str) -> bool:
+    """Our ids are short word characters; anything else cannot name a row (and is never
+    sent to the database, where e.g. a NUL would be an error rather than 'not found')."""
+    return _ID.fullmatch(value) is not None
 
 
 def new_api_key() -> str:
@@ -168,6 +179,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = _engine_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self._secret: str | None = None
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if self.is_sqlite else nullcontext()
         )
@@ -375,6 +387,8 @@ class Store:
 
     def get_quote(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's quotes."""
+        if not is_valid_id(quote_id):
+            return None
         query = sa.select(quotes).where(quotes.c.id == quote_id)
         if owner_id is not None:
             query = query.where(quotes.c.owner_id == owner_id)
@@ -440,6 +454,8 @@ class Store:
         already bound quote; ``KeyError`` when the quote is not found (for this owner).
         Two binds of one quote at once: the unique constraint lets exactly one win.
         """
+        if not is_valid_id(quote_id):
+            raise KeyError(quote_id)
         query = sa.select(*_SUMMARY_COLUMNS).where(quotes.c.id == quote_id)
         if owner_id is not None:
             query = query.where(quotes.c.owner_id == owner_id)
@@ -516,6 +532,8 @@ class Store:
         return _policy_row(row) if row else None
 
     def get_policy(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
+        if not is_valid_id(policy_id):
+            return None
         query = sa.select(policies).where(policies.c.id == policy_id)
         if owner_id is not None:
             query = query.where(policies.c.owner_id == owner_id)
@@ -550,6 +568,23 @@ class Store:
             quote = _quote_row({c.name: r[f"q_{c.name}"] for c in _SUMMARY_COLUMNS})
             out.append((_policy_row(r), quote))
         return out, total
+
+    def document_secret(self) -> str:
+        """The key of certificate verification codes: made once at random, kept in the
+        database (never in the code or the repository), the same for every process."""
+        if self._secret is None:
+            with self._tx() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO app_secrets (name, value) VALUES ('documents', :v) "
+                        "ON CONFLICT (name) DO NOTHING"
+                    ),
+                    {"v": secrets.token_hex(32)},
+                )
+                self._secret = conn.execute(
+                    sa.select(app_secrets.c.value).where(app_secrets.c.name == "documents")
+                ).scalar_one()
+        return self._secret
 
     def count_quotes(self) -> int:
         with self.engine.connect() as conn:

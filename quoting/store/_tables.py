@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["accounts", "api_keys", "counters", "metadata", "policies", "quotes"]
+__all__ = ["accounts", "api_keys", "app_secrets", "counters", "metadata", "policies", "quotes"]
 
 metadata = MetaData()
 
@@ -92,4 +92,12 @@ policies = Table(
     Column("policy_number", String(32), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_policies_owner_created", "owner_id", "created_at"),
+)
+
+# Secrets the application makes for itself, shared by every process on the database.
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(128), nullable=False),
 )

@@ -14,6 +14,8 @@ from litestar.params import FromPath, QueryParameter
 from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
 from quoting.policies import (
     BindRefused,
+    DocumentNotAvailable,
+    NotAllowed,
     NotFound,
     approve_quote,
     bind_quote,
@@ -156,7 +158,11 @@ class DocumentsController(Controller):
         except NotFound:
             raise ProblemError(404, f"No quote {quote_id} among yours.") from None
         except BindRefused as exc:
-            kind = "already-bound" if exc.reason == "already_bound" else f"quote-{exc.reason}"
+            kind = (
+                "already-bound"
+                if exc.reason == "already_bound"
+                else f"quote-{exc.reason.replace('_', '-')}"
+            )
             raise ProblemError(
                 _BIND_STATUS.get(exc.reason, 409),
                 exc.message,
@@ -186,6 +192,10 @@ class DocumentsController(Controller):
             row = await anyio.to_thread.run_sync(lambda: approve_quote(store, account, quote_id))
         except NotFound:
             raise ProblemError(404, f"No quote {quote_id}.") from None
+        except NotAllowed as exc:
+            raise ProblemError(
+                403, str(exc), kind="forbidden", title="Approval needs a second underwriter"
+            ) from None
         except BindRefused as exc:
             raise ProblemError(
                 409, exc.message, kind="not-referred", title="Nothing to approve"
@@ -222,6 +232,8 @@ class DocumentsController(Controller):
             )
         except NotFound:
             raise ProblemError(404, f"No quote {quote_id} among yours.") from None
+        except DocumentNotAvailable as exc:
+            raise ProblemError(422, str(exc), kind="document-not-available") from None
         return _document_response(body, download, fmt)
 
 
@@ -243,7 +255,9 @@ class PoliciesController(Controller):
         request: Request[Account, Any, Any],
         store: NamedDependency[Store],
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="page size")] = 50,
-        offset: Annotated[int, QueryParameter(ge=0, description="policies to skip")] = 0,
+        offset: Annotated[
+            int, QueryParameter(ge=0, le=10_000_000, description="policies to skip")
+        ] = 0,
     ) -> PolicyPage:
         rows, total = store.list_policies(
             owner_id=visible_owner(request.user), limit=limit, offset=offset
@@ -302,4 +316,6 @@ class PoliciesController(Controller):
             )
         except NotFound:
             raise ProblemError(404, f"No policy {policy_id} among yours.") from None
+        except DocumentNotAvailable as exc:
+            raise ProblemError(422, str(exc), kind="document-not-available") from None
         return _document_response(body, download, fmt)

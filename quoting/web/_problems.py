@@ -113,10 +113,13 @@ def _pointer(location: str, base: str) -> str:
     return base + "".join(f"/{p}" for p in escaped)
 
 
-def error_item(problem: Problem, *, census_base: str = "/census") -> ErrorItem:
-    """Locate one problem: census file rows keep their row and column, fields get a pointer."""
+def error_item(problem: Problem, *, census_file: bool = False) -> ErrorItem:
+    """Locate one problem: census file rows keep their row and column, fields get a pointer;
+    problems of a census file as a whole point at the census."""
     if m := _ROW.match(problem.location):
-        return ErrorItem(detail=problem.message, pointer=census_base, row=int(m[1]), column=m[2])
+        return ErrorItem(detail=problem.message, pointer="/census", row=int(m[1]), column=m[2])
+    if census_file:
+        return ErrorItem(detail=problem.message, pointer="/census")
     if not problem.location:
         return ErrorItem(detail=problem.message, pointer="")
     return ErrorItem(detail=problem.message, pointer=_pointer(problem.location, ""))
@@ -155,7 +158,7 @@ def _quoting_error(request: Request[Any, Any, Any], exc: QuotingError) -> Respon
         f"{count} problem{'s' * (count != 1)} with the request; see errors.",
         kind=kind,
         title=exc.title,
-        errors=[error_item(p) for p in exc.problems],
+        errors=[error_item(p, census_file=isinstance(exc, CensusError)) for p in exc.problems],
     )
 
 

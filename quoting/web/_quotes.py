@@ -241,6 +241,7 @@ class QuotesController(Controller):
             HeaderParameter(
                 name="Idempotency-Key",
                 required=False,
+                min_length=1,
                 max_length=255,
                 description="Any unique string (e.g. a UUID) identifying this request.",
             ),
@@ -305,7 +306,9 @@ class QuotesController(Controller):
             dt.date | None, QueryParameter(description="created before this day (UTC)")
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="page size")] = 50,
-        offset: Annotated[int, QueryParameter(ge=0, description="quotes to skip")] = 0,
+        offset: Annotated[
+            int, QueryParameter(ge=0, le=10_000_000, description="quotes to skip")
+        ] = 0,
     ) -> QuotePage:
         def start(day: dt.date | None) -> dt.datetime | None:
             return dt.datetime.combine(day, dt.time(), dt.UTC) if day else None

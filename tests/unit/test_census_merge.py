@@ -29,7 +29,9 @@ def test_file_errors_and_tariff_errors_together_with_row_numbers():
         b"5,E,1985-05-05,3,Atlantis\n"  # row 6
     )
     with pytest.raises(CensusError) as exc:
-        merge_census_file(REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY)
+        merge_census_file(
+            REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY, replace=True
+        )
     found = problems(exc.value)
     assert list(found) == [
         "row 3, column date_of_birth",
@@ -46,7 +48,9 @@ def test_tariff_errors_of_a_clean_file_name_file_rows():
         b"2,B,1990-01-01,Z99,Kenya\n"
         b"3,C,1985-05-05,W01,Narnia\n"
     )
-    body, rows = merge_census_file(REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY)
+    body, rows = merge_census_file(
+        REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY, replace=True
+    )
     assert rows == [2, 3, 4]
     with pytest.raises(QuotingError) as exc:
         quote_request(
@@ -61,7 +65,16 @@ def test_tariff_errors_of_a_clean_file_name_file_rows():
 
 def test_a_good_file_prices():
     csv = "member_id,name,age,occupation_class,country,site\n1,A,40,2,ID,Depot\n2,B,35,4,肯尼亚,\n".encode()
-    body, rows = merge_census_file(REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY)
+    body, rows = merge_census_file(
+        REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY, replace=True
+    )
     quote = quote_request(decode_request(body), tariff_root=TARIFF_DIR, today=TODAY)
     assert [m.country for m in quote.members] == ["ID", "KE"]
     assert rows == [2, 3]
+
+
+def test_a_request_with_its_own_census_is_refused_unless_replacing():
+    csv = b"member_id,name,age,occupation_class,country\n1,A,40,2,ID\n"
+    with pytest.raises(QuotingError) as exc:
+        merge_census_file(REQUEST, csv, "staff.csv", tariff_root=TARIFF_DIR, today=TODAY)
+    assert [p.location for p in exc.value.problems] == ["census"]

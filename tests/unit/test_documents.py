@@ -178,12 +178,14 @@ def test_certificates_have_one_page_per_member_english_first(
 
 
 def test_verification_code_is_stable_and_differs_between_members(example: Example) -> None:
-    first = verification_code(POLICY, f"{POLICY}-00001", "E001")
+    first = verification_code(POLICY, f"{POLICY}-00001", "E001", "k1")
     assert CODE.match(first), first
-    assert verification_code(POLICY, f"{POLICY}-00001", "E001") == first
-    assert verification_code("GA20260000124", "GA20260000124-00001", "E001") != first
-    assert verification_code(POLICY, f"{POLICY}-00002", "E001") != first
-    assert verification_code(POLICY, f"{POLICY}-00001", "E002") != first
+    assert verification_code(POLICY, f"{POLICY}-00001", "E001", "k1") == first
+    assert verification_code("GA20260000124", "GA20260000124-00001", "E001", "k1") != first
+    assert verification_code(POLICY, f"{POLICY}-00002", "E001", "k1") != first
+    assert verification_code(POLICY, f"{POLICY}-00001", "E002", "k1") != first
+    # keyed: without the insurer's secret the code cannot be recomputed
+    assert verification_code(POLICY, f"{POLICY}-00001", "E001", "k2") != first
 
     members = example.data.members
     codes = [m.verification_code for m in members]
@@ -191,7 +193,7 @@ def test_verification_code_is_stable_and_differs_between_members(example: Exampl
     assert len(set(codes)) == len(codes)
     for member in members:
         assert member.verification_code == verification_code(
-            POLICY, member.certificate_number, member.quote.member_id
+            POLICY, member.certificate_number, member.quote.member_id, ""
         )
     # Built again from the same quote, the codes are the same.
     again = data_for(example.request, example.quote)

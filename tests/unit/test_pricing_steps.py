@@ -334,6 +334,7 @@ def test_member_period_outside_policy_is_declined(dates, declined):
         },
         {"add": {"sum_insured": "500000"}},
         period={"start": "2026-11-01", "end": "2027-01-31"},
+        as_of="2026-10-15",  # quoted before the period starts (else it is backdated)
     )
     quote = quote_request(request, tariff_root=TARIFF_DIR)
     if declined:
