@@ -13,6 +13,7 @@ from quoting.documents import DocumentData, document_data, render_html, render_p
 from quoting.store import Account, BindRefused, PolicyRow, QuoteRow, Store
 
 __all__ = [
+    "MAX_CERTIFICATES",
     "MAX_DOCUMENT_MEMBERS",
     "BindRefused",
     "DocumentNotAvailable",
@@ -43,9 +44,11 @@ class DocumentNotAvailable(Exception):
     """The document cannot be made for this policy (message says why)."""
 
 
-#: Largest census rendered on request as a member list or certificates: bigger books
-#: are cut into several policies (their PDFs would take minutes and gigabytes).
+#: Largest census rendered on request as a member list, and as certificates (a page
+#: each): bigger books are cut into several policies (their PDFs would take minutes and
+#: gigabytes).
 MAX_DOCUMENT_MEMBERS = 2000
+MAX_CERTIFICATES = 1000
 # PDF rendering is CPU- and memory-heavy: at most two at a time per process.
 _RENDER_SLOTS = threading.BoundedSemaphore(2)
 
@@ -119,9 +122,10 @@ def _data(
 
 
 def _render(document: str, fmt: str, data: DocumentData) -> bytes:
-    if document in ("member-list", "certificates") and len(data.members) > MAX_DOCUMENT_MEMBERS:
+    limit = MAX_CERTIFICATES if document == "certificates" else MAX_DOCUMENT_MEMBERS
+    if document in ("member-list", "certificates") and len(data.members) > limit:
         raise DocumentNotAvailable(
-            f"the {document} of more than {MAX_DOCUMENT_MEMBERS:,} members is not made on request"
+            f"the {document} of more than {limit:,} members is not made on request"
         )
     if document == "certificates" and data.request.census.groups is not None:
         raise DocumentNotAvailable(
