@@ -30,7 +30,7 @@ from quoting.exports import members_csv, members_xlsx
 from quoting.quotes import CensusUpload, IdempotencyConflict, create_quote
 from quoting.schemas import Quote, QuoteRequest
 from quoting.settings import Settings
-from quoting.store import Account, QuoteRow, Store
+from quoting.store import Account, PolicyRow, QuoteRow, Store
 from quoting.web._auth import requires_role
 from quoting.web._examples import example, example_request
 from quoting.web._problems import PROBLEM_MEDIA_TYPE, ProblemDetails, ProblemError
@@ -102,8 +102,9 @@ def _links(quote_id: FromPath[str]) -> QuoteLinks:
     )
 
 
-def _record_json(row: QuoteRow) -> bytes:
-    """The stored quote JSON with id, dates and links in front (no re-encoding of lines)."""
+def _record_json(row: QuoteRow, policy: PolicyRow | None = None) -> bytes:
+    """The stored quote JSON with id, dates, links, approval and policy in front (the
+    lines are not re-encoded)."""
     assert row.result_json is not None
     head = msgspec.json.encode(
         {
@@ -111,6 +112,9 @@ def _record_json(row: QuoteRow) -> bytes:
             "created_at": row.created_at,
             "valid_until": row.valid_until,
             "links": _links(row.id),
+            "approved_at": row.approved_at,
+            "policy_number": policy.policy_number if policy else None,
+            "policy": f"/api/v1/policies/{policy.id}" if policy else None,
         }
     )
     return head[:-1] + b"," + row.result_json[1:]
@@ -375,7 +379,7 @@ class QuotesController(Controller):
         quote_id: FromPath[str],
     ) -> Response[QuoteRecord]:
         row = _find(store, request.user, quote_id)
-        return _json(_record_json(row))
+        return _json(_record_json(row, store.policy_for_quote(row.id)))
 
     @get(
         "/{quote_id:str}/request",

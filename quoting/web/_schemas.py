@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -40,6 +40,14 @@ class QuoteRecord(Quote, kw_only=True):
     created_at: dt.datetime
     valid_until: dt.date
     links: QuoteLinks
+    approved_at: Annotated[
+        dt.datetime | None,
+        msgspec.Meta(description="When an underwriter approved it (referred quotes)"),
+    ] = None
+    policy_number: Annotated[
+        str | None, msgspec.Meta(description="Set once the quote is bound")
+    ] = None
+    policy: Annotated[str | None, msgspec.Meta(description="Link to the policy, once bound")] = None
 
 
 class QuoteListItem(msgspec.Struct):

@@ -415,3 +415,22 @@ def test_two_app_instances_on_one_database_never_share_a_policy_number(
     assert sorted(r.status_code for r in responses) == [201] + [409] * 5, [
         r.text for r in responses
     ]
+
+
+def test_the_quote_shows_its_approval_and_policy(api: Api) -> None:
+    broker, underwriter = api.account(), api.account("underwriter")
+    quote = create(
+        api,
+        broker,
+        json.loads((EXAMPLES / "construction_company.json").read_text(encoding="utf-8"))
+        | {"as_of": None},
+    )
+    url = f"/api/v1/quotes/{quote['id']}"
+    before = api.client.get(url, headers=broker.headers).json()
+    assert (before["approved_at"], before["policy_number"], before["policy"]) == (None, None, None)
+    assert api.client.post(f"{url}/approve", headers=underwriter.headers).status_code == 200
+    policy = api.client.post(f"{url}/bind", headers=broker.headers).json()
+    after = api.client.get(url, headers=broker.headers).json()
+    assert after["approved_at"] is not None
+    assert after["policy_number"] == policy["policy_number"]
+    assert after["policy"] == policy["links"]["self"]
