@@ -23,6 +23,7 @@ __all__ = [
     "bind_quote",
     "policy_document",
     "quote_document",
+    "quote_period",
     "visible_owner",
 ]
 
@@ -30,6 +31,14 @@ __all__ = [
 class _Period(msgspec.Struct):
     period_start: dt.date
     period_end: dt.date
+
+
+def quote_period(store: Store, quote: QuoteRow) -> tuple[dt.date, dt.date]:
+    """First and last day of a quote's policy period (read from its stored result)."""
+    full = quote if quote.result_json is not None else store.get_quote(quote.id)
+    assert full is not None and full.result_json is not None
+    period = msgspec.json.decode(full.result_json, type=_Period)
+    return period.period_start, period.period_end
 
 
 class NotFound(Exception):
@@ -66,12 +75,11 @@ def bind_quote(
     quote = store.get_quote(quote_id, owner_id=visible_owner(account))
     if quote is None:
         raise NotFound(quote_id)
-    assert quote.result_json is not None
-    period = msgspec.json.decode(quote.result_json, type=_Period)
-    if today > period.period_end:
+    _, period_end = quote_period(store, quote)
+    if today > period_end:
         raise BindRefused(
             "period_over",
-            f"the policy period of quote {quote_id} ended on {period.period_end}; it cannot be bound",
+            f"the policy period of quote {quote_id} ended on {period_end}; it cannot be bound",
         )
     try:
         return store.bind_quote(quote_id, visible_owner(account), today)

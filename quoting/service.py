@@ -93,18 +93,27 @@ def _census_problems(
     good: dict[str, Any], tariff_root: str | Path, today: dt.date
 ) -> list[Problem]:
     """Tariff checks (countries, occupations) of the census rows that are well formed."""
-    as_of = good.get("as_of") or today
+    period = good.get("period")
+    entries = [
+        (f"census.{key}[{i}]", entry)
+        for key in ("members", "groups")
+        for i, entry in good.get(f"census.{key}", [])
+    ]
+    return _tariff_checks(
+        entries, good.get("as_of") or today, period.start if period else None, tariff_root
+    )
+
+
+def _tariff_checks(
+    entries: list[tuple[str, Any]], as_of: dt.date, start: dt.date | None, tariff_root: str | Path
+) -> list[Problem]:
+    """:func:`entry_problems` of well-formed census entries, each given with its location,
+    under the tariff in force on ``as_of`` (none when there is no such tariff)."""
     try:
         tariff = tariff_in_force(as_of, tariff_root)
     except TariffError:
         return []
-    period = good.get("period")
-    problems: list[Problem] = []
-    for key in ("members", "groups"):
-        for i, entry in good.get(f"census.{key}", []):
-            where = f"census.{key}[{i}]"
-            problems.extend(entry_problems(entry, where, tariff, period.start if period else None))
-    return problems
+    return [p for where, entry in entries for p in entry_problems(entry, where, tariff, start)]
 
 
 def decode_request(
@@ -220,16 +229,10 @@ def _file_row_problems(
         start = dt.date.fromisoformat(str(body["period"]["start"]))
     except (KeyError, TypeError, ValueError):
         as_of, start = today, None
-    try:
-        tariff = tariff_in_force(as_of, tariff_root)
-    except TariffError:
-        return []
     problems = []
-    for number, entry in rows:
-        assert isinstance(entry, CensusMember | CensusGroup)
-        for p in entry_problems(entry, f"row {number}", tariff, start):
-            row, _, column = p.location.partition(".")
-            problems.append(Problem(f"{row}, column {column}" if column else row, p.message))
+    for p in _tariff_checks([(f"row {n}", e) for n, e in rows], as_of, start, tariff_root):
+        row, _, column = p.location.partition(".")
+        problems.append(Problem(f"{row}, column {column}" if column else row, p.message))
     return problems
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -21,6 +20,7 @@ from quoting.policies import (
     bind_quote,
     policy_document,
     quote_document,
+    quote_period,
     visible_owner,
 )
 from quoting.settings import Settings
@@ -82,18 +82,6 @@ def _policy_record(policy: PolicyRow, quote: QuoteRow, period: tuple[Any, Any]) 
     )
 
 
-class _Period(msgspec.Struct):
-    period_start: Any
-    period_end: Any
-
-
-def _period(quote: QuoteRow, store: Store) -> tuple[Any, Any]:
-    full = quote if quote.result_json is not None else store.get_quote(quote.id)
-    assert full is not None and full.result_json is not None
-    p = msgspec.json.decode(full.result_json, type=_Period)
-    return p.period_start, p.period_end
-
-
 def _split(filename: str, allowed: tuple[str, ...]) -> tuple[str, str]:
     name, _, fmt = filename.rpartition(".")
     if name not in allowed or fmt not in _MEDIA:
@@ -151,7 +139,7 @@ class DocumentsController(Controller):
             policy = bind_quote(store, account, quote_id)
             quote = store.get_quote(quote_id)
             assert quote is not None
-            return _policy_record(policy, quote, _period(quote, store))
+            return _policy_record(policy, quote, quote_period(store, quote))
 
         try:
             record = await anyio.to_thread.run_sync(work)
@@ -262,7 +250,9 @@ class PoliciesController(Controller):
         rows, total = store.list_policies(
             owner_id=visible_owner(request.user), limit=limit, offset=offset
         )
-        items = [_policy_record(policy, quote, _period(quote, store)) for policy, quote in rows]
+        items = [
+            _policy_record(policy, quote, quote_period(store, quote)) for policy, quote in rows
+        ]
         following = (
             f"{POLICIES}?limit={limit}&offset={offset + limit}"
             if offset + len(items) < total
@@ -289,7 +279,7 @@ class PoliciesController(Controller):
             raise ProblemError(404, f"No policy {policy_id} among yours.")
         quote = store.get_quote(policy.quote_id)
         assert quote is not None
-        return _policy_record(policy, quote, _period(quote, store))
+        return _policy_record(policy, quote, quote_period(store, quote))
 
     @get(
         "/{policy_id:str}/documents/{filename:str}",

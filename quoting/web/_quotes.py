@@ -27,6 +27,7 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from quoting.census import MAX_CENSUS_BYTES
 from quoting.exports import members_csv, members_xlsx
+from quoting.policies import visible_owner
 from quoting.quotes import CensusUpload, IdempotencyConflict, create_quote
 from quoting.schemas import Quote, QuoteRequest
 from quoting.settings import Settings
@@ -127,13 +128,8 @@ def _json(
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
-def _visible_owner(account: Account) -> str | None:
-    """Brokers and agents see their own quotes; underwriters and admins see all."""
-    return None if account.role in ("underwriter", "admin") else account.id
-
-
 def _find(store: NamedDependency[Store], account: Account, quote_id: FromPath[str]) -> QuoteRow:
-    row = store.get_quote(quote_id, owner_id=_visible_owner(account))
+    row = store.get_quote(quote_id, owner_id=visible_owner(account))
     if row is None:
         raise ProblemError(404, f"No quote {quote_id} among yours.")
     return row
@@ -318,7 +314,7 @@ class QuotesController(Controller):
             return dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
 
         rows, total = store.list_quotes(
-            owner_id=_visible_owner(request.user),
+            owner_id=visible_owner(request.user),
             status=status,
             created_from=start(created_from),
             created_to=start(created_to),
