@@ -9,6 +9,8 @@ from typing import Any
 import anyio
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.enums import HttpMethod
+from litestar.handlers import HTTPRouteHandler
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
@@ -76,10 +78,20 @@ class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
 def requires_role(
     *roles: str,
 ) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """A guard letting through only accounts with one of ``roles`` (else 403)."""
+    """A guard letting through only accounts with one of ``roles`` (else 403).
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        account: Account = connection.user
+    Litestar answers ``OPTIONS`` itself (204 with ``Allow``) with a handler it adds to each
+    path and that inherits the controller's guards; a preflight carries no credentials
+    and that answer shows no data, so it needs no role. Anything else reaching the guard
+    without an account is unauthenticated (401), never a server error.
+    """
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        if isinstance(handler, HTTPRouteHandler) and handler.http_methods == {HttpMethod.OPTIONS}:
+            return
+        account = connection.scope.get("user")
+        if not isinstance(account, Account):
+            raise NotAuthorizedException("Send your API key as 'Authorization: Bearer <key>'.")
         if account.role not in roles:
             raise PermissionDeniedException(
                 f"This needs one of the roles {', '.join(roles)}; your account is a {account.role}."
