@@ -27,10 +27,10 @@ from quoting.web import (
     KeyCache,
     PoliciesController,
     QuotesController,
+    RateLimiter,
     ReferenceController,
     exception_handlers,
     health,
-    make_rate_limiter,
 )
 
 __all__ = ["app", "create_app"]
@@ -55,10 +55,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         import anyio
 
         await anyio.to_thread.run_sync(store.upgrade)
-        app.state.rate_limiter = make_rate_limiter(
-            settings.rate_limit.requests,
-            settings.rate_limit.window_seconds,
-            settings.rate_limit.redis_url,
+        limits = settings.rate_limit
+        app.state.rate_limiter = RateLimiter(
+            (limits.requests, limits.window_seconds),
+            (limits.auth_fail_requests, limits.auth_fail_window_seconds),
+            limits.redis_url,
         )
         try:
             yield

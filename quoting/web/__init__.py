@@ -10,7 +10,7 @@ from quoting.web._problems import (
     exception_handlers,
 )
 from quoting.web._quotes import QuotesController
-from quoting.web._ratelimit import make_rate_limiter
+from quoting.web._ratelimit import RateLimiter
 from quoting.web._reference import ReferenceController, health
 
 __all__ = [
@@ -22,9 +22,9 @@ __all__ = [
     "ProblemDetails",
     "ProblemError",
     "QuotesController",
+    "RateLimiter",
     "ReferenceController",
     "exception_handlers",
     "health",
-    "make_rate_limiter",
     "requires_role",
 ]

@@ -99,7 +99,10 @@ class Api:
 
 
 def make_settings(database_url: str, **env: str) -> Settings:
-    return Settings.from_env({"QUOTING_DATABASE_URL": database_url, **env})
+    """Settings on this database; failed authentications are not limited unless asked for
+    (every test client comes from one address)."""
+    defaults = {"QUOTING_DATABASE_URL": database_url, "QUOTING_AUTH_FAIL_LIMIT": "100000/minute"}
+    return Settings.from_env({**defaults, **env})
 
 
 @pytest.fixture
