@@ -94,7 +94,7 @@ class RateLimiter:
     async def check(self) -> StoreState:
         """Ping Redis (if used) and return the state, for the health check."""
         if self._redis is not None:
-            await self._call(lambda s: s.storage.check())
+            await self._call(_ping)
         return self.state
 
     async def close(self) -> None:
@@ -148,6 +148,12 @@ class RateLimiter:
             )
             self._down_since = now
         self._retry_at = now + self.retry_seconds
+
+
+async def _ping(strategy: MovingWindowRateLimiter) -> None:
+    # The storages answer a failed PING with False rather than an error.
+    if not await strategy.storage.check():
+        raise StorageError(ConnectionError("no answer to PING"))
 
 
 def _redacted(url: str) -> str:
