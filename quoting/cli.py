@@ -80,9 +80,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     user.add_argument("name")
     user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
-    asub.add_parser("list", help="list accounts")
+    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
     key = asub.add_parser("new-key", help="issue another API key for an account")
     key.add_argument("account_id")
+    revoke = asub.add_parser(
+        "revoke-key", help="revoke an API key for good (refused within a second or two)"
+    )
+    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
+    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
+    disable.add_argument("account_id")
+    enable = asub.add_parser("enable", help="enable a disabled account again")
+    enable.add_argument("account_id")
 
     d = sub.add_parser("db", help="database tools")
     dsub = d.add_subparsers(dest="db_command", required=True)
@@ -223,42 +231,69 @@ def _store() -> Store:
 
 
 def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
-    from decimal import Decimal, InvalidOperation
-
     store = _store()
-    if args.accounts_command == "create-broker":
-        try:
-            commission = Decimal(args.commission)
-        except InvalidOperation:
-            raise QuotingError(f"--commission {args.commission!r} is not a number") from None
-        bounds = tariff_in_force(dt.date.today()).params.loadings
-        if (
-            not Decimal(str(bounds.commission_min))
-            <= commission
-            <= Decimal(str(bounds.commission_max))
-        ):
-            raise QuotingError(
-                f"--commission {commission} is outside the tariff's bounds "
-                f"[{bounds.commission_min}, {bounds.commission_max}]"
-            )
-        account, key = store.create_account(args.name, "broker", str(commission))
-    elif args.accounts_command == "create-user":
-        account, key = store.create_account(args.name, args.role)
-    elif args.accounts_command == "new-key":
-        found = store.get_account(args.account_id)
-        if found is None:
-            raise QuotingError(f"no account {args.account_id}")
-        account, key = found, store.issue_api_key(found.id)
-    else:
-        for acc in store.list_accounts():
-            rate = f" commission {acc.commission}" if acc.commission else ""
-            state = " (disabled)" if acc.disabled else ""
-            print(f"{acc.id}  {acc.role:<11} {acc.name}{rate}{state}", file=out)
+    command = args.accounts_command
+    if command == "list":
+        _list_accounts(store, out)
         return EXIT_OK
+    if command == "revoke-key":
+        row = store.revoke_api_key(args.key_id)
+        if row is None:
+            raise QuotingError(f"no API key {args.key_id} (see 'quoting accounts list')")
+        print(f"revoked: {row.id} ({row.prefix}…) of account {row.account_id}", file=out)
+        return EXIT_OK
+    if command in ("disable", "enable"):
+        found = store.set_account_disabled(args.account_id, command == "disable")
+        if found is None:
+            raise QuotingError(f"no account {args.account_id} (see 'quoting accounts list')")
+        print(f"{command}d: {found.id} ({found.role}) {found.name}", file=out)
+        return EXIT_OK
+    if command == "new-key":
+        account = store.get_account(args.account_id)
+        if account is None:
+            raise QuotingError(f"no account {args.account_id}")
+        key = store.issue_api_key(account.id)
+    elif command == "create-broker":
+        account, key = store.create_account(args.name, "broker", _commission(args.commission))
+    else:
+        account, key = store.create_account(args.name, args.role)
+    key_id = next(k.id for k in store.list_api_keys(account.id) if key.startswith(k.prefix))
     print(f"account: {account.id} ({account.role}) {account.name}", file=out)
     print(f"api key: {key}", file=out)
+    print(f"key id: {key_id}", file=out)
     print("The key is shown only this once; store it safely.", file=out)
     return EXIT_OK
+
+
+def _commission(text: str) -> str:
+    """A broker's commission, checked against the bounds of the tariff in force."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        commission = Decimal(text)
+    except InvalidOperation:
+        raise QuotingError(f"--commission {text!r} is not a number") from None
+    bounds = tariff_in_force(dt.date.today()).params.loadings
+    if not Decimal(str(bounds.commission_min)) <= commission <= Decimal(str(bounds.commission_max)):
+        raise QuotingError(
+            f"--commission {commission} is outside the tariff's bounds "
+            f"[{bounds.commission_min}, {bounds.commission_max}]"
+        )
+    return str(commission)
+
+
+def _list_accounts(store: Store, out: TextIO) -> None:
+    keys: dict[str, list[str]] = {}
+    for k in store.list_api_keys():
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+        line = f"    key {k.id}  {k.prefix}…  created {k.created_at:%Y-%m-%d %H:%M}  {state}"
+        keys.setdefault(k.account_id, []).append(line)
+    for acc in store.list_accounts():
+        rate = f" commission {acc.commission}" if acc.commission else ""
+        state = " (disabled)" if acc.disabled else ""
+        print(f"{acc.id}  {acc.role:<11} {acc.name}{rate}{state}", file=out)
+        for line in keys.get(acc.id, []):
+            print(line, file=out)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
