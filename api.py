@@ -22,6 +22,7 @@ from quoting import __version__
 from quoting.settings import Settings
 from quoting.store import Store
 from quoting.web import (
+    AccessLogMiddleware,
     ApiKeyAuthMiddleware,
     DocumentsController,
     KeyCache,
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.rate_limiter.close()
             store.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             QuotesController,
@@ -107,6 +108,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    if settings.api.access_log:
+        # Around Litestar's own outermost layer (where it puts CORS), not in `middleware`:
+        # route middleware never sees 404/405 or the 401/429 of the auth middleware.
+        app.asgi_handler = AccessLogMiddleware(app.asgi_handler)
+    return app
 
 
 app = create_app()

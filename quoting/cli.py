@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    s.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="no JSON access-log line per request on stderr (same as QUOTING_ACCESS_LOG=off)",
+    )
 
     a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
     asub = a.add_subparsers(dest="accounts_command", required=True)
@@ -297,10 +302,14 @@ def _list_accounts(store: Store, out: TextIO) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from quoting.settings import PROJECT_ROOT
 
+    if args.no_access_log:
+        os.environ["QUOTING_ACCESS_LOG"] = "off"  # read by every worker's create_app
     # Migrate once before the workers start, so they do not race on a fresh database.
     _store().dispose()
     uvicorn.run(
@@ -311,9 +320,33 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         app_dir=str(PROJECT_ROOT),
         log_level="info",
+        log_config=_log_config(),
+        # Our access log (quoting.access) replaces uvicorn's, which would log query strings.
         access_log=False,
     )
     return EXIT_OK
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging plus the ``quoting`` loggers on stderr: the access log as bare
+    JSON lines, everything else (warnings, incidents) with time and level."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["quoting"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    config["handlers"]["quoting"] = {**stderr, "formatter": "quoting"}
+    config["handlers"]["quoting_access"] = {**stderr, "formatter": "json_line"}
+    config["loggers"]["quoting"] = {"handlers": ["quoting"], "level": "INFO", "propagate": False}
+    config["loggers"]["quoting.access"] = {
+        "handlers": ["quoting_access"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 def main(

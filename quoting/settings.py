@@ -7,6 +7,7 @@
 | QUOTING_RATE_LIMIT | 600/minute | requests per API key in any window (``N/second|minute|hour``, or ``N/K seconds``) |
 | QUOTING_AUTH_FAIL_LIMIT | 30/minute | requests without a valid key (and preflights) per client address |
 | QUOTING_MAX_BODY_BYTES | 12000000 | largest request body (413 beyond) |
+| QUOTING_ACCESS_LOG | on | one JSON line per request on the ``quoting.access`` logger; ``off`` to stop |
 | QUOTING_TARIFFS | tariffs/ of the project | folder of tariff versions |
 """
 
@@ -75,6 +76,7 @@ class RateLimitSettings:
 class ApiSettings:
     max_body_bytes: int = 12_000_000
     page_size_max: int = 200
+    access_log: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,10 @@ class Settings:
                 redis_url,
                 env.get("QUOTING_AUTH_FAIL_LIMIT", "30/minute"),
             ),
-            api=ApiSettings(max_body_bytes=int(env.get("QUOTING_MAX_BODY_BYTES", "12000000"))),
+            api=ApiSettings(
+                max_body_bytes=int(env.get("QUOTING_MAX_BODY_BYTES", "12000000")),
+                access_log=env.get("QUOTING_ACCESS_LOG", "on").strip().lower()
+                not in ("off", "0", "false", "no"),
+            ),
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
         )

@@ -1,6 +1,7 @@
 """The web layer: controllers, guards, problem details. The only Litestar importer
 besides api.py."""
 
+from quoting.web._access import AccessLogMiddleware
 from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
 from quoting.web._policies import DocumentsController, PoliciesController
 from quoting.web._problems import (
@@ -15,6 +16,7 @@ from quoting.web._reference import ReferenceController, health
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "AccessLogMiddleware",
     "ApiKeyAuthMiddleware",
     "DocumentsController",
     "KeyCache",
