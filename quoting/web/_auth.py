@@ -1,4 +1,4 @@
-"""API-key authentication, role guards and the per-key rate limit."""
+"""API-key authentication, role guards, and the per-key and per-address rate limits."""
 
 from __future__ import annotations
 

@@ -466,10 +466,3 @@ def test_serve_writes_one_json_access_line_per_request(
     log = server.log()
     assert key not in log and "Zhang" not in log
     assert "HTTP/1.1" not in log  # uvicorn's own access log stays off
-
-
-def test_serve_without_access_log(tmp_path: Path, start_server: StartServer) -> None:
-    url = f"sqlite:///{tmp_path / 'quiet.sqlite3'}"
-    server = start_server(url, QUOTING_ACCESS_LOG="off")
-    assert httpx.get(f"{server.url}/api/v1/quotes", timeout=30).status_code == 401
-    assert access_lines(server, 1, timeout=1.0) == []
