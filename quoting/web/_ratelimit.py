@@ -16,7 +16,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage
@@ -59,14 +59,22 @@ class RateLimiter:
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._redis: MovingWindowRateLimiter | None = None
         self._redis_url = redis_url
+        self._pool: Any = None
         if redis_url:
+            from redis.asyncio import ConnectionPool
+
+            # Our own pool, so that close() can release it.
+            self._pool = ConnectionPool.from_url(
+                redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
             storage = RedisStorage(
                 "async+" + redis_url,
                 wrap_exceptions=True,
                 implementation="redispy",
                 key_prefix="quoting:ratelimit",
-                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                connection_pool=self._pool,
             )
             self._redis = MovingWindowRateLimiter(storage)
         self._down_since: float | None = None
@@ -99,11 +107,8 @@ class RateLimiter:
 
     async def close(self) -> None:
         """Release the Redis connections, if any."""
-        if self._redis is not None:
-            bridge = getattr(self._redis.storage, "bridge", None)
-            storage = getattr(bridge, "storage", None)
-            if storage is not None:
-                await storage.aclose()
+        if self._pool is not None:
+            await self._pool.disconnect()
 
     async def _wait(self, limit: Limit, identity: str) -> int:
         stats = await self._call(lambda s: s.get_window_stats(self.items[limit], limit, identity))
