@@ -22,15 +22,16 @@ from quoting import __version__
 from quoting.settings import Settings
 from quoting.store import Store
 from quoting.web import (
+    AccessLogMiddleware,
     ApiKeyAuthMiddleware,
     DocumentsController,
     KeyCache,
     PoliciesController,
     QuotesController,
+    RateLimiter,
     ReferenceController,
     exception_handlers,
     health,
-    make_rate_limiter,
 )
 
 __all__ = ["app", "create_app"]
@@ -55,10 +56,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         import anyio
 
         await anyio.to_thread.run_sync(store.upgrade)
-        app.state.rate_limiter = make_rate_limiter(
-            settings.rate_limit.requests,
-            settings.rate_limit.window_seconds,
-            settings.rate_limit.redis_url,
+        limits = settings.rate_limit
+        app.state.rate_limiter = RateLimiter(
+            (limits.requests, limits.window_seconds),
+            (limits.auth_fail_requests, limits.auth_fail_window_seconds),
+            limits.redis_url,
         )
         try:
             yield
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.rate_limiter.close()
             store.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             QuotesController,
@@ -106,6 +108,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    if settings.api.access_log:
+        # Around Litestar's own outermost layer (where it puts CORS), not in `middleware`:
+        # route middleware never sees 404/405 or the 401/429 of the auth middleware.
+        app.asgi_handler = AccessLogMiddleware(app.asgi_handler)
+    return app
 
 
 app = create_app()

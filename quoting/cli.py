@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    s.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="no JSON access-log line per request on stderr (same as QUOTING_ACCESS_LOG=off)",
+    )
 
     a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
     asub = a.add_subparsers(dest="accounts_command", required=True)
@@ -80,9 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     user.add_argument("name")
     user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
-    asub.add_parser("list", help="list accounts")
+    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
     key = asub.add_parser("new-key", help="issue another API key for an account")
     key.add_argument("account_id")
+    revoke = asub.add_parser(
+        "revoke-key", help="revoke an API key for good (refused within a second or two)"
+    )
+    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
+    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
+    disable.add_argument("account_id")
+    enable = asub.add_parser("enable", help="enable a disabled account again")
+    enable.add_argument("account_id")
 
     d = sub.add_parser("db", help="database tools")
     dsub = d.add_subparsers(dest="db_command", required=True)
@@ -223,49 +236,80 @@ def _store() -> Store:
 
 
 def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
-    from decimal import Decimal, InvalidOperation
-
     store = _store()
-    if args.accounts_command == "create-broker":
-        try:
-            commission = Decimal(args.commission)
-        except InvalidOperation:
-            raise QuotingError(f"--commission {args.commission!r} is not a number") from None
-        bounds = tariff_in_force(dt.date.today()).params.loadings
-        if (
-            not Decimal(str(bounds.commission_min))
-            <= commission
-            <= Decimal(str(bounds.commission_max))
-        ):
-            raise QuotingError(
-                f"--commission {commission} is outside the tariff's bounds "
-                f"[{bounds.commission_min}, {bounds.commission_max}]"
-            )
-        account, key = store.create_account(args.name, "broker", str(commission))
-    elif args.accounts_command == "create-user":
-        account, key = store.create_account(args.name, args.role)
-    elif args.accounts_command == "new-key":
-        found = store.get_account(args.account_id)
-        if found is None:
-            raise QuotingError(f"no account {args.account_id}")
-        account, key = found, store.issue_api_key(found.id)
-    else:
-        for acc in store.list_accounts():
-            rate = f" commission {acc.commission}" if acc.commission else ""
-            state = " (disabled)" if acc.disabled else ""
-            print(f"{acc.id}  {acc.role:<11} {acc.name}{rate}{state}", file=out)
+    command = args.accounts_command
+    if command == "list":
+        _list_accounts(store, out)
         return EXIT_OK
+    if command == "revoke-key":
+        row = store.revoke_api_key(args.key_id)
+        if row is None:
+            raise QuotingError(f"no API key {args.key_id} (see 'quoting accounts list')")
+        print(f"revoked: {row.id} ({row.prefix}…) of account {row.account_id}", file=out)
+        return EXIT_OK
+    if command in ("disable", "enable"):
+        found = store.set_account_disabled(args.account_id, command == "disable")
+        if found is None:
+            raise QuotingError(f"no account {args.account_id} (see 'quoting accounts list')")
+        print(f"{command}d: {found.id} ({found.role}) {found.name}", file=out)
+        return EXIT_OK
+    if command == "new-key":
+        account = store.get_account(args.account_id)
+        if account is None:
+            raise QuotingError(f"no account {args.account_id}")
+        key = store.issue_api_key(account.id)
+    elif command == "create-broker":
+        account, key = store.create_account(args.name, "broker", _commission(args.commission))
+    else:
+        account, key = store.create_account(args.name, args.role)
+    key_id = next(k.id for k in store.list_api_keys(account.id) if key.startswith(k.prefix))
     print(f"account: {account.id} ({account.role}) {account.name}", file=out)
     print(f"api key: {key}", file=out)
+    print(f"key id: {key_id}", file=out)
     print("The key is shown only this once; store it safely.", file=out)
     return EXIT_OK
 
 
+def _commission(text: str) -> str:
+    """A broker's commission, checked against the bounds of the tariff in force."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        commission = Decimal(text)
+    except InvalidOperation:
+        raise QuotingError(f"--commission {text!r} is not a number") from None
+    bounds = tariff_in_force(dt.date.today()).params.loadings
+    if not Decimal(str(bounds.commission_min)) <= commission <= Decimal(str(bounds.commission_max)):
+        raise QuotingError(
+            f"--commission {commission} is outside the tariff's bounds "
+            f"[{bounds.commission_min}, {bounds.commission_max}]"
+        )
+    return str(commission)
+
+
+def _list_accounts(store: Store, out: TextIO) -> None:
+    keys: dict[str, list[str]] = {}
+    for k in store.list_api_keys():
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+        line = f"    key {k.id}  {k.prefix}…  created {k.created_at:%Y-%m-%d %H:%M}  {state}"
+        keys.setdefault(k.account_id, []).append(line)
+    for acc in store.list_accounts():
+        rate = f" commission {acc.commission}" if acc.commission else ""
+        state = " (disabled)" if acc.disabled else ""
+        print(f"{acc.id}  {acc.role:<11} {acc.name}{rate}{state}", file=out)
+        for line in keys.get(acc.id, []):
+            print(line, file=out)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from quoting.settings import PROJECT_ROOT
 
+    if args.no_access_log:
+        os.environ["QUOTING_ACCESS_LOG"] = "off"  # read by every worker's create_app
     # Migrate once before the workers start, so they do not race on a fresh database.
     _store().dispose()
     uvicorn.run(
@@ -276,9 +320,33 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         app_dir=str(PROJECT_ROOT),
         log_level="info",
+        log_config=_log_config(),
+        # Our access log (quoting.access) replaces uvicorn's, which would log query strings.
         access_log=False,
     )
     return EXIT_OK
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging plus the ``quoting`` loggers on stderr: the access log as bare
+    JSON lines, everything else (warnings, incidents) with time and level."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["quoting"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    config["handlers"]["quoting"] = {**stderr, "formatter": "quoting"}
+    config["handlers"]["quoting_access"] = {**stderr, "formatter": "json_line"}
+    config["loggers"]["quoting"] = {"handlers": ["quoting"], "level": "INFO", "propagate": False}
+    config["loggers"]["quoting.access"] = {
+        "handlers": ["quoting_access"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 def main(

@@ -4,14 +4,17 @@
 | --- | --- | --- |
 | QUOTING_DATABASE_URL | sqlite:///var/quoting.sqlite3 | SQLAlchemy URL; ``postgresql+psycopg://…`` for PostgreSQL |
 | QUOTING_REDIS_URL | (unset) | Redis for shared rate-limit state; in-process when unset |
-| QUOTING_RATE_LIMIT | 600/minute | requests per API key per window (``N/second|minute|hour``) |
+| QUOTING_RATE_LIMIT | 600/minute | requests per API key in any window (``N/second|minute|hour``, or ``N/K seconds``) |
+| QUOTING_AUTH_FAIL_LIMIT | 30/minute | requests without a valid key (and preflights) per client address |
 | QUOTING_MAX_BODY_BYTES | 12000000 | largest request body (413 beyond) |
+| QUOTING_ACCESS_LOG | on | one JSON line per request on the ``quoting.access`` logger; ``off`` to stop |
 | QUOTING_TARIFFS | tariffs/ of the project | folder of tariff versions |
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,7 @@ __all__ = [
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
+_RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour)s?\s*")
 
 
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'quoting.sqlite3'}"
@@ -41,25 +45,38 @@ class DatabaseSettings:
         return self.url.startswith("sqlite")
 
 
+def _rate(name: str, text: str) -> tuple[int, int]:
+    """``"600/minute"`` → (600, 60); ``"5/2 seconds"`` → (5, 2)."""
+    m = _RATE.fullmatch(text)
+    if m is None or int(m[1]) < 1 or m[2] == "0":
+        raise ValueError(f"{name}={text!r}: use N/second, N/minute, N/hour or N/K seconds")
+    return int(m[1]), int(m[2] or 1) * _WINDOWS[m[3]]
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimitSettings:
     requests: int = 600
     window_seconds: int = 60
     redis_url: str | None = None
+    # Requests without a valid API key (and CORS preflights) per client address.
+    auth_fail_requests: int = 30
+    auth_fail_window_seconds: int = 60
 
     @classmethod
-    def parse(cls, text: str, redis_url: str | None) -> RateLimitSettings:
-        """``"600/minute"`` → 600 requests per 60 s."""
-        count, _, unit = text.partition("/")
-        if not count.strip().isdigit() or unit.strip() not in _WINDOWS:
-            raise ValueError(f"QUOTING_RATE_LIMIT={text!r}: use N/second, N/minute or N/hour")
-        return cls(int(count), _WINDOWS[unit.strip()], redis_url)
+    def parse(
+        cls, text: str, redis_url: str | None, auth_fail: str = "30/minute"
+    ) -> RateLimitSettings:
+        """``"600/minute"`` → 600 requests per 60 s (and likewise ``auth_fail``)."""
+        requests, window = _rate("QUOTING_RATE_LIMIT", text)
+        fail_requests, fail_window = _rate("QUOTING_AUTH_FAIL_LIMIT", auth_fail)
+        return cls(requests, window, redis_url, fail_requests, fail_window)
 
 
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
     max_body_bytes: int = 12_000_000
     page_size_max: int = 200
+    access_log: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +94,14 @@ class Settings:
         return cls(
             database=DatabaseSettings(env.get("QUOTING_DATABASE_URL") or DEFAULT_DATABASE_URL),
             rate_limit=RateLimitSettings.parse(
-                env.get("QUOTING_RATE_LIMIT", "600/minute"), redis_url
+                env.get("QUOTING_RATE_LIMIT", "600/minute"),
+                redis_url,
+                env.get("QUOTING_AUTH_FAIL_LIMIT", "30/minute"),
             ),
-            api=ApiSettings(max_body_bytes=int(env.get("QUOTING_MAX_BODY_BYTES", "12000000"))),
+            api=ApiSettings(
+                max_body_bytes=int(env.get("QUOTING_MAX_BODY_BYTES", "12000000")),
+                access_log=env.get("QUOTING_ACCESS_LOG", "on").strip().lower()
+                not in ("off", "0", "false", "no"),
+            ),
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
         )

@@ -3,6 +3,7 @@
 from quoting.store._store import (
     ROLES,
     Account,
+    ApiKeyRow,
     BindRefused,
     IdempotencyConflict,
     NewQuote,
@@ -17,6 +18,7 @@ from quoting.store._store import (
 __all__ = [
     "ROLES",
     "Account",
+    "ApiKeyRow",
     "BindRefused",
     "IdempotencyConflict",
     "NewQuote",

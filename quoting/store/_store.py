@@ -30,6 +30,7 @@ from quoting.store._tables import accounts, api_keys, app_secrets, policies, quo
 __all__ = [
     "ROLES",
     "Account",
+    "ApiKeyRow",
     "BindRefused",
     "IdempotencyConflict",
     "NewQuote",
@@ -87,6 +88,17 @@ class Account:
     commission: str | None
     created_at: dt.datetime
     disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRow:
+    """An API key as stored: never the key itself, only its first characters."""
+
+    id: str
+    account_id: str
+    prefix: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +321,37 @@ class Store:
                 .first()
             )
         return _account(row) if row else None
+
+    def list_api_keys(self, account_id: str | None = None) -> list[ApiKeyRow]:
+        """The keys of one account (or of all), oldest first."""
+        query = sa.select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)
+        if account_id is not None:
+            query = query.where(api_keys.c.account_id == account_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [_api_key_row(r) for r in rows]
+
+    def revoke_api_key(self, key_id: str) -> ApiKeyRow | None:
+        """Revoke a key (for good; revoking it again keeps the first time). None if unknown."""
+        with self._tx() as conn:
+            conn.execute(
+                api_keys.update()
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            )
+            row = conn.execute(sa.select(api_keys).where(api_keys.c.id == key_id)).mappings()
+            found = row.first()
+        return _api_key_row(found) if found else None
+
+    def set_account_disabled(self, account_id: str, disabled: bool) -> Account | None:
+        """Disable (or enable again) an account and so all its keys. None if unknown."""
+        with self._tx() as conn:
+            conn.execute(
+                accounts.update().where(accounts.c.id == account_id).values(disabled=disabled)
+            )
+            query = sa.select(accounts).where(accounts.c.id == account_id)
+            found = conn.execute(query).mappings().first()
+        return _account(found) if found else None
 
     def list_accounts(self) -> list[Account]:
         with self.engine.connect() as conn:
@@ -610,6 +653,16 @@ def _account(row: Any) -> Account:
         commission=row["commission"],
         created_at=_utc(row["created_at"]),
         disabled=bool(row["disabled"]),
+    )
+
+
+def _api_key_row(row: Any) -> ApiKeyRow:
+    return ApiKeyRow(
+        id=row["id"],
+        account_id=row["account_id"],
+        prefix=row["prefix"],
+        created_at=_utc(row["created_at"]),
+        revoked_at=_utc(row["revoked_at"]) if row["revoked_at"] else None,
     )
 
 

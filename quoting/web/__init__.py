@@ -1,6 +1,7 @@
 """The web layer: controllers, guards, problem details. The only Litestar importer
 besides api.py."""
 
+from quoting.web._access import AccessLogMiddleware
 from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
 from quoting.web._policies import DocumentsController, PoliciesController
 from quoting.web._problems import (
@@ -10,11 +11,12 @@ from quoting.web._problems import (
     exception_handlers,
 )
 from quoting.web._quotes import QuotesController
-from quoting.web._ratelimit import make_rate_limiter
+from quoting.web._ratelimit import RateLimiter
 from quoting.web._reference import ReferenceController, health
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "AccessLogMiddleware",
     "ApiKeyAuthMiddleware",
     "DocumentsController",
     "KeyCache",
@@ -22,9 +24,9 @@ __all__ = [
     "ProblemDetails",
     "ProblemError",
     "QuotesController",
+    "RateLimiter",
     "ReferenceController",
     "exception_handlers",
     "health",
-    "make_rate_limiter",
     "requires_role",
 ]

@@ -107,7 +107,27 @@ def examples() -> dict[str, Any]:
                 "status": "decline",
             },
         ],
-        "health": {"status": "ok", "database": True, "version": "0.1.0"},
+        "health": {
+            "status": "ok",
+            "database": True,
+            "version": "0.1.0",
+            "dependencies": {
+                "database": {"status": "ok", "detail": "postgresql"},
+                "rate_limit_store": {"status": "ok", "detail": "redis"},
+            },
+        },
+        "health-degraded": {
+            "status": "degraded",
+            "database": True,
+            "version": "0.1.0",
+            "dependencies": {
+                "database": {"status": "ok", "detail": "postgresql"},
+                "rate_limit_store": {
+                    "status": "degraded",
+                    "detail": "Redis not answering; counting in-process",
+                },
+            },
+        },
         "problem": {
             "type": "/problems/invalid-request",
             "title": "Invalid quote request",

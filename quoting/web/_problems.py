@@ -30,6 +30,8 @@ __all__ = [
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("quoting.web")
+# Where the 500 handler leaves its incident number in the request's state.
+INCIDENT_STATE_KEY = "incident"
 
 _TITLES = {
     400: "Bad request",
@@ -204,6 +206,8 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Probl
 
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemDetails]:
     incident = secrets.token_hex(6)
+    # The access log line of this request names the incident too (quoting/web/_access.py).
+    request.scope.setdefault("state", {})[INCIDENT_STATE_KEY] = incident
     log.exception("incident %s on %s %s", incident, request.method, request.url.path, exc_info=exc)
     return problem_response(
         request,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from litestar import Controller, Response, get
+import anyio
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -15,7 +17,14 @@ from quoting.tariff import tariff_in_force
 from quoting.web._auth import requires_role
 from quoting.web._examples import example
 from quoting.web._quotes import ERRORS
-from quoting.web._schemas import CountryInfo, HealthStatus, TariffInfo
+from quoting.web._ratelimit import RateLimiter
+from quoting.web._schemas import (
+    CountryInfo,
+    DependencyStatus,
+    HealthDependencies,
+    HealthStatus,
+    TariffInfo,
+)
 
 __all__ = ["ReferenceController", "health"]
 
@@ -94,21 +103,42 @@ class ReferenceController(Controller):
     responses={
         200: ResponseSpec(
             data_container=HealthStatus,
-            description="Up, database answering",
-            examples=example("health", "Healthy"),
+            description="Serving: database answering; `status` is `degraded` when the "
+            "rate-limit store (Redis) is not answering and limits are counted in-process",
+            examples=example("health", "Healthy") + example("health-degraded", "Redis down"),
             generate_examples=False,
         ),
         503: ResponseSpec(data_container=HealthStatus, description="Database not answering"),
     },
     summary="Health check",
-    description="No authentication. 200 when the database answers, 503 otherwise.",
+    description="No authentication. Lists each dependency: `database` (`ok` or `down`) and "
+    "`rate_limit_store` (`ok` with `redis` or `in-process`, or `degraded` when Redis is "
+    "configured but not answering). 200 while the database answers, 503 otherwise.",
     tags=["Health"],
-    sync_to_thread=True,
     exclude_from_auth=True,
 )
-def health(store: NamedDependency[Store]) -> Response[HealthStatus]:
-    database = store.ping()
+async def health(
+    request: Request[Any, Any, Any], store: NamedDependency[Store]
+) -> Response[HealthStatus]:
+    """The state of each dependency; 503 only when the database is down."""
+    database = await anyio.to_thread.run_sync(store.ping)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limits = await limiter.check()
+    if limits == "degraded":
+        limits_status = DependencyStatus("degraded", "Redis not answering; counting in-process")
+    else:
+        limits_status = DependencyStatus("ok", limits)
+    dependencies = HealthDependencies(
+        database=DependencyStatus(
+            "ok" if database else "down",
+            ("sqlite" if store.is_sqlite else "postgresql") if database else "not answering",
+        ),
+        rate_limit_store=limits_status,
+    )
     body = HealthStatus(
-        status="ok" if database else "unavailable", database=database, version=__version__
+        status="unavailable" if not database else "degraded" if limits == "degraded" else "ok",
+        database=database,
+        version=__version__,
+        dependencies=dependencies,
     )
     return Response(body, status_code=200 if database else 503)

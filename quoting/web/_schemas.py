@@ -12,6 +12,8 @@ from quoting.schemas import Quote
 __all__ = [
     "Approval",
     "CountryInfo",
+    "DependencyStatus",
+    "HealthDependencies",
     "HealthStatus",
     "PolicyLinks",
     "PolicyPage",
@@ -100,10 +102,26 @@ class CountryInfo(msgspec.Struct):
     status: Literal["accept", "refer", "decline"]
 
 
+class DependencyStatus(msgspec.Struct):
+    """One dependency: ``ok``, ``degraded`` (working around it) or ``down``."""
+
+    status: Literal["ok", "degraded", "down"]
+    detail: str
+
+
+class HealthDependencies(msgspec.Struct):
+    database: DependencyStatus
+    rate_limit_store: DependencyStatus
+
+
 class HealthStatus(msgspec.Struct):
-    status: Literal["ok", "unavailable"]
+    """``unavailable`` (503) when the database is down; ``degraded`` (200) when a
+    dependency is down but requests are served, e.g. rate limits counted in process."""
+
+    status: Literal["ok", "degraded", "unavailable"]
     database: bool
     version: str
+    dependencies: HealthDependencies
 
 
 class PolicyLinks(msgspec.Struct):

@@ -7,6 +7,7 @@ at the end. Redis is taken from QUOTING_TEST_REDIS_URL (default: the local serve
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -99,7 +100,10 @@ class Api:
 
 
 def make_settings(database_url: str, **env: str) -> Settings:
-    return Settings.from_env({"QUOTING_DATABASE_URL": database_url, **env})
+    """Settings on this database; failed authentications are not limited unless asked for
+    (every test client comes from one address)."""
+    defaults = {"QUOTING_DATABASE_URL": database_url, "QUOTING_AUTH_FAIL_LIMIT": "100000/minute"}
+    return Settings.from_env({**defaults, **env})
 
 
 @pytest.fixture
@@ -142,3 +146,36 @@ def api_with(database_url: str) -> Iterator[ApiFactory]:
     factory = ApiFactory(database_url)
     yield factory
     factory.close()
+
+
+class LogRecords(logging.Handler):
+    """Every record of the ``quoting`` loggers while a test runs. (pytest's caplog
+    handler sits on the root logger, which each app's logging setup replaces.)"""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def named(self, name: str, level: int = logging.DEBUG) -> list[logging.LogRecord]:
+        """The records of logger ``name`` (or its children) at ``level`` or above."""
+        return [
+            r
+            for r in self.records
+            if (r.name == name or r.name.startswith(name + ".")) and r.levelno >= level
+        ]
+
+
+@pytest.fixture
+def quoting_log() -> Iterator[LogRecords]:
+    """Records of the ``quoting`` loggers (``quoting.access``, ``quoting.web``, …)."""
+    handler = LogRecords()
+    logger = logging.getLogger("quoting")
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(previous)

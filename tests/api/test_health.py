@@ -14,7 +14,15 @@ def test_health_says_database_answers(tmp_path):
     with TestClient(app=create_app(settings)) as client:
         response = client.get("/health")
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "database": True, "version": "0.1.0"}
+        assert response.json() == {
+            "status": "ok",
+            "database": True,
+            "version": "0.1.0",
+            "dependencies": {
+                "database": {"status": "ok", "detail": "sqlite"},
+                "rate_limit_store": {"status": "ok", "detail": "in-process"},
+            },
+        }
 
 
 def test_health_is_503_when_database_is_gone(tmp_path, monkeypatch):
@@ -23,7 +31,10 @@ def test_health_is_503_when_database_is_gone(tmp_path, monkeypatch):
         monkeypatch.setattr(Store, "ping", lambda self: False)
         response = client.get("/health")
         assert response.status_code == 503
-        assert response.json()["database"] is False
+        body = response.json()
+        assert body["database"] is False
+        assert body["status"] == "unavailable"
+        assert body["dependencies"]["database"]["status"] == "down"
 
 
 def test_openapi_document_lists_every_route_with_an_operation_id(tmp_path):

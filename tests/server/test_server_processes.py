@@ -426,3 +426,43 @@ def test_two_workers_on_sqlite_answer_concurrent_clients(
         assert conn.execute("SELECT count(*) FROM quotes").fetchone()[0] == 50
     workers = [p for p in server.serving_pids() if p != server.pid]
     assert len(set(workers)) == 2, server.log()
+
+
+# --------------------------------------------------------------------------- access log
+
+
+def access_lines(server: Server, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The server's JSON access-log lines, once there are ``count`` of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [
+            json.loads(line)
+            for line in server.log().splitlines()
+            if line.startswith("{") and '"duration_ms"' in line
+        ]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
+def test_serve_writes_one_json_access_line_per_request(
+    tmp_path: Path, start_server: StartServer
+) -> None:
+    url = f"sqlite:///{tmp_path / 'access.sqlite3'}"
+    key = create_broker(url)
+    server = start_server(url, workers=2)
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        created = c.post("/api/v1/quotes", content=quote_body("log"), headers=headers(key))
+        assert created.status_code == 201, created.text
+        assert c.get("/api/v1/quotes?policyholder=Zhang").status_code == 401
+    lines = [line for line in access_lines(server, 2) if line["path"] != "/health"]
+    assert [(line["method"], line["path"], line["status"]) for line in lines] == [
+        ("POST", "/api/v1/quotes", 201),
+        ("GET", "/api/v1/quotes", 401),
+    ], server.log()
+    assert lines[0]["account"] and lines[0]["account"].startswith("acc_")
+    assert lines[1]["account"] is None
+    assert all(line["client"] == "127.0.0.1" for line in lines)
+    log = server.log()
+    assert key not in log and "Zhang" not in log
+    assert "HTTP/1.1" not in log  # uvicorn's own access log stays off

@@ -363,3 +363,78 @@ def test_countries_as_of_before_the_first_tariff() -> None:
     assert code == 2
     assert out == ""
     assert "as_of: no tariff in force on 2020-01-01" in err
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+@pytest.fixture
+def accounts_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty SQLite database that the ``accounts`` commands use."""
+    url = f"sqlite:///{tmp_path / 'accounts.sqlite3'}"
+    monkeypatch.setenv("QUOTING_DATABASE_URL", url)
+    return url
+
+
+def created(out: str) -> dict[str, str]:
+    """The ``account``, ``api key`` and ``key id`` lines of a create command."""
+    fields = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    return {
+        "account": fields["account"].split()[0],
+        "key": fields["api key"],
+        "key_id": fields["key id"],
+    }
+
+
+def test_accounts_revoke_key_disable_and_enable(accounts_db: str) -> None:
+    from quoting.store import Store
+
+    code, out, err = run("accounts", "create-broker", "Broker A", "--commission", "0.15")
+    assert code == 0, err
+    broker = created(out)
+    code, out, _ = run("accounts", "new-key", broker["account"])
+    second = created(out)
+    store = Store(accounts_db)
+    try:
+        code, out, _ = run("accounts", "list")
+        assert code == 0
+        assert broker["key_id"] in out and second["key_id"] in out
+        assert broker["key"][:10] in out
+        assert broker["key"] not in out  # the key itself is never shown again
+        assert out.count("active") == 2
+
+        code, out, err = run("accounts", "revoke-key", broker["key_id"])
+        assert (code, err) == (0, "")
+        assert broker["key_id"] in out
+        assert store.account_for_key(broker["key"]) is None
+        assert store.account_for_key(second["key"]) is not None
+        assert "revoked 20" in run("accounts", "list")[1]
+
+        code, out, _ = run("accounts", "disable", broker["account"])
+        assert code == 0 and "disabled" in out
+        assert store.account_for_key(second["key"]) is None
+        assert "(disabled)" in run("accounts", "list")[1]
+        code, out, _ = run("accounts", "enable", broker["account"])
+        assert code == 0 and "enabled" in out
+        assert store.account_for_key(second["key"]) is not None
+        assert store.account_for_key(broker["key"]) is None  # revoked stays revoked
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("revoke-key", "key_unknown"), "no API key key_unknown"),
+        (("disable", "acc_unknown"), "no account acc_unknown"),
+        (("enable", "acc_unknown"), "no account acc_unknown"),
+        (("new-key", "acc_unknown"), "no account acc_unknown"),
+    ],
+)
+def test_accounts_unknown_ids_exit_2_with_a_message(
+    accounts_db: str, argv: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run("accounts", *argv)
+    assert code == 2
+    assert out == ""
+    assert message in err
