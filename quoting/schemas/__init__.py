@@ -2,6 +2,7 @@
 
 from quoting.schemas._quote import (
     Adjustment,
+    AsOfOverride,
     DeclinedMember,
     ExperienceRating,
     GroupRating,
@@ -17,6 +18,9 @@ from quoting.schemas._quote import (
     TariffRef,
 )
 from quoting.schemas._request import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_CENSUS_MEMBERS,
     AccidentMedicalCover,
     Census,
     CensusGroup,
@@ -32,12 +36,18 @@ from quoting.schemas._request import (
     SicknessDeathCover,
     SicknessMedicalCover,
     SumInsuredCover,
+    group_problems,
+    member_problems,
 )
 from quoting.schemas._types import credit_code_check_char, is_valid_credit_code
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "MAX_CENSUS_MEMBERS",
     "AccidentMedicalCover",
     "Adjustment",
+    "AsOfOverride",
     "Census",
     "CensusGroup",
     "CensusMember",
@@ -66,5 +76,7 @@ __all__ = [
     "SummaryRow",
     "TariffRef",
     "credit_code_check_char",
+    "group_problems",
     "is_valid_credit_code",
+    "member_problems",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -21,6 +23,9 @@ from quoting.schemas._types import (
 )
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "MAX_CENSUS_MEMBERS",
     "AccidentMedicalCover",
     "Census",
     "CensusGroup",
@@ -36,9 +41,16 @@ __all__ = [
     "SicknessDeathCover",
     "SicknessMedicalCover",
     "SumInsuredCover",
+    "group_problems",
+    "member_problems",
 ]
 
 MAX_POLICY_DAYS = 366
+#: Every date of a request lies in these years: far wider than any window around the
+#: business date (checked by the service, which has the clock), and narrow enough that
+#: date arithmetic (a day after an end date, months between two dates) cannot overflow.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 class _Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -67,13 +79,25 @@ class Policyholder(_Input):
         )
 
 
+def _in_range(value: dt.date | None, name: str) -> None:
+    require(
+        value is None or EARLIEST_DATE <= value <= LATEST_DATE,
+        f"{name}: must be a date from {EARLIEST_DATE} to {LATEST_DATE}",
+    )
+
+
 class Period(_Input):
-    """Policy period, both dates inclusive (00:00 on start to 24:00 on end)."""
+    """Policy period, both dates inclusive (00:00 on start to 24:00 on end).
+
+    The start lies within a year before and two years after the insurer's business date.
+    """
 
     start: dt.date
     end: dt.date
 
     def __post_init__(self) -> None:
+        _in_range(self.start, "start")
+        _in_range(self.end, "end")
         require(self.end >= self.start, "end: must not be before start")
         require(
             inclusive_days(self.start, self.end) <= MAX_POLICY_DAYS,
@@ -85,6 +109,27 @@ class Period(_Input):
 #: real cover, and low enough that premiums stay exact in cents.
 MAX_AMOUNT = Decimal(1_000_000_000)
 MAX_CENSUS_ROWS = 100_000
+#: Most members a census may hold, counted over a headcount grid too.
+MAX_CENSUS_MEMBERS = 100_000
+#: Most incurred claims an experience may state (a thousand times the largest cover).
+MAX_INCURRED = MAX_AMOUNT * 1000
+#: Most member-years and claims an experience may state (a census of at most
+#: ``MAX_CENSUS_MEMBERS`` over at most ten years; the tariff bounds them further).
+MAX_MEMBER_YEARS = 1_000_000
+MAX_CLAIM_COUNT = 10_000_000
+
+Headcount = Annotated[
+    int, Meta(ge=1, le=MAX_CENSUS_MEMBERS, description="Members in the group, 1 to 100,000.")
+]
+MAX_AGE = 120
+Age = Annotated[int, Meta(ge=0, le=MAX_AGE, description="Age last birthday, 0 to 120.")]
+BirthDate = Annotated[
+    dt.date, Meta(description="Date of birth, from 1900-01-01 and not after the cover starts.")
+]
+CoverDate = Annotated[
+    dt.date,
+    Meta(description="Within a year before and three years after the insurer's business date."),
+]
 
 
 def _positive(value: Decimal, name: str) -> None:
@@ -197,6 +242,67 @@ class Plan(_Input):
     member_ids: list[Identifier] | None = None
 
 
+_CLASSES = (1, 2, 3, 4, 5, 6, 9)
+#: A problem of one census row: the field it concerns (``None``: the row) and a message.
+RowProblem = tuple[str | None, str]
+
+
+def _given(values: Mapping[str, Any], failed: AbstractSet[str], name: str) -> bool:
+    return values.get(name) is not None or name in failed
+
+
+def _date_range_problems(values: Mapping[str, Any], names: tuple[str, ...]) -> list[RowProblem]:
+    return [
+        (name, f"must be a date from {EARLIEST_DATE} to {LATEST_DATE}")
+        for name in names
+        if values.get(name) is not None and not EARLIEST_DATE <= values[name] <= LATEST_DATE
+    ]
+
+
+def member_problems(values: Mapping[str, Any], failed: AbstractSet[str]) -> list[RowProblem]:
+    """Every cross-field problem of one census member, given the fields that converted
+    (``values``) and the names of those given but invalid (``failed``): a check that needs
+    an invalid field is skipped, so each problem is reported once, on its own field."""
+    problems: list[RowProblem] = []
+    if _given(values, failed, "date_of_birth") == _given(values, failed, "age"):
+        problems.append((None, "give exactly one of date_of_birth and age"))
+    if not (
+        _given(values, failed, "occupation_class") or _given(values, failed, "occupation_code")
+    ):
+        problems.append((None, "give occupation_class or occupation_code"))
+    occupation_class = values.get("occupation_class")
+    if occupation_class is not None and occupation_class not in _CLASSES:
+        problems.append(("occupation_class", "must be 1-6 or 9"))
+    problems += _date_range_problems(values, ("date_of_birth", "start", "end"))
+    start, end = values.get("start"), values.get("end")
+    if start is not None and end is not None and end < start:
+        problems.append(("end", "must not be before start"))
+    return problems
+
+
+def group_problems(values: Mapping[str, Any], failed: AbstractSet[str]) -> list[RowProblem]:
+    """Every cross-field problem of one census group; see :func:`member_problems`."""
+    problems: list[RowProblem] = []
+    if _given(values, failed, "age") == _given(values, failed, "age_band"):
+        problems.append((None, "give exactly one of age and age_band"))
+    occupation_class = values.get("occupation_class")
+    if occupation_class is not None and occupation_class not in _CLASSES:
+        problems.append(("occupation_class", "must be 1-6 or 9"))
+    band = values.get("age_band")
+    if band is not None:
+        lo, hi = (int(x) for x in band.split("-"))
+        if not lo <= hi <= MAX_AGE:
+            problems.append(("age_band", f"must be low-high, both from 0 to {MAX_AGE}"))
+    return problems
+
+
+def _raise_first(problems: list[RowProblem]) -> None:
+    """Raise the first problem as msgspec expects (``"field: message"`` for one field)."""
+    if problems:
+        field, message = problems[0]
+        raise ValueError(f"{field}: {message}" if field else message)
+
+
 class CensusMember(_Input):
     """One insured expatriate (被保险人)."""
 
@@ -212,30 +318,17 @@ class CensusMember(_Input):
         ),
     ]
     sex: Literal["M", "F"] | None = None
-    date_of_birth: dt.date | None = None
-    age: Annotated[int, Meta(ge=0, le=120)] | None = None
+    date_of_birth: BirthDate | None = None
+    age: Age | None = None
     passport_no: Annotated[str, Meta(max_length=32)] | None = None
     occupation_class: OccupationClass | None = None
     occupation_code: Annotated[str, Meta(max_length=16)] | None = None
     site: Annotated[str, Meta(max_length=120)] | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: CoverDate | None = None
+    end: CoverDate | None = None
 
     def __post_init__(self) -> None:
-        require(
-            (self.date_of_birth is None) != (self.age is None),
-            "give exactly one of date_of_birth and age",
-        )
-        require(
-            self.occupation_class is not None or self.occupation_code is not None,
-            "give occupation_class or occupation_code",
-        )
-        require(
-            self.occupation_class is None or self.occupation_class in (1, 2, 3, 4, 5, 6, 9),
-            "occupation_class: must be 1-6 or 9",
-        )
-        if self.start is not None and self.end is not None:
-            require(self.end >= self.start, "end: must not be before start")
+        _raise_first(member_problems(msgspec.structs.asdict(self), set()))
 
 
 class CensusGroup(_Input):
@@ -243,14 +336,15 @@ class CensusGroup(_Input):
 
     country: Annotated[str, Meta(min_length=2, max_length=80)]
     occupation_class: OccupationClass
-    headcount: Annotated[int, Meta(ge=1, le=1_000_000)]
-    age: Annotated[int, Meta(ge=0, le=120)] | None = None
+    headcount: Headcount
+    age: Age | None = None
     age_band: (
         Annotated[
             str,
             Meta(
                 pattern=r"^\d{1,3}-\d{1,3}$",
-                description='Inclusive band like "30-39"; rated at its midpoint (rounded down).',
+                description='Inclusive band like "30-39" within 0-120; rated at its midpoint '
+                "(rounded down).",
             ),
         ]
         | None
@@ -259,15 +353,7 @@ class CensusGroup(_Input):
     site: Annotated[str, Meta(max_length=120)] | None = None
 
     def __post_init__(self) -> None:
-        require(
-            (self.age is None) != (self.age_band is None), "give exactly one of age and age_band"
-        )
-        require(
-            self.occupation_class in (1, 2, 3, 4, 5, 6, 9), "occupation_class: must be 1-6 or 9"
-        )
-        if self.age_band is not None:
-            lo, hi = (int(x) for x in self.age_band.split("-"))
-            require(lo <= hi, "age_band: must be low-high")
+        _raise_first(group_problems(msgspec.structs.asdict(self), set()))
 
     def age_range(self) -> tuple[int, int]:
         """Youngest and oldest age of the group (equal when ``age`` is given)."""
@@ -295,22 +381,48 @@ class Census(_Input):
         )
         rows = self.members if self.members is not None else self.groups
         require(bool(rows), "the census is empty")
+        if self.groups is not None:
+            total = sum(g.headcount for g in self.groups)
+            require(
+                total <= MAX_CENSUS_MEMBERS,
+                f"groups: the headcounts add up to {total:,} members; a census has at most "
+                f"{MAX_CENSUS_MEMBERS:,}",
+            )
 
 
 class Experience(_Input):
-    """Claims experience of the group over a past period."""
+    """Claims experience of the group over a past period (at most ten years, ending by
+    the business date); the tariff bounds claims per member-year and member-years
+    against the census."""
 
     start: dt.date
     end: dt.date
-    member_years: Annotated[float, Meta(gt=0, le=10_000_000)]
-    claim_count: Annotated[int, Meta(ge=0)]
-    incurred_claims: Money
+    member_years: Annotated[
+        float,
+        Meta(
+            gt=0,
+            le=MAX_MEMBER_YEARS,
+            description="Member-years of exposure; at most the census's headcount times the "
+            "experience period's years times the tariff's margin.",
+        ),
+    ]
+    claim_count: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=MAX_CLAIM_COUNT,
+            description="Claims in the period; at most the tariff's claims per member-year.",
+        ),
+    ]
+    incurred_claims: Annotated[Money, Meta(description="Incurred claims, 0 to 10¹².")]
 
     def __post_init__(self) -> None:
+        _in_range(self.start, "start")
+        _in_range(self.end, "end")
         require(self.end >= self.start, "end: must not be before start")
         require(
-            self.incurred_claims.is_finite() and 0 <= self.incurred_claims <= MAX_AMOUNT * 1000,
-            "incurred_claims: must be an amount from 0 up",
+            self.incurred_claims.is_finite() and 0 <= self.incurred_claims <= MAX_INCURRED,
+            f"incurred_claims: must be an amount from 0 to {MAX_INCURRED:,}",
         )
 
 
@@ -322,7 +434,15 @@ class QuoteRequest(_Input):
     plans: Annotated[list[Plan], Meta(min_length=1, max_length=20)]
     census: Census
     currency: Currency = "CNY"
-    as_of: Annotated[dt.date | None, Meta(description="Tariff date; defaults to today.")] = None
+    as_of: Annotated[
+        dt.date | None,
+        Meta(
+            description="Tariff date. Quotes are priced as of today, the insurer's business "
+            "date (Asia/Shanghai): brokers and agents leave this out or send today's date; "
+            "only underwriters may re-price as of another date (within a year before and two "
+            "years after today), and the quote records that they did."
+        ),
+    ] = None
     experience: Experience | None = None
     commission: Annotated[
         Decimal | None,
@@ -333,6 +453,7 @@ class QuoteRequest(_Input):
     ] = None
 
     def __post_init__(self) -> None:
+        _in_range(self.as_of, "as_of")
         names = [p.name for p in self.plans]
         require(len(set(names)) == len(names), "plans: plan names must be unique")
         _fraction(self.commission, "commission", Decimal(0), Decimal("0.9"), low_open=False)

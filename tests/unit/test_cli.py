@@ -57,7 +57,7 @@ def line_sum(quote: dict[str, Any]) -> Decimal:
 
 @pytest.fixture(scope="module")
 def example_quote() -> dict[str, Any]:
-    return quote_json(EXAMPLE)
+    return quote_json(EXAMPLE, "--as-of", AS_OF)
 
 
 # --------------------------------------------------------------------------- tariff check
