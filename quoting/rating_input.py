@@ -84,20 +84,15 @@ def entry_problems(
 ) -> list[Problem]:
     """What is wrong with one census row against a tariff (names that do not resolve,
     contradictory occupation, birth after cover start); empty when it can be priced."""
-    return field_problems(
-        msgspec.structs.asdict(entry), isinstance(entry, CensusMember), where, tariff, policy_start
-    )
+    return field_problems(msgspec.structs.asdict(entry), where, tariff, policy_start)
 
 
 def field_problems(
-    values: Mapping[str, Any],
-    is_member: bool,
-    where: str,
-    tariff: Tariff,
-    policy_start: dt.date | None,
+    values: Mapping[str, Any], where: str, tariff: Tariff, policy_start: dt.date | None
 ) -> list[Problem]:
-    """:func:`entry_problems` of a census row given as the fields that converted, so that
-    a row with an invalid field still has its other fields checked against the tariff."""
+    """:func:`entry_problems` of a census row (member or group) given as the fields that
+    converted, so that a row with an invalid field still has its other fields checked
+    against the tariff. The occupation and birth checks concern fields only members have."""
     problems: list[Problem] = []
     country = values.get("country")
     if country is not None and tariff.resolve_country(country) is None:
@@ -107,8 +102,6 @@ def field_problems(
                 f"unknown country {country!r} (use an ISO code, or the English or Chinese name)",
             )
         )
-    if not is_member:
-        return problems
     code, occupation_class = values.get("occupation_code"), values.get("occupation_class")
     if code is not None:
         occupation = tariff.occupations.get(code.strip().upper())

@@ -22,8 +22,7 @@ from quoting.schemas import (
     CensusMember,
     Quote,
     QuoteRequest,
-    group_problems,
-    member_problems,
+    check_row,
 )
 from quoting.settings import Clock
 from quoting.tariff import DEFAULT_TARIFF_ROOT, Tariff, tariff_in_force
@@ -89,27 +88,15 @@ def _row_field_problems(
     (to check against the tariff too)."""
     if not isinstance(row, dict):
         return [problem_from_validation(exc, f"{where}.")], {}
-    fields = {f.encode_name: f for f in msgspec.structs.fields(model)}
-    found = []
-    values: dict[str, Any] = {}
-    failed: set[str] = set()
-    for name, value in row.items():
-        field = fields.get(name)
-        if field is None:
-            found.append(Problem(f"{where}.{name}", "is not a field of a census row"))
-            continue
-        try:
-            values[name] = msgspec.convert(value, field.type)
-        except msgspec.ValidationError as field_exc:
-            failed.add(name)
-            found.append(problem_from_validation(field_exc, f"{where}.{name}"))
-    for name, field in fields.items():
-        if field.required and name not in row:
-            found.append(Problem(f"{where}.{name}", "is required"))
-    cross = member_problems if model is CensusMember else group_problems
-    for name, message in cross(values, failed):
-        found.append(Problem(f"{where}.{name}" if name else where, message))
-    return found or [problem_from_validation(exc, f"{where}.")], values
+    check = check_row(model, row)
+    found = [Problem(f"{where}.{name}", "is not a field of a census row") for name in check.unknown]
+    found += [
+        problem_from_validation(field_exc, f"{where}.{name}")
+        for name, field_exc in check.errors.items()
+    ]
+    found += [Problem(f"{where}.{name}", "is required") for name in check.missing]
+    found += [Problem(f"{where}.{name}" if name else where, msg) for name, msg in check.cross]
+    return found or [problem_from_validation(exc, f"{where}.")], check.values
 
 
 def _census_problems(
@@ -119,7 +106,7 @@ def _census_problems(
     converted even in a row with bad fields."""
     period = good.get("period")
     entries = [
-        (f"census.{key}[{i}]", entry, key == "members")
+        (f"census.{key}[{i}]", entry)
         for key in ("members", "groups")
         for i, entry in good.get(f"census.{key}", [])
     ]
@@ -129,22 +116,22 @@ def _census_problems(
 
 
 def _tariff_checks(
-    entries: list[tuple[str, Any, bool]],
+    entries: list[tuple[str, Any]],
     as_of: dt.date,
     start: dt.date | None,
     tariff_root: str | Path,
 ) -> list[Problem]:
     """:func:`field_problems` of census entries, each given with its location, as a
-    struct or as the dict of its fields that converted, and whether it is a member, under
-    the tariff in force on ``as_of`` (none when there is no such tariff)."""
+    struct or as the dict of its fields that converted, under the tariff in force on
+    ``as_of`` (none when there is no such tariff)."""
     try:
         tariff = tariff_in_force(as_of, tariff_root)
     except TariffError:
         return []
     problems = []
-    for where, entry, is_member in entries:
+    for where, entry in entries:
         values = entry if isinstance(entry, dict) else msgspec.structs.asdict(entry)
-        problems += field_problems(values, is_member, where, tariff, start)
+        problems += field_problems(values, where, tariff, start)
     return problems
 
 
@@ -262,8 +249,7 @@ def _file_row_problems(
     except (KeyError, TypeError, ValueError):
         as_of, start = today, None
     problems = []
-    entries = [(f"row {n}", e, isinstance(e, CensusMember)) for n, e in rows]
-    for p in _tariff_checks(entries, as_of, start, tariff_root):
+    for p in _tariff_checks([(f"row {n}", e) for n, e in rows], as_of, start, tariff_root):
         row, _, column = p.location.partition(".")
         problems.append(Problem(f"{row}, column {column}" if column else row, p.message))
     return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -38,9 +39,11 @@ __all__ = [
     "PlanCovers",
     "Policyholder",
     "QuoteRequest",
+    "RowCheck",
     "SicknessDeathCover",
     "SicknessMedicalCover",
     "SumInsuredCover",
+    "check_row",
     "group_problems",
     "member_problems",
 ]
@@ -296,11 +299,56 @@ def group_problems(values: Mapping[str, Any], failed: AbstractSet[str]) -> list[
     return problems
 
 
+@dataclass(slots=True)
+class RowCheck:
+    """What is wrong with one census row, field by field (see :func:`check_row`)."""
+
+    #: The fields that converted, by name.
+    values: dict[str, Any] = field(default_factory=dict)
+    #: Fields given but invalid, with msgspec's error for each.
+    errors: dict[str, msgspec.ValidationError] = field(default_factory=dict)
+    #: Names in the row that are not fields of a census row.
+    unknown: list[str] = field(default_factory=list)
+    #: Required fields the row does not have.
+    missing: list[str] = field(default_factory=list)
+    #: Cross-field problems the converted fields allow checking.
+    cross: list[RowProblem] = field(default_factory=list)
+
+
+def check_row(
+    model: type[CensusMember] | type[CensusGroup],
+    row: Mapping[str, Any],
+    failed: AbstractSet[str] = frozenset(),
+) -> RowCheck:
+    """Check one census row field by field, since msgspec stops at a row's first problem:
+    each field is converted on its own, then the cross-field checks run on those that
+    converted. ``failed`` names fields known to be invalid already (a file's bad cells)."""
+    fields = {f.encode_name: f for f in msgspec.structs.fields(model)}
+    check = RowCheck()
+    for name, value in row.items():
+        spec = fields.get(name)
+        if spec is None:
+            check.unknown.append(name)
+            continue
+        try:
+            check.values[name] = msgspec.convert(value, spec.type)
+        except msgspec.ValidationError as exc:
+            check.errors[name] = exc
+    check.missing = [
+        name
+        for name, spec in fields.items()
+        if spec.required and name not in row and name not in failed
+    ]
+    cross = member_problems if model is CensusMember else group_problems
+    check.cross = cross(check.values, {*failed, *check.errors})
+    return check
+
+
 def _raise_first(problems: list[RowProblem]) -> None:
     """Raise the first problem as msgspec expects (``"field: message"`` for one field)."""
     if problems:
-        field, message = problems[0]
-        raise ValueError(f"{field}: {message}" if field else message)
+        name, message = problems[0]
+        raise ValueError(f"{name}: {message}" if name else message)
 
 
 class CensusMember(_Input):

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from quoting.errors import RequestError
-from quoting.service import decode_request, quote_request
+from quoting.errors import CensusError, RequestError
+from quoting.service import decode_request, merge_census_file, quote_request
 from quoting.settings import Clock, FixedClock, Settings
 from tests.support import CREDIT_CODE, TARIFF_DIR, make_request
 
@@ -269,3 +269,44 @@ def test_a_row_missing_a_field_and_with_a_bad_one_reports_both() -> None:
     member = {"member_id": "1", "name": "A", "age": 30, "occupation_class": 7}
     found = problems_of(request_body(census={"members": [member]}))
     assert set(found) == {"census.members[0].country", "census.members[0].occupation_class"}
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "row"),
+    [
+        (
+            "staff.csv",
+            b"member_id,name,country,date_of_birth,occupation_class\n1,A,Atlantis,1985-02-30,7\n",
+            2,
+        ),
+        (
+            "staff.json",
+            json.dumps(
+                [
+                    {
+                        "member_id": "1",
+                        "name": "A",
+                        "country": "Atlantis",
+                        "date_of_birth": "1985-02-30",
+                        "occupation_class": 7,
+                    }
+                ]
+            ).encode(),
+            1,
+        ),
+        ("grid.csv", b"country,occupation_class,headcount,age\nAtlantis,7,many,40\n", 2),
+    ],
+)
+def test_a_census_file_row_reports_every_problem_with_row_and_column(
+    filename: str, data: bytes, row: int
+) -> None:
+    body = request_body()
+    del body["census"]
+    with pytest.raises(CensusError) as caught:
+        merge_census_file(
+            json.dumps(body).encode(), data, filename, tariff_root=TARIFF_DIR, today=TODAY
+        )
+    found = {p.location: p.message for p in caught.value.problems}
+    third = "headcount" if filename == "grid.csv" else "date_of_birth"
+    assert set(found) == {f"row {row}, column {c}" for c in ("country", "occupation_class", third)}
+    assert "Atlantis" in found[f"row {row}, column country"]
