@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import msgspec
 
-from quoting.errors import QuotingError
+from quoting.errors import Problem, QuotingError, RequestError
 from quoting.tariff import DEFAULT_TARIFF_ROOT, load_tariff, tariff_in_force, tariff_versions
 
 if TYPE_CHECKING:
@@ -133,7 +133,10 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     try:
         request = decode_request(raw, tariff_root=args.tariff, today=args.as_of or today)
         if args.as_of is not None:
-            request = msgspec.structs.replace(request, as_of=args.as_of)
+            try:
+                request = msgspec.structs.replace(request, as_of=args.as_of)
+            except ValueError as exc:  # the request's own check of the date
+                raise RequestError(Problem("as_of", str(exc).partition(": ")[2])) from None
         quote = quote_request(
             request, tariff_root=args.tariff, today=today, trace=args.format == "json"
         )
@@ -174,7 +177,7 @@ def _write_quote_letter(
     data = document_data(
         quote_id="DRAFT-" + hashlib.sha256(request_json).hexdigest()[:10].upper(),
         created_at=now,
-        valid_until=now.date() + dt.timedelta(days=validity),
+        valid_until=today + dt.timedelta(days=validity),
         result_json=msgspec.json.encode(quote),
         request_json=request_json,
         arranged_by="offline quote (quoting CLI)",

@@ -95,8 +95,14 @@ class Period(_Input):
     The start lies within a year before and two years after the insurer's business date.
     """
 
-    start: dt.date
-    end: dt.date
+    start: Annotated[
+        dt.date,
+        Meta(
+            description="Within a year before and two years after the insurer's business "
+            "date; a start before that date is referred as backdated cover."
+        ),
+    ]
+    end: Annotated[dt.date, Meta(description="At most 366 days after the start.")]
 
     def __post_init__(self) -> None:
         _in_range(self.start, "start")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -43,7 +41,7 @@ class ReferenceController(Controller):
         sync_to_thread=True,
     )
     def current_tariff(self, settings: NamedDependency[Settings]) -> TariffInfo:
-        tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
+        tariff = tariff_in_force(settings.clock.today(), settings.tariff_root)
         p = tariff.params
         return TariffInfo(
             version=tariff.version,
@@ -73,7 +71,7 @@ class ReferenceController(Controller):
         sync_to_thread=True,
     )
     def countries(self, settings: NamedDependency[Settings]) -> list[CountryInfo]:
-        tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
+        tariff = tariff_in_force(settings.clock.today(), settings.tariff_root)
         return [
             CountryInfo(
                 code=c.code,

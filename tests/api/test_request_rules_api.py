@@ -136,3 +136,14 @@ def test_an_absurd_claim_count_is_a_422_not_a_discount(api: Api) -> None:
     }
     response = post(api, api.account(), body(experience=experience))
     assert pointers(response) == ["/experience/claim_count"]
+
+
+def test_the_openapi_document_states_the_rules_and_bounds(api: Api) -> None:
+    doc = api.client.get("/schema/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert schemas["CensusGroup"]["properties"]["headcount"]["maximum"] == 100_000
+    assert schemas["Experience"]["properties"]["claim_count"]["minimum"] == 0
+    assert "only underwriters" in schemas["QuoteRequest"]["properties"]["as_of"]["description"]
+    assert "business date" in schemas["Period"]["properties"]["start"]["description"]
+    create = doc["paths"][QUOTES]["post"]["description"]
+    assert "as of today" in create and "as_of_override" in create
