@@ -125,6 +125,7 @@ MAX_INCURRED = MAX_AMOUNT * 1000
 #: Most member-years and claims an experience may state (a census of at most
 #: ``MAX_CENSUS_MEMBERS`` over at most ten years; the tariff bounds them further).
 MAX_MEMBER_YEARS = 1_000_000
+MIN_MEMBER_YEARS = 0.01
 MAX_CLAIM_COUNT = 10_000_000
 
 Headcount = Annotated[
@@ -454,7 +455,8 @@ class Experience(_Input):
     member_years: Annotated[
         float,
         Meta(
-            gt=0,
+            # At least a few member-days: fewer would make actual / expected overflow.
+            ge=MIN_MEMBER_YEARS,
             le=MAX_MEMBER_YEARS,
             description="Member-years of exposure; at most the census's headcount times the "
             "experience period's years times the tariff's margin.",

@@ -197,6 +197,10 @@ def experience(**changes: Any) -> dict[str, Any]:
         ({"member_years": 1e308}, "experience.member_years"),
         ({"member_years": 500}, "experience.member_years"),  # 100 members, 2 years, margin 2
         ({"member_years": 0}, "experience.member_years"),
+        (
+            {"member_years": 5e-324, "claim_count": 0, "incurred_claims": "1000000000000"},
+            "experience.member_years",
+        ),
         ({"incurred_claims": "-1"}, "experience.incurred_claims"),
         ({"incurred_claims": "1e30"}, "experience.incurred_claims"),
         ({"start": "2010-01-01"}, "experience.start"),
