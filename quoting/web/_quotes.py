@@ -397,7 +397,9 @@ class QuotesController(Controller):
         },
         summary="The request as it was priced",
         description="As it was received, with `as_of` filled in (a census file is included as "
-        "`census`); posting it again prices the same quote to the cent.",
+        "`census`); posting it again prices the same quote to the cent. Brokers and agents "
+        "can post it again on the same business day; later, leave `as_of` out (it is today's "
+        "date then) — only underwriters may re-price as of the original date.",
         sync_to_thread=True,
     )
     def get_quote_request(

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.api.conftest import Api, Caller, example_request
+from quoting.settings import FixedClock
+from tests.api.conftest import Api, ApiFactory, Caller, example_request
 
 QUOTES = "/api/v1/quotes"
 
@@ -147,3 +148,18 @@ def test_the_openapi_document_states_the_rules_and_bounds(api: Api) -> None:
     assert "business date" in schemas["Period"]["properties"]["start"]["description"]
     create = doc["paths"][QUOTES]["post"]["description"]
     assert "as of today" in create and "as_of_override" in create
+
+
+def test_binding_is_judged_on_the_business_date(api_with: ApiFactory) -> None:
+    # On the insurer's 29 November a period ending on 30 November can still be bound,
+    # whatever the date of the server running the test.
+    api = api_with(clock=FixedClock.on(dt.date(2026, 11, 29)))
+    broker, underwriter = api.account(), api.account("underwriter")
+    data = body(period={"start": "2025-12-01", "end": "2026-11-30"})
+    quote = post(api, broker, data).json()
+    assert quote["as_of"] == "2026-11-29"
+    assert quote["valid_until"] == "2026-12-29"
+    url = f"{QUOTES}/{quote['id']}"
+    assert api.client.post(f"{url}/approve", headers=underwriter.headers).status_code == 200
+    response = api.client.post(f"{url}/bind", headers=broker.headers)
+    assert response.status_code == 201, response.text
