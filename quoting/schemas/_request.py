@@ -252,7 +252,8 @@ class Plan(_Input):
     member_ids: list[Identifier] | None = None
 
 
-_CLASSES = (1, 2, 3, 4, 5, 6, 9)
+_CLASSES = frozenset((1, 2, 3, 4, 5, 6, 9))
+_NOTHING_FAILED: frozenset[str] = frozenset()
 #: A problem of one census row: the field it concerns (``None``: the row) and a message.
 RowProblem = tuple[str | None, str]
 
@@ -261,30 +262,48 @@ def _given(values: Mapping[str, Any], failed: AbstractSet[str], name: str) -> bo
     return values.get(name) is not None or name in failed
 
 
-def _date_range_problems(values: Mapping[str, Any], names: tuple[str, ...]) -> list[RowProblem]:
-    return [
-        (name, f"must be a date from {EARLIEST_DATE} to {LATEST_DATE}")
-        for name in names
-        if values.get(name) is not None and not EARLIEST_DATE <= values[name] <= LATEST_DATE
-    ]
-
-
 def member_problems(values: Mapping[str, Any], failed: AbstractSet[str]) -> list[RowProblem]:
     """Every cross-field problem of one census member, given the fields that converted
     (``values``) and the names of those given but invalid (``failed``): a check that needs
     an invalid field is skipped, so each problem is reported once, on its own field."""
+    get = values.get
+    return _member_problems(
+        get("date_of_birth"),
+        get("age"),
+        get("occupation_class"),
+        get("occupation_code"),
+        get("start"),
+        get("end"),
+        failed,
+    )
+
+
+def _member_problems(
+    born: dt.date | None,
+    age: int | None,
+    occupation_class: int | None,
+    code: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    failed: AbstractSet[str],
+) -> list[RowProblem]:
+    # Runs for every member of every request (from __post_init__ with the fields
+    # themselves): plain comparisons, no dict of the member is built.
     problems: list[RowProblem] = []
-    if _given(values, failed, "date_of_birth") == _given(values, failed, "age"):
+    if (born is not None or "date_of_birth" in failed) == (age is not None or "age" in failed):
         problems.append((None, "give exactly one of date_of_birth and age"))
-    if not (
-        _given(values, failed, "occupation_class") or _given(values, failed, "occupation_code")
+    if (
+        occupation_class is None
+        and code is None
+        and "occupation_class" not in failed
+        and "occupation_code" not in failed
     ):
         problems.append((None, "give occupation_class or occupation_code"))
-    occupation_class = values.get("occupation_class")
     if occupation_class is not None and occupation_class not in _CLASSES:
         problems.append(("occupation_class", "must be 1-6 or 9"))
-    problems += _date_range_problems(values, ("date_of_birth", "start", "end"))
-    start, end = values.get("start"), values.get("end")
+    for name, value in (("date_of_birth", born), ("start", start), ("end", end)):
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            problems.append((name, f"must be a date from {EARLIEST_DATE} to {LATEST_DATE}"))
     if start is not None and end is not None and end < start:
         problems.append(("end", "must not be before start"))
     return problems
@@ -383,7 +402,17 @@ class CensusMember(_Input):
     end: CoverDate | None = None
 
     def __post_init__(self) -> None:
-        _raise_first(member_problems(msgspec.structs.asdict(self), set()))
+        _raise_first(
+            _member_problems(
+                self.date_of_birth,
+                self.age,
+                self.occupation_class,
+                self.occupation_code,
+                self.start,
+                self.end,
+                _NOTHING_FAILED,
+            )
+        )
 
 
 class CensusGroup(_Input):
@@ -408,7 +437,7 @@ class CensusGroup(_Input):
     site: Annotated[str, Meta(max_length=120)] | None = None
 
     def __post_init__(self) -> None:
-        _raise_first(group_problems(msgspec.structs.asdict(self), set()))
+        _raise_first(group_problems(msgspec.structs.asdict(self), _NOTHING_FAILED))
 
     def age_range(self) -> tuple[int, int]:
         """Youngest and oldest age of the group (equal when ``age`` is given)."""
