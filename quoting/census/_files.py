@@ -215,9 +215,9 @@ def _build(
         try:
             built.append(msgspec.convert(record, target))
             numbers.append(number)
-        except msgspec.ValidationError:
+        except msgspec.ValidationError as exc:
             more, values = _row_problems(target, record, f"row {number}", set())
-            problems.extend(more)
+            problems.extend(more or [_problem_from_msgspec(str(exc), f"row {number}", record)])
             partial.append((number, values))
     if problems:
         raise _with_rows(CensusError(problems), numbers, built, partial)
