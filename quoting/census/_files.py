@@ -361,7 +361,11 @@ def _census(
 ) -> tuple[Census, list[int]]:
     if not rows:
         raise CensusError(Problem(location, "the census is empty (no data rows)"))
-    return (Census(groups=rows) if is_groups else Census(members=rows)), numbers
+    try:
+        return (Census(groups=rows) if is_groups else Census(members=rows)), numbers
+    except ValueError as exc:  # a check of the whole census: its total headcount
+        where = f"{location}, column headcount" if location else "column headcount"
+        raise CensusError(Problem(where, str(exc).partition(": ")[2] or str(exc))) from None
 
 
 def _with_rows(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from quoting.census import read_census
 from quoting.errors import CensusError, RequestError
 from quoting.service import decode_request, merge_census_file, quote_request
 from quoting.settings import Clock, FixedClock, Settings
@@ -314,3 +315,28 @@ def test_a_census_file_row_reports_every_problem_with_row_and_column(
     third = "headcount" if filename == "grid.csv" else "date_of_birth"
     assert set(found) == {f"row {row}, column {c}" for c in ("country", "occupation_class", third)}
     assert "Atlantis" in found[f"row {row}, column country"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("grid.csv", b"country,occupation_class,headcount,age\nID,2,100000,40\nID,2,5,40\n"),
+        (
+            "grid.json",
+            json.dumps(
+                {
+                    "groups": [
+                        {"country": "ID", "occupation_class": 2, "age": 40, "headcount": 100_000}
+                    ]
+                    * 2
+                }
+            ).encode(),
+        ),
+    ],
+)
+def test_a_census_file_of_more_than_100000_members_is_refused(filename: str, data: bytes) -> None:
+    with pytest.raises(CensusError) as caught:
+        read_census(data, filename)
+    [problem] = caught.value.problems
+    assert problem.location.endswith("column headcount")
+    assert "at most 100,000" in problem.message
