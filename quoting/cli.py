@@ -114,11 +114,11 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
         quote_request,
         relocate_to_file_rows,
     )
-    from quoting.settings import Settings
+    from quoting.settings import Clock
 
     # The CLI is the underwriter's tool: it may price as of any date in the window, but
     # the business date still judges backdating and the date windows.
-    today = Settings.from_env().clock.today()
+    today = Clock.from_env().today()
     raw = args.request.read_bytes()
     rows: list[int] = []
     if args.census is not None:

@@ -57,6 +57,12 @@ class Clock:
                 f"QUOTING_TIMEZONE={self.timezone!r}: use an IANA time zone like Asia/Shanghai"
             ) from None
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Clock:
+        """The clock of ``QUOTING_TIMEZONE`` in ``env`` (default: the process environment)."""
+        env = os.environ if env is None else env
+        return cls(env.get("QUOTING_TIMEZONE") or DEFAULT_TIMEZONE)
+
     def now(self) -> dt.datetime:
         """The current time, aware, in the insurer's time zone."""
         return dt.datetime.now(ZoneInfo(self.timezone))
@@ -132,5 +138,5 @@ class Settings:
             ),
             api=ApiSettings(max_body_bytes=int(env.get("QUOTING_MAX_BODY_BYTES", "12000000"))),
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
-            clock=Clock(env.get("QUOTING_TIMEZONE") or DEFAULT_TIMEZONE),
+            clock=Clock.from_env(env),
         )
