@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
-from quoting.errors import QuotingError
+from quoting.errors import Problem, QuotingError, RequestError
 from quoting.tariff import DEFAULT_TARIFF_ROOT, load_tariff, tariff_in_force, tariff_versions
 
 if TYPE_CHECKING:
@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument(
         "--as-of",
         type=_date,
-        help="price under the tariff in force on this date (default: the request's as_of, else today)",
+        help="price as of this date, under the tariff in force on it (default: the request's "
+        "as_of, else today, the insurer's business date); recorded in the quote when it is "
+        "not today",
     )
     q.add_argument("--format", choices=("table", "json"), default="table")
     q.add_argument(
@@ -118,13 +120,18 @@ def _print_problems(error: QuotingError, out: TextIO) -> None:
 
 
 def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.schemas import AsOfOverride
     from quoting.service import (
         decode_request,
         merge_census_file,
         quote_request,
         relocate_to_file_rows,
     )
+    from quoting.settings import Clock
 
+    # The CLI is the underwriter's tool: it may price as of any date in the window, but
+    # the business date still judges backdating and the date windows.
+    today = Clock.from_env().today()
     raw = args.request.read_bytes()
     rows: list[int] = []
     if args.census is not None:
@@ -133,16 +140,24 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
             args.census.read_bytes(),
             args.census.name,
             tariff_root=args.tariff,
-            today=args.as_of or dt.date.today(),
+            today=args.as_of or today,
             replace=True,
         )
     try:
-        request = decode_request(raw, tariff_root=args.tariff, today=args.as_of)
+        request = decode_request(raw, tariff_root=args.tariff, today=args.as_of or today)
         if args.as_of is not None:
-            request = msgspec.structs.replace(request, as_of=args.as_of)
-        quote = quote_request(request, tariff_root=args.tariff, trace=args.format == "json")
+            try:
+                request = msgspec.structs.replace(request, as_of=args.as_of)
+            except ValueError as exc:  # the request's own check of the date
+                raise RequestError(Problem("as_of", str(exc).partition(": ")[2])) from None
+        quote = quote_request(
+            request, tariff_root=args.tariff, today=today, trace=args.format == "json"
+        )
     except QuotingError as exc:
         raise relocate_to_file_rows(exc, rows) if rows else exc from None
+    if quote.as_of != today:
+        override = AsOfOverride(business_date=today, set_by="cli")
+        quote = msgspec.structs.replace(quote, as_of_override=override)
     if args.format == "json":
         out.write(msgspec.json.format(msgspec.json.encode(quote).decode(), indent=2) + "\n")
     else:
@@ -150,11 +165,13 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
 
         out.write(quote_table(quote))
     if args.pdf is not None:
-        _write_quote_letter(args, request, quote)
+        _write_quote_letter(args, request, quote, today)
     return EXIT_OK
 
 
-def _write_quote_letter(args: argparse.Namespace, request: QuoteRequest, quote: Quote) -> None:
+def _write_quote_letter(
+    args: argparse.Namespace, request: QuoteRequest, quote: Quote, today: dt.date
+) -> None:
     """The quote letter of an offline quote: numbered by a hash of its request (a draft)."""
     import hashlib
 
@@ -162,14 +179,18 @@ def _write_quote_letter(args: argparse.Namespace, request: QuoteRequest, quote: 
     from quoting.service import quote_request
 
     if not quote.members[:1] or not quote.members[0].lines[0].factors:
-        quote = quote_request(request, tariff_root=args.tariff)  # the letter wants the trace
+        # The letter wants the trace.
+        quote = msgspec.structs.replace(
+            quote_request(request, tariff_root=args.tariff, today=today),
+            as_of_override=quote.as_of_override,
+        )
     request_json = msgspec.json.encode(request)
     now = dt.datetime.now(dt.UTC)
     validity = tariff_in_force(quote.as_of, args.tariff).params.tariff.quote_validity_days
     data = document_data(
         quote_id="DRAFT-" + hashlib.sha256(request_json).hexdigest()[:10].upper(),
         created_at=now,
-        valid_until=now.date() + dt.timedelta(days=validity),
+        valid_until=today + dt.timedelta(days=validity),
         result_json=msgspec.json.encode(quote),
         request_json=request_json,
         arranged_by="offline quote (quoting CLI)",

@@ -63,8 +63,9 @@ class RequestError(QuotingError):
 class CensusError(QuotingError):
     """A census file or list has bad rows; every bad row is listed.
 
-    ``rows`` holds the (row number, member or group) pairs that were valid, so that
-    checks of a later stage can still report on them in the same answer.
+    ``rows`` holds the (row number, member or group) pairs that were valid, and for the
+    others the dict of their fields that were, so that checks of a later stage (the
+    tariff's) can still report on them in the same answer.
     """
 
     title = "Invalid census"

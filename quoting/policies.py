@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 
 from quoting.documents import DocumentData, document_data, render_html, render_pdf
+from quoting.settings import Clock
 from quoting.store import Account, BindRefused, PolicyRow, QuoteRow, Store
 
 __all__ = [
@@ -70,8 +71,9 @@ def visible_owner(account: Account) -> str | None:
 def bind_quote(
     store: Store, account: Account, quote_id: str, today: dt.date | None = None
 ) -> PolicyRow:
-    """Bind one of the account's quotes; raises :class:`NotFound` or :class:`BindRefused`."""
-    today = today or dt.datetime.now(dt.UTC).date()
+    """Bind one of the account's quotes on the business date ``today`` (default: the
+    insurer's clock); raises :class:`NotFound` or :class:`BindRefused`."""
+    today = today or Clock().today()
     quote = store.get_quote(quote_id, owner_id=visible_owner(account))
     if quote is None:
         raise NotFound(quote_id)

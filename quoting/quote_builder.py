@@ -88,26 +88,36 @@ def _decline_message(
 
 
 def build_quote(
-    resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, *, trace: bool = True
+    resolved: ResolvedRequest,
+    priced: PricedCensus,
+    as_of: dt.date,
+    *,
+    today: dt.date | None = None,
+    trace: bool = True,
 ) -> Quote:
     """Assemble the quote; totals are exact integer sums of the lines shown.
 
-    With ``trace=False`` the lines carry no factor trace (cheaper for large censuses
-    when only premiums are shown).
+    ``today`` is the business date the quote is made on (default ``as_of``): a period
+    that starts before it is referred as backdated. With ``trace=False`` the lines carry
+    no factor trace (cheaper for large censuses when only premiums are shown).
     """
     # Hundreds of thousands of small objects, none cyclic: the cycle collector's passes
     # over them would cost more than building them.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_quote(resolved, priced, as_of, trace)
+        return _build_quote(resolved, priced, as_of, today or as_of, trace)
     finally:
         if enabled:
             gc.enable()
 
 
 def _build_quote(
-    resolved: ResolvedRequest, priced: PricedCensus, as_of: dt.date, trace_wanted: bool
+    resolved: ResolvedRequest,
+    priced: PricedCensus,
+    as_of: dt.date,
+    today: dt.date,
+    trace_wanted: bool,
 ) -> Quote:
     request, tariff, rows = resolved.request, resolved.tariff, resolved.rows
     covers = tariff.params.covers
@@ -241,15 +251,7 @@ def _build_quote(
         )
         for ref in priced.referrals
     ]
-    if request.period.start < as_of:
-        # Cover that has already begun when it is quoted: an underwriter checks that
-        # nothing is known to have happened since.
-        referrals.append(
-            Referral(
-                code="backdated_period",
-                message=f"the policy period starts on {request.period.start}, before the quote date {as_of}",
-            )
-        )
+    referrals += _quote_referrals(resolved, priced, today)
     status: QuoteStatus
     if not members:
         status = "declined"
@@ -313,6 +315,39 @@ def _build_quote(
         summary=summary,
         rating=rating,
     )
+
+
+def _quote_referrals(
+    resolved: ResolvedRequest, priced: PricedCensus, today: dt.date
+) -> list[Referral]:
+    """Referrals of the quote as a whole that the engine does not make: a backdated
+    period, and a discount for claims experience beyond the automatic threshold."""
+    start = resolved.request.period.start
+    referrals = []
+    if start < today:
+        # Cover that has already begun when it is quoted: an underwriter checks that
+        # nothing is known to have happened since. Judged on the business date, whatever
+        # date the quote is priced as of.
+        referrals.append(
+            Referral(
+                code="backdated_period",
+                message=f"the policy period starts on {start}, before the business date {today}",
+            )
+        )
+    threshold = resolved.tariff.params.experience.refer_discount
+    experience = priced.experience
+    # A small margin keeps a factor of exactly 1 − threshold (float noise aside) automatic.
+    if experience is not None and experience.factor < 1.0 - threshold - 1e-12:
+        # Experience is stated by the client; a large discount on its strength needs an
+        # underwriter to see the claims record.
+        referrals.append(
+            Referral(
+                code="experience_discount",
+                message=f"claims experience lowers the premium by {1 - experience.factor:.1%}, "
+                f"more than the automatic {threshold:.0%}",
+            )
+        )
+    return referrals
 
 
 def _group_rating(resolved: ResolvedRequest, priced: PricedCensus) -> GroupRating:

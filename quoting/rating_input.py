@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import msgspec
 import numpy as np
 
 from quoting.errors import Problem, RequestError
@@ -23,6 +26,8 @@ __all__ = [
     "ResolvedRequest",
     "age_last_birthday",
     "entry_problems",
+    "experience_problems",
+    "field_problems",
     "months_begun",
     "resolve",
     "whole_months",
@@ -79,38 +84,81 @@ def entry_problems(
 ) -> list[Problem]:
     """What is wrong with one census row against a tariff (names that do not resolve,
     contradictory occupation, birth after cover start); empty when it can be priced."""
+    return field_problems(msgspec.structs.asdict(entry), where, tariff, policy_start)
+
+
+def field_problems(
+    values: Mapping[str, Any], where: str, tariff: Tariff, policy_start: dt.date | None
+) -> list[Problem]:
+    """:func:`entry_problems` of a census row (member or group) given as the fields that
+    converted, so that a row with an invalid field still has its other fields checked
+    against the tariff. The occupation and birth checks concern fields only members have."""
     problems: list[Problem] = []
-    if tariff.resolve_country(entry.country) is None:
+    country = values.get("country")
+    if country is not None and tariff.resolve_country(country) is None:
         problems.append(
             Problem(
                 f"{where}.country",
-                f"unknown country {entry.country!r} (use an ISO code, or the English or Chinese name)",
+                f"unknown country {country!r} (use an ISO code, or the English or Chinese name)",
             )
         )
-    if not isinstance(entry, CensusMember):
-        return problems
-    if entry.occupation_code is not None:
-        occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
+    code, occupation_class = values.get("occupation_code"), values.get("occupation_class")
+    if code is not None:
+        occupation = tariff.occupations.get(code.strip().upper())
         if occupation is None:
             problems.append(
-                Problem(
-                    f"{where}.occupation_code", f"unknown occupation code {entry.occupation_code!r}"
-                )
+                Problem(f"{where}.occupation_code", f"unknown occupation code {code!r}")
             )
-        elif (
-            entry.occupation_class is not None
-            and entry.occupation_class != occupation.occupation_class
-        ):
+        elif occupation_class is not None and occupation_class != occupation.occupation_class:
             problems.append(
                 Problem(
                     f"{where}.occupation_class",
-                    f"class {entry.occupation_class} contradicts occupation {occupation.code} "
+                    f"class {occupation_class} contradicts occupation {occupation.code} "
                     f"(class {occupation.occupation_class})",
                 )
             )
-    start = entry.start or policy_start
-    if entry.date_of_birth is not None and start is not None and entry.date_of_birth > start:
+    start = values.get("start") or policy_start
+    born = values.get("date_of_birth")
+    if born is not None and start is not None and born > start:
         problems.append(Problem(f"{where}.date_of_birth", "is after the member's cover starts"))
+    return problems
+
+
+def experience_problems(request: QuoteRequest, tariff: Tariff) -> list[Problem]:
+    """Claims experience that cannot be right for this census: more member-years than the
+    census could have had over the experience period (with the tariff's margin), or more
+    claims per member-year than the tariff deems plausible."""
+    e = request.experience
+    if e is None:
+        return []
+    ep = tariff.params.experience
+    census = request.census
+    headcount = (
+        len(census.members)
+        if census.members is not None
+        else sum(g.headcount for g in census.groups or [])
+    )
+    years = ((e.end - e.start).days + 1) / 365.25
+    most = headcount * years * ep.member_years_margin
+    problems = []
+    if e.member_years > most:
+        problems.append(
+            Problem(
+                "experience.member_years",
+                f"{e.member_years:,g} is more than {headcount:,} members over {years:.2f} years "
+                f"could have had (at most {most:,.1f} with the tariff's margin of "
+                f"{ep.member_years_margin:g})",
+            )
+        )
+    most_claims = e.member_years * ep.max_claims_per_member_year
+    if e.claim_count > most_claims:
+        problems.append(
+            Problem(
+                "experience.claim_count",
+                f"{e.claim_count:,} claims in {e.member_years:,g} member-years is more than the "
+                f"tariff's {ep.max_claims_per_member_year:g} per member-year",
+            )
+        )
     return problems
 
 
@@ -187,6 +235,7 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
             )
         )
     plans = _plan_table(request, tariff, fx_rate, problems)
+    problems += experience_problems(request, tariff)
 
     # Which plan applies to whom: member ids first, then classes, then a catch-all plan.
     by_member: dict[str, int] = {}

@@ -16,12 +16,20 @@ from quoting.census import read_census_numbered
 from quoting.errors import CensusError, Problem, QuotingError, RequestError, TariffError
 from quoting.pricing import price
 from quoting.quote_builder import build_quote
-from quoting.rating_input import entry_problems, resolve
-from quoting.schemas import CensusGroup, CensusMember, Quote, QuoteRequest
+from quoting.rating_input import field_problems, resolve
+from quoting.schemas import (
+    CensusGroup,
+    CensusMember,
+    Quote,
+    QuoteRequest,
+    check_row,
+)
+from quoting.settings import Clock
 from quoting.tariff import DEFAULT_TARIFF_ROOT, Tariff, tariff_in_force
 from quoting.validation import problem_from_validation
 
 __all__ = [
+    "date_problems",
     "decode_request",
     "fx_rate",
     "merge_census_file",
@@ -50,12 +58,15 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
                 rows = census.get(key)
                 if not isinstance(rows, list):
                     continue
-                entries = []
+                entries: list[tuple[int, Any]] = []
                 for i, row in enumerate(rows):
                     try:
                         entries.append((i, msgspec.convert(row, model)))
                     except msgspec.ValidationError as exc:
-                        problems.extend(_row_field_problems(row, model, f"census.{key}[{i}]", exc))
+                        found, values = _row_field_problems(row, model, f"census.{key}[{i}]", exc)
+                        problems.extend(found)
+                        # The fields that converted are still checked against the tariff.
+                        entries.append((i, values))
                 good[f"census.{key}"] = entries
         try:
             good[name] = msgspec.convert(raw[name], field.type)
@@ -71,28 +82,28 @@ def _row_field_problems(
     model: type[CensusMember] | type[CensusGroup],
     where: str,
     exc: msgspec.ValidationError,
-) -> list[Problem]:
-    """Every bad field of one census row (msgspec stops at the first), else the row's error."""
+) -> tuple[list[Problem], dict[str, Any]]:
+    """Every problem of one census row (msgspec stops at the first): each bad field, the
+    cross-field checks the good fields allow. Returns them with the fields that converted
+    (to check against the tariff too)."""
     if not isinstance(row, dict):
-        return [problem_from_validation(exc, f"{where}.")]
-    fields = {f.encode_name: f for f in msgspec.structs.fields(model)}
-    found = []
-    for name, value in row.items():
-        field = fields.get(name)
-        if field is None:
-            found.append(Problem(f"{where}.{name}", "is not a field of a census row"))
-            continue
-        try:
-            msgspec.convert(value, field.type)
-        except msgspec.ValidationError as field_exc:
-            found.append(problem_from_validation(field_exc, f"{where}.{name}"))
-    return found or [problem_from_validation(exc, f"{where}.")]
+        return [problem_from_validation(exc, f"{where}.")], {}
+    check = check_row(model, row)
+    found = [Problem(f"{where}.{name}", "is not a field of a census row") for name in check.unknown]
+    found += [
+        problem_from_validation(field_exc, f"{where}.{name}")
+        for name, field_exc in check.errors.items()
+    ]
+    found += [Problem(f"{where}.{name}", "is required") for name in check.missing]
+    found += [Problem(f"{where}.{name}" if name else where, msg) for name, msg in check.cross]
+    return found or [problem_from_validation(exc, f"{where}.")], check.values
 
 
 def _census_problems(
     good: dict[str, Any], tariff_root: str | Path, today: dt.date
 ) -> list[Problem]:
-    """Tariff checks (countries, occupations) of the census rows that are well formed."""
+    """Tariff checks (countries, occupations) of the census rows, of every field that
+    converted even in a row with bad fields."""
     period = good.get("period")
     entries = [
         (f"census.{key}[{i}]", entry)
@@ -105,15 +116,23 @@ def _census_problems(
 
 
 def _tariff_checks(
-    entries: list[tuple[str, Any]], as_of: dt.date, start: dt.date | None, tariff_root: str | Path
+    entries: list[tuple[str, Any]],
+    as_of: dt.date,
+    start: dt.date | None,
+    tariff_root: str | Path,
 ) -> list[Problem]:
-    """:func:`entry_problems` of well-formed census entries, each given with its location,
-    under the tariff in force on ``as_of`` (none when there is no such tariff)."""
+    """:func:`field_problems` of census entries, each given with its location, as a
+    struct or as the dict of its fields that converted, under the tariff in force on
+    ``as_of`` (none when there is no such tariff)."""
     try:
         tariff = tariff_in_force(as_of, tariff_root)
     except TariffError:
         return []
-    return [p for where, entry in entries for p in entry_problems(entry, where, tariff, start)]
+    problems = []
+    for where, entry in entries:
+        values = entry if isinstance(entry, dict) else msgspec.structs.asdict(entry)
+        problems += field_problems(values, where, tariff, start)
+    return problems
 
 
 def decode_request(
@@ -153,7 +172,7 @@ def decode_request(
     if not problems:  # a cross-field check of the request as a whole
         problems = [first]
     if tariff_root is not None:
-        problems += _census_problems(good, tariff_root, today or dt.date.today())
+        problems += _census_problems(good, tariff_root, today or Clock().today())
     raise RequestError(problems)
 
 
@@ -245,6 +264,64 @@ def fx_rate(tariff: Tariff, currency: str) -> float:
     )
 
 
+#: Windows around the business date, in days (a year is taken as 366 days, so that a
+#: window never falls a day short across a 29 February).
+PERIOD_START_DAYS_BACK = 366
+PERIOD_START_DAYS_AHEAD = 2 * 366
+#: Member cover dates: as far back as a period may start, as far ahead as it may end.
+COVER_DAYS_AHEAD = 3 * 366
+#: An underwriter's as-of date: as far back and ahead as a period may start.
+AS_OF_DAYS_BACK = PERIOD_START_DAYS_BACK
+AS_OF_DAYS_AHEAD = PERIOD_START_DAYS_AHEAD
+#: Claims experience: at most ten years back, and over by the business date.
+EXPERIENCE_DAYS_BACK = 10 * 366
+
+
+def _window(
+    location: str, value: dt.date | None, low: dt.date, high: dt.date, what: str
+) -> list[Problem]:
+    if value is None or low <= value <= high:
+        return []
+    return [Problem(location, f"{value} is outside the window for {what}: {low} to {high}")]
+
+
+def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
+    """Dates of the request outside their windows around the business date ``today``:
+    the as-of date, the period start, members' cover dates and the claims experience."""
+    back = today - dt.timedelta(days=PERIOD_START_DAYS_BACK)
+    problems = _window(
+        "as_of",
+        request.as_of,
+        today - dt.timedelta(days=AS_OF_DAYS_BACK),
+        today + dt.timedelta(days=AS_OF_DAYS_AHEAD),
+        "an as-of date",
+    )
+    problems += _window(
+        "period.start",
+        request.period.start,
+        back,
+        today + dt.timedelta(days=PERIOD_START_DAYS_AHEAD),
+        "a policy start (a year back, two years ahead)",
+    )
+    ahead = today + dt.timedelta(days=COVER_DAYS_AHEAD)
+    for i, member in enumerate(request.census.members or []):
+        for name in ("start", "end"):
+            problems += _window(
+                f"census.members[{i}].{name}",
+                getattr(member, name),
+                back,
+                ahead,
+                "a member's cover (a year back, three years ahead)",
+            )
+    e = request.experience
+    if e is not None:
+        low = today - dt.timedelta(days=EXPERIENCE_DAYS_BACK)
+        what = "claims experience (ten years back, up to today)"
+        problems += _window("experience.start", e.start, low, today, what)
+        problems += _window("experience.end", e.end, low, today, what)
+    return problems
+
+
 def quote_request(
     request: QuoteRequest,
     *,
@@ -254,12 +331,24 @@ def quote_request(
 ) -> Quote:
     """Price a validated request under the tariff in force on its as-of date.
 
-    The as-of date is the request's ``as_of``, else ``today`` (else the system date).
-    ``trace=False`` leaves out the per-line factor trace.
-    Raises :class:`RequestError` or :class:`TariffError` for problems a user can fix.
+    ``today`` is the business date the quote is made on: the request's dates must lie in
+    their windows around it (:func:`date_problems`) and a period starting before it is
+    referred as backdated. It defaults to the request's ``as_of`` (re-pricing a stored
+    request as it was priced), else to the insurer's clock. The as-of date is the
+    request's ``as_of``, else ``today``. ``trace=False`` leaves out the per-line factor
+    trace. Raises :class:`RequestError` or :class:`TariffError` for problems a user can fix.
     """
-    as_of = request.as_of or today or dt.date.today()
+    today = today or request.as_of or Clock().today()
+    as_of = request.as_of or today
+    problems = date_problems(request, today)
+    if any(p.location == "as_of" for p in problems):
+        raise RequestError(problems)  # no tariff is looked up for a date out of bounds
     tariff = tariff_in_force(as_of, tariff_root)
-    resolved = resolve(request, tariff, fx_rate=fx_rate(tariff, request.currency))
+    try:
+        resolved = resolve(request, tariff, fx_rate=fx_rate(tariff, request.currency))
+    except RequestError as exc:
+        raise RequestError([*problems, *exc.problems]) from None
+    if problems:
+        raise RequestError(problems)
     priced = price(resolved.rating, tariff)
-    return build_quote(resolved, priced, as_of, trace=trace)
+    return build_quote(resolved, priced, as_of, today=today, trace=trace)

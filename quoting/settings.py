@@ -9,21 +9,27 @@
 | QUOTING_MAX_BODY_BYTES | 12000000 | largest request body (413 beyond) |
 | QUOTING_ACCESS_LOG | on | one JSON line per request on the ``quoting.access`` logger; ``off`` to stop |
 | QUOTING_TARIFFS | tariffs/ of the project | folder of tariff versions |
+| QUOTING_TIMEZONE | Asia/Shanghai | the insurer's time zone: its date is the business date quotes are priced and bound on |
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from quoting.tariff import DEFAULT_TARIFF_ROOT
 
 __all__ = [
+    "DEFAULT_TIMEZONE",
     "ApiSettings",
+    "Clock",
     "DatabaseSettings",
+    "FixedClock",
     "RateLimitSettings",
     "Settings",
 ]
@@ -34,6 +40,56 @@ _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour)s?\s*")
 
 
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'quoting.sqlite3'}"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The insurer's clock: ``today()`` is the business date in the insurer's time zone.
+
+    Quotes are priced, backdating is judged and quotes are bound on this date, whatever
+    the time zone of the server or of the client.
+    """
+
+    timezone: str = DEFAULT_TIMEZONE
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"QUOTING_TIMEZONE={self.timezone!r}: use an IANA time zone like Asia/Shanghai"
+            ) from None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Clock:
+        """The clock of ``QUOTING_TIMEZONE`` in ``env`` (default: the process environment)."""
+        env = os.environ if env is None else env
+        return cls(env.get("QUOTING_TIMEZONE") or DEFAULT_TIMEZONE)
+
+    def now(self) -> dt.datetime:
+        """The current time, aware, in the insurer's time zone."""
+        return dt.datetime.now(ZoneInfo(self.timezone))
+
+    def today(self) -> dt.date:
+        """The business date: today's date in the insurer's time zone."""
+        return self.now().date()
+
+
+@dataclass(frozen=True, slots=True)
+class FixedClock(Clock):
+    """A clock stopped at ``at`` (a test seam): ``today()`` is always the same date."""
+
+    at: dt.datetime = dt.datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
+
+    @classmethod
+    def on(cls, day: dt.date) -> FixedClock:
+        """A clock stopped at noon of ``day`` in the insurer's time zone."""
+        return cls(at=dt.datetime.combine(day, dt.time(12), ZoneInfo(DEFAULT_TIMEZONE)))
+
+    def now(self) -> dt.datetime:
+        """The fixed time, in the insurer's time zone."""
+        return self.at.astimezone(ZoneInfo(self.timezone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +141,7 @@ class Settings:
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     tariff_root: Path = DEFAULT_TARIFF_ROOT
+    clock: Clock = field(default_factory=Clock)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -104,4 +161,5 @@ class Settings:
                 not in ("off", "0", "false", "no"),
             ),
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
+            clock=Clock.from_env(env),
         )

@@ -387,7 +387,9 @@ def _expected_excess(n: int, p: float, mean_si: float, retention: float) -> floa
     return total
 
 
-def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> RefQuote:
+def reference_quote(
+    request: QuoteRequest, tariff: Tariff, as_of: dt.date, today: dt.date | None = None
+) -> RefQuote:
     """Price ``request`` under ``tariff`` one member and one cover at a time."""
     assert tariff.effective_date <= as_of, "the tariff is not in force on the as-of date"
     params = tariff.params
@@ -525,8 +527,10 @@ def reference_quote(request: QuoteRequest, tariff: Tariff, as_of: dt.date) -> Re
         codes.add("group_sum_insured")
     if any(total > uw.site_accumulation_limit for total in site_totals.values()):
         codes.add("site_accumulation")
-    if request.period.start < as_of:
+    if request.period.start < (today or as_of):  # backdating is judged on the business date
         codes.add("backdated_period")
+    if f_exp < 1.0 - params.experience.refer_discount - 1e-12:
+        codes.add("experience_discount")
     if loss_ratio is not None and loss_ratio > params.experience.refer_loss_ratio:
         codes.add("experience_loss_ratio")
     if abs(request.underwriter_adjustment or Decimal(0)) > Decimal(repr(uw.adjustment_authority)):

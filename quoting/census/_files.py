@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 
 from quoting.errors import CensusError, Problem
-from quoting.schemas import Census, CensusGroup, CensusMember
+from quoting.schemas import Census, CensusGroup, CensusMember, check_row
 from quoting.validation import plain_message
 
 __all__ = [
@@ -177,6 +177,7 @@ def _build(
 
     built: list[Any] = []
     numbers: list[int] = []
+    partial: list[tuple[int, dict[str, Any]]] = []
     count = 0
     for number, row in numbered:
         if _is_blank(row.values()):
@@ -205,15 +206,21 @@ def _build(
                     Problem(f"row {number}, column {field}", "is empty; a value is required")
                 )
         if row_problems:
-            problems.extend(row_problems)
+            # The other cells of a row with bad cells are still checked.
+            bad_cells = {p.location.rpartition("column ")[2] for p in row_problems}
+            more, values = _row_problems(target, record, f"row {number}", bad_cells)
+            problems.extend(sorted([*row_problems, *more], key=lambda p: p.location))
+            partial.append((number, values))
             continue
         try:
             built.append(msgspec.convert(record, target))
             numbers.append(number)
         except msgspec.ValidationError as exc:
-            problems.append(_problem_from_msgspec(str(exc), f"row {number}", record))
+            more, values = _row_problems(target, record, f"row {number}", set())
+            problems.extend(more or [_problem_from_msgspec(str(exc), f"row {number}", record)])
+            partial.append((number, values))
     if problems:
-        raise _with_rows(CensusError(problems), numbers, built)
+        raise _with_rows(CensusError(problems), numbers, built, partial)
     return _census(built, is_groups, "", numbers)
 
 
@@ -354,12 +361,23 @@ def _census(
 ) -> tuple[Census, list[int]]:
     if not rows:
         raise CensusError(Problem(location, "the census is empty (no data rows)"))
-    return (Census(groups=rows) if is_groups else Census(members=rows)), numbers
+    try:
+        return (Census(groups=rows) if is_groups else Census(members=rows)), numbers
+    except ValueError as exc:  # a check of the whole census: its total headcount
+        where = f"{location}, column headcount" if location else "column headcount"
+        raise CensusError(Problem(where, str(exc).partition(": ")[2] or str(exc))) from None
 
 
-def _with_rows(error: CensusError, numbers: list[int], rows: list[Any]) -> CensusError:
-    """Attach the rows that were valid, so later checks can still report on them."""
-    error.rows = list(zip(numbers, rows, strict=True))
+def _with_rows(
+    error: CensusError,
+    numbers: list[int],
+    rows: list[Any],
+    partial: list[tuple[int, dict[str, Any]]] | None = None,
+) -> CensusError:
+    """Attach the rows that were valid, and the valid fields of the others, so later
+    checks (the tariff's) can still report on them."""
+    valid: list[tuple[int, object]] = list(zip(numbers, rows, strict=True))
+    error.rows = sorted([*valid, *(partial or [])], key=lambda r: r[0])
     return error
 
 
@@ -372,6 +390,35 @@ def _too_many_rows(location: str) -> Problem:
 
 
 # --------------------------------------------------------------------------- msgspec errors
+
+
+def _row_problems(
+    target: type[CensusMember] | type[CensusGroup],
+    record: Mapping[str, object],
+    row_loc: str,
+    bad_cells: set[str],
+) -> tuple[list[Problem], dict[str, Any]]:
+    """Every problem of a row msgspec refused (it stops at the first), besides the cells
+    already found bad; returns them with the fields that converted."""
+    check = check_row(target, record, bad_cells)
+    found = [
+        Problem(f"{row_loc}, column {name}", "is not a census field") for name in check.unknown
+    ]
+    found += [
+        Problem(f"{row_loc}, column {name}", plain_message(_message(exc), record.get(name)))
+        for name, exc in check.errors.items()
+    ]
+    found += [
+        Problem(f"{row_loc}, column {name}", "is missing; a value is required")
+        for name in check.missing
+    ]
+    found += [Problem(f"{row_loc}, column {n}" if n else row_loc, m) for n, m in check.cross]
+    return found, check.values
+
+
+def _message(exc: msgspec.ValidationError) -> str:
+    """msgspec's message without its `` - at `$…` `` path."""
+    return str(exc).rpartition(" - at `$")[0] or str(exc)
 
 
 def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object]) -> Problem:
@@ -431,6 +478,7 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
     built: list[Any] = []
     numbers: list[int] = []
+    partial: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
@@ -440,9 +488,11 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
             built.append(msgspec.convert(row, target))
             numbers.append(number)
         except msgspec.ValidationError as exc:
-            problems.append(_problem_from_msgspec(str(exc), f"row {number}", row))
+            more, values = _row_problems(target, row, f"row {number}", set())
+            problems.extend(more or [_problem_from_msgspec(str(exc), f"row {number}", row)])
+            partial.append((number, values))
     if problems:
-        raise _with_rows(CensusError(problems), numbers, built)
+        raise _with_rows(CensusError(problems), numbers, built, partial)
     return _census(built, is_groups, filename, numbers)
 
 

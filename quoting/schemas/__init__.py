@@ -2,6 +2,7 @@
 
 from quoting.schemas._quote import (
     Adjustment,
+    AsOfOverride,
     DeclinedMember,
     ExperienceRating,
     GroupRating,
@@ -17,6 +18,9 @@ from quoting.schemas._quote import (
     TariffRef,
 )
 from quoting.schemas._request import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_CENSUS_MEMBERS,
     AccidentMedicalCover,
     Census,
     CensusGroup,
@@ -29,15 +33,23 @@ from quoting.schemas._request import (
     PlanCovers,
     Policyholder,
     QuoteRequest,
+    RowCheck,
     SicknessDeathCover,
     SicknessMedicalCover,
     SumInsuredCover,
+    check_row,
+    group_problems,
+    member_problems,
 )
 from quoting.schemas._types import credit_code_check_char, is_valid_credit_code
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "MAX_CENSUS_MEMBERS",
     "AccidentMedicalCover",
     "Adjustment",
+    "AsOfOverride",
     "Census",
     "CensusGroup",
     "CensusMember",
@@ -59,12 +71,16 @@ __all__ = [
     "QuoteSummary",
     "Reason",
     "Referral",
+    "RowCheck",
     "SicknessDeathCover",
     "SicknessMedicalCover",
     "SiteRating",
     "SumInsuredCover",
     "SummaryRow",
     "TariffRef",
+    "check_row",
     "credit_code_check_char",
+    "group_problems",
     "is_valid_credit_code",
+    "member_problems",
 ]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+from msgspec import Meta
 
 from quoting.schemas._types import Currency, MoneyText
 
 __all__ = [
     "Adjustment",
+    "AsOfOverride",
     "DeclinedMember",
     "ExperienceRating",
     "GroupRating",
@@ -173,6 +175,16 @@ class GroupRating(_Output):
     experience: ExperienceRating | None = None
 
 
+class AsOfOverride(_Output):
+    """Recorded when an underwriter priced a quote as of a date other than the business
+    date (brokers and agents always quote as of today)."""
+
+    business_date: Annotated[dt.date, Meta(description="The insurer's date when it was priced.")]
+    set_by: Annotated[
+        str, Meta(description="Who set the as-of date: an underwriter's account id, or `cli`.")
+    ]
+
+
 class Quote(_Output):
     """A priced group quote.
 
@@ -200,3 +212,4 @@ class Quote(_Output):
     referrals: list[Referral]
     summary: QuoteSummary
     rating: GroupRating
+    as_of_override: AsOfOverride | None = None

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -21,6 +24,9 @@ from quoting.schemas._types import (
 )
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
+    "MAX_CENSUS_MEMBERS",
     "AccidentMedicalCover",
     "Census",
     "CensusGroup",
@@ -33,12 +39,21 @@ __all__ = [
     "PlanCovers",
     "Policyholder",
     "QuoteRequest",
+    "RowCheck",
     "SicknessDeathCover",
     "SicknessMedicalCover",
     "SumInsuredCover",
+    "check_row",
+    "group_problems",
+    "member_problems",
 ]
 
 MAX_POLICY_DAYS = 366
+#: Every date of a request lies in these years: far wider than any window around the
+#: business date (checked by the service, which has the clock), and narrow enough that
+#: date arithmetic (a day after an end date, months between two dates) cannot overflow.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 class _Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -67,13 +82,31 @@ class Policyholder(_Input):
         )
 
 
-class Period(_Input):
-    """Policy period, both dates inclusive (00:00 on start to 24:00 on end)."""
+def _in_range(value: dt.date | None, name: str) -> None:
+    require(
+        value is None or EARLIEST_DATE <= value <= LATEST_DATE,
+        f"{name}: must be a date from {EARLIEST_DATE} to {LATEST_DATE}",
+    )
 
-    start: dt.date
-    end: dt.date
+
+class Period(_Input):
+    """Policy period, both dates inclusive (00:00 on start to 24:00 on end).
+
+    The start lies within a year before and two years after the insurer's business date.
+    """
+
+    start: Annotated[
+        dt.date,
+        Meta(
+            description="Within a year before and two years after the insurer's business "
+            "date; a start before that date is referred as backdated cover."
+        ),
+    ]
+    end: Annotated[dt.date, Meta(description="At most 366 days after the start.")]
 
     def __post_init__(self) -> None:
+        _in_range(self.start, "start")
+        _in_range(self.end, "end")
         require(self.end >= self.start, "end: must not be before start")
         require(
             inclusive_days(self.start, self.end) <= MAX_POLICY_DAYS,
@@ -85,6 +118,28 @@ class Period(_Input):
 #: real cover, and low enough that premiums stay exact in cents.
 MAX_AMOUNT = Decimal(1_000_000_000)
 MAX_CENSUS_ROWS = 100_000
+#: Most members a census may hold, counted over a headcount grid too.
+MAX_CENSUS_MEMBERS = 100_000
+#: Most incurred claims an experience may state (a thousand times the largest cover).
+MAX_INCURRED = MAX_AMOUNT * 1000
+#: Most member-years and claims an experience may state (a census of at most
+#: ``MAX_CENSUS_MEMBERS`` over at most ten years; the tariff bounds them further).
+MAX_MEMBER_YEARS = 1_000_000
+MIN_MEMBER_YEARS = 0.01
+MAX_CLAIM_COUNT = 10_000_000
+
+Headcount = Annotated[
+    int, Meta(ge=1, le=MAX_CENSUS_MEMBERS, description="Members in the group, 1 to 100,000.")
+]
+MAX_AGE = 120
+Age = Annotated[int, Meta(ge=0, le=MAX_AGE, description="Age last birthday, 0 to 120.")]
+BirthDate = Annotated[
+    dt.date, Meta(description="Date of birth, from 1900-01-01 and not after the cover starts.")
+]
+CoverDate = Annotated[
+    dt.date,
+    Meta(description="Within a year before and three years after the insurer's business date."),
+]
 
 
 def _positive(value: Decimal, name: str) -> None:
@@ -197,6 +252,131 @@ class Plan(_Input):
     member_ids: list[Identifier] | None = None
 
 
+_CLASSES = frozenset((1, 2, 3, 4, 5, 6, 9))
+_NOTHING_FAILED: frozenset[str] = frozenset()
+#: A problem of one census row: the field it concerns (``None``: the row) and a message.
+RowProblem = tuple[str | None, str]
+
+
+def _given(values: Mapping[str, Any], failed: AbstractSet[str], name: str) -> bool:
+    return values.get(name) is not None or name in failed
+
+
+def member_problems(values: Mapping[str, Any], failed: AbstractSet[str]) -> list[RowProblem]:
+    """Every cross-field problem of one census member, given the fields that converted
+    (``values``) and the names of those given but invalid (``failed``): a check that needs
+    an invalid field is skipped, so each problem is reported once, on its own field."""
+    get = values.get
+    return _member_problems(
+        get("date_of_birth"),
+        get("age"),
+        get("occupation_class"),
+        get("occupation_code"),
+        get("start"),
+        get("end"),
+        failed,
+    )
+
+
+def _member_problems(
+    born: dt.date | None,
+    age: int | None,
+    occupation_class: int | None,
+    code: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    failed: AbstractSet[str],
+) -> list[RowProblem]:
+    # Runs for every member of every request (from __post_init__ with the fields
+    # themselves): plain comparisons, no dict of the member is built.
+    problems: list[RowProblem] = []
+    if (born is not None or "date_of_birth" in failed) == (age is not None or "age" in failed):
+        problems.append((None, "give exactly one of date_of_birth and age"))
+    if (
+        occupation_class is None
+        and code is None
+        and "occupation_class" not in failed
+        and "occupation_code" not in failed
+    ):
+        problems.append((None, "give occupation_class or occupation_code"))
+    if occupation_class is not None and occupation_class not in _CLASSES:
+        problems.append(("occupation_class", "must be 1-6 or 9"))
+    for name, value in (("date_of_birth", born), ("start", start), ("end", end)):
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            problems.append((name, f"must be a date from {EARLIEST_DATE} to {LATEST_DATE}"))
+    if start is not None and end is not None and end < start:
+        problems.append(("end", "must not be before start"))
+    return problems
+
+
+def group_problems(values: Mapping[str, Any], failed: AbstractSet[str]) -> list[RowProblem]:
+    """Every cross-field problem of one census group; see :func:`member_problems`."""
+    problems: list[RowProblem] = []
+    if _given(values, failed, "age") == _given(values, failed, "age_band"):
+        problems.append((None, "give exactly one of age and age_band"))
+    occupation_class = values.get("occupation_class")
+    if occupation_class is not None and occupation_class not in _CLASSES:
+        problems.append(("occupation_class", "must be 1-6 or 9"))
+    band = values.get("age_band")
+    if band is not None:
+        lo, hi = (int(x) for x in band.split("-"))
+        if not lo <= hi <= MAX_AGE:
+            problems.append(("age_band", f"must be low-high, both from 0 to {MAX_AGE}"))
+    return problems
+
+
+@dataclass(slots=True)
+class RowCheck:
+    """What is wrong with one census row, field by field (see :func:`check_row`)."""
+
+    #: The fields that converted, by name.
+    values: dict[str, Any] = field(default_factory=dict)
+    #: Fields given but invalid, with msgspec's error for each.
+    errors: dict[str, msgspec.ValidationError] = field(default_factory=dict)
+    #: Names in the row that are not fields of a census row.
+    unknown: list[str] = field(default_factory=list)
+    #: Required fields the row does not have.
+    missing: list[str] = field(default_factory=list)
+    #: Cross-field problems the converted fields allow checking.
+    cross: list[RowProblem] = field(default_factory=list)
+
+
+def check_row(
+    model: type[CensusMember] | type[CensusGroup],
+    row: Mapping[str, Any],
+    failed: AbstractSet[str] = frozenset(),
+) -> RowCheck:
+    """Check one census row field by field, since msgspec stops at a row's first problem:
+    each field is converted on its own, then the cross-field checks run on those that
+    converted. ``failed`` names fields known to be invalid already (a file's bad cells)."""
+    fields = {f.encode_name: f for f in msgspec.structs.fields(model)}
+    check = RowCheck()
+    for name, value in row.items():
+        spec = fields.get(name)
+        if spec is None:
+            check.unknown.append(name)
+            continue
+        try:
+            check.values[name] = msgspec.convert(value, spec.type)
+        except msgspec.ValidationError as exc:
+            check.errors[name] = exc
+    check.missing = [
+        name
+        for name, spec in fields.items()
+        if spec.required and name not in row and name not in failed
+    ]
+    cross = member_problems if model is CensusMember else group_problems
+    check.cross = cross(check.values, {*failed, *check.errors})
+    return check
+
+
+def _raise_first(problems: list[RowProblem]) -> None:
+    """Raise the first problem as msgspec expects (``"field: message"`` for one field)."""
+    if problems:
+        name, message = problems[0]
+        raise ValueError(f"{name}: {message}" if name else message)
+
+
 class CensusMember(_Input):
     """One insured expatriate (被保险人)."""
 
@@ -212,30 +392,27 @@ class CensusMember(_Input):
         ),
     ]
     sex: Literal["M", "F"] | None = None
-    date_of_birth: dt.date | None = None
-    age: Annotated[int, Meta(ge=0, le=120)] | None = None
+    date_of_birth: BirthDate | None = None
+    age: Age | None = None
     passport_no: Annotated[str, Meta(max_length=32)] | None = None
     occupation_class: OccupationClass | None = None
     occupation_code: Annotated[str, Meta(max_length=16)] | None = None
     site: Annotated[str, Meta(max_length=120)] | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: CoverDate | None = None
+    end: CoverDate | None = None
 
     def __post_init__(self) -> None:
-        require(
-            (self.date_of_birth is None) != (self.age is None),
-            "give exactly one of date_of_birth and age",
+        _raise_first(
+            _member_problems(
+                self.date_of_birth,
+                self.age,
+                self.occupation_class,
+                self.occupation_code,
+                self.start,
+                self.end,
+                _NOTHING_FAILED,
+            )
         )
-        require(
-            self.occupation_class is not None or self.occupation_code is not None,
-            "give occupation_class or occupation_code",
-        )
-        require(
-            self.occupation_class is None or self.occupation_class in (1, 2, 3, 4, 5, 6, 9),
-            "occupation_class: must be 1-6 or 9",
-        )
-        if self.start is not None and self.end is not None:
-            require(self.end >= self.start, "end: must not be before start")
 
 
 class CensusGroup(_Input):
@@ -243,14 +420,15 @@ class CensusGroup(_Input):
 
     country: Annotated[str, Meta(min_length=2, max_length=80)]
     occupation_class: OccupationClass
-    headcount: Annotated[int, Meta(ge=1, le=1_000_000)]
-    age: Annotated[int, Meta(ge=0, le=120)] | None = None
+    headcount: Headcount
+    age: Age | None = None
     age_band: (
         Annotated[
             str,
             Meta(
                 pattern=r"^\d{1,3}-\d{1,3}$",
-                description='Inclusive band like "30-39"; rated at its midpoint (rounded down).',
+                description='Inclusive band like "30-39" within 0-120; rated at its midpoint '
+                "(rounded down).",
             ),
         ]
         | None
@@ -259,15 +437,7 @@ class CensusGroup(_Input):
     site: Annotated[str, Meta(max_length=120)] | None = None
 
     def __post_init__(self) -> None:
-        require(
-            (self.age is None) != (self.age_band is None), "give exactly one of age and age_band"
-        )
-        require(
-            self.occupation_class in (1, 2, 3, 4, 5, 6, 9), "occupation_class: must be 1-6 or 9"
-        )
-        if self.age_band is not None:
-            lo, hi = (int(x) for x in self.age_band.split("-"))
-            require(lo <= hi, "age_band: must be low-high")
+        _raise_first(group_problems(msgspec.structs.asdict(self), _NOTHING_FAILED))
 
     def age_range(self) -> tuple[int, int]:
         """Youngest and oldest age of the group (equal when ``age`` is given)."""
@@ -295,22 +465,49 @@ class Census(_Input):
         )
         rows = self.members if self.members is not None else self.groups
         require(bool(rows), "the census is empty")
+        if self.groups is not None:
+            total = sum(g.headcount for g in self.groups)
+            require(
+                total <= MAX_CENSUS_MEMBERS,
+                f"groups: the headcounts add up to {total:,} members; a census has at most "
+                f"{MAX_CENSUS_MEMBERS:,}",
+            )
 
 
 class Experience(_Input):
-    """Claims experience of the group over a past period."""
+    """Claims experience of the group over a past period (at most ten years, ending by
+    the business date); the tariff bounds claims per member-year and member-years
+    against the census."""
 
     start: dt.date
     end: dt.date
-    member_years: Annotated[float, Meta(gt=0, le=10_000_000)]
-    claim_count: Annotated[int, Meta(ge=0)]
-    incurred_claims: Money
+    member_years: Annotated[
+        float,
+        Meta(
+            # At least a few member-days: fewer would make actual / expected overflow.
+            ge=MIN_MEMBER_YEARS,
+            le=MAX_MEMBER_YEARS,
+            description="Member-years of exposure; at most the census's headcount times the "
+            "experience period's years times the tariff's margin.",
+        ),
+    ]
+    claim_count: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=MAX_CLAIM_COUNT,
+            description="Claims in the period; at most the tariff's claims per member-year.",
+        ),
+    ]
+    incurred_claims: Annotated[Money, Meta(description="Incurred claims, 0 to 10¹².")]
 
     def __post_init__(self) -> None:
+        _in_range(self.start, "start")
+        _in_range(self.end, "end")
         require(self.end >= self.start, "end: must not be before start")
         require(
-            self.incurred_claims.is_finite() and 0 <= self.incurred_claims <= MAX_AMOUNT * 1000,
-            "incurred_claims: must be an amount from 0 up",
+            self.incurred_claims.is_finite() and 0 <= self.incurred_claims <= MAX_INCURRED,
+            f"incurred_claims: must be an amount from 0 to {MAX_INCURRED:,}",
         )
 
 
@@ -322,7 +519,15 @@ class QuoteRequest(_Input):
     plans: Annotated[list[Plan], Meta(min_length=1, max_length=20)]
     census: Census
     currency: Currency = "CNY"
-    as_of: Annotated[dt.date | None, Meta(description="Tariff date; defaults to today.")] = None
+    as_of: Annotated[
+        dt.date | None,
+        Meta(
+            description="Tariff date. Quotes are priced as of today, the insurer's business "
+            "date (Asia/Shanghai): brokers and agents leave this out or send today's date; "
+            "only underwriters may re-price as of another date (within a year before and two "
+            "years after today), and the quote records that they did."
+        ),
+    ] = None
     experience: Experience | None = None
     commission: Annotated[
         Decimal | None,
@@ -333,6 +538,7 @@ class QuoteRequest(_Input):
     ] = None
 
     def __post_init__(self) -> None:
+        _in_range(self.as_of, "as_of")
         names = [p.name for p in self.plans]
         require(len(set(names)) == len(names), "plans: plan names must be unique")
         _fraction(self.commission, "commission", Decimal(0), Decimal("0.9"), low_open=False)

@@ -97,6 +97,14 @@ class ExperienceParams(_Strict):
     factor_min: Positive
     factor_max: Positive
     refer_loss_ratio: Positive
+    # Defaults keep tariff versions written before these parameters valid and unchanged.
+    #: An experience factor below 1 − this (a discount above it) refers the quote.
+    refer_discount: Annotated[float, Meta(ge=0.0, lt=1.0)] = 0.10
+    #: Most claims per member-year an experience may state.
+    max_claims_per_member_year: Positive = 10.0
+    #: Member-years may exceed the census headcount × the experience period's years by
+    #: this factor at most (the group may have been larger then).
+    member_years_margin: Annotated[float, Meta(ge=1.0)] = 2.0
 
 
 class MinimumParams(_Strict):

@@ -131,12 +131,13 @@ class DocumentsController(Controller):
         self,
         request: Request[Account, Any, Any],
         store: NamedDependency[Store],
+        settings: NamedDependency[Settings],
         quote_id: FromPath[str],
     ) -> Response[PolicyRecord]:
         account = request.user
 
         def work() -> PolicyRecord:
-            policy = bind_quote(store, account, quote_id)
+            policy = bind_quote(store, account, quote_id, settings.clock.today())
             quote = store.get_quote(quote_id)
             assert quote is not None
             return _policy_record(policy, quote, quote_period(store, quote))

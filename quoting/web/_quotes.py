@@ -208,8 +208,12 @@ class QuotesController(Controller):
         operation_id="createQuote",
         summary="Price and store a quote",
         description=(
-            "Prices the request under the tariff in force on its `as_of` date (default today), "
-            "stores it and returns it with `201` once committed. A broker's commission comes "
+            "Prices the request as of today, the insurer's business date (Asia/Shanghai by "
+            "default), under the tariff in force on that date, stores it and returns it with "
+            "`201` once committed. Brokers and agents leave `as_of` out (or send today's date; "
+            "another date is a `422` at `/as_of`); only underwriters may re-price as of "
+            "another date, which the quote records in `as_of_override`. A period that starts "
+            "before today is referred as backdated. A broker's commission comes "
             "from its account. Send `Idempotency-Key` to make retries safe: the same key and "
             "body return the original quote (`Idempotent-Replayed: true`); the same key with "
             "another body is a `422`. Invalid input gives a `422` problem listing every error "
@@ -258,6 +262,7 @@ class QuotesController(Controller):
                     census=body.census,
                     idempotency_key=idempotency_key,
                     tariff_root=settings.tariff_root,
+                    today=settings.clock.today(),
                 )
             )
         except IdempotencyConflict as exc:
@@ -392,7 +397,9 @@ class QuotesController(Controller):
         },
         summary="The request as it was priced",
         description="As it was received, with `as_of` filled in (a census file is included as "
-        "`census`); posting it again prices the same quote to the cent.",
+        "`census`); posting it again prices the same quote to the cent. Brokers and agents "
+        "can post it again on the same business day; later, leave `as_of` out (it is today's "
+        "date then) — only underwriters may re-price as of the original date.",
         sync_to_thread=True,
     )
     def get_quote_request(

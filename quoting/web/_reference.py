@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import anyio
@@ -52,7 +51,7 @@ class ReferenceController(Controller):
         sync_to_thread=True,
     )
     def current_tariff(self, settings: NamedDependency[Settings]) -> TariffInfo:
-        tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
+        tariff = tariff_in_force(settings.clock.today(), settings.tariff_root)
         p = tariff.params
         return TariffInfo(
             version=tariff.version,
@@ -82,7 +81,7 @@ class ReferenceController(Controller):
         sync_to_thread=True,
     )
     def countries(self, settings: NamedDependency[Settings]) -> list[CountryInfo]:
-        tariff = tariff_in_force(dt.datetime.now(dt.UTC).date(), settings.tariff_root)
+        tariff = tariff_in_force(settings.clock.today(), settings.tariff_root)
         return [
             CountryInfo(
                 code=c.code,

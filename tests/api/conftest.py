@@ -11,7 +11,7 @@ import logging
 import os
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
@@ -19,7 +19,7 @@ import pytest
 from litestar.testing import TestClient
 
 from api import create_app
-from quoting.settings import Settings
+from quoting.settings import Clock, Settings
 from quoting.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,7 +121,8 @@ def example_request() -> bytes:
 
 class ApiFactory:
     """Builds more apps on one test's database with extra settings, e.g.
-    ``api_with(QUOTING_RATE_LIMIT="3/minute")``; every app is closed by :meth:`close`."""
+    ``api_with(QUOTING_RATE_LIMIT="3/minute")`` or ``api_with(clock=FixedClock.on(day))``;
+    every app is closed by :meth:`close`."""
 
     def __init__(self, database_url: str) -> None:
         from contextlib import ExitStack
@@ -129,8 +130,10 @@ class ApiFactory:
         self.database_url = database_url
         self._stack = ExitStack()
 
-    def __call__(self, **env: str) -> Api:
+    def __call__(self, clock: Clock | None = None, **env: str) -> Api:
         settings = make_settings(self.database_url, **{"QUOTING_RATE_LIMIT": "10000/minute", **env})
+        if clock is not None:
+            settings = replace(settings, clock=clock)
         client = self._stack.enter_context(TestClient(app=create_app(settings)))
         store = Store(settings.database.url)
         self._stack.callback(store.dispose)

@@ -3,6 +3,7 @@ backdated and finished periods, self-approval, certificates of an aggregated cen
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import time
@@ -10,7 +11,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from tests.api.conftest import Api, Caller, example_request
+from quoting.settings import FixedClock
+from tests.api.conftest import Api, ApiFactory, Caller, example_request
 
 QUOTES = "/api/v1/quotes"
 
@@ -84,22 +86,20 @@ def test_a_far_away_cell_in_a_spreadsheet_costs_nothing(api: Api) -> None:
     assert time.perf_counter() - started < 10
 
 
-def test_a_backdated_period_is_referred(api: Api) -> None:
+def test_a_backdated_period_is_referred(api_with: ApiFactory) -> None:
+    api = api_with(clock=FixedClock.on(dt.date(2026, 11, 29)))
     broker = api.account()
-    response = post(
-        api, broker, body(period={"start": "2026-01-01", "end": "2026-12-31"}, as_of="2026-11-29")
-    )
+    response = post(api, broker, body(period={"start": "2026-01-01", "end": "2026-12-31"}))
     assert response.status_code == 201
     quote = response.json()
     assert quote["status"] == "referred"
     assert "backdated_period" in [r["code"] for r in quote["referrals"]]
 
 
-def test_a_finished_period_cannot_be_bound_even_when_approved(api: Api) -> None:
+def test_a_finished_period_cannot_be_bound_even_when_approved(api_with: ApiFactory) -> None:
+    api = api_with(clock=FixedClock.on(dt.date(2026, 11, 29)))
     broker, underwriter = api.account(), api.account("underwriter")
-    quote = post(
-        api, broker, body(period={"start": "2025-01-01", "end": "2025-12-31"}, as_of="2026-11-29")
-    ).json()
+    quote = post(api, broker, body(period={"start": "2025-12-01", "end": "2026-11-28"})).json()
     assert (
         api.client.post(f"{QUOTES}/{quote['id']}/approve", headers=underwriter.headers).status_code
         == 200

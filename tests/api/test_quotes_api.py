@@ -9,6 +9,7 @@ import io
 import json
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -59,7 +60,9 @@ def test_create_returns_201_with_identity_validity_links_and_priced_members(api:
     created_at = dt.datetime.fromisoformat(quote["created_at"])
     assert created_at.tzinfo is not None
     assert before - dt.timedelta(seconds=1) <= created_at <= after + dt.timedelta(seconds=1)
-    assert dt.date.fromisoformat(quote["valid_until"]) == created_at.date() + dt.timedelta(days=30)
+    # Quotes are made on the insurer's business date (Asia/Shanghai), not the UTC date.
+    business_date = created_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert dt.date.fromisoformat(quote["valid_until"]) == business_date + dt.timedelta(days=30)
     assert quote["links"] == {
         "self": f"{QUOTES}/{quote_id}",
         "members_csv": f"{QUOTES}/{quote_id}/members.csv",
@@ -69,7 +72,7 @@ def test_create_returns_201_with_identity_validity_links_and_priced_members(api:
 
     assert quote["status"] == "accepted"
     assert quote["currency"] == "CNY"
-    assert quote["as_of"] == created_at.date().isoformat()
+    assert quote["as_of"] == business_date.isoformat()
     assert quote["tariff"]["version"] == "2026.2"
     assert quote["tariff"]["hash"].startswith("sha256:")
     assert quote["headcount"] == 2
@@ -191,7 +194,9 @@ def test_request_endpoint_returns_the_request_as_received_with_as_of(api: Api) -
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     priced = response.json()
-    assert priced["as_of"] == quote["as_of"] == quote["created_at"][:10]
+    created_at = dt.datetime.fromisoformat(quote["created_at"])
+    business_date = created_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert priced["as_of"] == quote["as_of"] == business_date.isoformat()
     assert priced.get("commission") is None  # the broker's commission comes from its account
     assert quote["commission"] == 0.12
     assert priced["policyholder"] == sent["policyholder"]

@@ -299,12 +299,19 @@ def requests(draw: st.DrawFn, *, groups: bool) -> QuoteRequest:
     if draw(st.booleans()):
         raw["as_of"] = TODAY + dt.timedelta(days=draw(st.integers(0, 60)))
     if draw(st.integers(0, 2)) == 0:
-        e_start = period[0] - dt.timedelta(days=draw(st.integers(365, 1500)))
+        # Plausible experience (a past year, member-years and claims the tariff's bounds
+        # allow for this census); implausible ones are refused, see test_rating_input.
+        e_start = min(period[0], TODAY) - dt.timedelta(days=draw(st.integers(365, 1500)))
+        heads = sum(r.get("headcount", 1) for r in rows)
+        member_years = draw(st.floats(0.5, min(2000, max(0.5, 1.9 * heads)), allow_nan=False))
+        most_claims = int(10 * member_years)
         raw["experience"] = {
             "start": e_start,
             "end": e_start + dt.timedelta(days=364),
-            "member_years": draw(st.floats(0.5, 2000, allow_nan=False)),
-            "claim_count": draw(st.one_of(st.integers(0, 30), st.integers(0, 3000))),
+            "member_years": member_years,
+            "claim_count": draw(
+                st.one_of(st.integers(0, min(30, most_claims)), st.integers(0, most_claims))
+            ),
             "incurred_claims": draw(money(0, 3_000_000)),
         }
     if draw(st.booleans()):
@@ -323,7 +330,7 @@ def requests(draw: st.DrawFn, *, groups: bool) -> QuoteRequest:
 
 def price_both(request: QuoteRequest) -> tuple[Quote, RefQuote]:
     quote = quote_request(request, tariff_root=TARIFF_DIR, today=TODAY)
-    return quote, reference_quote(request, TARIFF, request.as_of or TODAY)
+    return quote, reference_quote(request, TARIFF, request.as_of or TODAY, TODAY)
 
 
 def label(quote: Quote, ref: RefQuote) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -13,6 +14,7 @@ from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pycountry
 import pytest
@@ -57,7 +59,7 @@ def line_sum(quote: dict[str, Any]) -> Decimal:
 
 @pytest.fixture(scope="module")
 def example_quote() -> dict[str, Any]:
-    return quote_json(EXAMPLE)
+    return quote_json(EXAMPLE, "--as-of", AS_OF)
 
 
 # --------------------------------------------------------------------------- tariff check
@@ -285,6 +287,31 @@ def test_quote_as_of_before_the_first_tariff() -> None:
 def test_quote_as_of_overrides_the_request_date() -> None:
     q = quote_json(EXAMPLE, "--as-of", "2026-12-15")
     assert q["as_of"] == "2026-12-15"
+
+
+def test_quote_as_of_another_date_is_recorded_with_the_business_date(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QUOTING_TIMEZONE", "Asia/Shanghai")
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    q = quote_json(EXAMPLE, "--as-of", (today - dt.timedelta(days=3)).isoformat())
+    assert q["as_of_override"] == {"business_date": today.isoformat(), "set_by": "cli"}
+    assert quote_json(EXAMPLE, "--as-of", today.isoformat())["as_of_override"] is None
+    assert quote_json(EXAMPLE)["as_of"] == today.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("9999-12-31", "as_of: must be a date from 1900-01-01 to 2199-12-31"),
+        ("2150-01-01", "as_of: 2150-01-01 is outside the window for an as-of date"),
+    ],
+)
+def test_quote_as_of_far_in_the_future_is_refused(as_of: str, message: str) -> None:
+    code, out, err = run("quote", EXAMPLE, "--as-of", as_of)
+    assert code == 2
+    assert out == ""
+    assert message in err
 
 
 def test_quote_unknown_countries_in_two_rows(tmp_path: Path) -> None:

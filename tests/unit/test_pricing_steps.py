@@ -151,8 +151,8 @@ def test_step3_experience_factor_is_capped(tariff):
         experience={
             "start": "2024-01-01",
             "end": "2025-12-31",
-            "member_years": 100,
-            "claim_count": 5000,
+            "member_years": 200,
+            "claim_count": 1100,
             "incurred_claims": "0",
         },
     )

@@ -388,7 +388,7 @@ def test_decode_request_reads_the_example() -> None:
     request = decode_request(EXAMPLE.read_bytes())
     assert request.census.members is not None
     assert len(request.census.members) == 59
-    assert request.as_of == D(2026, 11, 29)
+    assert request.as_of is None  # priced as of the business date
 
 
 def test_decode_request_reports_every_bad_census_row() -> None:
