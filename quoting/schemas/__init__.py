@@ -33,7 +33,7 @@ from quoting.schemas._request import (
     SicknessMedicalCover,
     SumInsuredCover,
 )
-from quoting.schemas._types import credit_code_check_char, is_valid_credit_code
+from quoting.schemas._types import credit_code_check_char, is_valid_credit_code, printable
 
 __all__ = [
     "AccidentMedicalCover",
@@ -67,4 +67,5 @@ __all__ = [
     "TariffRef",
     "credit_code_check_char",
     "is_valid_credit_code",
+    "printable",
 ]
