@@ -1,0 +1,199 @@
+"""Hostile census files are refused quickly and cheaply, whatever their shape: XLSX
+decompression bombs (by size, by ratio, by lying about their size), huge rows and cells,
+DTDs; CSV files with huge lines or thousands of columns. Normal files are still read."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Iterable, Iterator
+
+import pytest
+
+from quoting.census import read_census
+from quoting.errors import CensusError
+
+HEADER_ROW = (
+    b'<row r="1"><c t="inlineStr"><is><t>member_id</t></is></c><c t="inlineStr"><is><t>name'
+    b'</t></is></c><c t="inlineStr"><is><t>age</t></is></c><c t="inlineStr"><is><t>occupation'
+    b'_class</t></is></c><c t="inlineStr"><is><t>country</t></is></c></row>'
+)
+GOOD_ROW = (
+    b'<row r="2"><c t="inlineStr"><is><t>E1</t></is></c><c t="inlineStr"><is><t>Ann</t></is>'
+    b'</c><c><v>30</v></c><c><v>2</v></c><c t="inlineStr"><is><t>ID</t></is></c></row>'
+)
+NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def workbook(
+    rows: Iterable[bytes], shared: Iterable[bytes] | None = None, *, zip64: bool = True
+) -> bytes:
+    """A minimal XLSX whose sheet (and shared strings) are streamed from ``rows`` (and
+    ``shared``) straight into the zip, deflated at level 9, as an attacker would."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            b'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            b'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            b'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            b'spreadsheetml.worksheet+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="' + REL + b'/officeDocument" '
+            b'Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            b"<workbook " + NS + b' xmlns:r="' + REL + b'"><sheets><sheet name="S" sheetId="1"'
+            b' r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="'
+            + REL
+            + b'/worksheet" Target="worksheets/sheet1.xml"/>'
+            b'<Relationship Id="rId2" Type="'
+            + REL
+            + b'/sharedStrings" Target="sharedStrings.xml"/>'
+            b"</Relationships>",
+        )
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=zip64) as sheet:
+            sheet.write(b"<worksheet " + NS + b"><sheetData>")
+            for chunk in rows:
+                sheet.write(chunk)
+            sheet.write(b"</sheetData></worksheet>")
+        if shared is not None:
+            with z.open("xl/sharedStrings.xml", "w", force_zip64=zip64) as strings:
+                strings.write(b"<sst " + NS + b">")
+                for chunk in shared:
+                    strings.write(chunk)
+                strings.write(b"</sst>")
+    return out.getvalue()
+
+
+def repeated(piece: bytes, count: int, per_chunk: int = 1 << 16) -> Iterator[bytes]:
+    block = piece * per_chunk
+    for _ in range(count // per_chunk):
+        yield block
+    yield piece * (count % per_chunk)
+
+
+def refusal(data: bytes, name: str = "bomb.xlsx") -> tuple[str, str, float]:
+    started = time.perf_counter()
+    with pytest.raises(CensusError) as exc:
+        read_census(data, name)
+    elapsed = time.perf_counter() - started
+    (problem,) = exc.value.problems
+    return problem.location, problem.message, elapsed
+
+
+def test_a_minimal_workbook_is_read() -> None:
+    census = read_census(workbook([HEADER_ROW, GOOD_ROW]), "ok.xlsx")
+    assert census.members is not None
+    assert [(m.member_id, m.name, m.age) for m in census.members] == [("E1", "Ann", 30)]
+
+
+def test_one_row_of_20_million_cells_is_refused_at_once() -> None:
+    data = workbook([HEADER_ROW, b'<row r="2">', *repeated(b"<c/>", 20_000_000), b"</row>"])
+    assert len(data) < 600_000
+    location, message, elapsed = refusal(data)
+    assert location == "bomb.xlsx"
+    assert "compressed more than" in message
+    assert elapsed < 3
+
+
+def test_a_huge_shared_string_is_refused_with_little_memory() -> None:
+    data = workbook(
+        [HEADER_ROW, b'<row r="2"><c t="s"><v>0</v></c></row>'],
+        [b"<si><t>", *repeated(b"A" * 1024, 160 * 1024, 1024), b"</t></si>"],
+    )
+    tracemalloc.start()
+    try:
+        location, message, elapsed = refusal(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert location == "bomb.xlsx"
+    assert "compressed more than" in message or "unpacks to more than" in message
+    assert elapsed < 3
+    assert peak < 50 * 1024 * 1024
+
+
+def test_a_workbook_that_lies_about_its_inflated_size_is_refused() -> None:
+    rows = [HEADER_ROW, GOOD_ROW, b'<row r="3"><c><v>1</v></c></row>' * 999]
+    data = bytearray(workbook(rows, zip64=False))
+    name = b"xl/worksheets/sheet1.xml"
+    entry = data.index(b"PK\x01\x02")
+    while data[entry + 46 : entry + 46 + len(name)] != name:
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", data, entry + 24, 100)  # the central directory's inflated size
+    location, message, _ = refusal(bytes(data))
+    assert location == "bomb.xlsx"
+    assert "xlsx" in message
+
+
+def test_a_row_wider_than_excel_allows_is_refused_with_its_row() -> None:
+    data = workbook([HEADER_ROW, b'<row r="2">' + b"<c/>" * 16_385 + b"</row>"])
+    location, message, elapsed = refusal(data)
+    assert location == "row 2"
+    assert "16,384 cells" in message
+    assert elapsed < 1
+
+
+def test_a_cell_longer_than_excel_allows_is_refused_with_row_and_column() -> None:
+    long = b'<c t="inlineStr"><is><t>' + b"x" * 40_000 + b"</t></is></c>"
+    data = workbook([HEADER_ROW, b'<row r="2"><c><v>1</v></c>' + long + b"</row>"])
+    location, message, _ = refusal(data)
+    assert location == "row 2, column 2"
+    assert "32,767 characters" in message
+
+
+def test_a_dtd_is_refused() -> None:
+    laughs = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    data = workbook([HEADER_ROW, GOOD_ROW])
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                body = laughs + body
+            dst.writestr(item.filename, body)
+    location, message, _ = refusal(out.getvalue())
+    assert location == "bomb.xlsx"
+    assert "DTD" in message
+
+
+def test_a_csv_with_a_huge_line_is_refused_with_its_row() -> None:
+    data = b"member_id,name,age,occupation_class,country\n1,Ann,30,2,ID\n2," + b"," * 8_000_000
+    tracemalloc.start()
+    try:
+        location, message, elapsed = refusal(data, "wide.csv")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert location == "row 3"
+    assert "characters" in message
+    assert elapsed < 2
+    assert peak < 60 * 1024 * 1024
+
+
+def test_a_csv_with_thousands_of_columns_costs_little() -> None:
+    header = b"member_id,name,age,occupation_class,country"
+    row = b"1,Ann,30,2,ID"
+    data = header + b"," * 30_000 + b"\n" + row + b"," * 30_000 + b"\n"
+    started = time.perf_counter()
+    census = read_census(data, "wide.csv")
+    assert time.perf_counter() - started < 1
+    assert census.members is not None and len(census.members) == 1
