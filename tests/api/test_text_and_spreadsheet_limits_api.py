@@ -4,9 +4,11 @@ the field or the file's row and column; decompression bombs are refused quickly.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from tests.api.conftest import Api, Caller, example_request
+from tests.spreadsheets import GOOD_ROW, HEADER_ROW, repeated, workbook
 
 QUOTES = "/api/v1/quotes"
 
@@ -83,3 +85,26 @@ def test_a_nul_in_a_key_is_a_422(api: Api) -> None:
     data["census"]["members"][0]["na\u0000me"] = "x"
     response = post(api, broker, data)
     assert response.status_code == 422, response.text
+
+
+def test_an_xlsx_decompression_bomb_is_a_quick_422(api: Api) -> None:
+    bomb = workbook([HEADER_ROW, b'<row r="2">', *repeated(b"<c/>", 20_000_000), b"</row>"])
+    broker = api.account()
+    before = api.store.count_quotes()
+    started = time.perf_counter()
+    response = upload(api, broker, "staff.xlsx", bomb)
+    assert time.perf_counter() - started < 3
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "/problems/invalid-census"
+    (error,) = problem["errors"]
+    assert error["pointer"] == "/census"
+    assert "compressed more than" in error["detail"]
+    assert api.store.count_quotes() == before
+
+
+def test_a_census_on_a_hand_made_workbook_is_priced(api: Api) -> None:
+    response = upload(api, api.account(), "staff.xlsx", workbook([HEADER_ROW, GOOD_ROW]))
+    assert response.status_code == 201, response.text
+    assert response.json()["headcount"] == 1
