@@ -471,7 +471,28 @@ def _census_from_table(
         raise CensusError(problems)
     header_names = [name for name in names if name is not None]
 
-    rows: list[tuple[int, dict[str, object]]] = []
+    # One row's dict at a time: a 100,000-row census never exists as dicts all at once.
+    rows = _row_dicts(records, names, header_names, problems)
+    try:
+        census = _build(rows, header_names, f"row {header_row}")
+    except CensusError as exc:
+        combined = CensusError(problems + exc.problems)
+        combined.rows = exc.rows
+        raise combined from None
+    if problems:
+        error = CensusError(problems)
+        error.rows = list(zip(census[1], census[0].members or census[0].groups or [], strict=True))
+        raise error
+    return census
+
+
+def _row_dicts(
+    records: list[_Record],
+    names: list[str | None],
+    header_names: list[str],
+    problems: list[Problem],
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """Each record as a dict keyed by header; values under no header go to ``problems``."""
     for number, values in records:
         row: dict[str, object] = dict.fromkeys(header_names)
         for index, value in enumerate(values):
@@ -484,18 +505,7 @@ def _census_from_table(
                     )
                 continue
             row[name] = value
-        rows.append((number, row))
-    try:
-        census = _build(rows, header_names, f"row {header_row}")
-    except CensusError as exc:
-        combined = CensusError(problems + exc.problems)
-        combined.rows = exc.rows
-        raise combined from None
-    if problems:
-        error = CensusError(problems)
-        error.rows = list(zip(census[1], census[0].members or census[0].groups or [], strict=True))
-        raise error
-    return census
+        yield number, row
 
 
 def _decode_text(data: bytes, filename: str) -> str:

@@ -5,6 +5,7 @@ DTDs; CSV files with huge lines or thousands of columns. Normal files are still 
 from __future__ import annotations
 
 import io
+import random
 import struct
 import time
 import tracemalloc
@@ -69,6 +70,30 @@ def test_a_workbook_that_lies_about_its_inflated_size_is_refused() -> None:
     location, message, _ = refusal(bytes(data))
     assert location == "bomb.xlsx"
     assert "xlsx" in message
+
+
+def test_cells_beyond_the_60th_column_are_skipped_without_losing_rows() -> None:
+    wide_header = HEADER_ROW.replace(b"</row>", b"<c/>" * 95 + b'<c r="XFD1"><v>1</v></c></row>')
+    census = read_census(workbook([wide_header, GOOD_ROW]), "wide.xlsx")
+    assert census.members is not None
+    assert [m.member_id for m in census.members] == ["E1"]
+
+
+def test_a_sheet_of_more_cells_than_a_census_needs_is_refused() -> None:
+    # 300 different rows of random values, more than deflate's 32 KB window: too little
+    # redundancy for the ratio cap, so only the cap on cells stops the sheet.
+    rng = random.Random(3)
+    distinct = [
+        b"<row>"
+        + b"".join(b"<c><v>%d</v></c>" % rng.randrange(10**4) for _ in range(100))
+        + b"</row>"
+        for _ in range(300)
+    ]
+    rows = [distinct[i % 300] for i in range(12_001)]
+    location, message, elapsed = refusal(workbook([HEADER_ROW, *rows]))
+    assert location == "bomb.xlsx"
+    assert "1,200,000 cells" in message
+    assert elapsed < 10
 
 
 def test_a_row_wider_than_excel_allows_is_refused_with_its_row() -> None:
