@@ -392,6 +392,11 @@ def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object])
 def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    # Every row is an object (or, wrongly, a list): counting their opening brackets bounds
+    # what decoding costs (3 bytes of `{},` become a 64-byte dict) before msgspec builds
+    # them. A bracket inside a text counts too; 100,000 of them is no real census.
+    if data.count(b"{") + data.count(b"[") > MAX_CENSUS_ROWS + 2:
+        raise CensusError(_too_many_rows(filename))
     try:
         doc = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:

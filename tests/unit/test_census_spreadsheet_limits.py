@@ -150,3 +150,17 @@ def test_a_csv_with_thousands_of_columns_costs_little() -> None:
     census = read_census(data, "wide.csv")
     assert time.perf_counter() - started < 1
     assert census.members is not None and len(census.members) == 1
+
+
+def test_a_json_census_of_millions_of_empty_rows_is_refused_with_little_memory() -> None:
+    data = b"[" + b"{}," * 3_000_000 + b"{}]"
+    tracemalloc.start()
+    try:
+        location, message, elapsed = refusal(data, "rows.json")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert location == "rows.json"
+    assert "100,000 rows" in message
+    assert elapsed < 2
+    assert peak < 50 * 1024 * 1024
