@@ -22,12 +22,16 @@ REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def workbook(
-    rows: Iterable[bytes], shared: Iterable[bytes] | None = None, *, zip64: bool = True
+    rows: Iterable[bytes],
+    shared: Iterable[bytes] | None = None,
+    *,
+    zip64: bool = True,
+    level: int = 9,
 ) -> bytes:
     """A minimal XLSX whose sheet (and shared strings) are streamed from ``rows`` (and
     ``shared``) straight into the zip, deflated at level 9, as an attacker would."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
         z.writestr(
             "[Content_Types].xml",
             b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'

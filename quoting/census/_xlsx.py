@@ -44,7 +44,11 @@ MAX_SHEET_ROWS = 1_048_576
 MAX_CELLS = 1_200_000
 #: Columns kept from a spreadsheet: a stray cell far to the right must not widen every row.
 MAX_CENSUS_COLUMNS = 60
-MAX_SHARED_STRINGS = 1_000_000
+#: The workbook's table of texts is held in memory while the sheet is read: at most this
+#: much XML (a 100,000-member census with every text different needs about 15 MB) and
+#: this many texts.
+MAX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
+MAX_SHARED_STRINGS = 500_000
 _CHUNK = 64 * 1024
 _MB = 1024 * 1024
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
@@ -86,7 +90,7 @@ class _Archive:
         self._left = MAX_INFLATED_BYTES
         for info in self._infos.values():  # declared sizes first: they cost nothing to check
             if info.file_size > MAX_INFLATED_BYTES:
-                raise _too_big()
+                raise _too_big(MAX_INFLATED_BYTES)
             if info.file_size > RATIO_FREE_BYTES and info.file_size > MAX_RATIO * max(
                 info.compress_size, 1
             ):
@@ -96,11 +100,13 @@ class _Archive:
         """Whether the archive holds a part of that name."""
         return name in self._infos
 
-    def chunks(self, name: str, *, again: bool = False) -> Iterator[bytes]:
+    def chunks(
+        self, name: str, *, again: bool = False, limit: int = MAX_INFLATED_BYTES
+    ) -> Iterator[bytes]:
         """The inflated bytes of a part, never more than it declares or the caps allow.
 
         ``again`` reads a part a second time without counting it twice against the cap
-        on everything inflated."""
+        on everything inflated; ``limit`` caps this part alone."""
         info = self._infos[name]
         if info.flag_bits & 0x1:
             raise XlsxError("the workbook is encrypted; save it again without a password")
@@ -126,8 +132,8 @@ class _Archive:
             self._left -= 0 if again else len(piece)
             if produced > info.file_size:
                 raise zipfile.BadZipFile(f"{name} is longer than it declares")
-            if self._left < 0:
-                raise _too_big()
+            if self._left < 0 or produced > limit:
+                raise _too_big(limit if produced > limit else MAX_INFLATED_BYTES)
             if produced > RATIO_FREE_BYTES and produced > MAX_RATIO * consumed:
                 raise _too_compressed()
             crc = zlib.crc32(piece, crc)
@@ -151,9 +157,9 @@ def _inflate(raw: memoryview) -> Iterator[tuple[bytes, int]]:
     yield inflater.flush(), 0
 
 
-def _too_big() -> XlsxError:
+def _too_big(cap: int) -> XlsxError:
     return XlsxError(
-        f"the workbook unpacks to more than {MAX_INFLATED_BYTES // _MB} MB; a census needs far "
+        f"the workbook unpacks to more than {cap // _MB} MB; a census needs far "
         "less (save only the census sheet, as values)"
     )
 
@@ -191,6 +197,7 @@ def _parse(
     start: Callable[[str, dict[str, str]], None],
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
+    limit: int = MAX_INFLATED_BYTES,
 ) -> Iterator[None]:
     """Feed a part to expat, yielding after each chunk so callers can stream their results."""
     parser = expat.ParserCreate()
@@ -204,7 +211,7 @@ def _parse(
         parser.EndElementHandler = end
     if text is not None:
         parser.CharacterDataHandler = text
-    for chunk in archive.chunks(part):
+    for chunk in archive.chunks(part, limit=limit):
         parser.Parse(chunk, False)
         yield
     parser.Parse(b"", True)
@@ -291,7 +298,7 @@ def _shared_strings(archive: _Archive, part: str | None) -> list[str]:
         elif name == "rPh":
             text.in_phonetic = False
 
-    _drain(_parse(archive, part, start, end, text.add))
+    _drain(_parse(archive, part, start, end, text.add, MAX_SHARED_STRINGS_BYTES))
     return strings
 
 

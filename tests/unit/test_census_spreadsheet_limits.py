@@ -164,3 +164,18 @@ def test_a_json_census_of_millions_of_empty_rows_is_refused_with_little_memory()
     assert "100,000 rows" in message
     assert elapsed < 2
     assert peak < 50 * 1024 * 1024
+
+
+def test_more_shared_text_than_a_census_needs_is_refused() -> None:
+    # Random a/b text: about 7 to 1, so only the cap on the table of texts stops it.
+    two_letters = bytes.maketrans(bytes(range(256)), b"ab" * 128)
+    text = random.Random(5).randbytes(1100 * 32_000).translate(two_letters)
+    data = workbook(
+        [HEADER_ROW, GOOD_ROW],
+        [b"<si><t>" + text[i : i + 32_000] + b"</t></si>" for i in range(0, len(text), 32_000)],
+        level=1,  # level 9 takes minutes on such text
+    )
+    assert len(data) < 10 * 1024 * 1024
+    location, message, _ = refusal(data)
+    assert location == "bomb.xlsx"
+    assert "more than 32 MB" in message
