@@ -83,9 +83,7 @@ def test_policyholder_and_plan_names_refuse_control_characters() -> None:
     body["plans"][0]["name"] = "Plan\u0001"
     with pytest.raises(RequestError) as exc:
         decode_request(msgspec.json.encode(body))
-    assert sorted(p.location for p in exc.value.problems) == ["plans", "policyholder.name"] or (
-        sorted(p.location for p in exc.value.problems) == ["plans[0].name", "policyholder.name"]
-    )
+    assert sorted(p.location for p in exc.value.problems) == ["plans[0].name", "policyholder.name"]
 
 
 def test_a_backslash_before_u0000_is_ordinary_text() -> None:
