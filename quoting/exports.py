@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from quoting.schemas import Quote
+from quoting.schemas import Quote, printable
 from quoting.tariff import COVER_CODES
 
 __all__ = ["members_csv", "members_rows", "members_xlsx", "neutralise"]
@@ -18,8 +18,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: str) -> str:
-    """Make a text cell inert in spreadsheets: a leading = + - @ (or tab, CR) would start
-    a formula, so such cells get a leading apostrophe."""
+    """Make a text cell inert and writable in spreadsheets: a leading = + - @ (or tab, CR)
+    would start a formula, so such cells get a leading apostrophe; control characters
+    (in quotes stored before they were refused) cannot be written to XLSX at all, so they
+    become U+FFFD."""
+    value = printable(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

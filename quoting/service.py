@@ -149,9 +149,6 @@ def decode_request(
     """
     if isinstance(data, str):
         data = data.encode()
-    if b"\\u0000" in data:
-        # NUL is valid JSON but not valid text for a database or a document.
-        raise RequestError(Problem("", "the request contains a NUL character (\\u0000)"))
     try:
         return msgspec.json.decode(data, type=QuoteRequest)
     except msgspec.ValidationError as exc:

@@ -7,6 +7,7 @@ import re
 import msgspec
 
 from quoting.errors import Problem
+from quoting.schemas._types import TEXT_PATTERN, text_problem
 
 __all__ = ["plain_message", "problem_from_validation"]
 
@@ -38,6 +39,12 @@ def plain_message(message: str, value: object) -> str:
     if m := re.fullmatch(r"Expected `(?:int|float)` (>=|<=|>|<) (\S+)", message):
         words = {">=": "at least", "<=": "at most", ">": "above", "<": "below"}[m[1]]
         return f"{shown} is out of range (must be {words} {m[2]})"
+    if message == f"Expected `str` matching regex {TEXT_PATTERN!r}":
+        found = text_problem(value) if isinstance(value, str) else None
+        return found or (
+            "contains a control character (such as NUL, U+0001-U+001F, tab or a line break); "
+            "remove it"
+        )
     if re.fullmatch(r"Expected `str` matching regex .*", message):
         return f"{shown} is not in the expected format"
     if re.fullmatch(r"Invalid enum value .*", message):

@@ -15,11 +15,14 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
+from xml.parsers import expat
 
 import msgspec
 
+from quoting.census._xlsx import MAX_CENSUS_COLUMNS, Formula, XlsxError, read_first_sheet
 from quoting.errors import CensusError, Problem
 from quoting.schemas import Census, CensusGroup, CensusMember, check_row
 from quoting.validation import plain_message
@@ -85,24 +88,11 @@ for _field, _names in _ALIASES.items():
         _HEADER_LOOKUP[_header_key(_name)] = _field
 
 
-class _Formula:
-    """A spreadsheet cell holding a formula instead of a value (see :func:`_read_xlsx`)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return f"_Formula({self.text!r})"
-
-
 class _BadValue(Exception):
     """A cell value that cannot be normalised; the message is shown to the user."""
 
 
-#: Columns read from a spreadsheet, and blank rows after which a sheet is taken to end.
-MAX_CENSUS_COLUMNS = 60
+#: Blank rows after which a sheet is taken to end.
 MAX_BLANK_ROWS = 1000
 
 # --------------------------------------------------------------------------- entry point
@@ -293,7 +283,7 @@ def _is_blank(values: Iterable[object]) -> bool:
 
 def _clean_value(field: str, value: object) -> object:
     """Normalise one cell for ``field``; ``None`` means absent. Raises :class:`_BadValue`."""
-    if isinstance(value, _Formula):
+    if isinstance(value, Formula):
         raise _BadValue(
             f"'{value.text}' is a formula; formulas are not accepted (paste values instead)"
         )
@@ -449,6 +439,11 @@ def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object])
 def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    # Every row is an object (or, wrongly, a list): counting their opening brackets bounds
+    # what decoding costs (3 bytes of `{},` become a 64-byte dict) before msgspec builds
+    # them. A bracket inside a text counts too; 100,000 of them is no real census.
+    if data.count(b"{") + data.count(b"[") > MAX_CENSUS_ROWS + 2:
+        raise CensusError(_too_many_rows(filename))
     try:
         doc = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
@@ -508,7 +503,7 @@ def _census_from_table(
     problems: list[Problem] = []
     names: list[str | None] = []
     for index, cell in enumerate(header, start=1):
-        if isinstance(cell, _Formula):
+        if isinstance(cell, Formula):
             problems.append(
                 Problem(
                     f"row {header_row}, column {index}",
@@ -531,7 +526,28 @@ def _census_from_table(
         raise CensusError(problems)
     header_names = [name for name in names if name is not None]
 
-    rows: list[tuple[int, dict[str, object]]] = []
+    # One row's dict at a time: a 100,000-row census never exists as dicts all at once.
+    rows = _row_dicts(records, names, header_names, problems)
+    try:
+        census = _build(rows, header_names, f"row {header_row}")
+    except CensusError as exc:
+        combined = CensusError(problems + exc.problems)
+        combined.rows = exc.rows
+        raise combined from None
+    if problems:
+        error = CensusError(problems)
+        error.rows = list(zip(census[1], census[0].members or census[0].groups or [], strict=True))
+        raise error
+    return census
+
+
+def _row_dicts(
+    records: list[_Record],
+    names: list[str | None],
+    header_names: list[str],
+    problems: list[Problem],
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """Each record as a dict keyed by header; values under no header go to ``problems``."""
     for number, values in records:
         row: dict[str, object] = dict.fromkeys(header_names)
         for index, value in enumerate(values):
@@ -544,18 +560,7 @@ def _census_from_table(
                     )
                 continue
             row[name] = value
-        rows.append((number, row))
-    try:
-        census = _build(rows, header_names, f"row {header_row}")
-    except CensusError as exc:
-        combined = CensusError(problems + exc.problems)
-        combined.rows = exc.rows
-        raise combined from None
-    if problems:
-        error = CensusError(problems)
-        error.rows = list(zip(census[1], census[0].members or census[0].groups or [], strict=True))
-        raise error
-    return census
+        yield number, row
 
 
 def _decode_text(data: bytes, filename: str) -> str:
@@ -582,15 +587,39 @@ def _sniff_delimiter(text: str) -> str:
     return ","
 
 
+#: Characters of one line of a CSV file; a census line is a few hundred.
+MAX_CSV_LINE_CHARS = 65_536
+
+
+def _csv_lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, refusing one longer than ``MAX_CSV_LINE_CHARS`` before the
+    csv module makes a list of its (perhaps millions of) fields."""
+    lines = io.StringIO(text, newline="")
+    number = 0
+    while line := lines.readline(MAX_CSV_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_CSV_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise CensusError(
+                Problem(
+                    f"row {number}",
+                    f"the line is longer than {MAX_CSV_LINE_CHARS:,} characters; "
+                    "a census line is far shorter",
+                )
+            )
+        yield line
+
+
 def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], list[_Record]]:
+    """Read a CSV census; as in spreadsheets, only the first ``MAX_CENSUS_COLUMNS`` count."""
     text = _decode_text(data, filename)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    reader = csv.reader(_csv_lines(text), delimiter=_sniff_delimiter(text))
     header_row = 0
     header: list[object] = []
     records: list[_Record] = []
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
+            del cells[MAX_CENSUS_COLUMNS:]
             if _is_blank(cells):
                 continue
             if not header_row:
@@ -606,75 +635,44 @@ def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], list[_Reco
     return header_row, header, records
 
 
-def _xlsx_rows(data: bytes, data_only: bool) -> Iterator[tuple[object, ...]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
-    try:
-        if not workbook.worksheets:
-            return
-        # Bounded columns: a stray cell far to the right must not make every row that wide.
-        yield from workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_CENSUS_COLUMNS)
-    finally:
-        workbook.close()
-
-
 def _read_xlsx(data: bytes, filename: str) -> tuple[int, list[object], list[_Record]]:
-    """Read the first sheet; formula cells become :class:`_Formula` markers.
+    """Read the first sheet once, streaming and within bounds (see :mod:`._xlsx`).
 
-    The workbook is read twice: once for the cached values (what the user sees) and once
-    for the formulas, because a formula that was never calculated has no cached value and
-    would otherwise pass for an empty cell.
+    Formulas whose value was never saved become :class:`Formula` markers, as does text
+    that starts like a formula; a run of more than ``MAX_BLANK_ROWS`` blank rows ends the
+    sheet, so a stray cell far below costs nothing.
     """
     header_row = 0
     header: list[object] = []
     records: list[_Record] = []
+    last = 0
     try:
-        pairs = zip(_xlsx_rows(data, True), _xlsx_rows(data, False), strict=False)
-        blank_run = 0
-        for number, (values, formulas) in enumerate(pairs, start=1):
-            cells = [
-                _xlsx_cell(v, formulas[i] if i < len(formulas) else None)
-                for i, v in enumerate(values)
-            ]
+        for number, values in read_first_sheet(data):
+            cells = [_xlsx_cell(v) for v in values]
+            if number - last > MAX_BLANK_ROWS + 1:
+                break
             if _is_blank(cells):
-                blank_run += 1
-                if blank_run > MAX_BLANK_ROWS:  # the data has ended; a stray cell far below
-                    break  # must not cost a pass over a million empty rows
                 continue
-            blank_run = 0
+            last = number
             if not header_row:
                 header_row, header = number, cells
                 continue
             records.append((number, cells))
             if len(records) > MAX_CENSUS_ROWS:
                 raise CensusError(_too_many_rows(filename))
-    except CensusError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+    except XlsxError as exc:
+        raise CensusError(Problem(exc.location or filename, exc.message)) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, expat.ExpatError) as exc:
         raise CensusError(
             Problem(filename, f"not a readable .xlsx workbook ({exc}); save it again as .xlsx")
-        ) from None
-    except Exception as exc:  # openpyxl raises many types for broken or odd files
-        raise CensusError(
-            Problem(
-                filename,
-                f"cannot read the .xlsx workbook ({type(exc).__name__}: {exc}); "
-                "save it again as .xlsx",
-            )
         ) from None
     if not header_row:
         raise CensusError(Problem(filename, "the census is empty (the first sheet is blank)"))
     return header_row, header, records
 
 
-def _xlsx_cell(value: object, formula: object) -> object:
-    """A cell's value, or a :class:`_Formula` when it is an uncalculated formula or text
-    that looks like one."""
+def _xlsx_cell(value: object) -> object:
+    """A cell's value, or a :class:`Formula` when it is text that looks like one."""
     if isinstance(value, str) and value.lstrip().startswith("="):
-        return _Formula(value.strip())
-    if value is None and formula is not None:
-        text = getattr(formula, "text", formula)  # ArrayFormula keeps its text in .text
-        if isinstance(text, str) and text.startswith("="):
-            return _Formula(text)
+        return Formula(value.strip())
     return value

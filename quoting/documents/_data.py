@@ -10,11 +10,12 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from quoting.errors import TariffError
-from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest
+from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest, printable
 from quoting.tariff import COVER_CODES, Tariff, tariff_in_force, tariff_versions
 
 __all__ = ["Brand", "DocumentData", "MemberRow", "PlanBenefit", "document_data"]
@@ -165,6 +166,22 @@ def verification_code(
     return f"{code[:4]}-{code[4:8]}-{code[8:]}"
 
 
+def _printable_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list):
+        return [_printable_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable_strings(v) for k, v in value.items()}
+    return value
+
+
+def _stored_request(request_json: bytes) -> QuoteRequest:
+    """A stored request; control characters in text stored before they were refused become
+    U+FFFD first, so that the documents of such quotes can still be made."""
+    return msgspec.convert(_printable_strings(msgspec.json.decode(request_json)), QuoteRequest)
+
+
 def document_data(
     *,
     quote_id: str,
@@ -183,7 +200,7 @@ def document_data(
 ) -> DocumentData:
     """Gather everything the documents of one quote (or policy) show."""
     quote = msgspec.json.decode(result_json, type=Quote)
-    request = msgspec.json.decode(request_json, type=QuoteRequest)
+    request = _stored_request(request_json)
     tariff = _tariff_of(quote, tariff_root)
     census: dict[str, CensusMember] = {m.member_id: m for m in request.census.members or []}
     plans = _plans(request, tariff)

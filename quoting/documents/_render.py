@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import markupsafe
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from quoting.documents._data import DocumentData
+from quoting.schemas import printable
 
 __all__ = [
     "DOCUMENTS",
@@ -77,6 +79,14 @@ def _number(value: int | float) -> str:
     return format_decimal(value, locale="en")
 
 
+def _printable(value: Any) -> Any:
+    # Text stored before control characters were refused must not reach the HTML (a NUL
+    # or U+0001 is not a valid HTML character); markup we made ourselves is left alone.
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return printable(value)
+    return value
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -85,6 +95,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable,
     )
     env.filters.update(
         money=_money,

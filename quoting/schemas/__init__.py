@@ -41,7 +41,7 @@ from quoting.schemas._request import (
     group_problems,
     member_problems,
 )
-from quoting.schemas._types import credit_code_check_char, is_valid_credit_code
+from quoting.schemas._types import credit_code_check_char, is_valid_credit_code, printable
 
 __all__ = [
     "EARLIEST_DATE",
@@ -83,4 +83,5 @@ __all__ = [
     "group_problems",
     "is_valid_credit_code",
     "member_problems",
+    "printable",
 ]

@@ -18,6 +18,7 @@ from quoting.schemas._types import (
     Money,
     OccupationClass,
     ShortText,
+    Text,
     inclusive_days,
     is_valid_credit_code,
     require,
@@ -246,7 +247,7 @@ class Plan(_Input):
     ``classes``; a plan with neither applies to everyone no other plan takes.
     """
 
-    name: Annotated[str, Meta(min_length=1, max_length=80, examples=["Plan A"])]
+    name: Annotated[Text, Meta(min_length=1, max_length=80, examples=["Plan A"])]
     covers: PlanCovers
     classes: list[Literal[1, 2, 3, 4, 5, 6, 9]] | None = None
     member_ids: list[Identifier] | None = None
@@ -383,7 +384,7 @@ class CensusMember(_Input):
     member_id: Identifier
     name: ShortText
     country: Annotated[
-        str,
+        Text,
         Meta(
             min_length=2,
             max_length=80,
@@ -394,10 +395,10 @@ class CensusMember(_Input):
     sex: Literal["M", "F"] | None = None
     date_of_birth: BirthDate | None = None
     age: Age | None = None
-    passport_no: Annotated[str, Meta(max_length=32)] | None = None
+    passport_no: Annotated[Text, Meta(max_length=32)] | None = None
     occupation_class: OccupationClass | None = None
-    occupation_code: Annotated[str, Meta(max_length=16)] | None = None
-    site: Annotated[str, Meta(max_length=120)] | None = None
+    occupation_code: Annotated[Text, Meta(max_length=16)] | None = None
+    site: Annotated[Text, Meta(max_length=120)] | None = None
     start: CoverDate | None = None
     end: CoverDate | None = None
 
@@ -418,7 +419,7 @@ class CensusMember(_Input):
 class CensusGroup(_Input):
     """An aggregated headcount: ``headcount`` members of one country, class and age."""
 
-    country: Annotated[str, Meta(min_length=2, max_length=80)]
+    country: Annotated[Text, Meta(min_length=2, max_length=80)]
     occupation_class: OccupationClass
     headcount: Headcount
     age: Age | None = None
@@ -434,7 +435,7 @@ class CensusGroup(_Input):
         | None
     ) = None
     sex: Literal["M", "F"] | None = None
-    site: Annotated[str, Meta(max_length=120)] | None = None
+    site: Annotated[Text, Meta(max_length=120)] | None = None
 
     def __post_init__(self) -> None:
         _raise_first(group_problems(msgspec.structs.asdict(self), _NOTHING_FAILED))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -10,19 +11,51 @@ from msgspec import Meta
 
 __all__ = [
     "CREDIT_CODE_ALPHABET",
+    "TEXT_PATTERN",
     "Currency",
     "Money",
     "MoneyText",
     "OccupationClass",
     "ShortText",
+    "Text",
     "credit_code_check_char",
     "is_valid_credit_code",
+    "printable",
     "require",
+    "text_problem",
 ]
 
 Currency = Literal["CNY", "USD"]
-ShortText = Annotated[str, Meta(min_length=1, max_length=200)]
-Identifier = Annotated[str, Meta(min_length=1, max_length=64)]
+
+#: One line of text: no control character (C0, DEL, C1 — so no NUL, tab or line break), no
+#: lone surrogate and no U+FFFE/U+FFFF. Such characters are invisible in a form, cannot be
+#: written to a spreadsheet or an XML document and break databases (NUL); every free-text
+#: field of a request or a census row is a ``Text``, so this rule has one home and gives
+#: the field's pointer (JSON) or the file's row and column (census files).
+TEXT_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\ufffe\\uffff]*$"
+Text = Annotated[str, Meta(pattern=TEXT_PATTERN)]
+ShortText = Annotated[Text, Meta(min_length=1, max_length=200)]
+Identifier = Annotated[Text, Meta(min_length=1, max_length=64)]
+
+_BAD_TEXT = re.compile(TEXT_PATTERN.replace("^[^", "[").removesuffix("]*$") + "]")
+
+
+def printable(value: str) -> str:
+    """``value`` with each character that :data:`Text` refuses replaced by U+FFFD, for
+    writing text stored before the rule existed into spreadsheets and documents."""
+    return _BAD_TEXT.sub("\ufffd", value)
+
+
+def text_problem(value: str) -> str | None:
+    """The plain message for the first character of ``value`` that :data:`Text` refuses."""
+    found = _BAD_TEXT.search(value)
+    if found is None:
+        return None
+    char = found[0]
+    name = " (NUL)" if char == "\0" else ""
+    return f"contains the control character U+{ord(char):04X}{name}; remove it"
+
+
 OccupationClass = Annotated[
     int, Meta(ge=1, le=9, description="1 (office) … 6 (heavy); 9 = not insurable")
 ]
