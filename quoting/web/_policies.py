@@ -26,7 +26,8 @@ from quoting.policies import (
 from quoting.settings import Settings
 from quoting.store import Account, PolicyRow, QuoteRow, Store
 from quoting.web._auth import requires_role
-from quoting.web._problems import ProblemError
+from quoting.web._openapi import ApiOperation, binary, header, operation, text
+from quoting.web._problems import PROBLEM_MEDIA_TYPE, ProblemDetails, ProblemError
 from quoting.web._quotes import _PROBLEM, BASE, ERRORS, _links
 from quoting.web._schemas import Approval, PolicyLinks, PolicyPage, PolicyRecord
 
@@ -44,13 +45,42 @@ _BIND_STATUS = {
 _DOCUMENT_RESPONSES = {
     200: ResponseSpec(
         data_container=bytes,
-        description="The document: application/pdf or text/html (UTF-8), as an attachment",
+        description="The document: a .pdf name gives application/pdf (an attachment), an .html "
+        "name text/html in UTF-8 (shown inline)",
         media_type="application/pdf",
         generate_examples=False,
     ),
     **ERRORS,
-    404: _PROBLEM,
+    404: ResponseSpec(
+        data_container=ProblemDetails,
+        description="No such quote or policy among yours, or no document of that name",
+        media_type=PROBLEM_MEDIA_TYPE,
+        generate_examples=False,
+    ),
+    422: ResponseSpec(
+        data_container=ProblemDetails,
+        description="`document-not-available`: the quote has no such document (e.g. a declined "
+        "or referred quote has no quote letter to offer)",
+        media_type=PROBLEM_MEDIA_TYPE,
+        generate_examples=False,
+    ),
 }
+_DocumentOperation = operation(
+    "_DocumentOperation",
+    headers={
+        200: {
+            "Content-Disposition": header(
+                "`attachment` for PDF, `inline` for HTML, with the file name.",
+                examples=['attachment; filename="BJ-2026-000001-certificates.pdf"'],
+            )
+        }
+    },
+    content={200: {"application/pdf": binary("PDF"), "text/html": text("HTML, UTF-8")}},
+)
+_BindOperation = operation(
+    "_BindOperation",
+    headers={201: {"Location": header("Where the new policy is.", examples=[f"{POLICIES}/pol_…"])}},
+)
 
 
 def _policy_record(policy: PolicyRow, quote: QuoteRow, period: tuple[Any, Any]) -> PolicyRecord:
@@ -114,6 +144,7 @@ class DocumentsController(Controller):
     @post(
         "/{quote_id:str}/bind",
         operation_id="bindQuote",
+        operation_class=_BindOperation,
         summary="Bind a quote into a policy",
         description="Turns an accepted quote (or a referred one an underwriter approved) into a "
         "policy with a new policy number, within the quote's validity. The quote can then no "
@@ -162,6 +193,7 @@ class DocumentsController(Controller):
     @post(
         "/{quote_id:str}/approve",
         operation_id="approveQuote",
+        operation_class=ApiOperation,
         summary="Approve a referred quote (underwriters)",
         description="Records the underwriter's approval of a referred quote so that its owner can "
         "bind it. `409` for a quote that is not referred.",
@@ -199,6 +231,7 @@ class DocumentsController(Controller):
     @get(
         "/{quote_id:str}/documents/{filename:str}",
         operation_id="getQuoteDocument",
+        operation_class=_DocumentOperation,
         summary="A quote's document: quote-letter or benefits, .pdf or .html",
         description="The bilingual quote letter (报价函) or schedule of benefits (保障计划表), as PDF "
         "(Chinese fonts embedded) or HTML.",
@@ -233,6 +266,7 @@ class PoliciesController(Controller):
     @get(
         "/",
         operation_id="listPolicies",
+        operation_class=ApiOperation,
         summary="Your policies, newest first",
         description="Brokers and agents see their own policies; underwriters and admins see all.",
         sync_to_thread=True,
@@ -263,6 +297,7 @@ class PoliciesController(Controller):
     @get(
         "/{policy_id:str}",
         operation_id="getPolicy",
+        operation_class=ApiOperation,
         summary="One policy",
         description="404 for a policy that does not exist or is not yours.",
         sync_to_thread=True,
@@ -284,6 +319,7 @@ class PoliciesController(Controller):
     @get(
         "/{policy_id:str}/documents/{filename:str}",
         operation_id="getPolicyDocument",
+        operation_class=_DocumentOperation,
         summary="A policy's document: policy-schedule, member-list or certificates, .pdf or .html",
         description="The bilingual policy schedule (保险单), member list (被保险人清单, repeated "
         "headers, fit for 1,000+ members) or member certificates (保险凭证, one page each, "

@@ -15,10 +15,8 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
-    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
-    Operation,
     Reference,
     RequestBody,
     Schema,
@@ -34,6 +32,7 @@ from quoting.settings import Settings
 from quoting.store import Account, PolicyRow, QuoteRow, Store
 from quoting.web._auth import requires_role
 from quoting.web._examples import example, example_request
+from quoting.web._openapi import ApiOperation, binary, content_disposition, header, operation
 from quoting.web._problems import PROBLEM_MEDIA_TYPE, ProblemDetails, ProblemError
 from quoting.web._schemas import QuoteLinks, QuoteListItem, QuotePage, QuoteRecord
 
@@ -53,10 +52,11 @@ ERRORS: dict[int, ResponseSpec] = {400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 
 
 
 @dataclass
-class _CreateQuoteOperation(Operation):
+class _QuoteBodies(ApiOperation):
     """Documents the two request bodies the handler reads itself (JSON or multipart)."""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.request_body = RequestBody(
             required=True,
             description=(
@@ -81,16 +81,34 @@ class _CreateQuoteOperation(Operation):
                                 type=OpenAPIType.STRING,
                                 description="QuoteRequest JSON without census",
                             ),
-                            "census": Schema(
-                                type=OpenAPIType.STRING,
-                                format=OpenAPIFormat.BINARY,
-                                description="Census file",
-                            ),
+                            "census": binary("Census file"),
                         },
                     )
                 ),
             },
         )
+
+
+_CreateQuoteOperation = operation(
+    "_CreateQuoteOperation",
+    base=_QuoteBodies,
+    headers={
+        201: {
+            "Location": header(
+                "Where the stored quote is.", examples=[f"{BASE}/q_2f1c9a7e5b3d4c6a8e0f1a2b"]
+            ),
+            "Idempotent-Replayed": header(
+                "`true` when an earlier request with the same Idempotency-Key and body made "
+                "this quote (nothing new was stored).",
+                required=False,
+                enum=["true"],
+            ),
+        }
+    },
+)
+_DownloadOperation = operation(
+    "_DownloadOperation", headers={200: content_disposition("attachment")}
+)
 
 
 def _links(quote_id: FromPath[str]) -> QuoteLinks:
@@ -276,6 +294,7 @@ class QuotesController(Controller):
     @get(
         "/",
         operation_id="listQuotes",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=QuotePage,
@@ -354,6 +373,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}",
         operation_id="getQuote",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=QuoteRecord,
@@ -380,6 +400,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/request",
         operation_id="getQuoteRequest",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=QuoteRequest,
@@ -408,6 +429,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/members.csv",
         operation_id="getQuoteMembersCsv",
+        operation_class=_DownloadOperation,
         responses={
             200: ResponseSpec(
                 data_container=str,
@@ -441,6 +463,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/members.xlsx",
         operation_id="getQuoteMembersXlsx",
+        operation_class=_DownloadOperation,
         responses={
             200: ResponseSpec(
                 data_container=bytes,

@@ -14,6 +14,7 @@ from quoting.store import Store
 from quoting.tariff import tariff_in_force
 from quoting.web._auth import requires_role
 from quoting.web._examples import example
+from quoting.web._openapi import ApiOperation
 from quoting.web._quotes import ERRORS
 from quoting.web._schemas import CountryInfo, HealthStatus, TariffInfo
 
@@ -28,6 +29,7 @@ class ReferenceController(Controller):
     @get(
         "/tariffs/current",
         operation_id="getCurrentTariff",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=TariffInfo,
@@ -58,6 +60,7 @@ class ReferenceController(Controller):
     @get(
         "/countries",
         operation_id="listCountries",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=list[CountryInfo],
@@ -90,6 +93,7 @@ class ReferenceController(Controller):
 @get(
     "/health",
     operation_id="health",
+    operation_class=ApiOperation,
     security=[{}],
     responses={
         200: ResponseSpec(
