@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 CONFIG = ROOT / "docs" / "openapi-python-client.yaml"
 PACKAGE = "quoting_client"
 # The real-server fixture of the server tests (pytest finds it under its own name).
-_start_server = servers.start_server
+start_server = servers.start_server
 
 
 def _openapi_document(tmp_path: Path) -> Path:
