@@ -12,6 +12,8 @@ from litestar.params import FromPath, QueryParameter
 
 from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
 from quoting.policies import (
+    MAX_CERTIFICATES,
+    MAX_DOCUMENT_MEMBERS,
     BindRefused,
     DocumentNotAvailable,
     NotAllowed,
@@ -57,10 +59,15 @@ _DOCUMENT_RESPONSES = {
         media_type=PROBLEM_MEDIA_TYPE,
         generate_examples=False,
     ),
+}
+#: A policy's member list and certificates are not made on request for every policy.
+_POLICY_DOCUMENT_RESPONSES = {
+    **_DOCUMENT_RESPONSES,
     422: ResponseSpec(
         data_container=ProblemDetails,
-        description="`document-not-available`: the quote has no such document (e.g. a declined "
-        "or referred quote has no quote letter to offer)",
+        description=f"`document-not-available`: a member list of more than "
+        f"{MAX_DOCUMENT_MEMBERS:,} members or certificates of more than {MAX_CERTIFICATES:,} "
+        "are not made on request, nor certificates of an aggregated census (no named members)",
         media_type=PROBLEM_MEDIA_TYPE,
         generate_examples=False,
     ),
@@ -325,7 +332,7 @@ class PoliciesController(Controller):
         "headers, fit for 1,000+ members) or member certificates (保险凭证, one page each, "
         "English first), as PDF or HTML.",
         sync_to_thread=True,
-        responses=_DOCUMENT_RESPONSES,
+        responses=_POLICY_DOCUMENT_RESPONSES,
     )
     def policy_document(
         self,
