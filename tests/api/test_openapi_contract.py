@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import TestClient
 
 from api import create_app
+from quoting.schemas import Policyholder
 from tests.api.conftest import make_settings
 
 PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
@@ -146,3 +148,13 @@ def test_routes_document_their_own_problems(
     openapi: dict[str, Any], operation_id: str, statuses: set[str]
 ) -> None:
     assert _problems_of(_op(openapi, operation_id)) >= statuses
+
+
+def test_the_policyholder_examples_are_accepted(openapi: dict[str, Any]) -> None:
+    """Clients and schemathesis copy schema examples: they must pass the check character."""
+    properties = openapi["components"]["schemas"]["Policyholder"]["properties"]
+    for name in properties["name"]["examples"]:
+        for code in properties["credit_code"]["examples"]:
+            msgspec.json.decode(
+                msgspec.json.encode({"name": name, "credit_code": code}), type=Policyholder
+            )
