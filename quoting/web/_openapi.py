@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
+    Example,
     OpenAPIFormat,
     OpenAPIHeader,
     OpenAPIMediaType,
@@ -26,7 +28,44 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-__all__ = ["ApiOperation", "binary", "content_disposition", "header", "operation", "text"]
+from quoting.web._problems import _TITLES, _TYPES, PROBLEM_MEDIA_TYPE, ProblemDetails
+
+__all__ = [
+    "ApiOperation",
+    "binary",
+    "content_disposition",
+    "header",
+    "operation",
+    "problem",
+    "text",
+]
+
+
+def problem(
+    status: int,
+    description: str,
+    detail: str,
+    *,
+    instance: str = "/api/v1/quotes",
+    kind: str | None = None,
+    title: str | None = None,
+    example: dict[str, Any] | None = None,
+) -> ResponseSpec:
+    """A problem response (RFC 9457) of ``status``, with an example of its own kind."""
+    value = example or {
+        "type": f"/problems/{kind or _TYPES.get(status, 'error')}",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    return ResponseSpec(
+        data_container=ProblemDetails,
+        description=description,
+        media_type=PROBLEM_MEDIA_TYPE,
+        examples=[Example(summary=str(value["title"]), value=value)],
+        generate_examples=False,
+    )
 
 
 def binary(description: str | None = None) -> Schema:

@@ -28,9 +28,9 @@ from quoting.policies import (
 from quoting.settings import Settings
 from quoting.store import Account, PolicyRow, QuoteRow, Store
 from quoting.web._auth import requires_role
-from quoting.web._openapi import ApiOperation, binary, header, operation, text
-from quoting.web._problems import PROBLEM_MEDIA_TYPE, ProblemDetails, ProblemError
-from quoting.web._quotes import _PROBLEM, BASE, ERRORS, _links
+from quoting.web._openapi import ApiOperation, binary, header, operation, problem, text
+from quoting.web._problems import ProblemError
+from quoting.web._quotes import BASE, ERRORS, NOT_FOUND, _links
 from quoting.web._schemas import Approval, PolicyLinks, PolicyPage, PolicyRecord
 
 __all__ = ["DocumentsController", "PoliciesController"]
@@ -53,23 +53,23 @@ _DOCUMENT_RESPONSES = {
         generate_examples=False,
     ),
     **ERRORS,
-    404: ResponseSpec(
-        data_container=ProblemDetails,
-        description="No such quote or policy among yours, or no document of that name",
-        media_type=PROBLEM_MEDIA_TYPE,
-        generate_examples=False,
+    404: problem(
+        404,
+        "No such quote or policy among yours, or no document of that name",
+        "No document 'letter.pdf'; there are quote-letter.pdf, benefits.pdf (and .html).",
     ),
 }
 #: A policy's member list and certificates are not made on request for every policy.
 _POLICY_DOCUMENT_RESPONSES = {
     **_DOCUMENT_RESPONSES,
-    422: ResponseSpec(
-        data_container=ProblemDetails,
-        description=f"`document-not-available`: a member list of more than "
-        f"{MAX_DOCUMENT_MEMBERS:,} members or certificates of more than {MAX_CERTIFICATES:,} "
-        "are not made on request, nor certificates of an aggregated census (no named members)",
-        media_type=PROBLEM_MEDIA_TYPE,
-        generate_examples=False,
+    422: problem(
+        422,
+        f"`document-not-available`: a member list of more than {MAX_DOCUMENT_MEMBERS:,} "
+        f"members or certificates of more than {MAX_CERTIFICATES:,} are not made on request, "
+        "nor certificates of an aggregated census (no named members)",
+        "certificates need a census of named members; this policy has an aggregated census",
+        kind="document-not-available",
+        instance=f"{POLICIES}/pol_3c1d9e2f4a6b8c0d2e4f6a8b/documents/certificates.pdf",
     ),
 }
 _DocumentOperation = operation(
@@ -83,6 +83,29 @@ _DocumentOperation = operation(
         }
     },
     content={200: {"application/pdf": binary("PDF"), "text/html": text("HTML, UTF-8")}},
+)
+_POLICY_NOT_FOUND = problem(
+    404,
+    "No policy with this id among yours",
+    "No policy pol_3c1d9e2f4a6b8c0d2e4f6a8b among yours.",
+    instance=f"{POLICIES}/pol_3c1d9e2f4a6b8c0d2e4f6a8b",
+)
+_BIND_REFUSED = problem(
+    409,
+    "The quote cannot be bound: `already-bound`, `quote-declined`, `quote-referred` (not "
+    "approved), `quote-expired` or `quote-period-over`",
+    "quote q_2f1c9a7e5b3d4c6a8e0f1a2b was declined; it cannot be bound",
+    kind="quote-declined",
+    title="Quote cannot be bound",
+    instance=f"{BASE}/q_2f1c9a7e5b3d4c6a8e0f1a2b/bind",
+)
+_NOT_REFERRED = problem(
+    409,
+    "`not-referred`: only a referred quote needs (and can get) an approval",
+    "quote q_2f1c9a7e5b3d4c6a8e0f1a2b is accepted; only referred quotes need approval",
+    kind="not-referred",
+    title="Nothing to approve",
+    instance=f"{BASE}/q_2f1c9a7e5b3d4c6a8e0f1a2b/approve",
 )
 _BindOperation = operation(
     "_BindOperation",
@@ -161,8 +184,8 @@ class DocumentsController(Controller):
         responses={
             201: ResponseSpec(data_container=PolicyRecord, description="The new policy"),
             **ERRORS,
-            404: _PROBLEM,
-            409: _PROBLEM,
+            404: NOT_FOUND,
+            409: _BIND_REFUSED,
         },
     )
     async def bind(
@@ -206,7 +229,7 @@ class DocumentsController(Controller):
         "bind it. `409` for a quote that is not referred.",
         status_code=200,
         guards=[requires_role("underwriter")],
-        responses={**ERRORS, 404: _PROBLEM, 409: _PROBLEM},
+        responses={**ERRORS, 404: NOT_FOUND, 409: _NOT_REFERRED},
     )
     async def approve(
         self,
@@ -308,7 +331,7 @@ class PoliciesController(Controller):
         summary="One policy",
         description="404 for a policy that does not exist or is not yours.",
         sync_to_thread=True,
-        responses={**ERRORS, 404: _PROBLEM},
+        responses={**ERRORS, 404: _POLICY_NOT_FOUND},
     )
     def get_policy(
         self,

@@ -158,3 +158,14 @@ def test_the_policyholder_examples_are_accepted(openapi: dict[str, Any]) -> None
             msgspec.json.decode(
                 msgspec.json.encode({"name": name, "credit_code": code}), type=Policyholder
             )
+
+
+def test_each_problem_example_is_a_problem_of_its_own_status(openapi: dict[str, Any]) -> None:
+    for op_id, op in _all(openapi).items():
+        for status in _problems_of(op):
+            media = op["responses"][status]["content"]["application/problem+json"]
+            examples = [e["value"] for e in media.get("examples", {}).values()]
+            assert examples, (op_id, status)
+            for value in examples:
+                assert value["status"] == int(status), (op_id, status, value)
+                assert value["type"].startswith("/problems/"), (op_id, status)
