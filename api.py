@@ -15,7 +15,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from quoting import __version__
@@ -30,6 +29,9 @@ from quoting.web import (
     QuotesController,
     RateLimiter,
     ReferenceController,
+    SwaggerUIPlugin,
+    add_security_headers,
+    docs_static_router,
     exception_handlers,
     health,
 )
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DocumentsController,
             PoliciesController,
             ReferenceController,
+            docs_static_router(),
         ],
         lifespan=[lifespan],
         state=State({"store": store, "settings": settings, "key_cache": KeyCache()}),
@@ -84,13 +87,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[DefineMiddleware(ApiKeyAuthMiddleware, exclude=["^/health$", "^/schema"])],
         exception_handlers=exception_handlers,
+        before_send=[add_security_headers],
         request_max_body_size=settings.api.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Overseas group insurance quoting API",
             version=__version__,
             description=API_DESCRIPTION,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Swagger UI from the package's own static files at /schema and /schema/swagger.
+            render_plugins=[SwaggerUIPlugin(path=["/", "/swagger"])],
             components=Components(
                 security_schemes={
                     "apiKey": SecurityScheme(

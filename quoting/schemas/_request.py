@@ -73,7 +73,7 @@ class Policyholder(_Input):
         Meta(
             pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$",
             description="Unified social credit code (统一社会信用代码), 18 characters with check character.",
-            examples=["91110000MA01ABCD5P"],
+            examples=["91110000MA01ABCD52"],
         ),
     ]
 

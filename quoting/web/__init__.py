@@ -3,6 +3,9 @@ besides api.py."""
 
 from quoting.web._access import AccessLogMiddleware
 from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
+from quoting.web._docs import SwaggerUIPlugin
+from quoting.web._docs import static_router as docs_static_router
+from quoting.web._headers import add_security_headers
 from quoting.web._policies import DocumentsController, PoliciesController
 from quoting.web._problems import (
     PROBLEM_MEDIA_TYPE,
@@ -26,6 +29,9 @@ __all__ = [
     "QuotesController",
     "RateLimiter",
     "ReferenceController",
+    "SwaggerUIPlugin",
+    "add_security_headers",
+    "docs_static_router",
     "exception_handlers",
     "health",
     "requires_role",

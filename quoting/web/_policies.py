@@ -12,6 +12,8 @@ from litestar.params import FromPath, QueryParameter
 
 from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
 from quoting.policies import (
+    MAX_CERTIFICATES,
+    MAX_DOCUMENT_MEMBERS,
     BindRefused,
     DocumentNotAvailable,
     NotAllowed,
@@ -26,8 +28,9 @@ from quoting.policies import (
 from quoting.settings import Settings
 from quoting.store import Account, PolicyRow, QuoteRow, Store
 from quoting.web._auth import requires_role
+from quoting.web._openapi import ApiOperation, binary, header, operation, problem, text
 from quoting.web._problems import ProblemError
-from quoting.web._quotes import _PROBLEM, BASE, ERRORS, _links
+from quoting.web._quotes import BASE, ERRORS, NOT_FOUND, _links
 from quoting.web._schemas import Approval, PolicyLinks, PolicyPage, PolicyRecord
 
 __all__ = ["DocumentsController", "PoliciesController"]
@@ -44,13 +47,70 @@ _BIND_STATUS = {
 _DOCUMENT_RESPONSES = {
     200: ResponseSpec(
         data_container=bytes,
-        description="The document: application/pdf or text/html (UTF-8), as an attachment",
+        description="The document: a .pdf name gives application/pdf (an attachment), an .html "
+        "name text/html in UTF-8 (shown inline)",
         media_type="application/pdf",
         generate_examples=False,
     ),
     **ERRORS,
-    404: _PROBLEM,
+    404: problem(
+        404,
+        "No such quote or policy among yours, or no document of that name",
+        "No document 'letter.pdf'; there are quote-letter.pdf, benefits.pdf (and .html).",
+    ),
 }
+#: A policy's member list and certificates are not made on request for every policy.
+_POLICY_DOCUMENT_RESPONSES = {
+    **_DOCUMENT_RESPONSES,
+    422: problem(
+        422,
+        f"`document-not-available`: a member list of more than {MAX_DOCUMENT_MEMBERS:,} "
+        f"members or certificates of more than {MAX_CERTIFICATES:,} are not made on request, "
+        "nor certificates of an aggregated census (no named members)",
+        "certificates need a census of named members; this policy has an aggregated census",
+        kind="document-not-available",
+        instance=f"{POLICIES}/pol_3c1d9e2f4a6b8c0d2e4f6a8b/documents/certificates.pdf",
+    ),
+}
+_DocumentOperation = operation(
+    "_DocumentOperation",
+    headers={
+        200: {
+            "Content-Disposition": header(
+                "`attachment` for PDF, `inline` for HTML, with the file name.",
+                examples=['attachment; filename="BJ-2026-000001-certificates.pdf"'],
+            )
+        }
+    },
+    content={200: {"application/pdf": binary("PDF"), "text/html": text("HTML, UTF-8")}},
+)
+_POLICY_NOT_FOUND = problem(
+    404,
+    "No policy with this id among yours",
+    "No policy pol_3c1d9e2f4a6b8c0d2e4f6a8b among yours.",
+    instance=f"{POLICIES}/pol_3c1d9e2f4a6b8c0d2e4f6a8b",
+)
+_BIND_REFUSED = problem(
+    409,
+    "The quote cannot be bound: `already-bound`, `quote-declined`, `quote-referred` (not "
+    "approved), `quote-expired` or `quote-period-over`",
+    "quote q_2f1c9a7e5b3d4c6a8e0f1a2b was declined; it cannot be bound",
+    kind="quote-declined",
+    title="Quote cannot be bound",
+    instance=f"{BASE}/q_2f1c9a7e5b3d4c6a8e0f1a2b/bind",
+)
+_NOT_REFERRED = problem(
+    409,
+    "`not-referred`: only a referred quote needs (and can get) an approval",
+    "quote q_2f1c9a7e5b3d4c6a8e0f1a2b is accepted; only referred quotes need approval",
+    kind="not-referred",
+    title="Nothing to approve",
+    instance=f"{BASE}/q_2f1c9a7e5b3d4c6a8e0f1a2b/approve",
+)
+_BindOperation = operation(
+    "_BindOperation",
+    headers={201: {"Location": header("Where the new policy is.", examples=[f"{POLICIES}/pol_…"])}},
+)
 
 
 def _policy_record(policy: PolicyRow, quote: QuoteRow, period: tuple[Any, Any]) -> PolicyRecord:
@@ -114,6 +174,7 @@ class DocumentsController(Controller):
     @post(
         "/{quote_id:str}/bind",
         operation_id="bindQuote",
+        operation_class=_BindOperation,
         summary="Bind a quote into a policy",
         description="Turns an accepted quote (or a referred one an underwriter approved) into a "
         "policy with a new policy number, within the quote's validity. The quote can then no "
@@ -123,8 +184,8 @@ class DocumentsController(Controller):
         responses={
             201: ResponseSpec(data_container=PolicyRecord, description="The new policy"),
             **ERRORS,
-            404: _PROBLEM,
-            409: _PROBLEM,
+            404: NOT_FOUND,
+            409: _BIND_REFUSED,
         },
     )
     async def bind(
@@ -163,12 +224,13 @@ class DocumentsController(Controller):
     @post(
         "/{quote_id:str}/approve",
         operation_id="approveQuote",
+        operation_class=ApiOperation,
         summary="Approve a referred quote (underwriters)",
         description="Records the underwriter's approval of a referred quote so that its owner can "
         "bind it. `409` for a quote that is not referred.",
         status_code=200,
         guards=[requires_role("underwriter")],
-        responses={**ERRORS, 404: _PROBLEM, 409: _PROBLEM},
+        responses={**ERRORS, 404: NOT_FOUND, 409: _NOT_REFERRED},
     )
     async def approve(
         self,
@@ -200,6 +262,7 @@ class DocumentsController(Controller):
     @get(
         "/{quote_id:str}/documents/{filename:str}",
         operation_id="getQuoteDocument",
+        operation_class=_DocumentOperation,
         summary="A quote's document: quote-letter or benefits, .pdf or .html",
         description="The bilingual quote letter (报价函) or schedule of benefits (保障计划表), as PDF "
         "(Chinese fonts embedded) or HTML.",
@@ -234,6 +297,7 @@ class PoliciesController(Controller):
     @get(
         "/",
         operation_id="listPolicies",
+        operation_class=ApiOperation,
         summary="Your policies, newest first",
         description="Brokers and agents see their own policies; underwriters and admins see all.",
         sync_to_thread=True,
@@ -264,10 +328,11 @@ class PoliciesController(Controller):
     @get(
         "/{policy_id:str}",
         operation_id="getPolicy",
+        operation_class=ApiOperation,
         summary="One policy",
         description="404 for a policy that does not exist or is not yours.",
         sync_to_thread=True,
-        responses={**ERRORS, 404: _PROBLEM},
+        responses={**ERRORS, 404: _POLICY_NOT_FOUND},
     )
     def get_policy(
         self,
@@ -285,12 +350,13 @@ class PoliciesController(Controller):
     @get(
         "/{policy_id:str}/documents/{filename:str}",
         operation_id="getPolicyDocument",
+        operation_class=_DocumentOperation,
         summary="A policy's document: policy-schedule, member-list or certificates, .pdf or .html",
         description="The bilingual policy schedule (保险单), member list (被保险人清单, repeated "
         "headers, fit for 1,000+ members) or member certificates (保险凭证, one page each, "
         "English first), as PDF or HTML.",
         sync_to_thread=True,
-        responses=_DOCUMENT_RESPONSES,
+        responses=_POLICY_DOCUMENT_RESPONSES,
     )
     def policy_document(
         self,

@@ -15,10 +15,8 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
-    OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
-    Operation,
     Reference,
     RequestBody,
     Schema,
@@ -33,30 +31,76 @@ from quoting.schemas import Quote, QuoteRequest
 from quoting.settings import Settings
 from quoting.store import Account, PolicyRow, QuoteRow, Store
 from quoting.web._auth import requires_role
-from quoting.web._examples import example, example_request
-from quoting.web._problems import PROBLEM_MEDIA_TYPE, ProblemDetails, ProblemError
+from quoting.web._examples import example, example_request, examples
+from quoting.web._openapi import (
+    ApiOperation,
+    binary,
+    content_disposition,
+    header,
+    operation,
+    problem,
+)
+from quoting.web._problems import ProblemError
 from quoting.web._schemas import QuoteLinks, QuoteListItem, QuotePage, QuoteRecord
 
 __all__ = ["QuotesController"]
 
 BASE = "/api/v1/quotes"
 CENSUS_TYPES = (".csv", ".xlsx", ".json")
-_PROBLEM = ResponseSpec(
-    data_container=ProblemDetails,
-    description="A problem (RFC 9457)",
-    media_type=PROBLEM_MEDIA_TYPE,
-    examples=example("problem", "Validation problems"),
-    generate_examples=False,
-)
 #: Problems every authenticated route can answer with.
-ERRORS: dict[int, ResponseSpec] = {400: _PROBLEM, 401: _PROBLEM, 403: _PROBLEM, 429: _PROBLEM}
+ERRORS: dict[int, ResponseSpec] = {
+    400: problem(
+        400,
+        "A query parameter, path parameter or header is not valid; `errors` names it",
+        "Validation failed for GET /api/v1/quotes?limit=0",
+    ),
+    401: problem(
+        401,
+        "No API key, or one that is not valid (see `WWW-Authenticate`)",
+        "Send your API key as 'Authorization: Bearer <key>'.",
+    ),
+    403: problem(
+        403,
+        "Your account's role may not do this",
+        "This needs one of the roles underwriter; your account is a broker.",
+    ),
+    429: problem(
+        429,
+        "The rate limit of your API key is reached; retry after `Retry-After` seconds",
+        "Rate limit reached for this API key; retry in 12 s.",
+    ),
+}
+NOT_FOUND = problem(
+    404,
+    "No quote with this id among yours",
+    "No quote q_2f1c9a7e5b3d4c6a8e0f1a2b among yours.",
+    instance=f"{BASE}/q_2f1c9a7e5b3d4c6a8e0f1a2b",
+)
+_CREATE_PROBLEMS: dict[int, ResponseSpec] = {
+    413: problem(
+        413, "The body or the census file is too large", "The census file is larger than 10 MB."
+    ),
+    415: problem(
+        415,
+        "Neither JSON nor multipart/form-data, or a census file that is not .csv, .xlsx or .json",
+        "The census file 'census.png' must be .csv, .xlsx or .json.",
+    ),
+    422: problem(
+        422,
+        "The request is not valid: `errors` lists every problem with a JSON pointer (or the "
+        "census file's row and column); `idempotency-key-reused` for a key used with another body",
+        "",
+        example=examples().get("problem"),
+    ),
+}
 
 
 @dataclass
-class _CreateQuoteOperation(Operation):
+class _QuoteBodies(ApiOperation):
     """Documents the two request bodies the handler reads itself (JSON or multipart)."""
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.request_body = RequestBody(
             required=True,
             description=(
@@ -81,16 +125,34 @@ class _CreateQuoteOperation(Operation):
                                 type=OpenAPIType.STRING,
                                 description="QuoteRequest JSON without census",
                             ),
-                            "census": Schema(
-                                type=OpenAPIType.STRING,
-                                format=OpenAPIFormat.BINARY,
-                                description="Census file",
-                            ),
+                            "census": binary("Census file"),
                         },
                     )
                 ),
             },
         )
+
+
+_CreateQuoteOperation = operation(
+    "_CreateQuoteOperation",
+    base=_QuoteBodies,
+    headers={
+        201: {
+            "Location": header(
+                "Where the stored quote is.", examples=[f"{BASE}/q_2f1c9a7e5b3d4c6a8e0f1a2b"]
+            ),
+            "Idempotent-Replayed": header(
+                "`true` when an earlier request with the same Idempotency-Key and body made "
+                "this quote (nothing new was stored).",
+                required=False,
+                enum=["true"],
+            ),
+        }
+    },
+)
+_DownloadOperation = operation(
+    "_DownloadOperation", headers={200: content_disposition("attachment")}
+)
 
 
 def _links(quote_id: FromPath[str]) -> QuoteLinks:
@@ -230,9 +292,7 @@ class QuotesController(Controller):
                 generate_examples=False,
             ),
             **ERRORS,
-            413: _PROBLEM,
-            415: _PROBLEM,
-            422: _PROBLEM,
+            **_CREATE_PROBLEMS,
         },
     )
     async def create_quote(
@@ -281,6 +341,7 @@ class QuotesController(Controller):
     @get(
         "/",
         operation_id="listQuotes",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=QuotePage,
@@ -359,6 +420,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}",
         operation_id="getQuote",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=QuoteRecord,
@@ -367,7 +429,7 @@ class QuotesController(Controller):
                 generate_examples=False,
             ),
             **ERRORS,
-            404: _PROBLEM,
+            404: NOT_FOUND,
         },
         summary="One quote with every member line and its factor trace",
         description="404 for a quote that does not exist or is not yours.",
@@ -385,6 +447,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/request",
         operation_id="getQuoteRequest",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=QuoteRequest,
@@ -393,7 +456,7 @@ class QuotesController(Controller):
                 generate_examples=False,
             ),
             **ERRORS,
-            404: _PROBLEM,
+            404: NOT_FOUND,
         },
         summary="The request as it was priced",
         description="As it was received, with `as_of` filled in (a census file is included as "
@@ -415,6 +478,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/members.csv",
         operation_id="getQuoteMembersCsv",
+        operation_class=_DownloadOperation,
         responses={
             200: ResponseSpec(
                 data_container=str,
@@ -430,7 +494,7 @@ class QuotesController(Controller):
                 generate_examples=False,
             ),
             **ERRORS,
-            404: _PROBLEM,
+            404: NOT_FOUND,
         },
         summary="Per-member premiums as CSV",
         description="UTF-8 with BOM; text cells that would start a spreadsheet formula are neutralised.",
@@ -448,6 +512,7 @@ class QuotesController(Controller):
     @get(
         "/{quote_id:str}/members.xlsx",
         operation_id="getQuoteMembersXlsx",
+        operation_class=_DownloadOperation,
         responses={
             200: ResponseSpec(
                 data_container=bytes,
@@ -457,7 +522,7 @@ class QuotesController(Controller):
                 generate_examples=False,
             ),
             **ERRORS,
-            404: _PROBLEM,
+            404: NOT_FOUND,
         },
         summary="Per-member premiums as an XLSX workbook",
         description="Text cells that would start a formula are neutralised.",

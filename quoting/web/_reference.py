@@ -15,6 +15,7 @@ from quoting.store import Store
 from quoting.tariff import tariff_in_force
 from quoting.web._auth import requires_role
 from quoting.web._examples import example
+from quoting.web._openapi import ApiOperation
 from quoting.web._quotes import ERRORS
 from quoting.web._ratelimit import RateLimiter
 from quoting.web._schemas import (
@@ -36,6 +37,7 @@ class ReferenceController(Controller):
     @get(
         "/tariffs/current",
         operation_id="getCurrentTariff",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=TariffInfo,
@@ -66,6 +68,7 @@ class ReferenceController(Controller):
     @get(
         "/countries",
         operation_id="listCountries",
+        operation_class=ApiOperation,
         responses={
             200: ResponseSpec(
                 data_container=list[CountryInfo],
@@ -98,6 +101,7 @@ class ReferenceController(Controller):
 @get(
     "/health",
     operation_id="health",
+    operation_class=ApiOperation,
     security=[{}],
     responses={
         200: ResponseSpec(

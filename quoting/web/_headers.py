@@ -1,0 +1,61 @@
+"""Security headers on every response, set in one place (a ``before_send`` hook of the app).
+
+Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
+``X-Frame-Options: DENY`` and a Content-Security-Policy chosen by what it is:
+
+- API responses (JSON, problems, CSV, XLSX, PDF): nothing may load or frame them;
+- HTML documents (quote letter, policy schedule, …): their own inline styles and embedded
+  fonts and images, no scripts, no outside requests;
+- the docs UI pages under ``/schema``: only the package's own static script and style.
+
+Responses are ``Cache-Control: no-store`` unless their handler chose a policy (the docs
+UI's static files do): quotes, members, requests, documents and policies all carry personal
+data (passport numbers, dates of birth), and a blanket rule cannot forget a new route.
+"""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+__all__ = ["API_CSP", "DOCS_CSP", "DOCUMENT_CSP", "add_security_headers"]
+
+_LOCKED = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+API_CSP = f"default-src 'none'; {_LOCKED}"
+# Documents keep their stylesheet inline (one file to save or mail); fonts and images may
+# only be embedded or come from this origin. No script source at all.
+DOCUMENT_CSP = (
+    f"default-src 'none'; style-src 'unsafe-inline'; font-src 'self' data:; "
+    f"img-src 'self' data:; {_LOCKED}"
+)
+# Swagger UI: its bundle, our initializer and its stylesheet are static files of this origin;
+# it fetches the OpenAPI document and sends "try it out" requests to this origin; its icons
+# are data: SVGs.
+DOCS_CSP = (
+    f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    f"connect-src 'self'; {_LOCKED}"
+)
+DOCS_PREFIX = "/schema"
+
+
+def _policy(path: str, content_type: str) -> str:
+    if content_type.startswith("text/html"):
+        return (
+            DOCS_CSP if path == DOCS_PREFIX or path.startswith(DOCS_PREFIX + "/") else DOCUMENT_CSP
+        )
+    return API_CSP
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: add the security headers to the start of every HTTP response."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
+    headers["Content-Security-Policy"] = _policy(
+        str(scope.get("path", "")), headers.get("content-type", "")
+    )
+    if "cache-control" not in headers:
+        headers["Cache-Control"] = "no-store"
