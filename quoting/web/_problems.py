@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+#: A problem response lists at most this many errors (a census of 100,000 rows with an
+#: unknown country would otherwise answer with megabytes of the same message).
+MAX_LISTED_PROBLEMS = 1_000
 log = logging.getLogger("quoting.web")
 # Where the 500 handler leaves its incident number in the request's state.
 INCIDENT_STATE_KEY = "incident"
@@ -154,13 +157,21 @@ def _quoting_error(request: Request[Any, Any, Any], exc: QuotingError) -> Respon
         return problem_response(request, 500, "The tariff in force could not be loaded.")
     kind = "invalid-census" if isinstance(exc, CensusError) else "invalid-request"
     count = len(exc.problems)
+    detail = f"{count} problem{'s' * (count != 1)} with the request; see errors."
+    if count > MAX_LISTED_PROBLEMS:
+        detail = (
+            f"{count:,} problems with the request; the first {MAX_LISTED_PROBLEMS:,} are listed."
+        )
     return problem_response(
         request,
         422,
-        f"{count} problem{'s' * (count != 1)} with the request; see errors.",
+        detail,
         kind=kind,
         title=exc.title,
-        errors=[error_item(p, census_file=isinstance(exc, CensusError)) for p in exc.problems],
+        errors=[
+            error_item(p, census_file=isinstance(exc, CensusError))
+            for p in exc.problems[:MAX_LISTED_PROBLEMS]
+        ],
     )
 
 
