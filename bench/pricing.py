@@ -31,7 +31,7 @@ from quoting.quote_builder import build_quote  # noqa: E402
 from quoting.rating_input import resolve  # noqa: E402
 from quoting.schemas import QuoteRequest, credit_code_check_char  # noqa: E402
 from quoting.service import fx_rate  # noqa: E402
-from quoting.tariff import load_tariff  # noqa: E402
+from quoting.tariff.files import load_tariff  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 29)
 PLANS = [

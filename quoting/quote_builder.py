@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from quoting.pricing import DECLINE_REASONS, PricedCensus, cents_to_text
+from quoting.pricing import PricedCensus, cents_to_text
 from quoting.rating_input import CensusRow, ResolvedRequest
 from quoting.schemas import (
     Adjustment,
@@ -30,6 +30,7 @@ from quoting.schemas import (
     TariffRef,
 )
 from quoting.tariff import COVER_CODES
+from quoting.underwriting import DECLINE_REASONS
 
 __all__ = ["build_quote"]
 

@@ -182,7 +182,7 @@ def _plan_table(
     coinsurance = np.ones(shape)
     max_days = np.ones(shape, dtype=np.int64)
     hcash = tariff.params.covers["hcash"]
-    offered = sorted(int(k) for k in (hcash.max_days_factors or {}))
+    offered = sorted(int(k) for k in getattr(hcash, "max_days_factors", {}))
     for p, plan in enumerate(request.plans):
         for c, code in enumerate(COVER_CODES):
             cover = getattr(plan.covers, code)

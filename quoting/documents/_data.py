@@ -15,7 +15,8 @@ import msgspec
 
 from quoting.errors import TariffError
 from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest
-from quoting.tariff import COVER_CODES, Tariff, tariff_in_force, tariff_versions
+from quoting.tariff import COVER_CODES, Tariff
+from quoting.tariff.registry import tariff_in_force, tariff_versions
 
 __all__ = ["Brand", "DocumentData", "MemberRow", "PlanBenefit", "document_data"]
 
