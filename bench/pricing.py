@@ -25,6 +25,8 @@ import msgspec
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+# This checkout's quoting, not whichever one the virtualenv has installed.
+sys.path.insert(0, str(ROOT))
 
 from quoting.pricing import price  # noqa: E402
 from quoting.quote_builder import build_quote  # noqa: E402
