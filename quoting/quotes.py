@@ -24,7 +24,7 @@ from quoting.service import (
 )
 from quoting.settings import Clock
 from quoting.store import Account, IdempotencyConflict, NewQuote, QuoteRow, Store
-from quoting.tariff import tariff_in_force
+from quoting.tariff.registry import tariff_in_force
 
 _log = logging.getLogger(__name__)
 

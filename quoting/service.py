@@ -25,7 +25,8 @@ from quoting.schemas import (
     check_row,
 )
 from quoting.settings import Clock
-from quoting.tariff import DEFAULT_TARIFF_ROOT, Tariff, tariff_in_force
+from quoting.tariff import Tariff
+from quoting.tariff.registry import DEFAULT_TARIFF_ROOT, tariff_in_force
 from quoting.validation import problem_from_validation
 
 __all__ = [

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from quoting.tariff import DEFAULT_TARIFF_ROOT
+from quoting.tariff.files import DEFAULT_TARIFF_ROOT
 
 __all__ = [
     "DEFAULT_TIMEZONE",
