@@ -12,7 +12,6 @@ import functools
 import logging
 import threading
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
@@ -21,6 +20,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from quoting.documents._data import DocumentData
+from quoting.resources import shipped
 from quoting.schemas import printable
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "render_pdf",
 ]
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = shipped("templates")
 QUOTE_DOCUMENTS = ("quote-letter", "benefits")
 POLICY_DOCUMENTS = ("policy-schedule", "member-list", "certificates")
 DOCUMENTS = QUOTE_DOCUMENTS + POLICY_DOCUMENTS

@@ -22,6 +22,7 @@ import numpy as np
 import pycountry
 
 from quoting.errors import Problem, TariffError
+from quoting.resources import shipped
 from quoting.tariff.model import (
     COUNTRY_FACTORS,
     COUNTRY_STATUSES,
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: The tariff versions shipped with the product.
-DEFAULT_TARIFF_ROOT = Path(__file__).resolve().parents[2] / "tariffs"
+DEFAULT_TARIFF_ROOT = shipped("tariffs")
 #: The files of a tariff folder, in the order the content hash reads them.
 DATA_FILES = ("tariff.toml", "countries.csv", "occupations.csv")
 COUNTRY_COLUMNS = (

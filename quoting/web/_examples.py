@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from pathlib import Path
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from litestar.openapi.spec import Example
 
+from quoting.errors import QuotingError
+from quoting.resources import shipped
 from quoting.service import decode_request, quote_request
 from quoting.tariff.files import DEFAULT_TARIFF_ROOT
 
-__all__ = ["example", "example_request", "examples"]
+__all__ = [
+    "PendingExample",
+    "example",
+    "example_request",
+    "examples",
+    "resolve_examples",
+    "static_example",
+]
 
-_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "small_request.json"
+_REQUEST = shipped("examples") / "small_request.json"
+log = logging.getLogger("quoting.web")
 _QUOTE_ID = "q_2f1c9a7e5b3d4c6a8e0f1a2b"
 _CREATED = dt.datetime(2026, 11, 29, 9, 30, tzinfo=dt.UTC)
 
@@ -41,12 +52,15 @@ def example_request() -> dict[str, Any]:
 
 
 @functools.cache
-def examples() -> dict[str, Any]:
-    """Example bodies by name; empty when the example cannot be priced (e.g. no tariff)."""
+def _priced() -> dict[str, Any]:
+    """The examples that are a priced quote: the shipped example request under the shipped
+    tariff. Computed the first time the OpenAPI document is built, never at import."""
     try:
         request = decode_request(msgspec.json.encode(example_request()))
         quote = quote_request(request, tariff_root=DEFAULT_TARIFF_ROOT, today=_CREATED.date())
-    except Exception:
+    except (QuotingError, OSError) as exc:
+        # The document is still served, without these two examples; say why.
+        log.warning("the OpenAPI examples of a quote could not be priced: %s", exc)
         return {}
     record = {
         "id": _QUOTE_ID,
@@ -79,7 +93,6 @@ def examples() -> dict[str, Any]:
             "offset": 0,
             "next": None,
         },
-        "request": {**example_request(), "as_of": _CREATED.date().isoformat()},
         "tariff": {
             "version": quote.tariff.version,
             "effective_date": quote.tariff.effective_date.isoformat(),
@@ -89,6 +102,14 @@ def examples() -> dict[str, Any]:
             "fx_as_of": "2026-09-30",
             "fx": {"USD": 7.12},
         },
+    }
+
+
+@functools.cache
+def _static() -> dict[str, Any]:
+    """The examples that need no pricing."""
+    return {
+        "request": {**example_request(), "as_of": _CREATED.date().isoformat()},
         "countries": [
             {
                 "code": "ID",
@@ -148,7 +169,47 @@ def examples() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class PendingExample:
+    """Stands for a priced example until the OpenAPI document is built (see
+    :func:`resolve_examples`), so that importing the web layer prices nothing."""
+
+    name: str
+
+
+_PRICED_NAMES = ("quote", "page", "tariff")
+
+
+def static_example(name: str) -> Any:
+    """An example body that needs no pricing (``None`` for an unknown name)."""
+    return _static().get(name)
+
+
+def examples() -> dict[str, Any]:
+    """Every example body by name (pricing the example quote if not done yet)."""
+    return {**_priced(), **_static()}
+
+
 def example(name: str, summary: str) -> list[Example]:
-    """One named example for a ResponseSpec (none if examples could not be built)."""
-    value = examples().get(name)
+    """One named example for a ResponseSpec; a priced one is a :class:`PendingExample`
+    until the document is built."""
+    if name in _PRICED_NAMES:
+        return [Example(summary=summary, value=PendingExample(name))]
+    value = _static().get(name)
     return [Example(summary=summary, value=value)] if value is not None else []
+
+
+def resolve_examples(media: dict[str, Any]) -> None:
+    """Replace the pending examples of one response's media types by their values (or
+    drop them when the example quote could not be priced)."""
+    for content in media.values():
+        found = getattr(content, "examples", None)
+        if not found:
+            continue
+        for key, item in list(found.items()):
+            if isinstance(item.value, PendingExample):
+                value = _priced().get(item.value.name)
+                if value is None:
+                    del found[key]
+                else:
+                    item.value = value

@@ -28,6 +28,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from quoting.web._examples import resolve_examples
 from quoting.web._problems import _TITLES, _TYPES, PROBLEM_MEDIA_TYPE, ProblemDetails
 
 __all__ = [
@@ -124,6 +125,7 @@ class ApiOperation(Operation):
             if not isinstance(response, OpenAPIResponse):
                 continue
             content = dict(response.content or {})
+            resolve_examples(content)
             for media_type, media in content.items():
                 if not _is_text(media_type) and isinstance(media.schema, Schema):
                     media.schema = binary(media.schema.description)

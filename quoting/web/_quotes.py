@@ -31,7 +31,7 @@ from quoting.schemas import Quote, QuoteRequest
 from quoting.settings import Settings
 from quoting.store import Account, PolicyRow, QuoteRow, Store
 from quoting.web._auth import requires_role
-from quoting.web._examples import example, example_request, examples
+from quoting.web._examples import example, example_request, static_example
 from quoting.web._openapi import (
     ApiOperation,
     binary,
@@ -90,7 +90,7 @@ _CREATE_PROBLEMS: dict[int, ResponseSpec] = {
         "The request is not valid: `errors` lists every problem with a JSON pointer (or the "
         "census file's row and column); `idempotency-key-reused` for a key used with another body",
         "",
-        example=examples().get("problem"),
+        example=static_example("problem"),
     ),
 }
 

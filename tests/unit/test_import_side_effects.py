@@ -1,0 +1,54 @@
+"""Importing the product does nothing but define things: no file or folder is created and
+no quote is priced (the OpenAPI examples are priced when the document is first built)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import quoting
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _modules() -> list[str]:
+    names = ["quoting"]
+    for info in pkgutil.walk_packages(quoting.__path__, "quoting."):
+        if ".migrations" not in info.name:
+            names.append(info.name)
+    return names
+
+
+def test_importing_every_module_creates_no_file_and_prices_nothing(tmp_path: Path) -> None:
+    script = f"""
+import importlib, json, sys
+for name in {_modules()!r}:
+    importlib.import_module(name)
+import quoting.web._examples as ex
+print(json.dumps({{"priced": ex._priced.cache_info().currsize}}))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QUOTING_DATABASE_URL": ""}
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"priced": 0}
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_the_shipped_data_is_found_from_the_package() -> None:
+    from quoting.resources import shipped
+
+    assert (shipped("tariffs") / "2026.2" / "tariff.toml").is_file()
+    assert (shipped("templates") / "documents").is_dir()
+    assert (shipped("examples") / "small_request.json").is_file()
