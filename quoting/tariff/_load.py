@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import pycountry
 
-from quoting.errors import Problem, TariffError
+from quoting.errors import NoTariffInForce, Problem, TariffError
 from quoting.tariff._model import COUNTRY_FACTORS, COVER_CODES, CoverParams, TariffParams
 from quoting.validation import problem_from_validation
 
@@ -622,7 +622,7 @@ def _tariff_in_force(as_of: dt.date, root: Path) -> Tariff:
     in_force = [h for h in headers if h.effective_date <= as_of]
     if not in_force:
         first = headers[0]
-        raise TariffError(
+        raise NoTariffInForce(
             Problem(
                 "as_of",
                 f"no tariff in force on {as_of.isoformat()}: the earliest ({first.version}) "

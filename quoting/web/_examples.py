@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from litestar.openapi.spec import Example
 
-from quoting.service import decode_request, quote_request
+from quoting.services import decode_request, quote_request
 from quoting.tariff import DEFAULT_TARIFF_ROOT
 
 __all__ = ["example", "example_request", "examples"]

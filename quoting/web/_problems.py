@@ -149,18 +149,18 @@ def problem_response(
 
 
 def _quoting_error(request: Request[Any, Any, Any], exc: QuotingError) -> Response[ProblemDetails]:
-    if isinstance(exc, TariffError) and not all(p.location == "as_of" for p in exc.problems):
-        log.error("tariff error while serving %s: %s", request.url.path, exc)
-        return problem_response(request, 500, "The tariff in force could not be loaded.")
-    kind = "invalid-census" if isinstance(exc, CensusError) else "invalid-request"
-    count = len(exc.problems)
+    """The one map from the error tree to problem details: status, type and title are the
+    error class's own; input errors list their problems, refusals give their message."""
+    if exc.status >= 500:
+        log.error("%s while serving %s: %s", exc.title.lower(), request.url.path, exc)
+        detail = exc.public_detail if isinstance(exc, TariffError) else None
+        return problem_response(request, exc.status, detail)
+    errors = None
+    if exc.lists_problems:
+        census_file = isinstance(exc, CensusError)
+        errors = [error_item(p, census_file=census_file) for p in exc.problems]
     return problem_response(
-        request,
-        422,
-        f"{count} problem{'s' * (count != 1)} with the request; see errors.",
-        kind=kind,
-        title=exc.title,
-        errors=[error_item(p, census_file=isinstance(exc, CensusError)) for p in exc.problems],
+        request, exc.status, exc.detail, kind=exc.problem_type, title=exc.title, errors=errors
     )
 
 

@@ -8,13 +8,16 @@ import datetime as dt
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from quoting.store import NewQuote, Store
+from quoting.store import Account, Database, QuoteRow, SqlUnitOfWork
 from quoting.store._tables import metadata
 
 
-def _quote(owner: str) -> NewQuote:
-    return NewQuote(
+def _quote(owner: str) -> QuoteRow:
+    return QuoteRow(
+        id="q_kept",
         owner_id=owner,
+        created_at=dt.datetime(2026, 11, 29, 2, tzinfo=dt.UTC),
+        idempotency_key=None,
         status="accepted",
         currency="CNY",
         total_premium="1234.56",
@@ -32,7 +35,7 @@ def _quote(owner: str) -> NewQuote:
 
 
 def test_migrations_match_the_tables_the_code_uses(database_url: str) -> None:
-    store = Store(database_url)
+    store = Database(database_url)
     store.upgrade()
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -41,18 +44,21 @@ def test_migrations_match_the_tables_the_code_uses(database_url: str) -> None:
 
 
 def test_upgrading_an_existing_database_keeps_its_data(database_url: str) -> None:
-    store = Store(database_url)
-    store.upgrade()
-    account, key = store.create_account("Broker", "broker", "0.15")
-    row, created = store.insert_quote(_quote(account.id))
-    assert created
-    store.dispose()
+    database = Database(database_url)
+    database.upgrade()
+    account = Account("acc_kept", "Broker", "broker", "0.15", dt.datetime.now(dt.UTC), False)
+    with SqlUnitOfWork(database) as uow:
+        uow.accounts.add(account)
+        uow.quotes.add(_quote(account.id))
+        uow.commit()
+    database.dispose()
 
-    again = Store(database_url)  # a new process starting on the same database
+    again = Database(database_url)  # a new process starting on the same database
     again.upgrade()
     assert again.schema_is_current()
-    kept = again.get_quote(row.id)
+    with SqlUnitOfWork(again) as uow:
+        kept = uow.quotes.get("q_kept")
+        assert uow.accounts.get(account.id) == account
     assert kept is not None
     assert (kept.total_premium, kept.result_json) == ("1234.56", b'{"total_premium": "1234.56"}')
-    assert again.account_for_key(key) == account
     again.dispose()
