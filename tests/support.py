@@ -109,6 +109,11 @@ class StoreProbe:
         with self.uow() as work:
             return work.policies.for_quote(quote_id)
 
+    def events(self, subject_id: str | None = None) -> Any:
+        """The events stored (of one subject), oldest first."""
+        with self.uow() as work:
+            return work.events.all(subject_id)
+
     def dispose(self) -> None:
         """Close the probe's connections."""
         self.database.dispose()

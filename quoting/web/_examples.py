@@ -40,6 +40,67 @@ def example_request() -> dict[str, Any]:
     return data
 
 
+#: The examples that need no pricing.
+_FIXED: dict[str, Any] = {
+    "countries": [
+        {
+            "code": "ID",
+            "alpha3": "IDN",
+            "name_en": "Indonesia",
+            "name_zh": "印度尼西亚",
+            "tier": 2,
+            "status": "accept",
+        },
+        {
+            "code": "AF",
+            "alpha3": "AFG",
+            "name_en": "Afghanistan",
+            "name_zh": "阿富汗",
+            "tier": 5,
+            "status": "decline",
+        },
+    ],
+    "health": {
+        "status": "ok",
+        "database": True,
+        "version": "0.1.0",
+        "dependencies": {
+            "database": {"status": "ok", "detail": "postgresql"},
+            "rate_limit_store": {"status": "ok", "detail": "redis"},
+        },
+    },
+    "health-degraded": {
+        "status": "degraded",
+        "database": True,
+        "version": "0.1.0",
+        "dependencies": {
+            "database": {"status": "ok", "detail": "postgresql"},
+            "rate_limit_store": {
+                "status": "degraded",
+                "detail": "Redis not answering; counting in-process",
+            },
+        },
+    },
+    "problem": {
+        "type": "/problems/invalid-request",
+        "title": "Invalid quote request",
+        "status": 422,
+        "detail": "2 problems with the request; see errors.",
+        "instance": "/api/v1/quotes",
+        "errors": [
+            {
+                "detail": "check character does not match",
+                "pointer": "/policyholder/credit_code",
+            },
+            {
+                "detail": "unknown country 'Narnia' (use an ISO code, or the English or Chinese name)",
+                "pointer": "/census/members/3/country",
+            },
+        ],
+    },
+}
+
+
 @functools.cache
 def examples() -> dict[str, Any]:
     """Example bodies by name; empty when the example cannot be priced (e.g. no tariff)."""
@@ -89,62 +150,7 @@ def examples() -> dict[str, Any]:
             "fx_as_of": "2026-09-30",
             "fx": {"USD": 7.12},
         },
-        "countries": [
-            {
-                "code": "ID",
-                "alpha3": "IDN",
-                "name_en": "Indonesia",
-                "name_zh": "印度尼西亚",
-                "tier": 2,
-                "status": "accept",
-            },
-            {
-                "code": "AF",
-                "alpha3": "AFG",
-                "name_en": "Afghanistan",
-                "name_zh": "阿富汗",
-                "tier": 5,
-                "status": "decline",
-            },
-        ],
-        "health": {
-            "status": "ok",
-            "database": True,
-            "version": "0.1.0",
-            "dependencies": {
-                "database": {"status": "ok", "detail": "postgresql"},
-                "rate_limit_store": {"status": "ok", "detail": "redis"},
-            },
-        },
-        "health-degraded": {
-            "status": "degraded",
-            "database": True,
-            "version": "0.1.0",
-            "dependencies": {
-                "database": {"status": "ok", "detail": "postgresql"},
-                "rate_limit_store": {
-                    "status": "degraded",
-                    "detail": "Redis not answering; counting in-process",
-                },
-            },
-        },
-        "problem": {
-            "type": "/problems/invalid-request",
-            "title": "Invalid quote request",
-            "status": 422,
-            "detail": "2 problems with the request; see errors.",
-            "instance": "/api/v1/quotes",
-            "errors": [
-                {
-                    "detail": "check character does not match",
-                    "pointer": "/policyholder/credit_code",
-                },
-                {
-                    "detail": "unknown country 'Narnia' (use an ISO code, or the English or Chinese name)",
-                    "pointer": "/census/members/3/country",
-                },
-            ],
-        },
+        **_FIXED,
     }
 
 

@@ -4,6 +4,7 @@ an existing database keeps its data."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -62,3 +63,35 @@ def test_upgrading_an_existing_database_keeps_its_data(database_url: str) -> Non
     assert kept is not None
     assert (kept.total_premium, kept.result_json) == ("1234.56", b'{"total_premium": "1234.56"}')
     again.dispose()
+
+
+def test_a_database_made_before_the_events_table_upgrades_and_reads_back(tmp_path: Path) -> None:
+    """A fresh database at migration 0003 (SQLite: the test session's PostgreSQL database
+    is at the newest migration already)."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    database = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    with database.engine.begin() as conn:
+        command.upgrade(database._alembic(conn), "0003")
+    quote = _quote("acc_old")
+    with database.engine.begin() as conn:
+        now = dt.datetime.now(dt.UTC)
+        conn.execute(
+            sa.text(
+                "INSERT INTO accounts (id, name, role, commission, created_at, disabled) "
+                "VALUES ('acc_old', 'Old broker', 'broker', '0.15', :now, false)"
+            ),
+            {"now": now},
+        )
+    with SqlUnitOfWork(database) as uow:
+        uow.quotes.add(quote)
+        uow.commit()
+
+    database.upgrade()
+    assert database.schema_is_current()
+    with SqlUnitOfWork(database) as uow:
+        kept = uow.quotes.get(quote.id)
+        assert uow.events.all() == []
+    database.dispose()
+    assert kept is not None and kept.result_json == quote.result_json
