@@ -25,13 +25,15 @@ import msgspec
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+# This checkout's quoting, not whichever one the virtualenv has installed.
+sys.path.insert(0, str(ROOT))
 
 from quoting.pricing import price  # noqa: E402
 from quoting.quote_builder import build_quote  # noqa: E402
 from quoting.rating_input import resolve  # noqa: E402
 from quoting.schemas import QuoteRequest, credit_code_check_char  # noqa: E402
 from quoting.services import fx_rate  # noqa: E402
-from quoting.tariff import load_tariff  # noqa: E402
+from quoting.tariff.files import load_tariff  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 29)
 PLANS = [

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 import msgspec
 
 from quoting.errors import QuotingError
-from quoting.tariff import DEFAULT_TARIFF_ROOT, load_tariff, tariff_in_force, tariff_versions
+from quoting.tariff.registry import (
+    DEFAULT_TARIFF_ROOT,
+    load_tariff,
+    tariff_in_force,
+    tariff_versions,
+)
 
 if TYPE_CHECKING:
     from quoting.services import Context

@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from quoting.pricing import DECLINE_REASONS, PricedCensus, cents_to_text
+from quoting.pricing import PricedCensus, cents_to_text
 from quoting.rating_input import CensusRow, ResolvedRequest
 from quoting.schemas import (
     Adjustment,
@@ -21,7 +22,6 @@ from quoting.schemas import (
     MemberQuote,
     Quote,
     QuoteLine,
-    QuoteStatus,
     QuoteSummary,
     Reason,
     Referral,
@@ -29,7 +29,13 @@ from quoting.schemas import (
     SummaryRow,
     TariffRef,
 )
-from quoting.tariff import COVER_CODES
+from quoting.tariff import COVER_CODES, Tariff
+from quoting.underwriting import (
+    DECLINE_REASONS,
+    backdated_referral,
+    experience_discount_referral,
+    quote_status,
+)
 
 __all__ = ["build_quote"]
 
@@ -119,30 +125,52 @@ def _build_quote(
     today: dt.date,
     trace_wanted: bool,
 ) -> Quote:
-    request, tariff, rows = resolved.request, resolved.tariff, resolved.rows
-    covers = tariff.params.covers
+    request, tariff = resolved.request, resolved.tariff
+    totals = _lines(resolved, priced, _line_factors(resolved, priced, trace_wanted))
+    members, declined, by_country, by_class = _members(resolved, priced, totals)
+    referrals = _referrals(resolved, priced, today)
+    return Quote(
+        status=quote_status(len(members), len(referrals)),
+        currency=request.currency,
+        as_of=as_of,
+        policyholder=request.policyholder.name,
+        credit_code=request.policyholder.credit_code,
+        period_start=request.period.start,
+        period_end=request.period.end,
+        tariff=TariffRef(
+            version=tariff.version, effective_date=tariff.effective_date, hash=tariff.content_hash
+        ),
+        headcount=priced.accepted_headcount,
+        declined_headcount=sum(d.headcount for d in declined),
+        total_premium=cents_to_text(priced.total_premium_cents),
+        total_vat=cents_to_text(priced.total_vat_cents),
+        commission=resolved.commission,
+        fx_rate=resolved.rating.fx_rate,
+        members=members,
+        adjustments=_adjustments(resolved, priced),
+        declined=declined,
+        referrals=referrals,
+        summary=_summary(tariff, totals, by_country, by_class),
+        rating=_group_rating(resolved, priced),
+    )
 
-    line_rows = priced.line_row.tolist()
-    line_covers = priced.line_cover.tolist()
-    prem = priced.premium_cents.tolist()
-    vat = priced.vat_cents.tolist()
-    prem_text = [cents_to_text(c) for c in prem]
-    vat_text = [cents_to_text(c) for c in vat]
-    headcounts = [rows[r].headcount for r in line_rows]
 
+def _line_factors(
+    resolved: ResolvedRequest, priced: PricedCensus, trace_wanted: bool
+) -> list[dict[str, float | str]]:
+    """Each line's factor trace (empty dicts without ``trace_wanted``)."""
+    n_lines = priced.line_cover.size
+    if not trace_wanted:
+        return [{} for _ in range(n_lines)]
+    covers, rows = resolved.tariff.params.covers, resolved.rows
+    headcounts = [rows[r].headcount for r in priced.line_row.tolist()]
+    trace = {k: _tidy_column(np.asarray(v)) for k, v in priced.trace.items()}
     # Lines come grouped by cover; each cover's method fixes which trace factors apply,
     # so the factor dicts are built column-wise per cover rather than value by value.
     factors_of: list[dict[str, float | str]] = []
     cover_of_line = priced.line_cover
-    trace: dict[str, np.ndarray] = {}
-    if trace_wanted and priced.trace:
-        names = list(priced.trace)
-        trace = {k: _tidy_column(np.asarray(priced.trace[k])) for k in names}
     bounds = np.flatnonzero(np.diff(cover_of_line)) + 1
-    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), cover_of_line.size], strict=True):
-        if not trace_wanted:
-            factors_of.extend({} for _ in range(hi - lo))
-            continue
+    for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), n_lines], strict=True):
         if lo == hi:
             continue
         method = covers[COVER_CODES[int(cover_of_line[lo])]].method
@@ -153,47 +181,65 @@ def _build_quote(
             factors.update(zip(keys, values, strict=True))
             factors["headcount"] = heads
             factors_of.append(factors)
+    return factors_of
 
-    lines_of: dict[int, list[QuoteLine]] = defaultdict(list)
-    row_prem: dict[int, int] = defaultdict(int)
-    row_vat: dict[int, int] = defaultdict(int)
-    cover_prem: dict[str, int] = defaultdict(int)
-    cover_vat: dict[str, int] = defaultdict(int)
-    cover_heads: dict[str, int] = defaultdict(int)
-    for i, (r, c) in enumerate(zip(line_rows, line_covers, strict=True)):
+
+@dataclass(slots=True)
+class _Totals:
+    """The wire lines of each census row, and cents and heads per row and per cover."""
+
+    lines_of: dict[int, list[QuoteLine]] = field(default_factory=lambda: defaultdict(list))
+    row_prem: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    row_vat: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    cover_prem: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    cover_vat: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    cover_heads: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _lines(
+    resolved: ResolvedRequest, priced: PricedCensus, factors_of: list[dict[str, float | str]]
+) -> _Totals:
+    rows = resolved.rows
+    prem = priced.premium_cents.tolist()
+    vat = priced.vat_cents.tolist()
+    totals = _Totals()
+    for i, (r, c) in enumerate(
+        zip(priced.line_row.tolist(), priced.line_cover.tolist(), strict=True)
+    ):
         code = COVER_CODES[c]
-        lines_of[r].append(
-            QuoteLine(cover=code, premium=prem_text[i], vat=vat_text[i], factors=factors_of[i])
+        totals.lines_of[r].append(
+            QuoteLine(
+                cover=code,
+                premium=cents_to_text(prem[i]),
+                vat=cents_to_text(vat[i]),
+                factors=factors_of[i],
+            )
         )
-        row_prem[r] += prem[i]
-        row_vat[r] += vat[i]
-        cover_prem[code] += prem[i]
-        cover_vat[code] += vat[i]
-        cover_heads[code] += headcounts[i]
+        totals.row_prem[r] += prem[i]
+        totals.row_vat[r] += vat[i]
+        totals.cover_prem[code] += prem[i]
+        totals.cover_vat[code] += vat[i]
+        totals.cover_heads[code] += rows[r].headcount
+    return totals
 
+
+_Breakdown = dict[str, list[int]]
+
+
+def _members(
+    resolved: ResolvedRequest, priced: PricedCensus, totals: _Totals
+) -> tuple[list[MemberQuote], list[DeclinedMember], _Breakdown, _Breakdown]:
+    """Quoted and declined members, and headcount, premium and VAT by country and class."""
+    request, tariff = resolved.request, resolved.tariff
     declined_bits = priced.declined.tolist()
     members: list[MemberQuote] = []
     declined: list[DeclinedMember] = []
-    by_country: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    by_class: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for r, row in enumerate(rows):
+    by_country: _Breakdown = defaultdict(lambda: [0, 0, 0])
+    by_class: _Breakdown = defaultdict(lambda: [0, 0, 0])
+    for r, row in enumerate(resolved.rows):
         country = tariff.countries[row.country]
         if declined_bits[r]:
-            declined.append(
-                DeclinedMember(
-                    member_id=row.member_id,
-                    name=row.name,
-                    headcount=row.headcount,
-                    reasons=[
-                        Reason(
-                            code=code,
-                            message=_decline_message(code, msg, row, country.name_en, resolved),
-                        )
-                        for bit, code, msg in DECLINE_REASONS
-                        if declined_bits[r] & bit
-                    ],
-                )
-            )
+            declined.append(_declined_member(resolved, row, declined_bits[r], country.name_en))
             continue
         members.append(
             MemberQuote(
@@ -207,24 +253,44 @@ def _build_quote(
                 start=row.start,
                 end=row.end,
                 months=row.months,
-                premium=cents_to_text(row_prem[r]),
-                vat=cents_to_text(row_vat[r]),
-                lines=lines_of[r],
+                premium=cents_to_text(totals.row_prem[r]),
+                vat=cents_to_text(totals.row_vat[r]),
+                lines=totals.lines_of[r],
                 site=row.site,
             )
         )
         for acc, key in ((by_country, country.code), (by_class, str(row.occupation_class))):
             acc[key][0] += row.headcount
-            acc[key][1] += row_prem[r]
-            acc[key][2] += row_vat[r]
+            acc[key][1] += totals.row_prem[r]
+            acc[key][2] += totals.row_vat[r]
+    return members, declined, by_country, by_class
 
+
+def _declined_member(
+    resolved: ResolvedRequest, row: CensusRow, bits: int, country: str
+) -> DeclinedMember:
+    return DeclinedMember(
+        member_id=row.member_id,
+        name=row.name,
+        headcount=row.headcount,
+        reasons=[
+            Reason(code=code, message=_decline_message(code, msg, row, country, resolved))
+            for bit, code, msg in DECLINE_REASONS
+            if bits & bit
+        ],
+    )
+
+
+def _adjustments(resolved: ResolvedRequest, priced: PricedCensus) -> list[Adjustment]:
+    """Step 11's minimum-premium lines: per member first, then per policy."""
+    rows, minimums = resolved.rows, resolved.tariff.params.minimums
     adjustments = [
         Adjustment(
             kind="member_minimum",
             member_id=rows[r].member_id,
             premium=cents_to_text(c),
             vat=cents_to_text(v),
-            reason=f"raised to the minimum premium per member ({tariff.params.minimums.member:,.2f} CNY)",
+            reason=f"raised to the minimum premium per member ({minimums.member:,.2f} CNY)",
         )
         for r, c, v in zip(
             priced.member_minimum_row.tolist(),
@@ -239,35 +305,44 @@ def _build_quote(
                 kind="policy_minimum",
                 premium=cents_to_text(priced.policy_minimum_cents),
                 vat=cents_to_text(priced.policy_minimum_vat_cents),
-                reason=f"raised to the minimum premium per policy ({tariff.params.minimums.policy:,.2f} CNY)",
+                reason=f"raised to the minimum premium per policy ({minimums.policy:,.2f} CNY)",
             )
         )
+    return adjustments
 
-    referrals = [
+
+def _referrals(resolved: ResolvedRequest, priced: PricedCensus, today: dt.date) -> list[Referral]:
+    """The engine's referrals, then those of the quote as a whole: a backdated period and a
+    discount for claims experience beyond the automatic threshold."""
+    rows, params = resolved.rows, resolved.tariff.params
+    experience = priced.experience
+    fired = [
+        *priced.referrals,
+        *backdated_referral(resolved.request.period.start, today),
+        *experience_discount_referral(params, experience.factor if experience else None),
+    ]
+    return [
         Referral(
             code=ref.code,
             message=ref.message,
             member_ids=[rows[i].member_id for i in ref.rows.tolist()],
         )
-        for ref in priced.referrals
+        for ref in fired
     ]
-    referrals += _quote_referrals(resolved, priced, today)
-    status: QuoteStatus
-    if not members:
-        status = "declined"
-    elif referrals:
-        status = "referred"
-    else:
-        status = "accepted"
 
-    cover_keys = [c for c in COVER_CODES if c in cover_prem]
-    summary = QuoteSummary(
+
+def _summary(
+    tariff: Tariff, totals: _Totals, by_country: _Breakdown, by_class: _Breakdown
+) -> QuoteSummary:
+    covers = tariff.params.covers
+    cover_keys = [c for c in COVER_CODES if c in totals.cover_prem]
+    return QuoteSummary(
         by_cover=_summary_rows(
             cover_keys,
             {c: covers[c].name_en for c in cover_keys},
-            cover_heads,
-            cover_prem,
-            cover_vat,
+            totals.cover_heads,
+            totals.cover_prem,
+            totals.cover_vat,
         ),
         by_country=[
             SummaryRow(
@@ -290,64 +365,6 @@ def _build_quote(
             for k, v in sorted(by_class.items())
         ],
     )
-    rating = _group_rating(resolved, priced)
-    return Quote(
-        status=status,
-        currency=request.currency,
-        as_of=as_of,
-        policyholder=request.policyholder.name,
-        credit_code=request.policyholder.credit_code,
-        period_start=request.period.start,
-        period_end=request.period.end,
-        tariff=TariffRef(
-            version=tariff.version, effective_date=tariff.effective_date, hash=tariff.content_hash
-        ),
-        headcount=priced.accepted_headcount,
-        declined_headcount=sum(d.headcount for d in declined),
-        total_premium=cents_to_text(priced.total_premium_cents),
-        total_vat=cents_to_text(priced.total_vat_cents),
-        commission=resolved.commission,
-        fx_rate=resolved.rating.fx_rate,
-        members=members,
-        adjustments=adjustments,
-        declined=declined,
-        referrals=referrals,
-        summary=summary,
-        rating=rating,
-    )
-
-
-def _quote_referrals(
-    resolved: ResolvedRequest, priced: PricedCensus, today: dt.date
-) -> list[Referral]:
-    """Referrals of the quote as a whole that the engine does not make: a backdated
-    period, and a discount for claims experience beyond the automatic threshold."""
-    start = resolved.request.period.start
-    referrals = []
-    if start < today:
-        # Cover that has already begun when it is quoted: an underwriter checks that
-        # nothing is known to have happened since. Judged on the business date, whatever
-        # date the quote is priced as of.
-        referrals.append(
-            Referral(
-                code="backdated_period",
-                message=f"the policy period starts on {start}, before the business date {today}",
-            )
-        )
-    threshold = resolved.tariff.params.experience.refer_discount
-    experience = priced.experience
-    # A small margin keeps a factor of exactly 1 − threshold (float noise aside) automatic.
-    if experience is not None and experience.factor < 1.0 - threshold - 1e-12:
-        # Experience is stated by the client; a large discount on its strength needs an
-        # underwriter to see the claims record.
-        referrals.append(
-            Referral(
-                code="experience_discount",
-                message=f"claims experience lowers the premium by {1 - experience.factor:.1%}, "
-                f"more than the automatic {threshold:.0%}",
-            )
-        )
-    return referrals
 
 
 def _group_rating(resolved: ResolvedRequest, priced: PricedCensus) -> GroupRating:

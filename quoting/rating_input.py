@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -20,6 +20,7 @@ from quoting.errors import Problem, RequestError
 from quoting.pricing import ExperienceInput, PlanTable, RatingInput
 from quoting.schemas import CensusGroup, CensusMember, QuoteRequest
 from quoting.tariff import COVER_CODES, Tariff
+from quoting.underwriting import adjustment_beyond_maximum
 
 __all__ = [
     "CensusRow",
@@ -182,7 +183,7 @@ def _plan_table(
     coinsurance = np.ones(shape)
     max_days = np.ones(shape, dtype=np.int64)
     hcash = tariff.params.covers["hcash"]
-    offered = sorted(int(k) for k in (hcash.max_days_factors or {}))
+    offered = sorted(int(k) for k in getattr(hcash, "max_days_factors", {}))
     for p, plan in enumerate(request.plans):
         for c, code in enumerate(COVER_CODES):
             cover = getattr(plan.covers, code)
@@ -213,8 +214,21 @@ def _plan_table(
 def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> ResolvedRequest:
     """Turn a request into engine input under ``tariff``; raise every problem at once."""
     problems: list[Problem] = []
-    params = tariff.params
-    loadings = params.loadings
+    commission, adjustment = _terms(request, tariff, problems)
+    plans = _plan_table(request, tariff, fx_rate, problems)
+    problems += experience_problems(request, tariff)
+    assignment = _assign_plans(request, problems)
+    census = _census_rows(request, tariff, assignment, problems)
+    if problems:
+        raise RequestError(problems)
+    rating = _rating_input(request, census, plans, commission, adjustment, fx_rate)
+    return ResolvedRequest(request, tariff, census.rows, rating, commission, adjustment)
+
+
+def _terms(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) -> tuple[float, float]:
+    """The channel's commission (within the tariff's bounds) and the underwriter adjustment
+    (within the maximum authority)."""
+    loadings = tariff.params.loadings
     commission = (
         float(request.commission) if request.commission is not None else loadings.commission_default
     )
@@ -227,17 +241,29 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
             )
         )
     adjustment = float(request.underwriter_adjustment or 0)
-    if abs(adjustment) > params.underwriting.adjustment_max:
-        problems.append(
-            Problem(
-                "underwriter_adjustment",
-                f"{adjustment:+g} is beyond the maximum of ±{params.underwriting.adjustment_max:g}",
-            )
-        )
-    plans = _plan_table(request, tariff, fx_rate, problems)
-    problems += experience_problems(request, tariff)
+    beyond = adjustment_beyond_maximum(adjustment, tariff.params)
+    if beyond is not None:
+        problems.append(Problem("underwriter_adjustment", beyond))
+    return commission, adjustment
 
-    # Which plan applies to whom: member ids first, then classes, then a catch-all plan.
+
+@dataclass(frozen=True, slots=True)
+class _PlanAssignment:
+    """Which plan applies to whom: member ids first, then classes, then a catch-all plan."""
+
+    by_member: dict[str, int]
+    by_class: dict[int, int]
+    catch_all: int | None
+
+    def plan_of(self, member_id: str | None, occupation_class: int | None) -> int | None:
+        """The plan of a member (``member_id`` None for a group), or None if none applies."""
+        plan = self.by_member.get(member_id) if member_id is not None else None
+        return (
+            plan if plan is not None else self.by_class.get(occupation_class or 0, self.catch_all)
+        )
+
+
+def _assign_plans(request: QuoteRequest, problems: list[Problem]) -> _PlanAssignment:
     by_member: dict[str, int] = {}
     by_class: dict[int, int] = {}
     catch_all: int | None = None
@@ -266,17 +292,38 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
                     Problem(f"plans[{p}]", "only one plan may omit both classes and member_ids")
                 )
             catch_all = p
+    return _PlanAssignment(by_member, by_class, catch_all)
 
-    period = request.period
-    census = request.census
+
+@dataclass(slots=True)
+class _Census:
+    """The census rows that can be priced, with each row's site and period check."""
+
+    rows: list[CensusRow] = field(default_factory=list)
+    site_of_row: list[int] = field(default_factory=list)
+    outside: list[bool] = field(default_factory=list)
+    site_keys: dict[tuple[int, str | None], int] = field(default_factory=dict)
+
+    def add(self, row: CensusRow, period_start: dt.date, period_end: dt.date) -> None:
+        """Add a row; members without a site share one site per country."""
+        site = row.site
+        key = (row.country, site.strip().casefold() if site and site.strip() else None)
+        self.site_of_row.append(self.site_keys.setdefault(key, len(self.site_keys)))
+        # A start after the policy end (or an end before its start) leaves start > end.
+        self.outside.append(row.start < period_start or row.end > period_end or row.start > row.end)
+        self.rows.append(row)
+
+
+def _census_rows(
+    request: QuoteRequest, tariff: Tariff, assignment: _PlanAssignment, problems: list[Problem]
+) -> _Census:
+    """Every census entry as a row; the problems of each entry that cannot be priced."""
+    period, census = request.period, request.census
     entries: list[CensusMember | CensusGroup] = list(
         census.members if census.members is not None else census.groups or []
     )
     kind = "members" if census.members is not None else "groups"
-    rows: list[CensusRow] = []
-    outside: list[bool] = []
-    site_keys: dict[tuple[int, str | None], int] = {}
-    site_of_row: list[int] = []
+    out = _Census()
     seen_ids: set[str] = set()
     for i, entry in enumerate(entries):
         where = f"census.{kind}[{i}]"
@@ -290,71 +337,86 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
             seen_ids.add(entry.member_id)
         if len(problems) > bad:
             continue
-        country = tariff.resolve_country(entry.country)
-        if isinstance(entry, CensusMember):
-            member_id, name, headcount = entry.member_id, entry.name, 1
-            start = entry.start or period.start
-            end = entry.end or period.end
-            occ_class = entry.occupation_class
-            if entry.occupation_code is not None:
-                occ_class = tariff.occupations[
-                    entry.occupation_code.strip().upper()
-                ].occupation_class
-            if entry.date_of_birth is not None:
-                age = age_last_birthday(entry.date_of_birth, start)
-            else:
-                age = entry.age or 0
-            age_low = age_high = age
-            site = entry.site
-        else:
-            member_id, name, headcount = f"G{i + 1}", f"Group {i + 1}", entry.headcount
-            start, end = period.start, period.end
-            occ_class = entry.occupation_class
-            age = entry.rating_age()
-            age_low, age_high = entry.age_range()
-            site = entry.site
-        plan_index = by_member.get(member_id) if kind == "members" else None
-        if plan_index is None:
-            plan_index = by_class.get(occ_class or 0, catch_all)
-        if plan_index is None and occ_class != 9:
+        row = _census_row(entry, i, request, tariff, assignment)
+        if row.plan < 0:
             problems.append(
                 Problem(
                     where,
-                    f"no plan applies to this member (class {occ_class}); add the class to a plan or add a plan without classes",
+                    f"no plan applies to this member (class {row.occupation_class}); add the class to a plan or add a plan without classes",
                 )
             )
-        if len(problems) > bad:
             continue
-        assert country is not None and occ_class is not None
-        key = (country, site.strip().casefold() if site and site.strip() else None)
-        site_of_row.append(site_keys.setdefault(key, len(site_keys)))
-        # A start after the policy end (or an end before its start) leaves start > end.
-        outside.append(start < period.start or end > period.end or start > end)
-        rows.append(
-            CensusRow(
-                member_id=member_id,
-                name=name,
-                headcount=headcount,
-                country=country,
-                occupation_class=occ_class,
-                age=age,
-                age_low=age_low,
-                age_high=age_high,
-                plan=plan_index if plan_index is not None else 0,
-                start=start,
-                end=end,
-                months=months_begun(start, end),
-                site=site,
-            )
-        )
+        out.add(row, period.start, period.end)
+    by_member = assignment.by_member
     unknown_ids = sorted(set(by_member) - seen_ids) if kind == "members" else sorted(by_member)
     if unknown_ids:
         problems.append(
             Problem("plans", f"member_ids not in the census: {', '.join(unknown_ids[:10])}")
         )
-    if problems:
-        raise RequestError(problems)
+    return out
 
+
+def _census_row(
+    entry: CensusMember | CensusGroup,
+    i: int,
+    request: QuoteRequest,
+    tariff: Tariff,
+    assignment: _PlanAssignment,
+) -> CensusRow:
+    """One entry that passed :func:`entry_problems` as a row; ``plan`` is -1 when no plan
+    applies (a class-9 member without a plan is declined, not a problem: plan 0)."""
+    period = request.period
+    country = tariff.resolve_country(entry.country)
+    assert country is not None  # entry_problems found the country
+    if isinstance(entry, CensusMember):
+        member_id, name, headcount = entry.member_id, entry.name, 1
+        start = entry.start or period.start
+        end = entry.end or period.end
+        occ_class = entry.occupation_class
+        if entry.occupation_code is not None:
+            occ_class = tariff.occupations[entry.occupation_code.strip().upper()].occupation_class
+        if entry.date_of_birth is not None:
+            age = age_last_birthday(entry.date_of_birth, start)
+        else:
+            age = entry.age or 0
+        age_low = age_high = age
+        plan = assignment.plan_of(member_id, occ_class)
+    else:
+        member_id, name, headcount = f"G{i + 1}", f"Group {i + 1}", entry.headcount
+        start, end = period.start, period.end
+        occ_class = entry.occupation_class
+        age = entry.rating_age()
+        age_low, age_high = entry.age_range()
+        plan = assignment.plan_of(None, occ_class)
+    assert occ_class is not None  # a member states a class or an occupation code
+    if plan is None:
+        plan = 0 if occ_class == 9 else -1
+    return CensusRow(
+        member_id=member_id,
+        name=name,
+        headcount=headcount,
+        country=country,
+        occupation_class=occ_class,
+        age=age,
+        age_low=age_low,
+        age_high=age_high,
+        plan=plan,
+        start=start,
+        end=end,
+        months=months_begun(start, end),
+        site=entry.site,
+    )
+
+
+def _rating_input(
+    request: QuoteRequest,
+    census: _Census,
+    plans: PlanTable,
+    commission: float,
+    adjustment: float,
+    fx_rate: float,
+) -> RatingInput:
+    """The engine's columns of the census rows and the quote's terms."""
     experience = None
     if request.experience is not None:
         e = request.experience
@@ -363,15 +425,16 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
             claim_count=int(e.claim_count),
             incurred_claims=float(e.incurred_claims) * fx_rate,
         )
-    rating = RatingInput(
+    rows, period = census.rows, request.period
+    return RatingInput(
         country=np.array([r.country for r in rows], dtype=np.int64),
         occupation_class=np.array([r.occupation_class for r in rows], dtype=np.int64),
         age=np.array([r.age for r in rows], dtype=np.int64),
         headcount=np.array([r.headcount for r in rows], dtype=np.int64),
         plan=np.array([r.plan for r in rows], dtype=np.int64),
         months=np.array([r.months for r in rows], dtype=np.int64),
-        site=np.array(site_of_row, dtype=np.int64),
-        outside_period=np.array(outside, dtype=bool),
+        site=np.array(census.site_of_row, dtype=np.int64),
+        outside_period=np.array(census.outside, dtype=bool),
         plans=plans,
         policy_whole_months=whole_months(period.start, period.end),
         age_low=np.array([r.age_low for r in rows], dtype=np.int64),
@@ -381,4 +444,3 @@ def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> Resolve
         fx_rate=fx_rate,
         experience=experience,
     )
-    return ResolvedRequest(request, tariff, rows, rating, commission, adjustment)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quoting.clock import DEFAULT_TIMEZONE, Clock, FixedClock
-from quoting.tariff import DEFAULT_TARIFF_ROOT
+from quoting.tariff.files import DEFAULT_TARIFF_ROOT
 
 __all__ = [
     "DEFAULT_TIMEZONE",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from quoting.tariff import Tariff, load_tariff
+from quoting.tariff import Tariff
+from quoting.tariff.files import load_tariff
 from tests.support import TARIFF_DIR
 
 

@@ -2,6 +2,7 @@
 
 from quoting.census._files import (
     MAX_CENSUS_BYTES,
+    MAX_CENSUS_PROBLEMS,
     MAX_CENSUS_ROWS,
     census_from_rows,
     read_census,
@@ -10,6 +11,7 @@ from quoting.census._files import (
 
 __all__ = [
     "MAX_CENSUS_BYTES",
+    "MAX_CENSUS_PROBLEMS",
     "MAX_CENSUS_ROWS",
     "census_from_rows",
     "read_census",

@@ -36,6 +36,9 @@ __all__ = [
 
 MAX_CENSUS_BYTES = 10 * 1024 * 1024
 MAX_CENSUS_ROWS = 100_000
+#: A census file stops being read after this many problems: a file that bad is most likely
+#: the wrong file, and listing every cell of it would cost the server and the reader alike.
+MAX_CENSUS_PROBLEMS = 1_000
 
 ACCEPTED_FORMATS = (".csv", ".xlsx", ".json")
 
@@ -128,10 +131,8 @@ def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]
         )
     if suffix == ".json":
         return _read_json(data, filename)
-    if suffix == ".csv":
-        header_row, header, records = _read_csv(data, filename)
-    else:
-        header_row, header, records = _read_xlsx(data, filename)
+    read = _read_csv if suffix == ".csv" else _read_xlsx
+    header_row, header, records = read(data, filename)
     return _census_from_table(header_row, header, records, filename)
 
 
@@ -201,6 +202,8 @@ def _build(
             more, values = _row_problems(target, record, f"row {number}", bad_cells)
             problems.extend(sorted([*row_problems, *more], key=lambda p: p.location))
             partial.append((number, values))
+            if len(problems) >= MAX_CENSUS_PROBLEMS:
+                break
             continue
         try:
             built.append(msgspec.convert(record, target))
@@ -209,6 +212,11 @@ def _build(
             more, values = _row_problems(target, record, f"row {number}", set())
             problems.extend(more or [_problem_from_msgspec(str(exc), f"row {number}", record)])
             partial.append((number, values))
+            if len(problems) >= MAX_CENSUS_PROBLEMS:
+                break
+    if len(problems) >= MAX_CENSUS_PROBLEMS:
+        del problems[MAX_CENSUS_PROBLEMS - 1 :]
+        problems.append(_too_many_problems(partial[-1][0] if partial else 0))
     if problems:
         raise _with_rows(CensusError(problems), numbers, built, partial)
     return _census(built, is_groups, "", numbers)
@@ -371,6 +379,15 @@ def _with_rows(
     return error
 
 
+def _too_many_problems(last_row: int) -> Problem:
+    return Problem(
+        "",
+        f"more than {MAX_CENSUS_PROBLEMS:,} problems: the file was read up to row {last_row}; "
+        "correct the problems listed (is it the right file, with the right headers?) and "
+        "send it again",
+    )
+
+
 def _too_many_rows(location: str) -> Problem:
     return Problem(
         location,
@@ -486,6 +503,10 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
             more, values = _row_problems(target, row, f"row {number}", set())
             problems.extend(more or [_problem_from_msgspec(str(exc), f"row {number}", row)])
             partial.append((number, values))
+        if len(problems) >= MAX_CENSUS_PROBLEMS:
+            del problems[MAX_CENSUS_PROBLEMS - 1 :]
+            problems.append(_too_many_problems(number))
+            break
     if problems:
         raise _with_rows(CensusError(problems), numbers, built, partial)
     return _census(built, is_groups, filename, numbers)
@@ -497,7 +518,7 @@ _Record = tuple[int, Sequence[object]]
 
 
 def _census_from_table(
-    header_row: int, header: Sequence[object], records: list[_Record], filename: str
+    header_row: int, header: Sequence[object], records: Iterable[_Record], filename: str
 ) -> tuple[Census, list[int]]:
     """Turn a header and numbered records into dicts and hand them to census_from_rows."""
     problems: list[Problem] = []
@@ -542,21 +563,27 @@ def _census_from_table(
 
 
 def _row_dicts(
-    records: list[_Record],
+    records: Iterable[_Record],
     names: list[str | None],
     header_names: list[str],
     problems: list[Problem],
 ) -> Iterator[tuple[int, dict[str, object]]]:
-    """Each record as a dict keyed by header; values under no header go to ``problems``."""
+    """Each record as a dict keyed by header; a column with values under no header is one
+    problem (at its first value), however many rows it has."""
+    reported: set[int] = set()
     for number, values in records:
         row: dict[str, object] = dict.fromkeys(header_names)
         for index, value in enumerate(values):
             name = names[index] if index < len(names) else None
             if name is None:
-                if not _is_blank([value]):
-                    where = f"column {index + 1}"
+                if index not in reported and not _is_blank([value]):
+                    reported.add(index)
                     problems.append(
-                        Problem(f"row {number}, {where}", "value in a column without a header")
+                        Problem(
+                            f"row {number}, column {index + 1}",
+                            "value in a column without a header (give the column a header, "
+                            "or delete it)",
+                        )
                     )
                 continue
             row[name] = value
@@ -609,7 +636,7 @@ def _csv_lines(text: str) -> Iterator[str]:
         yield line
 
 
-def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], list[_Record]]:
+def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], Iterable[_Record]]:
     """Read a CSV census; as in spreadsheets, only the first ``MAX_CENSUS_COLUMNS`` count."""
     text = _decode_text(data, filename)
     reader = csv.reader(_csv_lines(text), delimiter=_sniff_delimiter(text))
@@ -635,40 +662,46 @@ def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], list[_Reco
     return header_row, header, records
 
 
-def _read_xlsx(data: bytes, filename: str) -> tuple[int, list[object], list[_Record]]:
-    """Read the first sheet once, streaming and within bounds (see :mod:`._xlsx`).
+def _read_xlsx(data: bytes, filename: str) -> tuple[int, list[object], Iterator[_Record]]:
+    """The first sheet's header row and an iterator of its records, read once, streaming
+    and within bounds (see :mod:`._xlsx`): the records are parsed only as they are asked
+    for, so a census that stops early (too many problems) stops the parse too.
 
     Formulas whose value was never saved become :class:`Formula` markers, as does text
     that starts like a formula; a run of more than ``MAX_BLANK_ROWS`` blank rows ends the
     sheet, so a stray cell far below costs nothing.
     """
-    header_row = 0
-    header: list[object] = []
-    records: list[_Record] = []
+    rows = _xlsx_rows(data, filename)
+    first = next(rows, None)
+    if first is None:
+        raise CensusError(Problem(filename, "the census is empty (the first sheet is blank)"))
+    header_row, header = first
+    return header_row, list(header), rows
+
+
+def _xlsx_rows(data: bytes, filename: str) -> Iterator[_Record]:
+    """The sheet's non-blank rows (header first) with their numbers; problems of the
+    workbook itself as :class:`CensusError`."""
     last = 0
+    count = 0
     try:
         for number, values in read_first_sheet(data):
             cells = [_xlsx_cell(v) for v in values]
             if number - last > MAX_BLANK_ROWS + 1:
-                break
+                return
             if _is_blank(cells):
                 continue
             last = number
-            if not header_row:
-                header_row, header = number, cells
-                continue
-            records.append((number, cells))
-            if len(records) > MAX_CENSUS_ROWS:
+            count += 1
+            if count > MAX_CENSUS_ROWS + 1:
                 raise CensusError(_too_many_rows(filename))
+            yield number, cells
     except XlsxError as exc:
         raise CensusError(Problem(exc.location or filename, exc.message)) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, expat.ExpatError) as exc:
         raise CensusError(
             Problem(filename, f"not a readable .xlsx workbook ({exc}); save it again as .xlsx")
         ) from None
-    if not header_row:
-        raise CensusError(Problem(filename, "the census is empty (the first sheet is blank)"))
-    return header_row, header, records
 
 
 def _xlsx_cell(value: object) -> object:

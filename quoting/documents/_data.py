@@ -16,7 +16,8 @@ import msgspec
 
 from quoting.errors import TariffError
 from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest, printable
-from quoting.tariff import COVER_CODES, Tariff, tariff_in_force, tariff_versions
+from quoting.tariff import COVER_CODES, Tariff
+from quoting.tariff.registry import tariff_in_force, tariff_versions
 
 __all__ = ["Brand", "DocumentData", "MemberRow", "PlanBenefit", "document_data"]
 

@@ -19,7 +19,7 @@ from quoting.store import (
     new_api_key,
     new_id,
 )
-from quoting.tariff import tariff_in_force
+from quoting.tariff.registry import tariff_in_force
 
 __all__ = [
     "IssuedKey",

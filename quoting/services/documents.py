@@ -16,7 +16,7 @@ from quoting.schemas import Quote, QuoteRequest
 from quoting.services._context import Context, visible_owner
 from quoting.services.quotation import find_quote, quote_request
 from quoting.store import PolicyRow, QuoteRow, UnitOfWork, UnitOfWorkFactory
-from quoting.tariff import tariff_in_force
+from quoting.tariff.registry import tariff_in_force
 
 __all__ = [
     "MAX_CERTIFICATES",

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from quoting.census import read_census_numbered
+from quoting.census import MAX_CENSUS_PROBLEMS, read_census_numbered
 from quoting.clock import Clock
 from quoting.errors import CensusError, Problem, QuotingError, RequestError, TariffError
 from quoting.rating_input import field_problems
@@ -20,7 +20,7 @@ from quoting.schemas import (
     QuoteRequest,
     check_row,
 )
-from quoting.tariff import tariff_in_force
+from quoting.tariff.registry import tariff_in_force
 from quoting.validation import problem_from_validation
 
 __all__ = [
@@ -60,6 +60,19 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
                         problems.extend(found)
                         # The fields that converted are still checked against the tariff.
                         entries.append((i, values))
+                    if len(problems) >= MAX_CENSUS_PROBLEMS:
+                        # A census this bad is most likely the wrong data: listing every
+                        # cell of 100,000 rows would cost the server seconds per request.
+                        del problems[MAX_CENSUS_PROBLEMS - 1 :]
+                        problems.append(
+                            Problem(
+                                f"census.{key}",
+                                f"more than {MAX_CENSUS_PROBLEMS:,} problems: the census was "
+                                f"checked up to row {i}; correct the problems listed and "
+                                "send it again",
+                            )
+                        )
+                        break
                 good[f"census.{key}"] = entries
         try:
             good[name] = msgspec.convert(raw[name], field.type)

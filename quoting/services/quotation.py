@@ -43,7 +43,8 @@ from quoting.store import (
     UnitOfWorkFactory,
     new_id,
 )
-from quoting.tariff import DEFAULT_TARIFF_ROOT, Tariff, tariff_in_force
+from quoting.tariff import Tariff
+from quoting.tariff.registry import DEFAULT_TARIFF_ROOT, tariff_in_force
 
 _log = logging.getLogger("quoting.quotes")
 

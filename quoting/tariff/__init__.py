@@ -1,30 +1,44 @@
-"""Tariffs: versioned rate files, validated on load and frozen for pricing."""
+"""The tariff model: versioned rates as pure data, frozen for pricing.
 
-from quoting.tariff._load import (
+This package exports only the model. Reading tariff folders is
+:mod:`quoting.tariff.files` (load, validate, content hash); the versions in force are
+:mod:`quoting.tariff.registry` (:class:`~quoting.tariff.registry.TariffRegistry`).
+"""
+
+from quoting.tariff.model import (
+    COUNTRY_FACTORS,
     COUNTRY_STATUSES,
-    DEFAULT_TARIFF_ROOT,
+    COVER_CODES,
+    RATING_METHODS,
     Country,
+    CoverParams,
+    FrequencySeverityCover,
+    GammaSeverity,
+    LognormalSeverity,
     Occupation,
+    PerMemberCover,
+    PerMilleCover,
+    Severity,
     Tariff,
-    load_tariff,
+    TariffParams,
     normalise_name,
-    tariff_in_force,
-    tariff_versions,
 )
-from quoting.tariff._model import COUNTRY_FACTORS, COVER_CODES, CoverParams, TariffParams
 
 __all__ = [
     "COUNTRY_FACTORS",
     "COUNTRY_STATUSES",
     "COVER_CODES",
-    "DEFAULT_TARIFF_ROOT",
+    "RATING_METHODS",
     "Country",
     "CoverParams",
+    "FrequencySeverityCover",
+    "GammaSeverity",
+    "LognormalSeverity",
     "Occupation",
+    "PerMemberCover",
+    "PerMilleCover",
+    "Severity",
     "Tariff",
     "TariffParams",
-    "load_tariff",
     "normalise_name",
-    "tariff_in_force",
-    "tariff_versions",
 ]

@@ -12,7 +12,7 @@ import msgspec
 from litestar.openapi.spec import Example
 
 from quoting.services import decode_request, quote_request
-from quoting.tariff import DEFAULT_TARIFF_ROOT
+from quoting.tariff.files import DEFAULT_TARIFF_ROOT
 
 __all__ = ["example", "example_request", "examples"]
 

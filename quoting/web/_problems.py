@@ -29,6 +29,9 @@ __all__ = [
 ]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+#: A problem response lists at most this many errors (a census of 100,000 rows with an
+#: unknown country would otherwise answer with megabytes of the same message).
+MAX_LISTED_PROBLEMS = 1_000
 log = logging.getLogger("quoting.web")
 # Where the 500 handler leaves its incident number in the request's state.
 INCIDENT_STATE_KEY = "incident"
@@ -150,17 +153,25 @@ def problem_response(
 
 def _quoting_error(request: Request[Any, Any, Any], exc: QuotingError) -> Response[ProblemDetails]:
     """The one map from the error tree to problem details: status, type and title are the
-    error class's own; input errors list their problems, refusals give their message."""
+    error class's own; input errors list their problems (at most MAX_LISTED_PROBLEMS),
+    refusals give their message."""
     if exc.status >= 500:
         log.error("%s while serving %s: %s", exc.title.lower(), request.url.path, exc)
         detail = exc.public_detail if isinstance(exc, TariffError) else None
         return problem_response(request, exc.status, detail)
-    errors = None
+    detail, errors = exc.detail, None
     if exc.lists_problems:
         census_file = isinstance(exc, CensusError)
-        errors = [error_item(p, census_file=census_file) for p in exc.problems]
+        errors = [
+            error_item(p, census_file=census_file) for p in exc.problems[:MAX_LISTED_PROBLEMS]
+        ]
+        if len(exc.problems) > MAX_LISTED_PROBLEMS:
+            detail = (
+                f"{len(exc.problems):,} problems with the request; "
+                f"the first {MAX_LISTED_PROBLEMS:,} are listed."
+            )
     return problem_response(
-        request, exc.status, exc.detail, kind=exc.problem_type, title=exc.title, errors=errors
+        request, exc.status, detail, kind=exc.problem_type, title=exc.title, errors=errors
     )
 
 

@@ -12,7 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from quoting import __version__
 from quoting.settings import Settings
 from quoting.store import Database
-from quoting.tariff import tariff_in_force
+from quoting.tariff.registry import tariff_in_force
 from quoting.web._auth import requires_role
 from quoting.web._examples import example
 from quoting.web._openapi import ApiOperation

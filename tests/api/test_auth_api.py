@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from quoting.tariff import tariff_in_force
+from quoting.tariff.registry import tariff_in_force
 from tests.api.conftest import Api, Caller, example_request
 
 QUOTES = "/api/v1/quotes"

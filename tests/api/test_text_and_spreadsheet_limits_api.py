@@ -108,3 +108,48 @@ def test_a_census_on_a_hand_made_workbook_is_priced(api: Api) -> None:
     response = upload(api, api.account(), "staff.xlsx", workbook([HEADER_ROW, GOOD_ROW]))
     assert response.status_code == 201, response.text
     assert response.json()["headcount"] == 1
+
+
+def test_a_census_of_thousands_of_bad_rows_is_a_quick_bounded_422(api: Api) -> None:
+    # Every row bad in two fields: before, each of the 10,000 rows was checked and listed
+    # (20,000 errors, seconds of CPU per request); now checking stops at 1,000 problems.
+    data = body()
+    data["census"] = {
+        "members": [
+            {"member_id": f"E{i}", "name": "n", "country": "ID", "age": "old", "sex": "X"}
+            for i in range(10_000)
+        ]
+    }
+    started = time.perf_counter()
+    response = post(api, api.account(), data)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert len(errors) == 1_000
+    assert "more than 1,000 problems" in errors[-1]["detail"]
+    assert errors[-1]["pointer"] == "/census/members"
+    assert elapsed < 5.0
+
+
+def test_a_problem_response_lists_at_most_1000_errors(api: Api) -> None:
+    # Well-formed rows, each with a country the tariff does not know: 3,000 problems,
+    # of which the response lists the first 1,000 and says how many there are.
+    data = body()
+    data["census"] = {
+        "members": [
+            {
+                "member_id": f"E{i}",
+                "name": "n",
+                "country": "Narnia",
+                "age": 30,
+                "occupation_class": 2,
+            }
+            for i in range(3_000)
+        ]
+    }
+    response = post(api, api.account(), data)
+    assert response.status_code == 422
+    problem = response.json()
+    assert len(problem["errors"]) == 1_000
+    assert problem["detail"] == "3,000 problems with the request; the first 1,000 are listed."
+    assert problem["errors"][0]["pointer"] == "/census/members/0/country"

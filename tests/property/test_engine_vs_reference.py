@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from quoting.schemas import Quote, QuoteRequest, credit_code_check_char
 from quoting.services import quote_request
-from quoting.tariff import Country, load_tariff
+from quoting.tariff import Country
+from quoting.tariff.files import load_tariff
 from tests.reference import RefQuote, reference_quote
 
 TARIFF_DIR = Path(__file__).resolve().parents[2] / "tariffs" / "2026.2"

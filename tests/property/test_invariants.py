@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quoting.services import quote_request
-from quoting.tariff import COUNTRY_FACTORS, load_tariff
+from quoting.tariff import COUNTRY_FACTORS
+from quoting.tariff.files import load_tariff
 from tests.support import TARIFF_DIR, make_request
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -179,3 +179,66 @@ def test_more_shared_text_than_a_census_needs_is_refused() -> None:
     location, message, _ = refusal(data)
     assert location == "bomb.xlsx"
     assert "more than 32 MB" in message
+
+
+def _random_text_rows(rows: int, per_row: int) -> list[bytes]:
+    rnd = random.Random(7)
+    out = [HEADER_ROW]
+    for number in range(2, rows + 2):
+        cells = b"".join(
+            b'<c t="inlineStr"><is><t>'
+            + "".join(rnd.choices("abcdefghijklmnopqrstuvwxyz", k=8)).encode()
+            + b"</t></is></c>"
+            for _ in range(per_row)
+        )
+        out.append(b'<row r="%d">%s</row>' % (number, cells))
+    return out
+
+
+def test_a_large_workbook_of_nonsense_stops_at_the_problem_limit_quickly() -> None:
+    # 60,000 rows of 12 random texts under a 5-column header: every row is bad in every
+    # column. Before, each of its 600,000+ bad cells became a problem (20+ s, ~450 MB);
+    # now reading stops once 1,000 problems are listed, and says so.
+    data = workbook(_random_text_rows(60_000, 12))
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(CensusError) as exc:
+        read_census(data, "nonsense.xlsx")
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    problems = exc.value.problems
+    # 1,000 cell problems, and one for each of the 7 columns without a header
+    assert len(problems) == 1_007
+    assert "more than 1,000 problems" in problems[-1].message
+    assert elapsed < 3.0
+    assert peak < 50 * 1024 * 1024
+
+
+def test_a_column_without_a_header_is_one_problem_however_many_rows() -> None:
+    rows = [HEADER_ROW]
+    for number in range(2, 52):
+        rows.append(
+            GOOD_ROW.replace(b'<row r="2">', b'<row r="%d">' % number).replace(
+                b"</row>", b'<c r="G%d"><v>1</v></c></row>' % number
+            )
+        )
+    with pytest.raises(CensusError) as exc:
+        read_census(workbook(rows), "extra.xlsx")
+    located = [(p.location, p.message) for p in exc.value.problems]
+    assert located == [
+        (
+            "row 2, column 7",
+            "value in a column without a header (give the column a header, or delete it)",
+        )
+    ]
+
+
+def test_a_json_census_of_thousands_of_bad_rows_stops_at_the_problem_limit() -> None:
+    import json
+
+    body = json.dumps({"members": [{"member_id": "x", "age": "old"}] * 5_000}).encode()
+    with pytest.raises(CensusError) as exc:
+        read_census(body, "bad.json")
+    assert len(exc.value.problems) == 1_000
+    assert "more than 1,000 problems" in exc.value.problems[-1].message

@@ -10,7 +10,7 @@ import pytest
 from scipy import integrate, stats
 
 from quoting.pricing import cents_to_text, price, round_half_up_cents
-from quoting.pricing._engine import _expected_accumulation
+from quoting.pricing._loadings import _expected_accumulation
 from quoting.pricing._money import text_to_cents
 from quoting.pricing._severity import gamma_params, layer_moments, lognormal_params
 from quoting.rating_input import resolve

@@ -14,7 +14,9 @@ import pycountry
 import pytest
 
 from quoting.errors import Problem, TariffError
-from quoting.tariff import COVER_CODES, Tariff, load_tariff, tariff_in_force, tariff_versions
+from quoting.tariff import COVER_CODES, Tariff
+from quoting.tariff.files import load_tariff
+from quoting.tariff.registry import tariff_in_force, tariff_versions
 from tests.support import TARIFF_DIR
 
 ISO_CODES = {c.alpha_2 for c in pycountry.countries}
