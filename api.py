@@ -19,7 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from quoting import __version__
 from quoting.settings import Settings
-from quoting.store import Store
+from quoting.store import Database, SqlUnitOfWork
 from quoting.web import (
     AccessLogMiddleware,
     ApiKeyAuthMiddleware,
@@ -34,6 +34,7 @@ from quoting.web import (
     docs_static_router,
     exception_handlers,
     health,
+    provide_context,
 )
 
 __all__ = ["app", "create_app"]
@@ -51,13 +52,16 @@ strings with two places. Rate limits answer `429` with `Retry-After`.
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application. ``settings`` default to the environment's."""
     settings = settings or Settings.from_env()
-    store = Store(settings.database.url)
+    database = Database(settings.database.url)
+
+    def units_of_work() -> SqlUnitOfWork:
+        return SqlUnitOfWork(database)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         import anyio
 
-        await anyio.to_thread.run_sync(store.upgrade)
+        await anyio.to_thread.run_sync(database.upgrade)
         limits = settings.rate_limit
         app.state.rate_limiter = RateLimiter(
             (limits.requests, limits.window_seconds),
@@ -68,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await app.state.rate_limiter.close()
-            store.dispose()
+            database.dispose()
 
     app = Litestar(
         route_handlers=[
@@ -80,9 +84,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             docs_static_router(),
         ],
         lifespan=[lifespan],
-        state=State({"store": store, "settings": settings, "key_cache": KeyCache()}),
+        state=State(
+            {
+                "database": database,
+                "units_of_work": units_of_work,
+                "settings": settings,
+                "key_cache": KeyCache(),
+            }
+        ),
         dependencies={
-            "store": Provide(lambda: store, sync_to_thread=False),
+            "database": Provide(lambda: database, sync_to_thread=False),
+            "uow": Provide(lambda: units_of_work, sync_to_thread=False),
+            "context": Provide(provide_context, sync_to_thread=False),
             "settings": Provide(lambda: settings, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(ApiKeyAuthMiddleware, exclude=["^/health$", "^/schema"])],

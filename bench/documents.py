@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from pricing import synthetic_request  # noqa: E402
 
 from quoting.documents import document_data, render_pdf  # noqa: E402
-from quoting.service import quote_request  # noqa: E402
+from quoting.services import quote_request  # noqa: E402
 
 
 def best(repeat: int, fn):  # type: ignore[no-untyped-def]

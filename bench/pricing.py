@@ -32,7 +32,7 @@ from quoting.pricing import price  # noqa: E402
 from quoting.quote_builder import build_quote  # noqa: E402
 from quoting.rating_input import resolve  # noqa: E402
 from quoting.schemas import QuoteRequest, credit_code_check_char  # noqa: E402
-from quoting.service import fx_rate  # noqa: E402
+from quoting.services import fx_rate  # noqa: E402
 from quoting.tariff.files import load_tariff  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 29)

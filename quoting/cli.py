@@ -6,12 +6,13 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
-from quoting.errors import Problem, QuotingError, RequestError
+from quoting.errors import QuotingError
 from quoting.tariff.registry import (
     DEFAULT_TARIFF_ROOT,
     load_tariff,
@@ -20,8 +21,8 @@ from quoting.tariff.registry import (
 )
 
 if TYPE_CHECKING:
-    from quoting.schemas import Quote, QuoteRequest
-    from quoting.store import Store
+    from quoting.services import Context
+    from quoting.store import Account, ApiKeyRow, Database, UnitOfWorkFactory
 
 __all__ = ["main"]
 
@@ -125,44 +126,20 @@ def _print_problems(error: QuotingError, out: TextIO) -> None:
 
 
 def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
-    from quoting.schemas import AsOfOverride
-    from quoting.service import (
-        decode_request,
-        merge_census_file,
-        quote_request,
-        relocate_to_file_rows,
-    )
-    from quoting.settings import Clock
+    from quoting.clock import Clock
+    from quoting.services import CensusUpload, Context, OfflineQuote, price_offline
 
     # The CLI is the underwriter's tool: it may price as of any date in the window, but
-    # the business date still judges backdating and the date windows.
-    today = Clock.from_env().today()
-    raw = args.request.read_bytes()
-    rows: list[int] = []
+    # the business date still judges backdating and the date windows. It reads only the
+    # time zone, not every server setting.
+    ctx = Context(clock=Clock.from_env(), tariff_root=args.tariff)
+    census = None
     if args.census is not None:
-        raw, rows = merge_census_file(
-            raw,
-            args.census.read_bytes(),
-            args.census.name,
-            tariff_root=args.tariff,
-            today=args.as_of or today,
-            replace=True,
-        )
-    try:
-        request = decode_request(raw, tariff_root=args.tariff, today=args.as_of or today)
-        if args.as_of is not None:
-            try:
-                request = msgspec.structs.replace(request, as_of=args.as_of)
-            except ValueError as exc:  # the request's own check of the date
-                raise RequestError(Problem("as_of", str(exc).partition(": ")[2])) from None
-        quote = quote_request(
-            request, tariff_root=args.tariff, today=today, trace=args.format == "json"
-        )
-    except QuotingError as exc:
-        raise relocate_to_file_rows(exc, rows) if rows else exc from None
-    if quote.as_of != today:
-        override = AsOfOverride(business_date=today, set_by="cli")
-        quote = msgspec.structs.replace(quote, as_of_override=override)
+        census = CensusUpload(args.census.name, args.census.read_bytes())
+    command = OfflineQuote(
+        args.request.read_bytes(), census, as_of=args.as_of, trace=args.format == "json"
+    )
+    request, quote = price_offline(ctx, command)
     if args.format == "json":
         out.write(msgspec.json.format(msgspec.json.encode(quote).decode(), indent=2) + "\n")
     else:
@@ -170,39 +147,10 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
 
         out.write(quote_table(quote))
     if args.pdf is not None:
-        _write_quote_letter(args, request, quote, today)
+        from quoting.services.documents import draft_quote_letter
+
+        args.pdf.write_bytes(draft_quote_letter(ctx, request, quote))
     return EXIT_OK
-
-
-def _write_quote_letter(
-    args: argparse.Namespace, request: QuoteRequest, quote: Quote, today: dt.date
-) -> None:
-    """The quote letter of an offline quote: numbered by a hash of its request (a draft)."""
-    import hashlib
-
-    from quoting.documents import document_data, render_pdf
-    from quoting.service import quote_request
-
-    if not quote.members[:1] or not quote.members[0].lines[0].factors:
-        # The letter wants the trace.
-        quote = msgspec.structs.replace(
-            quote_request(request, tariff_root=args.tariff, today=today),
-            as_of_override=quote.as_of_override,
-        )
-    request_json = msgspec.json.encode(request)
-    now = dt.datetime.now(dt.UTC)
-    validity = tariff_in_force(quote.as_of, args.tariff).params.tariff.quote_validity_days
-    data = document_data(
-        quote_id="DRAFT-" + hashlib.sha256(request_json).hexdigest()[:10].upper(),
-        created_at=now,
-        valid_until=today + dt.timedelta(days=validity),
-        result_json=msgspec.json.encode(quote),
-        request_json=request_json,
-        arranged_by="offline quote (quoting CLI)",
-        arranged_role="draft",
-        tariff_root=args.tariff,
-    )
-    args.pdf.write_bytes(render_pdf("quote-letter", data))
 
 
 def _cmd_tariff_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -252,79 +200,93 @@ def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _store() -> Store:
+def _database() -> Database:
     from quoting.settings import Settings
-    from quoting.store import Store
+    from quoting.store import Database
 
-    store = Store(Settings.from_env().database.url)
-    store.upgrade()
-    return store
+    database = Database(Settings.from_env().database.url)
+    database.upgrade()
+    return database
+
+
+#: The hint added to a "no such …" answer of each accounts command.
+_LIST_HINT = {
+    "revoke-key": " (see 'quoting accounts list')",
+    "disable": " (see 'quoting accounts list')",
+    "enable": " (see 'quoting accounts list')",
+}
 
 
 def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
-    store = _store()
-    command = args.accounts_command
-    if command == "list":
-        _list_accounts(store, out)
-        return EXIT_OK
-    if command == "revoke-key":
-        row = store.revoke_api_key(args.key_id)
-        if row is None:
-            raise QuotingError(f"no API key {args.key_id} (see 'quoting accounts list')")
-        print(f"revoked: {row.id} ({row.prefix}…) of account {row.account_id}", file=out)
-        return EXIT_OK
-    if command in ("disable", "enable"):
-        found = store.set_account_disabled(args.account_id, command == "disable")
-        if found is None:
-            raise QuotingError(f"no account {args.account_id} (see 'quoting accounts list')")
-        print(f"{command}d: {found.id} ({found.role}) {found.name}", file=out)
-        return EXIT_OK
-    if command == "new-key":
-        account = store.get_account(args.account_id)
-        if account is None:
-            raise QuotingError(f"no account {args.account_id}")
-        key = store.issue_api_key(account.id)
-    elif command == "create-broker":
-        account, key = store.create_account(args.name, "broker", _commission(args.commission))
-    else:
-        account, key = store.create_account(args.name, args.role)
-    key_id = next(k.id for k in store.list_api_keys(account.id) if key.startswith(k.prefix))
-    print(f"account: {account.id} ({account.role}) {account.name}", file=out)
-    print(f"api key: {key}", file=out)
-    print(f"key id: {key_id}", file=out)
-    print("The key is shown only this once; store it safely.", file=out)
+    from quoting.errors import NotFound
+    from quoting.services import Context
+    from quoting.settings import Settings
+    from quoting.store import SqlUnitOfWork
+
+    settings = Settings.from_env()
+    database = _database()
+    ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root)
+    try:
+        _run_accounts(args, out, lambda: SqlUnitOfWork(database), ctx)
+    except NotFound as exc:
+        # A refused command is "invalid input" to the CLI, as it always was.
+        hint = _LIST_HINT.get(args.accounts_command, "")
+        raise QuotingError(exc.message + hint) from None
+    finally:
+        database.dispose()
     return EXIT_OK
 
 
-def _commission(text: str) -> str:
-    """A broker's commission, checked against the bounds of the tariff in force."""
-    from decimal import Decimal, InvalidOperation
+def _run_accounts(
+    args: argparse.Namespace, out: TextIO, uow: UnitOfWorkFactory, ctx: Context
+) -> None:
+    from quoting.services import accounts
 
+    command = args.accounts_command
+    if command == "list":
+        _list_accounts(accounts.list_accounts(uow), out)
+        return
+    if command == "revoke-key":
+        row = accounts.revoke_key(uow, ctx, args.key_id)
+        print(f"revoked: {row.id} ({row.prefix}…) of account {row.account_id}", file=out)
+        return
+    if command in ("disable", "enable"):
+        found = accounts.set_disabled(uow, ctx, args.account_id, command == "disable")
+        print(f"{command}d: {found.id} ({found.role}) {found.name}", file=out)
+        return
+    if command == "new-key":
+        issued = accounts.issue_key(uow, ctx, args.account_id)
+    elif command == "create-broker":
+        new = accounts.NewAccount(args.name, "broker", _commission(args.commission))
+        issued = accounts.create_account(uow, ctx, new)
+    else:
+        issued = accounts.create_account(uow, ctx, accounts.NewAccount(args.name, args.role))
+    account = issued.account
+    print(f"account: {account.id} ({account.role}) {account.name}", file=out)
+    print(f"api key: {issued.key}", file=out)
+    print(f"key id: {issued.key_id}", file=out)
+    print("The key is shown only this once; store it safely.", file=out)
+
+
+def _commission(text: str) -> Decimal:
+    """A broker's commission as given (the service checks it against the tariff's bounds)."""
     try:
-        commission = Decimal(text)
+        return Decimal(text)
     except InvalidOperation:
         raise QuotingError(f"--commission {text!r} is not a number") from None
-    bounds = tariff_in_force(dt.date.today()).params.loadings
-    if not Decimal(str(bounds.commission_min)) <= commission <= Decimal(str(bounds.commission_max)):
-        raise QuotingError(
-            f"--commission {commission} is outside the tariff's bounds "
-            f"[{bounds.commission_min}, {bounds.commission_max}]"
-        )
-    return str(commission)
 
 
-def _list_accounts(store: Store, out: TextIO) -> None:
-    keys: dict[str, list[str]] = {}
-    for k in store.list_api_keys():
-        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
-        line = f"    key {k.id}  {k.prefix}…  created {k.created_at:%Y-%m-%d %H:%M}  {state}"
-        keys.setdefault(k.account_id, []).append(line)
-    for acc in store.list_accounts():
+def _list_accounts(found: list[tuple[Account, list[ApiKeyRow]]], out: TextIO) -> None:
+    for acc, keys in found:
         rate = f" commission {acc.commission}" if acc.commission else ""
         state = " (disabled)" if acc.disabled else ""
         print(f"{acc.id}  {acc.role:<11} {acc.name}{rate}{state}", file=out)
-        for line in keys.get(acc.id, []):
-            print(line, file=out)
+        for k in keys:
+            status = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+            print(
+                f"    key {k.id}  {k.prefix}…  created {k.created_at:%Y-%m-%d %H:%M}  {status}",
+                file=out,
+            )
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -337,7 +299,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     if args.no_access_log:
         os.environ["QUOTING_ACCESS_LOG"] = "off"  # read by every worker's create_app
     # Migrate once before the workers start, so they do not race on a fresh database.
-    _store().dispose()
+    _database().dispose()
     uvicorn.run(
         "api:create_app",
         factory=True,
@@ -394,7 +356,7 @@ def main(
         if args.command == "serve":
             return _cmd_serve(args)
         if args.command == "db":
-            _store().dispose()
+            _database().dispose()
             print("database schema is up to date", file=out)
             return EXIT_OK
     except QuotingError as exc:

@@ -1,20 +1,47 @@
-"""The exceptions a user can cause, in one tree.
+"""Every error a user can cause, in one tree; each class knows its HTTP status and type.
 
-Every error carries a list of :class:`Problem` entries, each naming where the problem is
-(a file, a field path or a census row and column) and what is wrong, so that all problems
-of one input are reported at once.
+Two shapes of error:
+
+- *input errors* (:class:`RequestError`, :class:`CensusError`, a tariff not in force on
+  the date…) carry a list of :class:`Problem` entries, each naming where the problem is
+  (a field path, a census row and column) and what is wrong, so that all problems of one
+  input are reported at once;
+- *refusals* (:class:`NotFound`, the bind refusals, :class:`IdempotencyKeyReused`…) carry
+  one message saying why.
+
+``status``, ``problem_type`` and ``title`` are class attributes: the web layer maps the
+tree once (quoting/web/_problems.py) and the CLI prints the problems. Only
+:class:`TariffError` (broken tariff files, our own fault) is a 5xx.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
+    "AlreadyBound",
+    "BindRefused",
     "CensusError",
+    "DocumentNotAvailable",
+    "Forbidden",
+    "IdempotencyKeyReused",
+    "MalformedRequest",
+    "NoTariffInForce",
+    "NotFound",
+    "NotReferred",
     "Problem",
+    "QuoteDeclined",
+    "QuoteExpired",
+    "QuotePeriodOver",
+    "QuoteReferred",
     "QuotingError",
+    "Refusal",
     "RequestError",
+    "SelfApproval",
     "TariffError",
+    "TooLarge",
+    "UnsupportedMediaType",
 ]
 
 
@@ -37,7 +64,12 @@ class Problem:
 class QuotingError(Exception):
     """Base of every error a user can cause; carries one or more problems."""
 
-    title = "Invalid input"
+    status: ClassVar[int] = 422
+    problem_type: ClassVar[str] = "invalid-request"
+    title: ClassVar[str] = "Invalid input"
+    #: True: the answer counts the problems and lists each with its location; False
+    #: (a refusal): its one message is the answer's detail.
+    lists_problems: ClassVar[bool] = True
 
     def __init__(self, problems: list[Problem] | Problem | str) -> None:
         if isinstance(problems, str):
@@ -47,11 +79,31 @@ class QuotingError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__("; ".join(str(p) for p in self.problems))
 
+    @property
+    def detail(self) -> str:
+        """What is wrong, in one sentence (the problem details' ``detail``)."""
+        if self.lists_problems:
+            count = len(self.problems)
+            return f"{count} problem{'s' * (count != 1)} with the request; see errors."
+        return str(self)
+
 
 class TariffError(QuotingError):
-    """A tariff folder is missing, unreadable or fails validation."""
+    """A tariff folder is missing, unreadable or fails validation: the insurer's files,
+    so a server error for an API client (the CLI's ``tariff check`` lists the problems)."""
 
+    status = 500
+    problem_type = "internal-error"
     title = "Invalid tariff"
+    #: What an API client is told (the problems name the insurer's files).
+    public_detail: ClassVar[str] = "The tariff in force could not be loaded."
+
+
+class NoTariffInForce(TariffError):
+    """No tariff is in force on the requested date: the client's date, so a 422."""
+
+    status = 422
+    problem_type = "invalid-request"
 
 
 class RequestError(QuotingError):
@@ -68,8 +120,126 @@ class CensusError(QuotingError):
     tariff's) can still report on them in the same answer.
     """
 
+    problem_type = "invalid-census"
     title = "Invalid census"
 
     def __init__(self, problems: list[Problem] | Problem | str) -> None:
         super().__init__(problems)
         self.rows: list[tuple[int, object]] = []
+
+
+class Refusal(QuotingError):
+    """A request that is well formed but refused; its message says why."""
+
+    lists_problems = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MalformedRequest(Refusal):
+    """A body that is not shaped as the route needs (e.g. a multipart part missing)."""
+
+    title = "Unprocessable request"
+
+
+class NotFound(Refusal):
+    """No such quote, policy, account or key among those the caller may see."""
+
+    status = 404
+    problem_type = "not-found"
+    title = "Not found"
+
+
+class Forbidden(Refusal):
+    """The caller may see the thing but not do this to it."""
+
+    status = 403
+    problem_type = "forbidden"
+    title = "Forbidden"
+
+
+class SelfApproval(Forbidden):
+    """An underwriter tried to approve a quote they made themselves."""
+
+    title = "Approval needs a second underwriter"
+
+
+class BindRefused(Refusal):
+    """A quote that cannot be bound; the subclass says why."""
+
+    status = 409
+    title = "Quote cannot be bound"
+
+
+class QuoteDeclined(BindRefused):
+    """The quote was declined."""
+
+    problem_type = "quote-declined"
+
+
+class QuoteReferred(BindRefused):
+    """The quote is referred and no underwriter has approved it."""
+
+    problem_type = "quote-referred"
+
+
+class QuoteExpired(BindRefused):
+    """The quote's validity is over."""
+
+    problem_type = "quote-expired"
+
+
+class QuotePeriodOver(BindRefused):
+    """The quote's policy period has ended."""
+
+    problem_type = "quote-period-over"
+
+
+class AlreadyBound(BindRefused):
+    """The quote is bound already; ``policy_number`` names its policy."""
+
+    problem_type = "already-bound"
+
+    def __init__(self, message: str, policy_number: str) -> None:
+        super().__init__(message)
+        self.policy_number = policy_number
+
+
+class NotReferred(Refusal):
+    """Approval asked for a quote that is not referred."""
+
+    status = 409
+    problem_type = "not-referred"
+    title = "Nothing to approve"
+
+
+class IdempotencyKeyReused(Refusal):
+    """An idempotency key sent again with another request."""
+
+    problem_type = "idempotency-key-reused"
+    title = "Idempotency key reused"
+
+
+class DocumentNotAvailable(Refusal):
+    """The document cannot be made for this quote or policy (the message says why)."""
+
+    problem_type = "document-not-available"
+    title = "Unprocessable request"
+
+
+class TooLarge(Refusal):
+    """An upload larger than its limit."""
+
+    status = 413
+    problem_type = "too-large"
+    title = "Request too large"
+
+
+class UnsupportedMediaType(Refusal):
+    """A body or file of a type the route does not read."""
+
+    status = 415
+    problem_type = "unsupported-media-type"
+    title = "Unsupported media type"

@@ -3,7 +3,7 @@
 It follows ``docs/rating-model.md`` step by step, one member and one cover at a time,
 written for clarity and independently of the vectorised engine: it imports nothing from
 ``quoting.pricing``, ``quoting.rating_input``, ``quoting.quote_builder`` or
-``quoting.service``. Aggregated census rows are expanded into their individual members;
+``quoting.services``. Aggregated census rows are expanded into their individual members;
 results are reported per census row (a group row's line is the sum over its members).
 
 Speed is secondary, but a 20,000-member census prices in well under a minute.

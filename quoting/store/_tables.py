@@ -15,10 +15,20 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
-__all__ = ["accounts", "api_keys", "app_secrets", "counters", "metadata", "policies", "quotes"]
+__all__ = [
+    "accounts",
+    "api_keys",
+    "app_secrets",
+    "counters",
+    "events",
+    "metadata",
+    "policies",
+    "quotes",
+]
 
 metadata = MetaData()
 
@@ -100,4 +110,20 @@ app_secrets = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("value", String(128), nullable=False),
+)
+
+# What service calls did (quote created, approved, bound, key revoked…), each written in
+# the transaction of the change itself: the raw material of the audit trail.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    # The acting account (None for the insurer's own tools, e.g. the CLI).
+    Column("account_id", String(32), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("subject_id", String(40), nullable=False),
+    # JSON text: the facts of the event (e.g. a policy number, a status).
+    Column("data", Text, nullable=False),
+    Index("ix_events_subject", "subject_id"),
 )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from quoting.errors import Problem, TariffError
+from quoting.errors import NoTariffInForce, Problem, TariffError
 from quoting.tariff.files import (
     DATA_FILES,
     DEFAULT_TARIFF_ROOT,
@@ -98,7 +98,7 @@ class TariffRegistry:
     def in_force(self, as_of: dt.date) -> Tariff:
         """The version with the latest effective date on or before ``as_of``.
 
-        Raises :class:`TariffError` located at ``as_of`` when none is in force yet.
+        Raises :class:`NoTariffInForce` (located at ``as_of``) when none is in force yet.
         """
         now = self._monotonic()
         with self._lock:
@@ -109,7 +109,7 @@ class TariffRegistry:
         in_force = [h for h in headers if h.effective_date <= as_of]
         if not in_force:
             first = headers[0]
-            raise TariffError(
+            raise NoTariffInForce(
                 Problem(
                     "as_of",
                     f"no tariff in force on {as_of.isoformat()}: the earliest ({first.version}) "

@@ -3,6 +3,7 @@ besides api.py."""
 
 from quoting.web._access import AccessLogMiddleware
 from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
+from quoting.web._deps import provide_context
 from quoting.web._docs import SwaggerUIPlugin
 from quoting.web._docs import static_router as docs_static_router
 from quoting.web._headers import add_security_headers
@@ -34,5 +35,6 @@ __all__ = [
     "docs_static_router",
     "exception_handlers",
     "health",
+    "provide_context",
     "requires_role",
 ]

@@ -15,7 +15,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-from quoting.store import Account, Store, hash_api_key
+from quoting.services.accounts import authenticate
+from quoting.store import Account, UnitOfWorkFactory, hash_api_key
 from quoting.web._problems import ProblemError
 from quoting.web._ratelimit import RateLimiter
 
@@ -99,8 +100,8 @@ class ApiKeyAuthMiddleware(AbstractAuthenticationMiddleware):
         if account is None:
             if wait := await limiter.exhausted("address", address):
                 raise _limited(wait, "failed authentications from your address")
-            store: Store = state.store
-            account = await anyio.to_thread.run_sync(store.account_for_key, key)
+            uow: UnitOfWorkFactory = state.units_of_work
+            account = await anyio.to_thread.run_sync(authenticate, uow, key)
             if account is None:
                 await _refused(limiter, address)
                 raise NotAuthorizedException("The API key is not valid.")

@@ -14,7 +14,7 @@ from litestar.openapi.spec import Example
 
 from quoting.errors import QuotingError
 from quoting.resources import shipped
-from quoting.service import decode_request, quote_request
+from quoting.services import decode_request, quote_request
 from quoting.tariff.files import DEFAULT_TARIFF_ROOT
 
 __all__ = [

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
-from quoting.policies import (
-    MAX_CERTIFICATES,
-    MAX_DOCUMENT_MEMBERS,
-    BindRefused,
-    DocumentNotAvailable,
-    NotAllowed,
-    NotFound,
-    approve_quote,
-    bind_quote,
-    policy_document,
-    quote_document,
-    quote_period,
-    visible_owner,
-)
-from quoting.settings import Settings
-from quoting.store import Account, PolicyRow, QuoteRow, Store
+from quoting.errors import NotFound
+from quoting.services import binding, documents
+from quoting.services.binding import BoundPolicy
+from quoting.services.documents import MAX_CERTIFICATES, MAX_DOCUMENT_MEMBERS
 from quoting.web._auth import requires_role
+from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._openapi import ApiOperation, binary, header, operation, problem, text
-from quoting.web._problems import ProblemError
 from quoting.web._quotes import BASE, ERRORS, NOT_FOUND, _links
 from quoting.web._schemas import Approval, PolicyLinks, PolicyPage, PolicyRecord
 
@@ -37,13 +24,6 @@ __all__ = ["DocumentsController", "PoliciesController"]
 
 POLICIES = "/api/v1/policies"
 _MEDIA = {"pdf": "application/pdf", "html": "text/html"}
-_BIND_STATUS = {
-    "already_bound": 409,
-    "declined": 409,
-    "referred": 409,
-    "expired": 409,
-    "accepted": 409,
-}
 _DOCUMENT_RESPONSES = {
     200: ResponseSpec(
         data_container=bytes,
@@ -113,7 +93,8 @@ _BindOperation = operation(
 )
 
 
-def _policy_record(policy: PolicyRow, quote: QuoteRow, period: tuple[Any, Any]) -> PolicyRecord:
+def _policy_record(bound: BoundPolicy) -> PolicyRecord:
+    policy, quote, period = bound.policy, bound.quote, bound.period
     base = f"{POLICIES}/{policy.id}"
     return PolicyRecord(
         id=policy.id,
@@ -145,8 +126,7 @@ def _policy_record(policy: PolicyRow, quote: QuoteRow, period: tuple[Any, Any]) 
 def _split(filename: str, allowed: tuple[str, ...]) -> tuple[str, str]:
     name, _, fmt = filename.rpartition(".")
     if name not in allowed or fmt not in _MEDIA:
-        raise ProblemError(
-            404,
+        raise NotFound(
             f"No document {filename!r}; there are "
             + ", ".join(f"{n}.pdf" for n in allowed)
             + " (and .html).",
@@ -190,35 +170,12 @@ class DocumentsController(Controller):
     )
     async def bind(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
-        settings: NamedDependency[Settings],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         quote_id: FromPath[str],
     ) -> Response[PolicyRecord]:
-        account = request.user
-
-        def work() -> PolicyRecord:
-            policy = bind_quote(store, account, quote_id, settings.clock.today())
-            quote = store.get_quote(quote_id)
-            assert quote is not None
-            return _policy_record(policy, quote, quote_period(store, quote))
-
-        try:
-            record = await anyio.to_thread.run_sync(work)
-        except NotFound:
-            raise ProblemError(404, f"No quote {quote_id} among yours.") from None
-        except BindRefused as exc:
-            kind = (
-                "already-bound"
-                if exc.reason == "already_bound"
-                else f"quote-{exc.reason.replace('_', '-')}"
-            )
-            raise ProblemError(
-                _BIND_STATUS.get(exc.reason, 409),
-                exc.message,
-                kind=kind,
-                title="Quote cannot be bound",
-            ) from None
+        bound = await anyio.to_thread.run_sync(binding.bind_quote, uow, context, quote_id)
+        record = _policy_record(bound)
         return Response(record, status_code=201, headers={"Location": record.links.self})
 
     @post(
@@ -234,23 +191,11 @@ class DocumentsController(Controller):
     )
     async def approve(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         quote_id: FromPath[str],
     ) -> Approval:
-        account = request.user
-        try:
-            row = await anyio.to_thread.run_sync(lambda: approve_quote(store, account, quote_id))
-        except NotFound:
-            raise ProblemError(404, f"No quote {quote_id}.") from None
-        except NotAllowed as exc:
-            raise ProblemError(
-                403, str(exc), kind="forbidden", title="Approval needs a second underwriter"
-            ) from None
-        except BindRefused as exc:
-            raise ProblemError(
-                409, exc.message, kind="not-referred", title="Nothing to approve"
-            ) from None
+        row = await anyio.to_thread.run_sync(binding.approve_quote, uow, context, quote_id)
         assert row.approved_by is not None and row.approved_at is not None
         return Approval(
             quote_id=row.id,
@@ -271,21 +216,13 @@ class DocumentsController(Controller):
     )
     def quote_document(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
-        settings: NamedDependency[Settings],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         quote_id: FromPath[str],
         filename: FromPath[str],
     ) -> Response[bytes]:
         name, fmt = _split(filename, QUOTE_DOCUMENTS)
-        try:
-            body, download = quote_document(
-                store, request.user, quote_id, name, fmt, settings.tariff_root
-            )
-        except NotFound:
-            raise ProblemError(404, f"No quote {quote_id} among yours.") from None
-        except DocumentNotAvailable as exc:
-            raise ProblemError(422, str(exc), kind="document-not-available") from None
+        body, download = documents.quote_document(uow, context, quote_id, name, fmt)
         return _document_response(body, download, fmt)
 
 
@@ -305,19 +242,15 @@ class PoliciesController(Controller):
     )
     def list_policies(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="page size")] = 50,
         offset: Annotated[
             int, QueryParameter(ge=0, le=10_000_000, description="policies to skip")
         ] = 0,
     ) -> PolicyPage:
-        rows, total = store.list_policies(
-            owner_id=visible_owner(request.user), limit=limit, offset=offset
-        )
-        items = [
-            _policy_record(policy, quote, quote_period(store, quote)) for policy, quote in rows
-        ]
+        bound, total = binding.list_policies(uow, context, limit, offset)
+        items = [_policy_record(b) for b in bound]
         following = (
             f"{POLICIES}?limit={limit}&offset={offset + limit}"
             if offset + len(items) < total
@@ -336,16 +269,11 @@ class PoliciesController(Controller):
     )
     def get_policy(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         policy_id: FromPath[str],
     ) -> PolicyRecord:
-        policy = store.get_policy(policy_id, owner_id=visible_owner(request.user))
-        if policy is None:
-            raise ProblemError(404, f"No policy {policy_id} among yours.")
-        quote = store.get_quote(policy.quote_id)
-        assert quote is not None
-        return _policy_record(policy, quote, quote_period(store, quote))
+        return _policy_record(binding.get_policy(uow, context, policy_id))
 
     @get(
         "/{policy_id:str}/documents/{filename:str}",
@@ -360,19 +288,11 @@ class PoliciesController(Controller):
     )
     def policy_document(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
-        settings: NamedDependency[Settings],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         policy_id: FromPath[str],
         filename: FromPath[str],
     ) -> Response[bytes]:
         name, fmt = _split(filename, POLICY_DOCUMENTS)
-        try:
-            body, download = policy_document(
-                store, request.user, policy_id, name, fmt, settings.tariff_root
-            )
-        except NotFound:
-            raise ProblemError(404, f"No policy {policy_id} among yours.") from None
-        except DocumentNotAvailable as exc:
-            raise ProblemError(422, str(exc), kind="document-not-available") from None
+        body, download = documents.policy_document(uow, context, policy_id, name, fmt)
         return _document_response(body, download, fmt)

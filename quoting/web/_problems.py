@@ -152,26 +152,26 @@ def problem_response(
 
 
 def _quoting_error(request: Request[Any, Any, Any], exc: QuotingError) -> Response[ProblemDetails]:
-    if isinstance(exc, TariffError) and not all(p.location == "as_of" for p in exc.problems):
-        log.error("tariff error while serving %s: %s", request.url.path, exc)
-        return problem_response(request, 500, "The tariff in force could not be loaded.")
-    kind = "invalid-census" if isinstance(exc, CensusError) else "invalid-request"
-    count = len(exc.problems)
-    detail = f"{count} problem{'s' * (count != 1)} with the request; see errors."
-    if count > MAX_LISTED_PROBLEMS:
-        detail = (
-            f"{count:,} problems with the request; the first {MAX_LISTED_PROBLEMS:,} are listed."
-        )
+    """The one map from the error tree to problem details: status, type and title are the
+    error class's own; input errors list their problems (at most MAX_LISTED_PROBLEMS),
+    refusals give their message."""
+    if exc.status >= 500:
+        log.error("%s while serving %s: %s", exc.title.lower(), request.url.path, exc)
+        detail = exc.public_detail if isinstance(exc, TariffError) else None
+        return problem_response(request, exc.status, detail)
+    detail, errors = exc.detail, None
+    if exc.lists_problems:
+        census_file = isinstance(exc, CensusError)
+        errors = [
+            error_item(p, census_file=census_file) for p in exc.problems[:MAX_LISTED_PROBLEMS]
+        ]
+        if len(exc.problems) > MAX_LISTED_PROBLEMS:
+            detail = (
+                f"{len(exc.problems):,} problems with the request; "
+                f"the first {MAX_LISTED_PROBLEMS:,} are listed."
+            )
     return problem_response(
-        request,
-        422,
-        detail,
-        kind=kind,
-        title=exc.title,
-        errors=[
-            error_item(p, census_file=isinstance(exc, CensusError))
-            for p in exc.problems[:MAX_LISTED_PROBLEMS]
-        ],
+        request, exc.status, detail, kind=exc.problem_type, title=exc.title, errors=errors
     )
 
 

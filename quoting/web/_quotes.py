@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -11,7 +10,6 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
@@ -24,13 +22,13 @@ from litestar.openapi.spec import (
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from quoting.census import MAX_CENSUS_BYTES
-from quoting.exports import members_csv, members_xlsx
-from quoting.policies import visible_owner
-from quoting.quotes import CensusUpload, IdempotencyConflict, create_quote
-from quoting.schemas import Quote, QuoteRequest
-from quoting.settings import Settings
-from quoting.store import Account, PolicyRow, QuoteRow, Store
+from quoting.errors import MalformedRequest, TooLarge, UnsupportedMediaType
+from quoting.schemas import QuoteRequest
+from quoting.services import CensusUpload, CreateQuote
+from quoting.services import quotation as quotes
+from quoting.store import Account, PolicyRow, QuoteFilter, QuoteRow
 from quoting.web._auth import requires_role
+from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._examples import example, example_request, static_example
 from quoting.web._openapi import (
     ApiOperation,
@@ -40,7 +38,6 @@ from quoting.web._openapi import (
     operation,
     problem,
 )
-from quoting.web._problems import ProblemError
 from quoting.web._schemas import QuoteLinks, QuoteListItem, QuotePage, QuoteRecord
 
 __all__ = ["QuotesController"]
@@ -190,43 +187,27 @@ def _json(
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)
 
 
-def _find(store: NamedDependency[Store], account: Account, quote_id: FromPath[str]) -> QuoteRow:
-    row = store.get_quote(quote_id, owner_id=visible_owner(account))
-    if row is None:
-        raise ProblemError(404, f"No quote {quote_id} among yours.")
-    return row
-
-
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _member_export(
-    store: Store,
-    account: Account,
-    quote_id: str,
-    render: Callable[[Quote], bytes],
-    media_type: str,
-    extension: str,
+    uow: UnitsOfWork, context: ServiceContext, quote_id: str, fmt: str, media_type: str
 ) -> Response[bytes]:
-    row = _find(store, account, quote_id)
-    assert row.result_json is not None
-    quote = msgspec.json.decode(row.result_json, type=Quote)
+    body, filename = quotes.member_export(uow, context, quote_id, fmt)
     return Response(
-        render(quote),
+        body,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{row.id}-members.{extension}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 async def _read_upload(upload: UploadFile) -> CensusUpload:
     name = upload.filename or "census"
     if not name.lower().endswith(CENSUS_TYPES):
-        raise ProblemError(415, f"The census file {name!r} must be .csv, .xlsx or .json.")
+        raise UnsupportedMediaType(f"The census file {name!r} must be .csv, .xlsx or .json.")
     data = await upload.read(MAX_CENSUS_BYTES + 1)
     if len(data) > MAX_CENSUS_BYTES:
-        raise ProblemError(
-            413, f"The census file is larger than {MAX_CENSUS_BYTES // 1_000_000} MB."
-        )
+        raise TooLarge(f"The census file is larger than {MAX_CENSUS_BYTES // 1_000_000} MB.")
     return CensusUpload(name, data)
 
 
@@ -245,18 +226,18 @@ async def _read_body(request: Request[Account, Any, Any]) -> _Upload:
         part = form.get("request")
         upload = form.get("census")
         if part is None:
-            raise ProblemError(
-                422, "The multipart body needs a 'request' part with the quote request JSON."
+            raise MalformedRequest(
+                "The multipart body needs a 'request' part with the quote request JSON."
             )
         if isinstance(part, UploadFile):
             raw = await part.read()
         else:
             raw = str(part).encode()
         if upload is None or not isinstance(upload, UploadFile):
-            raise ProblemError(422, "The multipart body needs a 'census' file part.")
+            raise MalformedRequest("The multipart body needs a 'census' file part.")
         return _Upload(raw, await _read_upload(upload))
-    raise ProblemError(
-        415, f"Send application/json or multipart/form-data, not {media_type or 'no content type'}."
+    raise UnsupportedMediaType(
+        f"Send application/json or multipart/form-data, not {media_type or 'no content type'}."
     )
 
 
@@ -298,8 +279,8 @@ class QuotesController(Controller):
     async def create_quote(
         self,
         request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
-        settings: NamedDependency[Settings],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         idempotency_key: Annotated[
             str | None,
             HeaderParameter(
@@ -312,27 +293,9 @@ class QuotesController(Controller):
         ] = None,
     ) -> Response[QuoteRecord]:
         body = await _read_body(request)
-        account = request.user
-        try:
-            row, created = await anyio.to_thread.run_sync(
-                lambda: create_quote(
-                    store,
-                    account,
-                    body.raw,
-                    census=body.census,
-                    idempotency_key=idempotency_key,
-                    tariff_root=settings.tariff_root,
-                    today=settings.clock.today(),
-                )
-            )
-        except IdempotencyConflict as exc:
-            raise ProblemError(
-                422,
-                f"Idempotency-Key {idempotency_key!r} was used for quote {exc.existing.id} with a "
-                "different request; use a new key for a new request.",
-                kind="idempotency-key-reused",
-                title="Idempotency key reused",
-            ) from None
+        command = CreateQuote(body.raw, body.census, idempotency_key)
+        stored = await anyio.to_thread.run_sync(quotes.create_quote, uow, context, command)
+        row, created = stored.quote, stored.created
         headers = {"Location": f"{BASE}/{row.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -358,9 +321,8 @@ class QuotesController(Controller):
     )
     def list_quotes(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
-        settings: NamedDependency[Settings],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         status: Annotated[
             Literal["accepted", "referred", "declined"] | None,
             QueryParameter(description="only quotes with this status"),
@@ -379,14 +341,8 @@ class QuotesController(Controller):
         def start(day: dt.date | None) -> dt.datetime | None:
             return dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
 
-        rows, total = store.list_quotes(
-            owner_id=visible_owner(request.user),
-            status=status,
-            created_from=start(created_from),
-            created_to=start(created_to),
-            limit=limit,
-            offset=offset,
-        )
+        where = QuoteFilter(None, status, start(created_from), start(created_to), limit, offset)
+        rows, total = quotes.list_quotes(uow, context, where)
         items = [
             QuoteListItem(
                 id=r.id,
@@ -437,12 +393,12 @@ class QuotesController(Controller):
     )
     def get_quote(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         quote_id: FromPath[str],
     ) -> Response[QuoteRecord]:
-        row = _find(store, request.user, quote_id)
-        return _json(_record_json(row, store.policy_for_quote(row.id)))
+        view = quotes.get_quote(uow, context, quote_id)
+        return _json(_record_json(view.quote, view.policy))
 
     @get(
         "/{quote_id:str}/request",
@@ -467,11 +423,11 @@ class QuotesController(Controller):
     )
     def get_quote_request(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         quote_id: FromPath[str],
     ) -> Response[QuoteRequest]:
-        row = _find(store, request.user, quote_id)
+        row = quotes.get_quote(uow, context, quote_id).quote
         assert row.request_json is not None
         return _json(row.request_json)
 
@@ -503,11 +459,11 @@ class QuotesController(Controller):
     )
     def members_csv(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         quote_id: FromPath[str],
     ) -> Response[bytes]:
-        return _member_export(store, request.user, quote_id, members_csv, "text/csv", "csv")
+        return _member_export(uow, context, quote_id, "csv", "text/csv")
 
     @get(
         "/{quote_id:str}/members.xlsx",
@@ -531,8 +487,8 @@ class QuotesController(Controller):
     )
     def members_xlsx(
         self,
-        request: Request[Account, Any, Any],
-        store: NamedDependency[Store],
+        uow: UnitsOfWork,
+        context: ServiceContext,
         quote_id: FromPath[str],
     ) -> Response[bytes]:
-        return _member_export(store, request.user, quote_id, members_xlsx, XLSX_MEDIA_TYPE, "xlsx")
+        return _member_export(uow, context, quote_id, "xlsx", XLSX_MEDIA_TYPE)

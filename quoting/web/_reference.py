@@ -11,7 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from quoting import __version__
 from quoting.settings import Settings
-from quoting.store import Store
+from quoting.store import Database
 from quoting.tariff.registry import tariff_in_force
 from quoting.web._auth import requires_role
 from quoting.web._examples import example
@@ -121,10 +121,10 @@ class ReferenceController(Controller):
     exclude_from_auth=True,
 )
 async def health(
-    request: Request[Any, Any, Any], store: NamedDependency[Store]
+    request: Request[Any, Any, Any], database: NamedDependency[Database]
 ) -> Response[HealthStatus]:
     """The state of each dependency; 503 only when the database is down."""
-    database = await anyio.to_thread.run_sync(store.ping)
+    answers = await anyio.to_thread.run_sync(database.ping)
     limiter: RateLimiter = request.app.state.rate_limiter
     limits = await limiter.check()
     if limits == "degraded":
@@ -133,15 +133,15 @@ async def health(
         limits_status = DependencyStatus("ok", limits)
     dependencies = HealthDependencies(
         database=DependencyStatus(
-            "ok" if database else "down",
-            ("sqlite" if store.is_sqlite else "postgresql") if database else "not answering",
+            "ok" if answers else "down",
+            ("sqlite" if database.is_sqlite else "postgresql") if answers else "not answering",
         ),
         rate_limit_store=limits_status,
     )
     body = HealthStatus(
-        status="unavailable" if not database else "degraded" if limits == "degraded" else "ok",
-        database=database,
+        status="unavailable" if not answers else "degraded" if limits == "degraded" else "ok",
+        database=answers,
         version=__version__,
         dependencies=dependencies,
     )
-    return Response(body, status_code=200 if database else 503)
+    return Response(body, status_code=200 if answers else 503)

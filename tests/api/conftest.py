@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from api import create_app
 from quoting.settings import Clock, Settings
-from quoting.store import Store
+from tests.support import StoreProbe
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -86,7 +86,7 @@ class Api:
     """A running app (in-process), its store and helpers to make accounts."""
 
     client: TestClient
-    store: Store
+    store: StoreProbe
     settings: Settings
 
     def account(
@@ -110,7 +110,7 @@ def make_settings(database_url: str, **env: str) -> Settings:
 def api(database_url: str) -> Iterator[Api]:
     settings = make_settings(database_url, QUOTING_RATE_LIMIT="10000/minute")
     with TestClient(app=create_app(settings)) as client:
-        store = Store(settings.database.url)
+        store = StoreProbe(settings.database.url)
         yield Api(client, store, settings)
         store.dispose()
 
@@ -135,7 +135,7 @@ class ApiFactory:
         if clock is not None:
             settings = replace(settings, clock=clock)
         client = self._stack.enter_context(TestClient(app=create_app(settings)))
-        store = Store(settings.database.url)
+        store = StoreProbe(settings.database.url)
         self._stack.callback(store.dispose)
         return Api(client, store, settings)
 

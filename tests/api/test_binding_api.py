@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from quoting.policies import bind_quote
-from quoting.store import BindRefused
+from quoting.clock import FixedClock
+from quoting.errors import QuoteExpired
+from quoting.services import Context
+from quoting.services.binding import bind_quote
 from tests.api.conftest import EXAMPLES, Api, ApiFactory, Caller, example_request
 
 QUOTES = "/api/v1/quotes"
@@ -256,15 +258,14 @@ def test_a_quote_binds_on_its_last_valid_day_and_not_the_day_after(api: Api) -> 
     first, second = create(api, broker), create(api, broker)
     valid_until = dt.date.fromisoformat(first["valid_until"])
 
-    with pytest.raises(BindRefused) as refused:
-        bind_quote(api.store, account, first["id"], today=valid_until + dt.timedelta(days=1))
-    assert refused.value.reason == "expired"
-    with pytest.raises(BindRefused) as refused:
-        api.store.bind_quote(first["id"], broker.id, valid_until + dt.timedelta(days=365))
-    assert refused.value.reason == "expired"
+    def on(day: dt.date) -> Context:
+        return Context(FixedClock.on(day), api.settings.tariff_root, account)
+
+    with pytest.raises(QuoteExpired):
+        bind_quote(api.store.uow, on(valid_until + dt.timedelta(days=1)), first["id"])
     assert api.store.policy_for_quote(first["id"]) is None
 
-    policy = bind_quote(api.store, account, second["id"], today=valid_until)
+    policy = bind_quote(api.store.uow, on(valid_until), second["id"]).policy
     assert policy.quote_id == second["id"]
     assert policy.owner_id == broker.id
     assert POLICY_NUMBER.match(policy.policy_number)

@@ -21,8 +21,8 @@ import pytest
 from litestar.testing import TestClient
 
 from api import create_app
-from quoting.store import Store
 from tests.api.conftest import Api, Caller, example_request, make_settings
+from tests.support import StoreProbe
 
 QUOTES = "/api/v1/quotes"
 POLICIES = "/api/v1/policies"
@@ -89,7 +89,7 @@ def bound(
         url = request.getfixturevalue("postgres_url")
     settings = make_settings(url, QUOTING_RATE_LIMIT="10000/minute")
     with TestClient(app=create_app(settings)) as client:
-        store = Store(settings.database.url)
+        store = StoreProbe(settings.database.url)
         api = Api(client, store, settings)
         broker = api.account(name="Harbour Insurance Brokers")
         created = client.post(QUOTES, json=json.loads(example_request()), headers=broker.headers)

@@ -6,7 +6,7 @@ from litestar.testing import TestClient
 
 from api import create_app
 from quoting.settings import Settings
-from quoting.store import Store
+from quoting.store import Database
 
 
 def test_health_says_database_answers(tmp_path):
@@ -28,7 +28,7 @@ def test_health_says_database_answers(tmp_path):
 def test_health_is_503_when_database_is_gone(tmp_path, monkeypatch):
     settings = Settings.from_env({"QUOTING_DATABASE_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}"})
     with TestClient(app=create_app(settings)) as client:
-        monkeypatch.setattr(Store, "ping", lambda self: False)
+        monkeypatch.setattr(Database, "ping", lambda self: False)
         response = client.get("/health")
         assert response.status_code == 503
         body = response.json()

@@ -130,16 +130,16 @@ def test_retry_after_is_the_wait_until_a_request_passes(api_with: ApiFactory) ->
 
 def count_key_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The keys looked up in the database from now on."""
-    from quoting.store import Store
+    from quoting.store._sql import SqlAccounts
 
     looked_up: list[str] = []
-    original = Store.account_for_key
+    original = SqlAccounts.by_key_hash
 
-    def account_for_key(self: Store, key: str) -> Any:
-        looked_up.append(key)
-        return original(self, key)
+    def by_key_hash(self: SqlAccounts, key_hash: str) -> Any:
+        looked_up.append(key_hash)
+        return original(self, key_hash)
 
-    monkeypatch.setattr(Store, "account_for_key", account_for_key)
+    monkeypatch.setattr(SqlAccounts, "by_key_hash", by_key_hash)
     return looked_up
 
 

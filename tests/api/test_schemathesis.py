@@ -31,8 +31,8 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks
 
 from api import create_app
-from quoting.store import Store
 from tests.api.conftest import EXAMPLES, make_settings
+from tests.support import StoreProbe
 
 pytestmark = pytest.mark.slow
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
@@ -83,7 +83,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     path = Path(tmp_path_factory.mktemp("schemathesis")) / "quoting.sqlite3"
     settings = make_settings(f"sqlite:///{path}", QUOTING_RATE_LIMIT="1000000/minute")
     app = create_app(settings)
-    store = Store(settings.database.url)
+    store = StoreProbe(settings.database.url)
     with TestClient(app=app) as client:  # runs the migrations
         headers = {
             role: {"Authorization": f"Bearer {store.create_account(role, role, commission)[1]}"}

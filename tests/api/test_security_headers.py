@@ -17,8 +17,8 @@ import pytest
 from litestar.testing import TestClient
 
 from api import create_app
-from quoting.store import Store
 from tests.api.conftest import example_request, make_settings
+from tests.support import StoreProbe
 
 QUOTES = "/api/v1/quotes"
 
@@ -36,7 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = Path(tmp_path_factory.mktemp("headers")) / "quoting.sqlite3"
     settings = make_settings(f"sqlite:///{path}", QUOTING_RATE_LIMIT="10000/minute")
     with TestClient(app=create_app(settings)) as client:
-        store = Store(settings.database.url)
+        store = StoreProbe(settings.database.url)
         _, key = store.create_account("Header broker", "broker", "0.15")
         store.dispose()
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}

@@ -4,17 +4,21 @@ an existing database keeps its data."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from quoting.store import NewQuote, Store
+from quoting.store import Account, Database, QuoteRow, SqlUnitOfWork
 from quoting.store._tables import metadata
 
 
-def _quote(owner: str) -> NewQuote:
-    return NewQuote(
+def _quote(owner: str) -> QuoteRow:
+    return QuoteRow(
+        id="q_kept",
         owner_id=owner,
+        created_at=dt.datetime(2026, 11, 29, 2, tzinfo=dt.UTC),
+        idempotency_key=None,
         status="accepted",
         currency="CNY",
         total_premium="1234.56",
@@ -32,7 +36,7 @@ def _quote(owner: str) -> NewQuote:
 
 
 def test_migrations_match_the_tables_the_code_uses(database_url: str) -> None:
-    store = Store(database_url)
+    store = Database(database_url)
     store.upgrade()
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -41,18 +45,53 @@ def test_migrations_match_the_tables_the_code_uses(database_url: str) -> None:
 
 
 def test_upgrading_an_existing_database_keeps_its_data(database_url: str) -> None:
-    store = Store(database_url)
-    store.upgrade()
-    account, key = store.create_account("Broker", "broker", "0.15")
-    row, created = store.insert_quote(_quote(account.id))
-    assert created
-    store.dispose()
+    database = Database(database_url)
+    database.upgrade()
+    account = Account("acc_kept", "Broker", "broker", "0.15", dt.datetime.now(dt.UTC), False)
+    with SqlUnitOfWork(database) as uow:
+        uow.accounts.add(account)
+        uow.quotes.add(_quote(account.id))
+        uow.commit()
+    database.dispose()
 
-    again = Store(database_url)  # a new process starting on the same database
+    again = Database(database_url)  # a new process starting on the same database
     again.upgrade()
     assert again.schema_is_current()
-    kept = again.get_quote(row.id)
+    with SqlUnitOfWork(again) as uow:
+        kept = uow.quotes.get("q_kept")
+        assert uow.accounts.get(account.id) == account
     assert kept is not None
     assert (kept.total_premium, kept.result_json) == ("1234.56", b'{"total_premium": "1234.56"}')
-    assert again.account_for_key(key) == account
     again.dispose()
+
+
+def test_a_database_made_before_the_events_table_upgrades_and_reads_back(tmp_path: Path) -> None:
+    """A fresh database at migration 0003 (SQLite: the test session's PostgreSQL database
+    is at the newest migration already)."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    database = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    with database.engine.begin() as conn:
+        command.upgrade(database._alembic(conn), "0003")
+    quote = _quote("acc_old")
+    with database.engine.begin() as conn:
+        now = dt.datetime.now(dt.UTC)
+        conn.execute(
+            sa.text(
+                "INSERT INTO accounts (id, name, role, commission, created_at, disabled) "
+                "VALUES ('acc_old', 'Old broker', 'broker', '0.15', :now, false)"
+            ),
+            {"now": now},
+        )
+    with SqlUnitOfWork(database) as uow:
+        uow.quotes.add(quote)
+        uow.commit()
+
+    database.upgrade()
+    assert database.schema_is_current()
+    with SqlUnitOfWork(database) as uow:
+        kept = uow.quotes.get(quote.id)
+        assert uow.events.all() == []
+    database.dispose()
+    assert kept is not None and kept.result_json == quote.result_json

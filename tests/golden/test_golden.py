@@ -15,7 +15,7 @@ from decimal import Decimal
 from scipy import integrate, stats
 from scipy.special import ndtr
 
-from quoting.service import quote_request
+from quoting.services import quote_request
 from tests.support import TARIFF_DIR, make_request
 
 DIVISOR = 1 - 0.15 - 0.12 - 0.05  # 0.68

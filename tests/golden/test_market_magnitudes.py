@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from quoting.service import quote_request
+from quoting.services import quote_request
 from tests.support import TARIFF_DIR, make_request
 
 

@@ -1,7 +1,7 @@
 """The vectorised engine and the per-member reference implementation agree to the cent.
 
 Random but valid quote requests (member-level and aggregated censuses) are priced by the
-production path (``quoting.service.quote_request``) and by ``tests.reference``; every
+production path (``quoting.services.quote_request``) and by ``tests.reference``; every
 line, VAT amount, minimum adjustment, total, decision and referral must be the same.
 """
 
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from quoting.schemas import Quote, QuoteRequest, credit_code_check_char
-from quoting.service import quote_request
+from quoting.services import quote_request
 from quoting.tariff import Country
 from quoting.tariff.files import load_tariff
 from tests.reference import RefQuote, reference_quote

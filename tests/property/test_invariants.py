@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quoting.service import quote_request
+from quoting.services import quote_request
 from quoting.tariff import COUNTRY_FACTORS
 from quoting.tariff.files import load_tariff
 from tests.support import TARIFF_DIR, make_request

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from quoting.errors import CensusError, QuotingError
-from quoting.service import decode_request, merge_census_file, quote_request, relocate_to_file_rows
+from quoting.services import decode_request, merge_census_file, quote_request, relocate_to_file_rows
 from tests.support import ROOT, TARIFF_DIR
 
 REQUEST = (ROOT / "examples" / "small_request.json").read_bytes()

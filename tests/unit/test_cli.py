@@ -414,14 +414,14 @@ def created(out: str) -> dict[str, str]:
 
 
 def test_accounts_revoke_key_disable_and_enable(accounts_db: str) -> None:
-    from quoting.store import Store
+    from tests.support import StoreProbe
 
     code, out, err = run("accounts", "create-broker", "Broker A", "--commission", "0.15")
     assert code == 0, err
     broker = created(out)
     code, out, _ = run("accounts", "new-key", broker["account"])
     second = created(out)
-    store = Store(accounts_db)
+    store = StoreProbe(accounts_db)
     try:
         code, out, _ = run("accounts", "list")
         assert code == 0
@@ -465,3 +465,23 @@ def test_accounts_unknown_ids_exit_2_with_a_message(
     assert code == 2
     assert out == ""
     assert message in err
+
+
+def test_create_broker_checks_the_commission_against_quoting_tariffs(
+    accounts_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    tariffs = tmp_path / "tariffs"
+    shutil.copytree(TARIFF_DIR, tariffs / TARIFF_DIR.name)
+    toml = tariffs / TARIFF_DIR.name / "tariff.toml"
+    lines = toml.read_text(encoding="utf-8").splitlines()
+    lines = ["commission_max = 0.5" if s.startswith("commission_max") else s for s in lines]
+    toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    code, _, err = run("accounts", "create-broker", "Broker B", "--commission", "0.45")
+    assert code == 2 and "outside the tariff's bounds [0.0, 0.25]" in err
+    monkeypatch.setenv("QUOTING_TARIFFS", str(tariffs))
+    code, _, err = run("accounts", "create-broker", "Broker B", "--commission", "0.45")
+    assert code == 0, err
+    assert "commission 0.45" in run("accounts", "list")[1]

@@ -32,7 +32,7 @@ from quoting.documents import (
     verification_code,
 )
 from quoting.schemas import Quote, QuoteRequest
-from quoting.service import decode_request, quote_request
+from quoting.services import decode_request, quote_request
 from tests.support import ROOT, TARIFF_DIR, make_request
 
 EXAMPLE = ROOT / "examples" / "construction_company.json"

@@ -19,7 +19,7 @@ from tests.support import ROOT
 PACKAGE = ROOT / "quoting"
 
 #: Modules that must stay pure (a prefix covers the package and its sub-modules).
-PURE = ("quoting.tariff", "quoting.pricing", "quoting.underwriting")
+PURE = ("quoting.tariff", "quoting.pricing", "quoting.underwriting", "quoting.policies")
 #: Adapters inside a pure package: they may do I/O, and the pure code may not import them.
 ADAPTERS = ("quoting.tariff.files", "quoting.tariff.registry")
 #: What pure code must not import (a prefix covers sub-modules).
@@ -30,6 +30,7 @@ FORBIDDEN = (
     "quoting.documents",
     "quoting.settings",
     "quoting.service",
+    "quoting.services",
     "quoting.cli",
     *ADAPTERS,
     "os",
@@ -115,3 +116,29 @@ def test_importing_pricing_loads_no_tariff_files_or_country_database() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _imports_of(folder: str, banned: tuple[str, ...]) -> list[str]:
+    return [
+        f"{_module_name(path)} line {line}: {name}"
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        for line, name in _imports(path)
+        if _within(name, banned)
+    ]
+
+
+def test_services_import_no_web_framework() -> None:
+    """The API, the CLI and the pages call the same services: no Litestar in them."""
+    assert _imports_of("services", ("litestar", "quoting.web", "api")) == []
+
+
+def test_the_web_layer_knows_the_store_only_by_its_public_types() -> None:
+    """Controllers get a unit-of-work factory: no SQL, no repository classes, no fake."""
+    found = _imports_of("web", ("quoting.store", "sqlalchemy", "alembic"))
+    private = ("quoting.store._", "quoting.store.memory", "sqlalchemy", "alembic")
+    assert [f for f in found if f.split(": ")[1].startswith(private)] == []
+
+
+def test_no_module_is_named_after_a_layer() -> None:
+    layers = ("service", "quotes", "policies")
+    assert [p.name for p in PACKAGE.glob("*.py") if p.stem in layers] == []

@@ -14,7 +14,7 @@ from quoting.pricing._loadings import _expected_accumulation
 from quoting.pricing._money import text_to_cents
 from quoting.pricing._severity import gamma_params, layer_moments, lognormal_params
 from quoting.rating_input import resolve
-from quoting.service import quote_request
+from quoting.services import quote_request
 from tests.support import TARIFF_DIR, make_request
 
 
@@ -388,7 +388,7 @@ def test_sickness_medical_vat_exemption_needs_a_whole_year(end, exempt):
 )
 def test_not_a_number_is_a_field_error(field, value):
     from quoting.errors import RequestError
-    from quoting.service import decode_request
+    from quoting.services import decode_request
 
     body = msgspec.json.encode(
         msgspec.to_builtins(
@@ -407,7 +407,7 @@ def test_not_a_number_is_a_field_error(field, value):
 @pytest.mark.parametrize("amount", ["1e30", "0.001", "NaN", "-5"])
 def test_amounts_out_of_range_are_field_errors(amount):
     from quoting.errors import RequestError
-    from quoting.service import decode_request
+    from quoting.services import decode_request
 
     base = msgspec.to_builtins(
         make_request(

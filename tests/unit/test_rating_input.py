@@ -11,7 +11,7 @@ import pytest
 from quoting.errors import RequestError
 from quoting.rating_input import ResolvedRequest, age_last_birthday, months_begun, resolve
 from quoting.schemas import QuoteRequest
-from quoting.service import decode_request
+from quoting.services import decode_request
 from quoting.tariff import Tariff
 from tests.support import ROOT, make_request
 

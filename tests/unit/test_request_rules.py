@@ -12,7 +12,7 @@ import pytest
 
 from quoting.census import read_census
 from quoting.errors import CensusError, RequestError
-from quoting.service import decode_request, merge_census_file, quote_request
+from quoting.services import decode_request, merge_census_file, quote_request
 from quoting.settings import Clock, FixedClock, Settings
 from tests.support import CREDIT_CODE, TARIFF_DIR, make_request
 

@@ -15,7 +15,7 @@ from quoting.documents import document_data, render_html
 from quoting.errors import CensusError, RequestError
 from quoting.exports import members_csv, members_xlsx
 from quoting.schemas import Census, CensusMember
-from quoting.service import decode_request, quote_request
+from quoting.services import decode_request, quote_request
 from tests.support import TARIFF_DIR, make_request
 
 CONTROLS = ["\u0000", "\u0001", "\u000b", "\u001f", "\u007f", "\u0085", "\u009f", "\n", "\t"]

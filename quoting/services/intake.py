@@ -1,7 +1,5 @@
-"""Quoting as a service: decode a request, pick the tariff, price, build the quote.
-
-Entry points (CLI, API, web form) call these and only translate their results.
-"""
+"""What a client sends, checked: a quote request decoded with every problem at once, a
+census file merged into it, and the date windows around the business date."""
 
 from __future__ import annotations
 
@@ -13,28 +11,22 @@ from typing import Any
 import msgspec
 
 from quoting.census import MAX_CENSUS_PROBLEMS, read_census_numbered
+from quoting.clock import Clock
 from quoting.errors import CensusError, Problem, QuotingError, RequestError, TariffError
-from quoting.pricing import price
-from quoting.quote_builder import build_quote
-from quoting.rating_input import field_problems, resolve
+from quoting.rating_input import field_problems
 from quoting.schemas import (
     CensusGroup,
     CensusMember,
-    Quote,
     QuoteRequest,
     check_row,
 )
-from quoting.settings import Clock
-from quoting.tariff import Tariff
-from quoting.tariff.registry import DEFAULT_TARIFF_ROOT, tariff_in_force
+from quoting.tariff.registry import tariff_in_force
 from quoting.validation import problem_from_validation
 
 __all__ = [
     "date_problems",
     "decode_request",
-    "fx_rate",
     "merge_census_file",
-    "quote_request",
     "relocate_to_file_rows",
 ]
 
@@ -266,15 +258,6 @@ def _file_row_problems(
     return problems
 
 
-def fx_rate(tariff: Tariff, currency: str) -> float:
-    """Base currency per one unit of ``currency`` under ``tariff``."""
-    return (
-        1.0
-        if currency == tariff.params.tariff.base_currency
-        else float(getattr(tariff.params.fx, currency))
-    )
-
-
 #: Windows around the business date, in days (a year is taken as 366 days, so that a
 #: window never falls a day short across a 29 February).
 PERIOD_START_DAYS_BACK = 366
@@ -331,35 +314,3 @@ def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
         problems += _window("experience.start", e.start, low, today, what)
         problems += _window("experience.end", e.end, low, today, what)
     return problems
-
-
-def quote_request(
-    request: QuoteRequest,
-    *,
-    tariff_root: str | Path = DEFAULT_TARIFF_ROOT,
-    today: dt.date | None = None,
-    trace: bool = True,
-) -> Quote:
-    """Price a validated request under the tariff in force on its as-of date.
-
-    ``today`` is the business date the quote is made on: the request's dates must lie in
-    their windows around it (:func:`date_problems`) and a period starting before it is
-    referred as backdated. It defaults to the request's ``as_of`` (re-pricing a stored
-    request as it was priced), else to the insurer's clock. The as-of date is the
-    request's ``as_of``, else ``today``. ``trace=False`` leaves out the per-line factor
-    trace. Raises :class:`RequestError` or :class:`TariffError` for problems a user can fix.
-    """
-    today = today or request.as_of or Clock().today()
-    as_of = request.as_of or today
-    problems = date_problems(request, today)
-    if any(p.location == "as_of" for p in problems):
-        raise RequestError(problems)  # no tariff is looked up for a date out of bounds
-    tariff = tariff_in_force(as_of, tariff_root)
-    try:
-        resolved = resolve(request, tariff, fx_rate=fx_rate(tariff, request.currency))
-    except RequestError as exc:
-        raise RequestError([*problems, *exc.problems]) from None
-    if problems:
-        raise RequestError(problems)
-    priced = price(resolved.rating, tariff)
-    return build_quote(resolved, priced, as_of, today=today, trace=trace)

@@ -1,0 +1,130 @@
+"""The documents of quotes and policies (PDF or HTML), and the draft letter of an offline
+quote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+
+import msgspec
+
+from quoting.documents import DocumentData, document_data, render_html, render_pdf
+from quoting.errors import DocumentNotAvailable, NotFound
+from quoting.schemas import Quote, QuoteRequest
+from quoting.services._context import Context, visible_owner
+from quoting.services.quotation import find_quote, quote_request
+from quoting.store import PolicyRow, QuoteRow, UnitOfWork, UnitOfWorkFactory
+from quoting.tariff.registry import tariff_in_force
+
+__all__ = [
+    "MAX_CERTIFICATES",
+    "MAX_DOCUMENT_MEMBERS",
+    "draft_quote_letter",
+    "policy_document",
+    "quote_document",
+]
+
+#: Largest census rendered on request as a member list, and as certificates (a page
+#: each): bigger books are cut into several policies (their PDFs would take minutes and
+#: gigabytes).
+MAX_DOCUMENT_MEMBERS = 2000
+MAX_CERTIFICATES = 1000
+# PDF rendering is CPU- and memory-heavy: at most two at a time per process.
+_RENDER_SLOTS = threading.BoundedSemaphore(2)
+
+
+def _document_secret(work: UnitOfWork) -> str:
+    """The key of certificate verification codes: made once at random, kept in the
+    database (never in the code or the repository), the same for every process."""
+    return work.secrets.get_or_create("documents", lambda: secrets.token_hex(32))
+
+
+def _data(
+    work: UnitOfWork, ctx: Context, quote: QuoteRow, policy: PolicyRow | None
+) -> DocumentData:
+    assert quote.result_json is not None and quote.request_json is not None
+    owner = work.accounts.get(quote.owner_id)
+    secret = _document_secret(work)
+    work.commit()  # the secret, made by the first document ever asked for
+    return document_data(
+        quote_id=quote.id,
+        created_at=quote.created_at,
+        valid_until=quote.valid_until,
+        result_json=quote.result_json,
+        request_json=quote.request_json,
+        arranged_by=owner.name if owner else quote.owner_id,
+        arranged_role=owner.role if owner else "",
+        tariff_root=ctx.tariff_root,
+        policy_number=policy.policy_number if policy else None,
+        bound_at=policy.created_at if policy else None,
+        approved=quote.approved_at is not None,
+        secret=secret,
+    )
+
+
+def _render(document: str, fmt: str, data: DocumentData) -> bytes:
+    limit = MAX_CERTIFICATES if document == "certificates" else MAX_DOCUMENT_MEMBERS
+    if document in ("member-list", "certificates") and len(data.members) > limit:
+        raise DocumentNotAvailable(
+            f"the {document} of more than {limit:,} members is not made on request"
+        )
+    if document == "certificates" and data.request.census.groups is not None:
+        raise DocumentNotAvailable(
+            "certificates need a census of named members; this policy has an aggregated census"
+        )
+    if fmt == "pdf":
+        with _RENDER_SLOTS:
+            return render_pdf(document, data)
+    return render_html(document, data).encode("utf-8")
+
+
+def quote_document(
+    uow: UnitOfWorkFactory, ctx: Context, quote_id: str, document: str, fmt: str
+) -> tuple[bytes, str]:
+    """A quote's document (``quote-letter`` or ``benefits``) as PDF or HTML, with a file
+    name; rendered after the unit of work has ended."""
+    with uow() as work:
+        quote = find_quote(work, ctx, quote_id)
+        data = _data(work, ctx, quote, work.policies.for_quote(quote_id))
+    return _render(document, fmt, data), f"{quote.id}-{document}.{fmt}"
+
+
+def policy_document(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, document: str, fmt: str
+) -> tuple[bytes, str]:
+    """A policy's document (``policy-schedule``, ``member-list``, ``certificates``)."""
+    with uow() as work:
+        policy = work.policies.get(policy_id, owner_id=visible_owner(ctx.acting()))
+        if policy is None:
+            raise NotFound(f"No policy {policy_id} among yours.")
+        quote = work.quotes.get(policy.quote_id)
+        assert quote is not None
+        data = _data(work, ctx, quote, policy)
+    return _render(document, fmt, data), f"{policy.policy_number}-{document}.{fmt}"
+
+
+def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> bytes:
+    """The quote letter of an offline quote as PDF, numbered by a hash of its request (a
+    draft: it is not stored)."""
+    today = ctx.today()
+    if not quote.members[:1] or not quote.members[0].lines[0].factors:
+        # The letter wants the trace.
+        quote = msgspec.structs.replace(
+            quote_request(request, tariff_root=ctx.tariff_root, today=today),
+            as_of_override=quote.as_of_override,
+        )
+    request_json = msgspec.json.encode(request)
+    validity = tariff_in_force(quote.as_of, ctx.tariff_root).params.tariff.quote_validity_days
+    data = document_data(
+        quote_id="DRAFT-" + hashlib.sha256(request_json).hexdigest()[:10].upper(),
+        created_at=ctx.now(),
+        valid_until=today + dt.timedelta(days=validity),
+        result_json=msgspec.json.encode(quote),
+        request_json=request_json,
+        arranged_by="offline quote (quoting CLI)",
+        arranged_role="draft",
+        tariff_root=ctx.tariff_root,
+    )
+    return render_pdf("quote-letter", data)

@@ -1,0 +1,134 @@
+"""The plain records the repositories read and write, and the ids and keys they carry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ROLES",
+    "Account",
+    "ApiKeyRow",
+    "Conflict",
+    "Event",
+    "NewApiKey",
+    "PolicyRow",
+    "QuoteRow",
+    "hash_api_key",
+    "is_valid_id",
+    "new_api_key",
+    "new_id",
+]
+
+ROLES = ("broker", "agent", "underwriter", "admin")
+_ID = re.compile(r"[A-Za-z0-9_]{1,40}")
+
+
+def new_id(prefix: str) -> str:
+    """A random, URL-safe identifier such as ``q_6fj3…`` (hard to guess, so not enumerable)."""
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def is_valid_id(value: str) -> bool:
+    """Our ids are short word characters; anything else cannot name a row (and is never
+    sent to the database, where e.g. a NUL would be an error rather than 'not found')."""
+    return _ID.fullmatch(value) is not None
+
+
+def new_api_key() -> str:
+    """A fresh API key: 32 random bytes, URL-safe. Shown once; only its hash is stored."""
+    return "qk_" + secrets.token_urlsafe(32)
+
+
+def hash_api_key(key: str) -> str:
+    """The stored form of a key (keys carry 256 random bits, so a plain SHA-256 cannot be
+    brute-forced back)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Conflict(Exception):
+    """A write that a unique constraint refused (an idempotency key or a quote's policy
+    written meanwhile by another transaction); the unit of work must be abandoned."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A broker, agent, underwriter or admin."""
+
+    id: str
+    name: str
+    role: str
+    commission: str | None
+    created_at: dt.datetime
+    disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRow:
+    """An API key as stored: never the key itself, only its first characters."""
+
+    id: str
+    account_id: str
+    prefix: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewApiKey:
+    """A key to store: its row and the hash it is found by."""
+
+    row: ApiKeyRow
+    key_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRow:
+    """A stored quote; ``request_json``/``result_json`` only when read in full."""
+
+    id: str
+    owner_id: str
+    created_at: dt.datetime
+    valid_until: dt.date
+    status: str
+    currency: str
+    total_premium: str
+    total_vat: str
+    policyholder: str
+    credit_code: str
+    headcount: int
+    tariff_version: str
+    tariff_hash: str
+    input_hash: str
+    idempotency_key: str | None
+    request_json: bytes | None = None
+    result_json: bytes | None = None
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRow:
+    """A bound quote."""
+
+    id: str
+    quote_id: str
+    owner_id: str
+    policy_number: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something a service call did (``quote.created``, ``quote.bound``…), written in the
+    same transaction as the change itself: the raw material of the audit trail."""
+
+    kind: str
+    subject_id: str
+    account_id: str | None
+    occurred_at: dt.datetime
+    data: dict[str, Any] = field(default_factory=dict)

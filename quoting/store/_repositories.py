@@ -1,0 +1,169 @@
+"""The interface of a unit of work and its repositories, one per aggregate (accounts with
+their keys, quotes, policies) plus the events and the application's secrets.
+
+Repositories read and write; they make no business decisions. Writes become durable
+only on :meth:`UnitOfWork.commit`; leaving the unit without it rolls them back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+from quoting.store._records import Account, ApiKeyRow, Event, NewApiKey, PolicyRow, QuoteRow
+
+__all__ = [
+    "AccountRepository",
+    "EventRepository",
+    "PolicyRepository",
+    "QuoteFilter",
+    "QuoteRepository",
+    "SecretRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteFilter:
+    """Which quotes to list: an owner's (None: all), by status and creation time."""
+
+    owner_id: str | None
+    status: str | None = None
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class AccountRepository(Protocol):
+    """Accounts and their API keys."""
+
+    def add(self, account: Account) -> None:
+        """Store a new account."""
+
+    def get(self, account_id: str) -> Account | None:
+        """The account, if it exists."""
+
+    def all(self) -> list[Account]:
+        """Every account, oldest first."""
+
+    def set_disabled(self, account_id: str, disabled: bool) -> Account | None:
+        """Disable or enable an account; None if unknown."""
+
+    def add_key(self, key: NewApiKey) -> None:
+        """Store a new API key."""
+
+    def by_key_hash(self, key_hash: str) -> Account | None:
+        """The account owning an unrevoked key with this hash."""
+
+    def api_keys(self, account_id: str | None = None) -> list[ApiKeyRow]:
+        """The keys of one account (or of all), oldest first."""
+
+    def revoke_key(self, key_id: str, at: dt.datetime) -> ApiKeyRow | None:
+        """Revoke a key unless it is revoked already; None if unknown."""
+
+
+class QuoteRepository(Protocol):
+    """Stored quotes, their request and result documents."""
+
+    def add(self, quote: QuoteRow) -> None:
+        """Store a quote; :class:`Conflict` if its owner used its idempotency key before."""
+
+    def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
+        """The quote with its documents; ``owner_id`` restricts it to that owner's."""
+
+    def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
+        """The owner's quote stored under an idempotency key (without documents)."""
+
+    def find(self, where: QuoteFilter) -> tuple[list[QuoteRow], int]:
+        """Quotes newest first (without documents) and the total that match."""
+
+    def approve(self, quote_id: str, underwriter_id: str, at: dt.datetime) -> None:
+        """Record an approval."""
+
+    def count(self) -> int:
+        """How many quotes are stored."""
+
+
+class PolicyRepository(Protocol):
+    """Policies and the counter their numbers come from."""
+
+    def add(self, policy: PolicyRow) -> None:
+        """Store a policy; :class:`Conflict` if its quote was bound meanwhile."""
+
+    def next_number(self, year: int) -> int:
+        """The next value of the year's policy counter (1, 2, …), atomically."""
+
+    def get(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
+        """The policy; ``owner_id`` restricts it to that owner's."""
+
+    def for_quote(self, quote_id: str) -> PolicyRow | None:
+        """The policy a quote was bound as, if any."""
+
+    def find(
+        self, owner_id: str | None, limit: int, offset: int
+    ) -> tuple[list[tuple[PolicyRow, QuoteRow]], int]:
+        """Policies newest first, each with its quote (without documents), and the total."""
+
+
+class EventRepository(Protocol):
+    """The events of service calls."""
+
+    def add(self, event: Event) -> None:
+        """Record an event in the unit's transaction."""
+
+    def all(self, subject_id: str | None = None) -> list[Event]:
+        """Events oldest first, of one subject or all."""
+
+
+class SecretRepository(Protocol):
+    """Secrets the application makes for itself."""
+
+    def get_or_create(self, name: str, make: Callable[[], str]) -> str:
+        """The secret called ``name``, made with ``make`` the first time (once for all
+        processes)."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repositories: ``with factory() as uow: …; uow.commit()``."""
+
+    @property
+    def accounts(self) -> AccountRepository:
+        """Accounts and their API keys."""
+
+    @property
+    def quotes(self) -> QuoteRepository:
+        """Quotes."""
+
+    @property
+    def policies(self) -> PolicyRepository:
+        """Policies."""
+
+    @property
+    def events(self) -> EventRepository:
+        """Events."""
+
+    @property
+    def secrets(self) -> SecretRepository:
+        """The application's secrets."""
+
+    def __enter__(self) -> Self:
+        """Begin."""
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """End: whatever was not committed is rolled back."""
+
+    def commit(self) -> None:
+        """Make every write of the unit durable, at once."""
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

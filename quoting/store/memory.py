@@ -1,0 +1,280 @@
+"""A unit of work in memory, with the repositories of the SQL one: the fake that binding,
+approval and idempotency are unit-tested on (milliseconds, no database).
+
+``InMemoryDatabase`` holds the committed data; each :class:`InMemoryUnitOfWork` works on
+a copy of it and puts the copy in its place on commit, after checking the unique
+constraints the SQL schema has (an owner's idempotency keys, one policy per quote).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import Self
+
+from quoting.store._records import (
+    Account,
+    ApiKeyRow,
+    Conflict,
+    Event,
+    NewApiKey,
+    PolicyRow,
+    QuoteRow,
+)
+from quoting.store._repositories import QuoteFilter
+
+__all__ = ["InMemoryDatabase", "InMemoryUnitOfWork"]
+
+
+@dataclass
+class _Data:
+    accounts: dict[str, Account] = field(default_factory=dict)
+    keys: dict[str, NewApiKey] = field(default_factory=dict)
+    quotes: dict[str, QuoteRow] = field(default_factory=dict)
+    policies: dict[str, PolicyRow] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    def copy(self) -> _Data:
+        # The records are frozen, so copying the containers copies the data.
+        return _Data(
+            dict(self.accounts),
+            dict(self.keys),
+            dict(self.quotes),
+            dict(self.policies),
+            dict(self.counters),
+            list(self.events),
+            dict(self.secrets),
+        )
+
+
+class InMemoryDatabase:
+    """The committed data of the in-memory units of work."""
+
+    def __init__(self) -> None:
+        self.data = _Data()
+        self.lock = threading.Lock()
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        """A new unit of work on this data (use as the services' factory)."""
+        return InMemoryUnitOfWork(self)
+
+
+class InMemoryUnitOfWork:
+    """``with InMemoryUnitOfWork(db) as uow: …; uow.commit()`` — like the SQL one."""
+
+    def __init__(self, database: InMemoryDatabase | None = None) -> None:
+        self.database = database or InMemoryDatabase()
+        self._data = self.database.data.copy()
+        self.committed = False
+        self.accounts = _Accounts(self)
+        self.quotes = _Quotes(self)
+        self.policies = _Policies(self)
+        self.events = _Events(self)
+        self.secrets = _Secrets(self)
+
+    def __enter__(self) -> Self:
+        """Begin: work on a copy of the committed data."""
+        with self.database.lock:
+            self._data = self.database.data.copy()
+        self.committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """End: drop whatever was not committed."""
+        with self.database.lock:
+            self._data = self.database.data.copy()
+
+    def commit(self) -> None:
+        """Put this unit's data in place; :class:`Conflict` if a unit committed meanwhile
+        what a unique constraint forbids next to this one's."""
+        with self.database.lock:
+            mine, theirs = self._data, self.database.data
+            _check_unique(mine, theirs)
+            self.database.data = mine
+            self._data = mine.copy()
+        self.committed = True
+
+    @property
+    def data(self) -> _Data:
+        """The unit's working data (for its repositories)."""
+        return self._data
+
+
+def _check_unique(mine: _Data, theirs: _Data) -> None:
+    for policy_id, policy in theirs.policies.items():
+        ours = [p for p in mine.policies.values() if p.quote_id == policy.quote_id]
+        if any(p.id != policy_id for p in ours):
+            raise Conflict(f"quote {policy.quote_id} is bound already")
+    for quote in theirs.quotes.values():
+        if quote.idempotency_key is None:
+            continue
+        same = [
+            q
+            for q in mine.quotes.values()
+            if (q.owner_id, q.idempotency_key) == (quote.owner_id, quote.idempotency_key)
+        ]
+        if any(q.id != quote.id for q in same):
+            raise Conflict(f"idempotency key of quote {quote.id}")
+
+
+class _Accounts:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, account: Account) -> None:
+        self._uow.data.accounts[account.id] = account
+
+    def get(self, account_id: str) -> Account | None:
+        return self._uow.data.accounts.get(account_id)
+
+    def all(self) -> list[Account]:
+        return sorted(self._uow.data.accounts.values(), key=lambda a: a.created_at)
+
+    def set_disabled(self, account_id: str, disabled: bool) -> Account | None:
+        found = self._uow.data.accounts.get(account_id)
+        if found is None:
+            return None
+        self._uow.data.accounts[account_id] = changed = replace(found, disabled=disabled)
+        return changed
+
+    def add_key(self, key: NewApiKey) -> None:
+        self._uow.data.keys[key.row.id] = key
+
+    def by_key_hash(self, key_hash: str) -> Account | None:
+        for key in self._uow.data.keys.values():
+            if key.key_hash == key_hash and key.row.revoked_at is None:
+                return self._uow.data.accounts.get(key.row.account_id)
+        return None
+
+    def api_keys(self, account_id: str | None = None) -> list[ApiKeyRow]:
+        rows = [k.row for k in self._uow.data.keys.values()]
+        rows = [r for r in rows if account_id is None or r.account_id == account_id]
+        return sorted(rows, key=lambda r: (r.created_at, r.id))
+
+    def revoke_key(self, key_id: str, at: dt.datetime) -> ApiKeyRow | None:
+        key = self._uow.data.keys.get(key_id)
+        if key is None:
+            return None
+        if key.row.revoked_at is None:
+            key = replace(key, row=replace(key.row, revoked_at=at))
+            self._uow.data.keys[key_id] = key
+        return key.row
+
+
+class _Quotes:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, quote: QuoteRow) -> None:
+        if quote.idempotency_key is not None and self.by_idempotency_key(
+            quote.owner_id, quote.idempotency_key
+        ):
+            raise Conflict(f"idempotency key of quote {quote.id}")
+        self._uow.data.quotes[quote.id] = quote
+
+    def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
+        found = self._uow.data.quotes.get(quote_id)
+        if found is None or (owner_id is not None and found.owner_id != owner_id):
+            return None
+        return found
+
+    def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
+        for quote in self._uow.data.quotes.values():
+            if (quote.owner_id, quote.idempotency_key) == (owner_id, key):
+                return _summary(quote)
+        return None
+
+    def find(self, where: QuoteFilter) -> tuple[list[QuoteRow], int]:
+        rows = [
+            q
+            for q in self._uow.data.quotes.values()
+            if (where.owner_id is None or q.owner_id == where.owner_id)
+            and (where.status is None or q.status == where.status)
+            and (where.created_from is None or q.created_at >= where.created_from)
+            and (where.created_to is None or q.created_at < where.created_to)
+        ]
+        rows.sort(key=lambda q: (q.created_at, q.id), reverse=True)
+        page = rows[where.offset : where.offset + where.limit]
+        return [_summary(q) for q in page], len(rows)
+
+    def approve(self, quote_id: str, underwriter_id: str, at: dt.datetime) -> None:
+        found = self._uow.data.quotes.get(quote_id)
+        if found is not None and found.approved_at is None:
+            approved = replace(found, approved_by=underwriter_id, approved_at=at)
+            self._uow.data.quotes[quote_id] = approved
+
+    def count(self) -> int:
+        return len(self._uow.data.quotes)
+
+
+def _summary(quote: QuoteRow) -> QuoteRow:
+    return replace(quote, request_json=None, result_json=None)
+
+
+class _Policies:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, policy: PolicyRow) -> None:
+        if self.for_quote(policy.quote_id) is not None:
+            raise Conflict(f"quote {policy.quote_id} is bound already")
+        self._uow.data.policies[policy.id] = policy
+
+    def next_number(self, year: int) -> int:
+        name = f"policy-{year}"
+        value = self._uow.data.counters.get(name, 0) + 1
+        self._uow.data.counters[name] = value
+        return value
+
+    def get(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
+        found = self._uow.data.policies.get(policy_id)
+        if found is None or (owner_id is not None and found.owner_id != owner_id):
+            return None
+        return found
+
+    def for_quote(self, quote_id: str) -> PolicyRow | None:
+        return next((p for p in self._uow.data.policies.values() if p.quote_id == quote_id), None)
+
+    def find(
+        self, owner_id: str | None, limit: int, offset: int
+    ) -> tuple[list[tuple[PolicyRow, QuoteRow]], int]:
+        rows = [
+            p
+            for p in self._uow.data.policies.values()
+            if owner_id is None or p.owner_id == owner_id
+        ]
+        rows.sort(key=lambda p: (p.created_at, p.id), reverse=True)
+        quotes = self._uow.data.quotes
+        page = [(p, _summary(quotes[p.quote_id])) for p in rows[offset : offset + limit]]
+        return page, len(rows)
+
+
+class _Events:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, event: Event) -> None:
+        self._uow.data.events.append(event)
+
+    def all(self, subject_id: str | None = None) -> list[Event]:
+        return [
+            e for e in self._uow.data.events if subject_id is None or e.subject_id == subject_id
+        ]
+
+
+class _Secrets:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def get_or_create(self, name: str, make: Callable[[], str]) -> str:
+        return self._uow.data.secrets.setdefault(name, make())
