@@ -126,13 +126,16 @@ def _print_problems(error: QuotingError, out: TextIO) -> None:
 
 
 def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
+    import os
+
+    from quoting.branding import Brand
     from quoting.clock import Clock
     from quoting.services import CensusUpload, Context, OfflineQuote, price_offline
 
     # The CLI is the underwriter's tool: it may price as of any date in the window, but
     # the business date still judges backdating and the date windows. It reads only the
-    # time zone, not every server setting.
-    ctx = Context(clock=Clock.from_env(), tariff_root=args.tariff)
+    # time zone and the brand (for --pdf), not every server setting.
+    ctx = Context(clock=Clock.from_env(), tariff_root=args.tariff, brand=Brand.from_env(os.environ))
     census = None
     if args.census is not None:
         census = CensusUpload(args.census.name, args.census.read_bytes())
@@ -225,7 +228,7 @@ def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
 
     settings = Settings.from_env()
     database = _database()
-    ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root)
+    ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
     try:
         _run_accounts(args, out, lambda: SqlUnitOfWork(database), ctx)
     except NotFound as exc:
@@ -294,19 +297,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from quoting.settings import PROJECT_ROOT
-
     if args.no_access_log:
         os.environ["QUOTING_ACCESS_LOG"] = "off"  # read by every worker's create_app
     # Migrate once before the workers start, so they do not race on a fresh database.
     _database().dispose()
     uvicorn.run(
-        "api:create_app",
+        "quoting.web.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        app_dir=str(PROJECT_ROOT),
         log_level="info",
         log_config=_log_config(),
         # Our access log (quoting.access) replaces uvicorn's, which would log query strings.

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quoting.branding import Brand
 from quoting.clock import DEFAULT_TIMEZONE, Clock, FixedClock
 from quoting.tariff.files import DEFAULT_TARIFF_ROOT
 
@@ -33,12 +34,13 @@ __all__ = [
     "Settings",
 ]
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour)s?\s*")
 
 
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'quoting.sqlite3'}"
+#: A SQLite file under ``var/`` of the directory the command runs in (the repository root
+#: in the README's commands): data belongs beside the deployment, never in the package.
+DEFAULT_DATABASE_URL = "sqlite:///var/quoting.sqlite3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     tariff_root: Path = DEFAULT_TARIFF_ROOT
     clock: Clock = field(default_factory=Clock)
+    brand: Brand = field(default_factory=Brand)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -111,4 +114,5 @@ class Settings:
             ),
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
             clock=Clock.from_env(env),
+            brand=Brand.from_env(env),
         )

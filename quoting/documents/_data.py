@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -14,32 +13,13 @@ from typing import Any
 
 import msgspec
 
+from quoting.branding import Brand
 from quoting.errors import TariffError
 from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest, printable
 from quoting.tariff import COVER_CODES, Tariff
 from quoting.tariff.registry import tariff_in_force, tariff_versions
 
 __all__ = ["Brand", "DocumentData", "MemberRow", "PlanBenefit", "document_data"]
-
-
-@dataclass(frozen=True, slots=True)
-class Brand:
-    """The insurer's identity on documents (from the environment, with neutral defaults)."""
-
-    name_zh: str = "境外团体保险业务部"
-    name_en: str = "Overseas Group Insurance Department"
-    hotline: str = "+86 400 000 0000"
-    email: str = "overseas.claims@example.com"
-
-    @classmethod
-    def from_env(cls) -> Brand:
-        default = cls()
-        return cls(
-            name_zh=os.environ.get("QUOTING_INSURER_NAME_ZH", default.name_zh),
-            name_en=os.environ.get("QUOTING_INSURER_NAME_EN", default.name_en),
-            hotline=os.environ.get("QUOTING_ASSISTANCE_HOTLINE", default.hotline),
-            email=os.environ.get("QUOTING_ASSISTANCE_EMAIL", default.email),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +163,52 @@ def _stored_request(request_json: bytes) -> QuoteRequest:
     return msgspec.convert(_printable_strings(msgspec.json.decode(request_json)), QuoteRequest)
 
 
+def _member_rows(
+    quote: Quote,
+    census: dict[str, CensusMember],
+    plans: dict[str, list[PlanBenefit]],
+    tariff: Tariff,
+    policy_number: str | None,
+    secret: str,
+) -> list[MemberRow]:
+    """One row per priced member: census details, names in both languages, sums insured,
+    certificate number and verification code (once bound)."""
+    rows: list[MemberRow] = []
+    for number, m in enumerate(quote.members, start=1):
+        entry = census.get(m.member_id)
+        country = tariff.countries[tariff.country_index[m.country]]
+        occupation = None
+        if entry is not None and entry.occupation_code:
+            occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
+        sums = {
+            b.code: b.amount
+            for b in plans.get(m.plan, [])
+            if b.code in ("add", "sdeath", "smed", "evac")
+        }
+        certificate = f"{policy_number}-{number:05d}" if policy_number else ""
+        rows.append(
+            MemberRow(
+                number=number,
+                quote=m,
+                sex=entry.sex if entry else None,
+                date_of_birth=entry.date_of_birth if entry else None,
+                passport_no=entry.passport_no if entry else None,
+                occupation_zh=occupation.name_zh if occupation else f"{m.occupation_class}类职业",
+                occupation_en=occupation.name_en if occupation else f"Class {m.occupation_class}",
+                country_zh=country.name_zh,
+                country_en=country.name_en,
+                sums_insured=sums,
+                certificate_number=certificate,
+                verification_code=(
+                    verification_code(policy_number, certificate, m.member_id, secret)
+                    if policy_number
+                    else ""
+                ),
+            )
+        )
+    return rows
+
+
 def document_data(
     *,
     quote_id: str,
@@ -205,39 +231,7 @@ def document_data(
     tariff = _tariff_of(quote, tariff_root)
     census: dict[str, CensusMember] = {m.member_id: m for m in request.census.members or []}
     plans = _plans(request, tariff)
-    members = []
-    for number, m in enumerate(quote.members, start=1):
-        entry = census.get(m.member_id)
-        country = tariff.countries[tariff.country_index[m.country]]
-        occupation = None
-        if entry is not None and entry.occupation_code:
-            occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
-        sums = {
-            b.code: b.amount
-            for b in plans.get(m.plan, [])
-            if b.code in ("add", "sdeath", "smed", "evac")
-        }
-        certificate = f"{policy_number}-{number:05d}" if policy_number else ""
-        members.append(
-            MemberRow(
-                number=number,
-                quote=m,
-                sex=entry.sex if entry else None,
-                date_of_birth=entry.date_of_birth if entry else None,
-                passport_no=entry.passport_no if entry else None,
-                occupation_zh=occupation.name_zh if occupation else f"{m.occupation_class}类职业",
-                occupation_en=occupation.name_en if occupation else f"Class {m.occupation_class}",
-                country_zh=country.name_zh,
-                country_en=country.name_en,
-                sums_insured=sums,
-                certificate_number=certificate,
-                verification_code=(
-                    verification_code(policy_number, certificate, m.member_id, secret)
-                    if policy_number
-                    else ""
-                ),
-            )
-        )
+    members = _member_rows(quote, census, plans, tariff, policy_number, secret)
     codes = sorted({m.country for m in quote.members})
     countries = [
         (
@@ -256,7 +250,7 @@ def document_data(
         tariff=tariff,
         arranged_by=arranged_by,
         arranged_role=arranged_role,
-        brand=brand or Brand.from_env(),
+        brand=brand or Brand(),
         plans=plans,
         members=members,
         policy_number=policy_number,

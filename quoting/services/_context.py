@@ -4,9 +4,10 @@ is given besides its unit of work and its command."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from quoting.branding import Brand
 from quoting.clock import Clock
 from quoting.errors import Forbidden
 from quoting.store import Account, Event
@@ -25,11 +26,12 @@ def visible_owner(account: Account) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Context:
     """The acting account (None for the insurer's own tools, e.g. the CLI), the insurer's
-    clock and the folder of tariff versions."""
+    clock, the folder of tariff versions and the insurer's brand on documents."""
 
     clock: Clock
     tariff_root: Path
     account: Account | None = None
+    brand: Brand = field(default_factory=Brand)
 
     def acting(self) -> Account:
         """The acting account; services that need one refuse to run without it."""

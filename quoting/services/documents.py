@@ -57,6 +57,7 @@ def _data(
         arranged_by=owner.name if owner else quote.owner_id,
         arranged_role=owner.role if owner else "",
         tariff_root=ctx.tariff_root,
+        brand=ctx.brand,
         policy_number=policy.policy_number if policy else None,
         bound_at=policy.created_at if policy else None,
         approved=quote.approved_at is not None,
@@ -126,5 +127,6 @@ def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> byt
         arranged_by="offline quote (quoting CLI)",
         arranged_role="draft",
         tariff_root=ctx.tariff_root,
+        brand=ctx.brand,
     )
     return render_pdf("quote-letter", data)

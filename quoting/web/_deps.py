@@ -26,4 +26,9 @@ def provide_context(
     """The context of a service call made by this request's account."""
     user = request.scope.get("user")
     account = user if isinstance(user, Account) else None
-    return Context(clock=settings.clock, tariff_root=settings.tariff_root, account=account)
+    return Context(
+        clock=settings.clock,
+        tariff_root=settings.tariff_root,
+        account=account,
+        brand=settings.brand,
+    )

@@ -26,7 +26,7 @@ def _modules() -> list[str]:
 def test_importing_every_module_creates_no_file_and_prices_nothing(tmp_path: Path) -> None:
     script = f"""
 import importlib, json, sys
-for name in {_modules()!r}:
+for name in {_modules()!r} + ["api"]:
     importlib.import_module(name)
 import quoting.web._examples as ex
 print(json.dumps({{"priced": ex._priced.cache_info().currsize}}))
@@ -52,3 +52,21 @@ def test_the_shipped_data_is_found_from_the_package() -> None:
     assert (shipped("tariffs") / "2026.2" / "tariff.toml").is_file()
     assert (shipped("templates") / "documents").is_dir()
     assert (shipped("examples") / "small_request.json").is_file()
+
+
+def test_no_module_finds_files_by_climbing_parent_folders() -> None:
+    # One home for where shipped files are (quoting/resources.py); nothing else climbs.
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "quoting").rglob("*.py")
+        if "parents[" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_the_app_factory_lives_in_the_package() -> None:
+    # An installed copy has no top-level api.py; `quoting serve` runs the package's.
+    from api import create_app as top
+    from quoting.web.app import create_app
+
+    assert top is create_app
