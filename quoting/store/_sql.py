@@ -97,6 +97,19 @@ class SqlUnitOfWork:
         return self._connection().execute(statement, params)
 
 
+def _owned_row(
+    uow: SqlUnitOfWork, table: sa.Table, row_id: str, owner_id: str | None
+) -> Any | None:
+    """The row of ``table`` with this id (and, given ``owner_id``, that owner), or None;
+    an id that is not one of ours is not looked up."""
+    if not is_valid_id(row_id):
+        return None
+    query = sa.select(table).where(table.c.id == row_id)
+    if owner_id is not None:
+        query = query.where(table.c.owner_id == owner_id)
+    return uow.read(query).mappings().first()
+
+
 class SqlAccounts:
     """Accounts and API keys."""
 
@@ -190,12 +203,7 @@ class SqlQuotes:
 
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's."""
-        if not is_valid_id(quote_id):
-            return None
-        query = sa.select(quotes).where(quotes.c.id == quote_id)
-        if owner_id is not None:
-            query = query.where(quotes.c.owner_id == owner_id)
-        row = self._uow.read(query).mappings().first()
+        row = _owned_row(self._uow, quotes, quote_id, owner_id)
         if row is None:
             return None
         return _quote_row(row, zlib.decompress(row["request"]), zlib.decompress(row["result"]))
@@ -273,12 +281,7 @@ class SqlPolicies:
 
     def get(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
         """The policy; ``owner_id`` restricts it to that owner's."""
-        if not is_valid_id(policy_id):
-            return None
-        query = sa.select(policies).where(policies.c.id == policy_id)
-        if owner_id is not None:
-            query = query.where(policies.c.owner_id == owner_id)
-        row = self._uow.read(query).mappings().first()
+        row = _owned_row(self._uow, policies, policy_id, owner_id)
         return _policy_row(row) if row else None
 
     def for_quote(self, quote_id: str) -> PolicyRow | None:
