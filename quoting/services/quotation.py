@@ -62,6 +62,7 @@ __all__ = [
     "list_quotes",
     "member_export",
     "price_offline",
+    "price_under",
     "quote_request",
     "request_fingerprint",
 ]
@@ -96,11 +97,30 @@ def quote_request(
     trace. Raises :class:`RequestError` or :class:`TariffError` for problems a user can fix.
     """
     today = today or request.as_of or Clock().today()
-    as_of = request.as_of or today
     problems = date_problems(request, today)
     if any(p.location == "as_of" for p in problems):
         raise RequestError(problems)  # no tariff is looked up for a date out of bounds
-    tariff = tariff_in_force(as_of, tariff_root)
+    tariff = tariff_in_force(request.as_of or today, tariff_root)
+    return price_under(request, tariff, today=today, trace=trace, problems=problems)
+
+
+def price_under(
+    request: QuoteRequest,
+    tariff: Tariff,
+    *,
+    today: dt.date,
+    trace: bool = True,
+    problems: list[Problem] | None = None,
+) -> Quote:
+    """Price a validated request under ``tariff``, whatever its effective date (re-pricing
+    with a stored quote's own version, or a book under two versions), as of the request's
+    ``as_of`` (else ``today``) and judged against the business date ``today`` like
+    :func:`quote_request`. ``problems`` are the request's date problems if already known.
+    Raises :class:`RequestError` for problems a user can fix."""
+    if problems is None:
+        problems = date_problems(request, today)
+        if any(p.location == "as_of" for p in problems):
+            raise RequestError(problems)
     try:
         resolved = resolve(request, tariff, fx_rate=fx_rate(tariff, request.currency))
     except RequestError as exc:
@@ -108,7 +128,7 @@ def quote_request(
     if problems:
         raise RequestError(problems)
     priced = price(resolved.rating, tariff)
-    return build_quote(resolved, priced, as_of, today=today, trace=trace)
+    return build_quote(resolved, priced, request.as_of or today, today=today, trace=trace)
 
 
 @dataclass(frozen=True, slots=True)
