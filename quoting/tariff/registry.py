@@ -160,6 +160,11 @@ class TariffRegistry:
             )
         )
 
+    def versions_on_file(self) -> list[tuple[str, dt.date]]:
+        """Version name and effective date of every folder, oldest first (read from the
+        headers only, without loading or checking the versions)."""
+        return [(h.version, h.effective_date) for h in self._read_headers()]
+
     def published(self) -> dict[str, Publication]:
         """The manifest's publications by version (empty without a manifest)."""
         path = self.root / MANIFEST
