@@ -3,6 +3,7 @@ after newer versions are published) and say whether it gives the same result."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "as_priced",
     "quote_differences",
     "reprice_quote",
+    "request_as_priced",
 ]
 
 #: Differences listed at most (a tariff or engine change can move every line).
@@ -53,16 +55,23 @@ class Repriced:
         return not self.differences
 
 
-def as_priced(row: QuoteRow, stored: Quote, tariff_root: Path, trace: bool = True) -> Quote:
-    """The stored request priced again as it was: with the commission it was priced with
-    (a broker's comes from its account, which may have changed since), on the business
-    date it was first priced on, under the version it was priced with (by content hash)."""
+def request_as_priced(row: QuoteRow, stored: Quote) -> tuple[QuoteRequest, dt.date]:
+    """A stored quote's request as it was priced — with the commission it was priced with
+    (a broker's comes from its account, which may have changed since) — and the business
+    date it was priced on."""
     assert row.request_json is not None
     request = msgspec.json.decode(row.request_json, type=QuoteRequest)
     if request.commission is None:
         # repr is the shortest text that gives the float back: 0.15, not 0.1499…
         request = msgspec.structs.replace(request, commission=Decimal(repr(stored.commission)))
     today = stored.as_of_override.business_date if stored.as_of_override else stored.as_of
+    return request, today
+
+
+def as_priced(row: QuoteRow, stored: Quote, tariff_root: Path, trace: bool = True) -> Quote:
+    """The stored request priced again as it was (:func:`request_as_priced`) under the
+    version it was priced with, found by its content hash."""
+    request, today = request_as_priced(row, stored)
     tariff = registry_for(tariff_root).by_hash(row.tariff_hash)
     quote = price_under(request, tariff, today=today, trace=trace)
     if stored.as_of_override is not None:

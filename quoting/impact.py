@@ -1,0 +1,243 @@
+"""The premium impact of a tariff change on a book of quotes: each request priced under
+the old and the new version, summed up the way an underwriter reads it.
+
+Pure: pairs of quotes in, an :class:`ImpactReport` out. Amounts are converted into the
+tariff's base currency (CNY) at each quote's own FX rate and added as ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from quoting.schemas import Quote, SummaryRow
+
+__all__ = [
+    "BANDS",
+    "PERCENTILES",
+    "TOP_MOVERS",
+    "Breakdown",
+    "ImpactReport",
+    "PricedPair",
+    "QuoteMove",
+    "band_of",
+    "summarise",
+]
+
+#: How many of the quotes moving most (by premium change in CNY, either way) are listed.
+TOP_MOVERS = 20
+#: The percentiles of the per-quote change reported.
+PERCENTILES = (0, 5, 25, 50, 75, 95, 100)
+#: The bands of per-quote change in %: (label, lower bound, upper bound); a change on a
+#: bound falls in the band nearer zero, and exactly 0 % is its own band.
+BANDS: tuple[tuple[str, float, float], ...] = (
+    ("< −10 %", -np.inf, -10.0),
+    ("−10…−5 %", -10.0, -5.0),
+    ("−5…0 %", -5.0, 0.0),
+    ("0 %", 0.0, 0.0),
+    ("0…+5 %", 0.0, 5.0),
+    ("+5…+10 %", 5.0, 10.0),
+    ("> +10 %", 10.0, np.inf),
+)
+_CENT = Decimal("0.01")
+
+
+def band_of(change_percent: float) -> str:
+    """The label of the band a per-quote change (in %) falls in."""
+    if change_percent == 0:
+        return "0 %"
+    if change_percent < 0:
+        if change_percent < -10:
+            return BANDS[0][0]
+        return BANDS[1][0] if change_percent <= -5 else BANDS[2][0]
+    if change_percent > 10:
+        return BANDS[6][0]
+    return BANDS[5][0] if change_percent > 5 else BANDS[4][0]
+
+
+@dataclass(frozen=True, slots=True)
+class PricedPair:
+    """One request of the book priced under both versions (``None`` with the error when
+    it could not be priced under one)."""
+
+    name: str
+    old: Quote | None
+    new: Quote | None
+    old_error: str | None = None
+    new_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMove:
+    """One quote's premium under both versions, in CNY."""
+
+    name: str
+    policyholder: str
+    currency: str
+    headcount: int
+    old_premium: Decimal
+    new_premium: Decimal
+    old_status: str
+    new_status: str
+    #: members declined under the new version but not under the old
+    newly_declined: list[str] = field(default_factory=list)
+
+    @property
+    def change(self) -> Decimal:
+        """New minus old premium (CNY)."""
+        return self.new_premium - self.old_premium
+
+    @property
+    def change_percent(self) -> float | None:
+        """The change as a % of the old premium (None when the old premium is 0)."""
+        if self.old_premium == 0:
+            return 0.0 if self.new_premium == 0 else None
+        return float(self.change / self.old_premium * 100)
+
+    @property
+    def affected(self) -> bool:
+        """Its premium, status or declines differ."""
+        return bool(self.change or self.old_status != self.new_status or self.newly_declined)
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """Premium under both versions of one country, occupation class or cover (CNY)."""
+
+    key: str
+    label: str
+    old_premium: Decimal
+    new_premium: Decimal
+
+    @property
+    def change(self) -> Decimal:
+        return self.new_premium - self.old_premium
+
+    @property
+    def change_percent(self) -> float | None:
+        return float(self.change / self.old_premium * 100) if self.old_premium else None
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactReport:
+    """The impact of ``new`` against ``old`` on a book."""
+
+    old_version: str
+    new_version: str
+    moves: list[QuoteMove]
+    by_country: list[Breakdown]
+    by_class: list[Breakdown]
+    by_cover: list[Breakdown]
+    #: requests that could not be priced under a version: (name, version, message)
+    failures: list[tuple[str, str, str]]
+    percentiles: dict[int, float]
+    bands: list[tuple[str, int]]
+
+    @property
+    def affected(self) -> list[QuoteMove]:
+        """The quotes whose premium, status or declines change."""
+        return [m for m in self.moves if m.affected]
+
+    @property
+    def total_old(self) -> Decimal:
+        return sum((m.old_premium for m in self.moves), Decimal(0))
+
+    @property
+    def total_new(self) -> Decimal:
+        return sum((m.new_premium for m in self.moves), Decimal(0))
+
+    @property
+    def total_change_percent(self) -> float | None:
+        old = self.total_old
+        return float((self.total_new - old) / old * 100) if old else None
+
+    @property
+    def top(self) -> list[QuoteMove]:
+        """The quotes moving most, by the size of their premium change (CNY)."""
+        return sorted(self.affected, key=lambda m: (-abs(m.change), m.name))[:TOP_MOVERS]
+
+    @property
+    def status_changes(self) -> list[QuoteMove]:
+        return [m for m in self.moves if m.old_status != m.new_status]
+
+    @property
+    def newly_declined(self) -> list[QuoteMove]:
+        return [m for m in self.moves if m.newly_declined]
+
+
+def _cny(amount: str | Decimal, fx_rate: float) -> Decimal:
+    """An amount of the quote's currency in CNY, to the cent (repr: the float's own digits)."""
+    return (Decimal(amount) * Decimal(repr(fx_rate))).quantize(_CENT, ROUND_HALF_UP)
+
+
+def _move(pair: PricedPair, old: Quote, new: Quote) -> QuoteMove:
+    before = {d.member_id for d in old.declined}
+    return QuoteMove(
+        name=pair.name,
+        policyholder=old.policyholder,
+        currency=old.currency,
+        headcount=old.headcount + old.declined_headcount,
+        old_premium=_cny(old.total_premium, old.fx_rate),
+        new_premium=_cny(new.total_premium, new.fx_rate),
+        old_status=old.status,
+        new_status=new.status,
+        newly_declined=sorted(d.member_id for d in new.declined if d.member_id not in before),
+    )
+
+
+def _add(
+    into: dict[str, list[object]], rows: Iterable[SummaryRow], fx_rate: float, side: int
+) -> None:
+    for row in rows:
+        entry = into.setdefault(row.key, [row.label, Decimal(0), Decimal(0)])
+        entry[side] = entry[side] + _cny(row.premium, fx_rate)  # type: ignore[operator]
+
+
+def _breakdown(pairs: Sequence[tuple[Quote, Quote]], attribute: str) -> list[Breakdown]:
+    """Premium by the summary rows ``attribute`` (by_country…), largest change first."""
+    acc: dict[str, list[object]] = {}
+    for old, new in pairs:
+        _add(acc, getattr(old.summary, attribute), old.fx_rate, 1)
+        _add(acc, getattr(new.summary, attribute), new.fx_rate, 2)
+    rows = [Breakdown(k, str(v[0]), v[1], v[2]) for k, v in acc.items()]  # type: ignore[arg-type]
+    return sorted(rows, key=lambda b: (-abs(b.change), -b.old_premium, b.key))
+
+
+def summarise(old_version: str, new_version: str, pairs: Sequence[PricedPair]) -> ImpactReport:
+    """The impact report of a book priced under both versions. Requests that failed under
+    either version are listed in ``failures`` and left out of every figure."""
+    priced: list[tuple[Quote, Quote]] = []
+    moves: list[QuoteMove] = []
+    failures: list[tuple[str, str, str]] = []
+    for pair in pairs:
+        if pair.old is None or pair.new is None:
+            if pair.old_error:
+                failures.append((pair.name, old_version, pair.old_error))
+            if pair.new_error:
+                failures.append((pair.name, new_version, pair.new_error))
+            continue
+        priced.append((pair.old, pair.new))
+        moves.append(_move(pair, pair.old, pair.new))
+    changes = [p for m in moves if (p := m.change_percent) is not None]
+    percentiles = (
+        {q: float(v) for q, v in zip(PERCENTILES, np.percentile(changes, PERCENTILES), strict=True)}
+        if changes
+        else {}
+    )
+    counts = {label: 0 for label, _, _ in BANDS}
+    for c in changes:
+        counts[band_of(c)] += 1
+    return ImpactReport(
+        old_version,
+        new_version,
+        moves,
+        _breakdown(priced, "by_country"),
+        _breakdown(priced, "by_class"),
+        _breakdown(priced, "by_cover"),
+        failures,
+        percentiles,
+        list(counts.items()),
+    )
