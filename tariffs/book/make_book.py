@@ -579,7 +579,7 @@ def groups(rng: random.Random, spec: tuple[Any, ...]) -> list[dict[str, Any]]:
 
 
 def request(rng: random.Random, spec: tuple[Any, ...]) -> dict[str, Any]:
-    stem, company, _, _, _, kind, currency, period, style, extras = spec
+    _, company, _, _, _, kind, currency, period, style, extras = spec
     start, end = PERIODS[period]
     body: dict[str, Any] = {
         "policyholder": {"name": company, "credit_code": credit_code(rng)},
