@@ -93,7 +93,6 @@ def publish_version(
     tariff = load_tariff(command.folder)
     publications = read_manifest(root)
     earlier = next((p for p in publications if p.version == tariff.version), None)
-    target = _target_folder(root, tariff)
     if earlier is not None:
         if earlier.content_hash != tariff.content_hash:
             raise PublishRefused(
@@ -101,7 +100,8 @@ def publish_version(
                 f"with other content ({earlier.content_hash}); published versions never "
                 "change — give this one a new version name."
             )
-        return Published(earlier, target, False)
+        return Published(earlier, _target_folder(root, tariff), False)
+    target = _target_folder(root, tariff)
     _check_dates(ctx, root, tariff, publications)
     if not target.exists():
         _copy_in(command.folder, target, tariff.content_hash)
@@ -153,18 +153,18 @@ def content_hash_or_none(folder: Path) -> str | None:
 
 def _check_dates(ctx: Context, root: Path, tariff: Tariff, publications: list[Publication]) -> None:
     effective = tariff.effective_date
-    today = ctx.today()
-    if effective < today:
-        raise PublishRefused(
-            f"Tariff {tariff.version} is effective from {effective}, before today ({today}): "
-            "a version is published for today or a later date, never backdated."
-        )
     latest = max(publications, key=lambda p: p.effective_date, default=None)
     if latest is not None and effective <= latest.effective_date:
         raise PublishRefused(
             f"Tariff {tariff.version} is effective from {effective}, not after the latest "
             f"published version {latest.version} (effective {latest.effective_date}); "
             "choose a later effective date."
+        )
+    today = ctx.today()
+    if effective < today:
+        raise PublishRefused(
+            f"Tariff {tariff.version} is effective from {effective}, before today ({today}): "
+            "a version is published for today or a later date, never backdated."
         )
     for other in registry_for(root).versions_on_file():
         if other[1] == effective and other[0] != tariff.version:
