@@ -11,10 +11,16 @@ from pathlib import Path
 import msgspec
 
 from quoting.errors import Problem, QuotingError, RequestError
-from quoting.impact import ImpactReport, PricedPair, summarise
+from quoting.impact import (
+    ImpactReport,
+    PricedPair,
+    QuoteFigures,
+    figures_from_columns,
+    summarise,
+)
 from quoting.schemas import Quote, QuoteRequest
 from quoting.services._context import Context
-from quoting.services.quotation import price_under
+from quoting.services.quotation import price_columns
 from quoting.services.repricing import request_as_priced
 from quoting.services.tariffs import version_folder
 from quoting.store import QuoteFilter, QuoteRow, UnitOfWorkFactory
@@ -98,15 +104,17 @@ def book_from_store(uow: UnitOfWorkFactory, *, bound_only: bool = False) -> list
     return book
 
 
-def _price(item: BookRequest, tariff: Tariff) -> tuple[Quote | None, str | None]:
+def _price(item: BookRequest, tariff: Tariff) -> tuple[QuoteFigures | None, str | None]:
     try:
-        return price_under(item.request, tariff, today=item.today, trace=False), None
+        resolved, priced = price_columns(item.request, tariff, today=item.today)
     except QuotingError as exc:
         return None, str(exc)
+    return figures_from_columns(resolved, priced, item.today), None
 
 
 def price_book(old: Tariff, new: Tariff, book: list[BookRequest]) -> list[PricedPair]:
-    """Each request priced under both versions (without factor traces)."""
+    """Each request priced under both versions, as the figures the impact needs (the
+    engine's columns summed; no member or line objects are built)."""
     pairs = []
     for item in book:
         a, a_error = _price(item, old)

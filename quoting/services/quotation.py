@@ -22,9 +22,9 @@ from quoting.errors import (
     RequestError,
 )
 from quoting.exports import members_csv, members_xlsx
-from quoting.pricing import price
+from quoting.pricing import PricedCensus, price
 from quoting.quote_builder import build_quote
-from quoting.rating_input import resolve
+from quoting.rating_input import ResolvedRequest, resolve
 from quoting.schemas import AsOfOverride, Quote, QuoteRequest
 from quoting.services._context import Context, visible_owner
 from quoting.services.intake import (
@@ -61,6 +61,7 @@ __all__ = [
     "get_quote",
     "list_quotes",
     "member_export",
+    "price_columns",
     "price_offline",
     "price_under",
     "quote_request",
@@ -117,6 +118,20 @@ def price_under(
     ``as_of`` (else ``today``) and judged against the business date ``today`` like
     :func:`quote_request`. ``problems`` are the request's date problems if already known.
     Raises :class:`RequestError` for problems a user can fix."""
+    resolved, priced = price_columns(request, tariff, today=today, problems=problems)
+    return build_quote(resolved, priced, request.as_of or today, today=today, trace=trace)
+
+
+def price_columns(
+    request: QuoteRequest,
+    tariff: Tariff,
+    *,
+    today: dt.date,
+    problems: list[Problem] | None = None,
+) -> tuple[ResolvedRequest, PricedCensus]:
+    """The request resolved against ``tariff`` and the engine's columnar result, without
+    building the wire quote (for figures over many quotes, such as a tariff impact).
+    Same checks and errors as :func:`price_under`."""
     if problems is None:
         problems = date_problems(request, today)
         if any(p.location == "as_of" for p in problems):
@@ -127,8 +142,7 @@ def price_under(
         raise RequestError([*problems, *exc.problems]) from None
     if problems:
         raise RequestError(problems)
-    priced = price(resolved.rating, tariff)
-    return build_quote(resolved, priced, request.as_of or today, today=today, trace=trace)
+    return resolved, price(resolved.rating, tariff)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ def test_stored_quotes_reprice_to_the_cent_after_a_newer_version(
     assert newer["tariff"]["version"] == "2026.4"
     assert newer["total_premium"] != stored["total_premium"]
 
+    count = app.client.get(QUOTES, headers=underwriter.headers).json()["total"]
     response = app.client.post(f"{QUOTES}/{stored['id']}/reprice", headers=underwriter.headers)
     assert response.status_code == 200, response.text
     repriced = response.json()
@@ -75,9 +76,10 @@ def test_stored_quotes_reprice_to_the_cent_after_a_newer_version(
     assert repriced["total_premium"] == stored["total_premium"]
     for a, b in zip(stored["members"], repriced["members"], strict=True):
         assert [line["premium"] for line in a["lines"]] == [line["premium"] for line in b["lines"]]
-    # Re-pricing stores nothing.
-    listed = app.client.get(QUOTES, headers=underwriter.headers).json()
-    assert listed["total"] == 2
+    # Re-pricing stores nothing and changes nothing stored.
+    assert app.client.get(QUOTES, headers=underwriter.headers).json()["total"] == count
+    again = app.client.get(f"{QUOTES}/{stored['id']}", headers=underwriter.headers).json()
+    assert again == stored
 
 
 @pytest.mark.parametrize("role", ["broker", "agent"])

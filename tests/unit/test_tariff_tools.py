@@ -15,10 +15,10 @@ import pytest
 
 from quoting.clock import FixedClock
 from quoting.errors import PublishRefused, TariffError
-from quoting.impact import band_of, summarise
+from quoting.impact import band_of, figures_from_columns, figures_of_quote, summarise
 from quoting.services import Context
 from quoting.services.impact import book_from_folder, price_book, tariff_impact
-from quoting.services.quotation import quote_request
+from quoting.services.quotation import price_columns, price_under, quote_request
 from quoting.services.tariffs import PublishVersion, diff_versions, publish_version
 from quoting.store.memory import InMemoryDatabase, InMemoryUnitOfWork
 from quoting.tariff.diff import diff_as_dict, format_diff
@@ -305,6 +305,19 @@ def test_a_tariff_that_declines_a_country_shows_status_changes_and_new_declines(
     assert (thai.old_status, thai.new_status) == ("accepted", "referred")
     assert {m.name for m in report.status_changes} == {"13-hanoi-metro", "31-thailand-hsr"}
     assert impact.seconds > 0
+
+
+def test_figures_from_the_engine_columns_equal_those_of_the_built_quote(tmp_path: Path) -> None:
+    """The impact sums the engine's columns instead of building every member line: for
+    every request of the book, under a changed tariff too, its figures are the quote's."""
+    draft = new_version(tmp_path, "2027.1", "2027-01-01")
+    set_cell(draft, "countries.csv", "VN", "status", "decline")
+    set_cell(draft, "countries.csv", "ID", "accident", "1.35")
+    for tariff in (load_tariff(TARIFF_DIR), load_tariff(draft)):
+        for item in book_from_folder(BOOK, dt.date(2026, 11, 29)):
+            resolved, priced = price_columns(item.request, tariff, today=item.today)
+            quote = price_under(item.request, tariff, today=item.today, trace=False)
+            assert figures_from_columns(resolved, priced, item.today) == figures_of_quote(quote)
 
 
 def test_every_request_of_the_reference_book_prices_under_the_shipped_tariff() -> None:
