@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -264,27 +265,36 @@ def _cmd_tariff_impact(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _database_configured(url: str) -> bool:
+    """A database is configured when QUOTING_DATABASE_URL is set, or the default SQLite
+    file exists (publishing creates none of its own)."""
+    import os
+
+    from quoting.settings import DEFAULT_DATABASE_URL
+
+    if os.environ.get("QUOTING_DATABASE_URL"):
+        return True
+    return url == DEFAULT_DATABASE_URL and Path(url.removeprefix("sqlite:///")).exists()
+
+
 def _cmd_tariff_publish(args: argparse.Namespace, out: TextIO) -> int:
     import getpass
 
     from quoting.services import Context
     from quoting.services.tariffs import PublishVersion, publish_version
-    from quoting.settings import DEFAULT_DATABASE_URL, Settings
+    from quoting.settings import Settings
 
     settings = Settings.from_env()
     ctx = Context(clock=settings.clock, tariff_root=_tariff_root(args))
     command = PublishVersion(args.folder, args.by or getpass.getuser())
-    configured = (
-        settings.database.url != DEFAULT_DATABASE_URL or Path("var/quoting.sqlite3").exists()
-    )
-    database = _database() if configured else None
+    database = _database() if _database_configured(settings.database.url) else None
     try:
-        if database is None:
-            published = publish_version(ctx, command)
-        else:
+        uow = None
+        if database is not None:
             from quoting.store import SqlUnitOfWork
 
-            published = publish_version(ctx, command, lambda: SqlUnitOfWork(database))
+            uow = partial(SqlUnitOfWork, database)
+        published = publish_version(ctx, command, uow)
     finally:
         if database is not None:
             database.dispose()

@@ -126,3 +126,27 @@ def test_publishing_while_a_quote_is_priced_does_not_disturb_it(
     assert (tariff_root / "2026.4").exists()
     assert during["tariff"] == before["tariff"]
     assert during["total_premium"] == before["total_premium"]
+
+
+def test_the_impact_book_from_the_store_is_each_quote_as_priced(
+    app: Api, tariff_root: Path
+) -> None:
+    """`tariff impact --from-store` / `--bound`: stored requests, each with its commission
+    and business date, price to their stored totals under their own version."""
+    from quoting.services.impact import book_from_store, price_book
+    from quoting.tariff.files import load_tariff
+
+    broker = app.account("broker", "0.20")
+    kept = app.client.post(QUOTES, json=body(), headers=broker.headers).json()
+    other = app.client.post(QUOTES, json=body(), headers=broker.headers).json()
+    assert app.client.post(f"{QUOTES}/{kept['id']}/bind", headers=broker.headers).status_code == 201
+
+    every = {item.name: item for item in book_from_store(app.store.uow)}
+    bound = {item.name for item in book_from_store(app.store.uow, bound_only=True)}
+    assert {kept["id"], other["id"]} <= set(every)
+    assert kept["id"] in bound and other["id"] not in bound
+    item = every[kept["id"]]
+    assert item.today == TODAY and str(item.request.commission) == "0.2"
+    tariff = load_tariff(tariff_root / "2026.2")
+    (pair,) = price_book(tariff, tariff, [item])
+    assert pair.old is not None and str(pair.old.total_premium) == kept["total_premium"]

@@ -95,3 +95,32 @@ def test_publish_then_refuse_an_edit(
     set_cell(draft, "countries.csv", "KE", "accident", "2.00")
     code, _, err = run("tariff", "publish", str(draft), "--root", str(root))
     assert code == 2 and "was published on" in err and "with other content" in err
+
+
+def test_publish_writes_the_event_when_a_database_is_configured(
+    draft: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support import StoreProbe
+
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    monkeypatch.setenv("QUOTING_DATABASE_URL", url)
+    root = tmp_path / "tariffs"
+    root.mkdir()
+    shutil.copytree(ROOT / "tariffs" / "2026.2", root / "2026.2")
+    effective = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    toml = draft / "tariff.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("2027-01-01", effective), encoding="utf-8"
+    )
+    code, out, err = run("tariff", "publish", str(draft), "--root", str(root), "--by", "li.na")
+    assert code == 0, err
+    assert "event tariff.published written" in out
+    probe = StoreProbe(url)
+    with probe.uow() as work:
+        (event,) = work.events.all("2027.1")
+    probe.dispose()
+    assert (event.kind, event.data["by"], event.data["effective_date"]) == (
+        "tariff.published",
+        "li.na",
+        effective,
+    )

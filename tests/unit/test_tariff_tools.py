@@ -343,3 +343,21 @@ def test_every_request_of_the_reference_book_prices_under_the_shipped_tariff() -
     assert covers == {"add", "amed", "smed", "evac", "sdeath", "hcash"}
     assert len(countries) >= 25
     assert {"accepted", "referred", "has declined members"} <= statuses
+
+
+def test_the_html_report_escapes_what_it_shows(tmp_path: Path) -> None:
+    import dataclasses
+
+    from quoting.impact import PricedPair
+    from quoting.impact_report import impact_html
+
+    tariff = load_tariff(TARIFF_DIR)
+    (item,) = book_from_folder(BOOK, dt.date(2026, 11, 29))[12:13]
+    (pair,) = price_book(tariff, tariff, [item])
+    assert pair.old is not None and pair.new is not None
+    evil = dataclasses.replace(pair.old, policyholder="<script>alert(1)</script>")
+    dearer = dataclasses.replace(pair.new, total_premium=pair.new.total_premium + 100)
+    page = impact_html(summarise("a<b", "2026.2", [PricedPair("q", evil, dearer)]))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "a&lt;b" in page
+    assert page.count("<svg") == 5
