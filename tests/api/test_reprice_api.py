@@ -76,6 +76,10 @@ def test_stored_quotes_reprice_to_the_cent_after_a_newer_version(
     assert repriced["total_premium"] == stored["total_premium"]
     for a, b in zip(stored["members"], repriced["members"], strict=True):
         assert [line["premium"] for line in a["lines"]] == [line["premium"] for line in b["lines"]]
+    # The underwriter's quote as of another date re-prices under 2026.4, as it was priced.
+    other = app.client.post(f"{QUOTES}/{newer['id']}/reprice", headers=underwriter.headers).json()
+    assert other["same_as_stored"] is True and other["tariff"]["version"] == "2026.4"
+    assert other["as_of_override"] == newer["as_of_override"]
     # Re-pricing stores nothing and changes nothing stored.
     assert app.client.get(QUOTES, headers=underwriter.headers).json()["total"] == count
     again = app.client.get(f"{QUOTES}/{stored['id']}", headers=underwriter.headers).json()
