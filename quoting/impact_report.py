@@ -156,13 +156,20 @@ def impact_as_dict(report: ImpactReport, seconds: float | None = None) -> dict[s
     }
 
 
+def _grouped(amount: str) -> str:
+    """A decimal string with thousands separators: 1234567.5 → 1,234,567.50."""
+    return f"{Decimal(amount):,.2f}"
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(shipped("templates") / "reports"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["money"] = _grouped
+    return env
 
 
 def _clamped(values: list[float]) -> list[float]:
@@ -173,12 +180,15 @@ def _clamped(values: list[float]) -> list[float]:
 def impact_html(report: ImpactReport, seconds: float | None = None) -> str:
     """The report as a self-contained HTML page: tables and server-side SVG charts
     (histogram of the change per quote, bars of the change by country, class and cover)."""
-    changes = [c for m in report.moves if (c := m.change_percent) is not None]
+    # Unchanged quotes are most of a book after a targeted change: they would flatten
+    # the histogram into one bar at 0, so it shows the quotes that moved (the bands count all).
+    moved = [c for m in report.moves if (c := m.change_percent) is not None and c != 0]
+    unchanged = sum(1 for m in report.moves if m.change_percent == 0)
     charts = {
         "histogram": histogram(
-            _clamped(changes),
+            _clamped(moved),
             _HISTOGRAM_EDGES,
-            title="Change in premium per quote",
+            title=f"Change in premium of the {len(moved)} quotes that moved ({unchanged} unchanged)",
             x_label="change in % (beyond ±30 % counted in the end bins)",
         ),
         "bands": bar_chart(
