@@ -147,6 +147,11 @@ def _tariff_tool_parsers(tsub: Any) -> None:
     impact.add_argument("--format", choices=("table", "json"), default="table")
     impact.add_argument("--html", type=Path, help="also write the report as HTML to this file")
 
+    versions = tsub.add_parser(
+        "versions", help="list the version folders: effective date, published by whom, in force"
+    )
+    versions.add_argument("--root", type=Path, help=root_help)
+
     publish = tsub.add_parser(
         "publish", help="validate a version and publish it (immutable from then on)"
     )
@@ -343,8 +348,23 @@ def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_tariff_versions(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.clock import Clock
+    from quoting.services import Context
+    from quoting.services.tariffs import list_versions
+
+    ctx = Context(clock=Clock.from_env(), tariff_root=_tariff_root(args))
+    for v in list_versions(ctx):
+        p = v.publication
+        state = f"published {p.published_at:%Y-%m-%d %H:%M} UTC by {p.by}" if p else "not published"
+        mark = "  ← in force today" if v.in_force else ""
+        print(f"{v.version:<12} effective {v.effective_date}  {state}{mark}", file=out)
+    return EXIT_OK
+
+
 _TARIFF_COMMANDS = {
     "check": _cmd_tariff_check,
+    "versions": _cmd_tariff_versions,
     "diff": _cmd_tariff_diff,
     "impact": _cmd_tariff_impact,
     "publish": _cmd_tariff_publish,

@@ -3,8 +3,12 @@ version (validated, immutable from then on, recorded in the manifest and the eve
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +28,15 @@ from quoting.tariff.files import (
 )
 from quoting.tariff.registry import registry_for
 
-__all__ = ["PublishVersion", "Published", "diff_versions", "publish_version", "version_folder"]
+__all__ = [
+    "PublishVersion",
+    "Published",
+    "VersionInfo",
+    "diff_versions",
+    "list_versions",
+    "publish_version",
+    "version_folder",
+]
 
 
 def version_folder(root: Path, name: str | Path) -> Path:
@@ -55,6 +67,31 @@ def _label(folder: Path) -> str:
         return read_header(folder)[0]
     except TariffError:
         return folder.name
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """A version folder under the root: its header, its publication (None: not published)
+    and whether it is the one in force on the business date."""
+
+    version: str
+    effective_date: dt.date
+    folder: Path
+    publication: Publication | None
+    in_force: bool
+
+
+def list_versions(ctx: Context) -> list[VersionInfo]:
+    """Every version folder under the tariff root, oldest effective date first (from
+    their headers and the manifest; nothing is validated)."""
+    registry = registry_for(ctx.tariff_root)
+    published = registry.published()
+    on_file = registry.versions_on_file()
+    today = ctx.today()
+    current = max((e for _, e in on_file if e <= today), default=None)
+    return [
+        VersionInfo(v, e, registry.folder(v), published.get(v), e == current) for v, e in on_file
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +128,28 @@ def publish_version(
     """
     root = Path(ctx.tariff_root)
     tariff = load_tariff(command.folder)
+    with _publishing_lock(root):
+        return _publish(ctx, root, tariff, command, uow)
+
+
+@contextlib.contextmanager
+def _publishing_lock(root: Path) -> Iterator[None]:
+    """One publication at a time per root (the manifest is read, extended and replaced)."""
+    with (root / ".publish.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _publish(
+    ctx: Context,
+    root: Path,
+    tariff: Tariff,
+    command: PublishVersion,
+    uow: UnitOfWorkFactory | None,
+) -> Published:
     publications = read_manifest(root)
     earlier = next((p for p in publications if p.version == tariff.version), None)
     if earlier is not None:

@@ -89,6 +89,11 @@ def test_publish_then_refuse_an_edit(
     assert out.startswith(f"published: tariff 2027.1 effective {effective}")
     code, out, _ = run("tariff", "check", str(root))
     assert code == 0 and "ok: tariff 2027.1" in out
+    code, out, _ = run("tariff", "versions", "--root", str(root))
+    first, second = out.splitlines()
+    assert first.startswith("2026.2") and first.endswith("← in force today")
+    assert second.startswith(f"2027.1       effective {effective}  published ")
+    assert "by li.na" in second and "in force" not in second
     set_cell(root / "2027.1", "countries.csv", "KE", "accident", "2.00")
     code, _, err = run("tariff", "check", str(root))
     assert code == 2 and "a published version cannot change" in err

@@ -199,7 +199,10 @@ def test_publishing_refusals(
         with pytest.raises(PublishRefused, match=message):
             publish_version(ctx_on(root), PublishVersion(draft, "x"))
     assert [p.version for p in read_manifest(root)] == ["2026.2"]
-    assert sorted(p.name for p in root.iterdir()) == ["2026.2", "published.toml"]
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == [
+        "2026.2",
+        "published.toml",
+    ]
 
 
 def test_a_version_folder_of_that_name_with_other_content_is_refused(
@@ -361,3 +364,28 @@ def test_the_html_report_escapes_what_it_shows(tmp_path: Path) -> None:
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "a&lt;b" in page
     assert page.count("<svg") == 5
+
+
+def test_concurrent_publications_are_all_recorded(root: Path, tmp_path: Path) -> None:
+    """The manifest is read, extended and replaced under a lock: none is lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    drafts = [new_version(tmp_path, f"2027.{i}", f"2027-0{i}-01") for i in range(1, 6)]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(
+            pool.map(
+                lambda d: _try_publish(root, d),
+                drafts,
+            )
+        )
+    published = [p.version for p in read_manifest(root)]
+    # Each either published or was refused for coming after a later date already published.
+    assert set(published) == {"2026.2", *(v for v in results if v)}
+    assert published[1:] == sorted(published[1:])
+
+
+def _try_publish(root: Path, draft: Path) -> str | None:
+    try:
+        return publish_version(ctx_on(root), PublishVersion(draft, "x")).publication.version
+    except PublishRefused:
+        return None
