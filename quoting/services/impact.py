@@ -65,12 +65,12 @@ def book_from_folder(folder: Path, today: dt.date) -> list[BookRequest]:
     problems: list[Problem] = []
     files = sorted(Path(folder).glob("*.json"))
     if not files:
-        raise RequestError(Problem(str(folder), "holds no quote request (*.json)"))
+        raise RequestError(Problem("holds no quote request (*.json)", file=str(folder)))
     for path in files:
         try:
             request = msgspec.json.decode(path.read_bytes(), type=QuoteRequest)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            problems.append(Problem(path.name, str(exc)))
+            problems.append(Problem(str(exc), file=path.name))
             continue
         book.append(BookRequest(path.stem, request, request.as_of or today))
     if problems:

@@ -48,7 +48,7 @@ def version_folder(root: Path, name: str | Path) -> Path:
     if (path / "tariff.toml").is_file():
         return path
     if os.sep in str(name) or path.exists():
-        raise TariffError(Problem(str(name), "is not a tariff folder (no tariff.toml in it)"))
+        raise TariffError(Problem("is not a tariff folder (no tariff.toml in it)", file=str(name)))
     return registry_for(root).folder(str(name))
 
 
