@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     tsub = t.add_subparsers(dest="tariff_command", required=True)
     check = tsub.add_parser("check", help="validate a tariff folder (or every version in a folder)")
     check.add_argument("folder", type=Path, nargs="?", default=DEFAULT_TARIFF_ROOT)
+    _tariff_tool_parsers(tsub)
 
     s = sub.add_parser("serve", help="run the web application (uvicorn)")
     s.add_argument("--host", default="127.0.0.1")
@@ -114,6 +116,50 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", type=_date, default=None)
     c.add_argument("--format", choices=("table", "json"), default="table")
     return parser
+
+
+def _tariff_tool_parsers(tsub: Any) -> None:
+    root_help = "folder of tariff versions that version names refer to (default: QUOTING_TARIFFS, else the shipped tariffs)"
+    diff = tsub.add_parser("diff", help="every value that differs between two tariff versions")
+    diff.add_argument("old", help="old version: a tariff folder or a version name under --root")
+    diff.add_argument("new", help="new version: a tariff folder or a version name under --root")
+    diff.add_argument("--root", type=Path, help=root_help)
+    diff.add_argument("--format", choices=("table", "json"), default="table")
+
+    impact = tsub.add_parser(
+        "impact", help="re-price a book of quote requests under two versions and compare"
+    )
+    impact.add_argument("old", help="old version: a tariff folder or a version name under --root")
+    impact.add_argument("new", help="new version: a tariff folder or a version name under --root")
+    impact.add_argument("--root", type=Path, help=root_help)
+    source = impact.add_mutually_exclusive_group()
+    source.add_argument(
+        "--book", type=Path, help="folder of quote request JSON files (default: tariffs/book)"
+    )
+    source.add_argument(
+        "--from-store",
+        action="store_true",
+        help="every quote stored in the database (QUOTING_DATABASE_URL)",
+    )
+    source.add_argument(
+        "--bound", action="store_true", help="the quotes of the bound policies in the database"
+    )
+    impact.add_argument("--format", choices=("table", "json"), default="table")
+    impact.add_argument("--html", type=Path, help="also write the report as HTML to this file")
+
+    versions = tsub.add_parser(
+        "versions", help="list the version folders: effective date, published by whom, in force"
+    )
+    versions.add_argument("--root", type=Path, help=root_help)
+
+    publish = tsub.add_parser(
+        "publish", help="validate a version and publish it (immutable from then on)"
+    )
+    publish.add_argument("folder", type=Path, help="the version's tariff folder")
+    publish.add_argument("--root", type=Path, help="folder of tariff versions to publish into")
+    publish.add_argument(
+        "--by", help="who publishes (recorded in the manifest; default: your user name)"
+    )
 
 
 def _print_problems(error: QuotingError, out: TextIO) -> None:
@@ -175,6 +221,105 @@ def _cmd_tariff_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _tariff_root(args: argparse.Namespace) -> Path:
+    import os
+
+    return Path(args.root or os.environ.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT)
+
+
+def _cmd_tariff_diff(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.services.tariffs import diff_versions
+    from quoting.tariff.diff import diff_as_dict, format_diff
+
+    diff = diff_versions(_tariff_root(args), args.old, args.new)
+    if args.format == "json":
+        out.write(msgspec.json.format(msgspec.json.encode(diff_as_dict(diff)).decode(), indent=2))
+        out.write("\n")
+    else:
+        out.write(format_diff(diff))
+    return EXIT_OK
+
+
+def _cmd_tariff_impact(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.clock import Clock
+    from quoting.impact_report import impact_as_dict, impact_html, impact_table
+    from quoting.services import Context
+    from quoting.services.impact import book_from_folder, book_from_store, tariff_impact
+
+    ctx = Context(clock=Clock.from_env(), tariff_root=_tariff_root(args))
+    if args.from_store or args.bound:
+        from quoting.store import SqlUnitOfWork
+
+        database = _database()
+        try:
+            book = book_from_store(lambda: SqlUnitOfWork(database), bound_only=args.bound)
+        finally:
+            database.dispose()
+    else:
+        from quoting.resources import shipped
+
+        book = book_from_folder(args.book or shipped("tariffs") / "book", ctx.today())
+    impact = tariff_impact(ctx, args.old, args.new, book)
+    if args.format == "json":
+        data = impact_as_dict(impact.report, impact.seconds)
+        out.write(msgspec.json.format(msgspec.json.encode(data).decode(), indent=2) + "\n")
+    else:
+        out.write(impact_table(impact.report, impact.seconds))
+    if args.html is not None:
+        args.html.write_text(impact_html(impact.report, impact.seconds), encoding="utf-8")
+    return EXIT_OK
+
+
+def _database_configured(url: str) -> bool:
+    """A database is configured when QUOTING_DATABASE_URL is set, or the default SQLite
+    file exists (publishing creates none of its own)."""
+    import os
+
+    from quoting.settings import DEFAULT_DATABASE_URL
+
+    if os.environ.get("QUOTING_DATABASE_URL"):
+        return True
+    return url == DEFAULT_DATABASE_URL and Path(url.removeprefix("sqlite:///")).exists()
+
+
+def _cmd_tariff_publish(args: argparse.Namespace, out: TextIO) -> int:
+    import getpass
+
+    from quoting.services import Context
+    from quoting.services.tariffs import PublishVersion, publish_version
+    from quoting.settings import Settings
+
+    settings = Settings.from_env()
+    ctx = Context(clock=settings.clock, tariff_root=_tariff_root(args))
+    command = PublishVersion(args.folder, args.by or getpass.getuser())
+    database = _database() if _database_configured(settings.database.url) else None
+    try:
+        uow = None
+        if database is not None:
+            from quoting.store import SqlUnitOfWork
+
+            uow = partial(SqlUnitOfWork, database)
+        published = publish_version(ctx, command, uow)
+    finally:
+        if database is not None:
+            database.dispose()
+    p = published.publication
+    if not published.created:
+        print(
+            f"already published: tariff {p.version} effective {p.effective_date} ({p.content_hash}) "
+            f"on {p.published_at:%Y-%m-%d %H:%M} UTC by {p.by}; nothing changed",
+            file=out,
+        )
+        return EXIT_OK
+    print(
+        f"published: tariff {p.version} effective {p.effective_date} — {p.content_hash}\n"
+        f"  folder {published.folder}\n  recorded in {ctx.tariff_root / 'published.toml'} "
+        f"by {p.by}" + ("; event tariff.published written" if database is not None else ""),
+        file=out,
+    )
+    return EXIT_OK
+
+
 def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
     from quoting.clock import Clock
 
@@ -204,6 +349,29 @@ def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
 
     out.write(countries_table(tariff))
     return EXIT_OK
+
+
+def _cmd_tariff_versions(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.clock import Clock
+    from quoting.services import Context
+    from quoting.services.tariffs import list_versions
+
+    ctx = Context(clock=Clock.from_env(), tariff_root=_tariff_root(args))
+    for v in list_versions(ctx):
+        p = v.publication
+        state = f"published {p.published_at:%Y-%m-%d %H:%M} UTC by {p.by}" if p else "not published"
+        mark = "  ← in force today" if v.in_force else ""
+        print(f"{v.version:<12} effective {v.effective_date}  {state}{mark}", file=out)
+    return EXIT_OK
+
+
+_TARIFF_COMMANDS = {
+    "check": _cmd_tariff_check,
+    "versions": _cmd_tariff_versions,
+    "diff": _cmd_tariff_diff,
+    "impact": _cmd_tariff_impact,
+    "publish": _cmd_tariff_publish,
+}
 
 
 def _database() -> Database:
@@ -351,7 +519,7 @@ def main(
         if args.command == "quote":
             return _cmd_quote(args, out)
         if args.command == "tariff":
-            return _cmd_tariff_check(args, out)
+            return _TARIFF_COMMANDS[args.tariff_command](args, out)
         if args.command == "countries":
             return _cmd_countries(args, out)
         if args.command == "accounts":
