@@ -150,6 +150,40 @@ def set_password(uow: UnitOfWorkFactory, ctx: Context, account_id: str, password
     return account
 
 
+def issue_key(uow: UnitOfWorkFactory, ctx: Context, account_id: str) -> IssuedKey:
+    """Another API key for an existing account (older keys stay valid)."""
+    with uow() as work:
+        account = work.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"no account {account_id}")
+        issued = _add_key(work, ctx, account)
+        work.commit()
+    return issued
+
+
+def revoke_key(uow: UnitOfWorkFactory, ctx: Context, key_id: str) -> ApiKeyRow:
+    """Revoke a key for good (revoking it again keeps the first time)."""
+    with uow() as work:
+        row = work.accounts.revoke_key(key_id, ctx.now())
+        if row is None:
+            raise NotFound(f"no API key {key_id}")
+        work.events.add(ctx.event("key.revoked", key_id, account=row.account_id))
+        work.commit()
+    return row
+
+
+def set_disabled(uow: UnitOfWorkFactory, ctx: Context, account_id: str, disabled: bool) -> Account:
+    """Disable an account (all its keys are refused) or enable it again."""
+    with uow() as work:
+        account = work.accounts.set_disabled(account_id, disabled)
+        if account is None:
+            raise NotFound(f"no account {account_id}")
+        kind = "account.disabled" if disabled else "account.enabled"
+        work.events.add(ctx.event(kind, account_id))
+        work.commit()
+    return account
+
+
 def list_accounts(uow: UnitOfWorkFactory) -> list[tuple[Account, list[ApiKeyRow]]]:
     """Every account, oldest first, with its keys."""
     with uow() as work:
