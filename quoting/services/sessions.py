@@ -27,9 +27,11 @@ __all__ = [
     "SignIn",
     "StartedSession",
     "end_session",
+    "page_secret",
     "resume_session",
     "set_session_data",
     "sign_in",
+    "signin_name",
 ]
 
 _MAX_TOKEN_LENGTH = 128
@@ -185,3 +187,12 @@ def end_session(uow: UnitOfWorkFactory, ctx: Context, token: str) -> None:
         work.sessions.delete(id_hash)
         work.events.add(Event("session.ended", session.account_id, session.account_id, ctx.now()))
         work.commit()
+
+
+def page_secret(uow: UnitOfWorkFactory) -> bytes:
+    """The key the pages sign their form tokens with: made once, kept in the database, the
+    same for every process."""
+    with uow() as work:
+        value = work.secrets.get_or_create("page-forms", lambda: secrets.token_hex(32))
+        work.commit()
+    return bytes.fromhex(value)
