@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -45,7 +46,10 @@ class Pages:
     settings: Settings
 
     def user(self, name: str = "王伟", role: str = "agent") -> Any:
-        return self.store.create_user(name, role, PASSWORD)
+        """A new user with the password; the name gets a suffix of this test's own (the
+        PostgreSQL database is shared by the session's tests, and names that sign in are
+        unique)."""
+        return self.store.create_user(f"{name} {secrets.token_hex(3)}", role, PASSWORD)
 
     def token(self, path: str = "/signin") -> str:
         """The CSRF token of the forms on ``path`` (as the browser would read it)."""
@@ -85,11 +89,11 @@ def _set_cookie(response: httpx.Response, name: str) -> str:
 
 def test_an_agent_signs_in_sees_their_name_and_signs_out(pages: Pages) -> None:
     account, _ = pages.user()
-    response = pages.sign_in("王伟")
+    response = pages.sign_in(account.name)
     assert (response.status_code, response.headers["location"]) == (303, "/")
     home = pages.client.get("/")
     assert home.status_code == 200
-    assert 'id="home-name">王伟<' in home.text and "代理人" in home.text  # Chinese by default
+    assert f'id="home-name">{account.name}<' in home.text and "代理人" in home.text  # Chinese by default
     assert len(pages.store.sessions_of(account.id)) == 1
 
     out = pages.client.post("/signout", data={"_csrf": pages.token("/")}, follow_redirects=False)
@@ -100,17 +104,18 @@ def test_an_agent_signs_in_sees_their_name_and_signs_out(pages: Pages) -> None:
 
 
 def test_the_typed_name_is_matched_without_case_or_extra_spaces(pages: Pages) -> None:
-    pages.user("Wang Wei")
-    assert pages.sign_in("  wang   WEI ").status_code == 303
+    account, _ = pages.user("Wang Wei")
+    typed = "  " + account.name.upper().replace(" ", "   ") + " "
+    assert pages.sign_in(typed).status_code == 303
 
 
 def test_a_wrong_password_keeps_the_name_and_says_only_wrong_name_or_password(
     pages: Pages,
 ) -> None:
-    pages.user()
-    wrong = pages.sign_in("王伟", "not the password")
+    account, _ = pages.user()
+    wrong = pages.sign_in(account.name, "not the password")
     unknown = pages.sign_in("没有这个人", PASSWORD)
-    for response, name in ((wrong, "王伟"), (unknown, "没有这个人")):
+    for response, name in ((wrong, account.name), (unknown, "没有这个人")):
         assert response.status_code == 400
         assert "姓名或密码错误。" in response.text
         assert f'value="{name}"' in response.text
@@ -120,16 +125,16 @@ def test_a_wrong_password_keeps_the_name_and_says_only_wrong_name_or_password(
 def test_a_disabled_account_and_a_broker_cannot_sign_in(pages: Pages) -> None:
     account, _ = pages.user()
     pages.store.set_account_disabled(account.id, True)
-    assert pages.sign_in("王伟").status_code == 400
-    pages.store.create_account("Broker Co", "broker", "0.15")
-    assert pages.sign_in("Broker Co", "").status_code == 400
+    assert pages.sign_in(account.name).status_code == 400
+    broker, _ = pages.store.create_account(f"Broker {secrets.token_hex(3)}", "broker", "0.15")
+    assert pages.sign_in(broker.name, "").status_code == 400
 
 
 def test_the_session_cookie_is_httponly_samesite_lax_and_not_secure_by_default(
     pages: Pages,
 ) -> None:
-    pages.user()
-    cookie = _set_cookie(pages.sign_in("王伟"), "quoting_session").lower()
+    account, _ = pages.user()
+    cookie = _set_cookie(pages.sign_in(account.name), "quoting_session").lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
     assert "max-age=86400" in cookie  # the absolute lifetime: 24 hours
     assert "secure" not in cookie
@@ -137,7 +142,7 @@ def test_the_session_cookie_is_httponly_samesite_lax_and_not_secure_by_default(
 
 def test_cookies_are_secure_when_the_settings_say_so(database_url: str) -> None:
     for pages in _pages(database_url, QUOTING_SECURE_COOKIES="on"):
-        pages.user()
+        account, _ = pages.user()
         form = pages.client.get("/signin")
         assert "secure" in _set_cookie(form, "quoting_csrf").lower()
         # The test client is plain HTTP, so it keeps no Secure cookie: send the token by hand.
@@ -145,7 +150,7 @@ def test_cookies_are_secure_when_the_settings_say_so(database_url: str) -> None:
         pages.client.cookies.set("quoting_csrf", token)
         response = pages.client.post(
             "/signin",
-            data={"name": "王伟", "password": PASSWORD, "_csrf": token},
+            data={"name": account.name, "password": PASSWORD, "_csrf": token},
             follow_redirects=False,
         )
         assert response.status_code == 303
@@ -154,24 +159,24 @@ def test_cookies_are_secure_when_the_settings_say_so(database_url: str) -> None:
 
 def test_signing_in_rotates_the_session_id(pages: Pages) -> None:
     account, _ = pages.user()
-    first = _set_cookie(pages.sign_in("王伟"), "quoting_session")
-    second = _set_cookie(pages.sign_in("王伟"), "quoting_session")
+    first = _set_cookie(pages.sign_in(account.name), "quoting_session")
+    second = _set_cookie(pages.sign_in(account.name), "quoting_session")
     assert first.split(";")[0] != second.split(";")[0]
     # The browser's previous session ended with the new sign-in.
     assert len(pages.store.sessions_of(account.id)) == 1
 
 
 def test_a_planted_session_cookie_is_worthless_after_sign_in(pages: Pages) -> None:
-    pages.user()
+    account, _ = pages.user()
     pages.client.cookies.set("quoting_session", "planted-by-someone-else")
-    response = pages.sign_in("王伟")
+    response = pages.sign_in(account.name)
     token = _set_cookie(response, "quoting_session").split(";")[0].split("=", 1)[1]
     assert token != "planted-by-someone-else"
 
 
 def test_the_database_keeps_only_a_hash_of_the_session_token(pages: Pages) -> None:
     account, _ = pages.user()
-    token = _set_cookie(pages.sign_in("王伟"), "quoting_session").split(";")[0].split("=", 1)[1]
+    token = _set_cookie(pages.sign_in(account.name), "quoting_session").split(";")[0].split("=", 1)[1]
     (row,) = pages.store.sessions_of(account.id)
     assert token not in str(dict(row))
     assert len(row["id_hash"]) == 64
@@ -181,8 +186,8 @@ def test_the_database_keeps_only_a_hash_of_the_session_token(pages: Pages) -> No
 
 
 def test_a_session_ends_after_eight_idle_hours(pages: Pages) -> None:
-    pages.user()
-    pages.sign_in("王伟")
+    account, _ = pages.user()
+    pages.sign_in(account.name)
     clock: StepClock = pages.settings.clock  # type: ignore[assignment]
     clock.advance(hours=7, minutes=59)
     assert pages.client.get("/", follow_redirects=False).status_code == 200  # used: idle resets
@@ -195,7 +200,7 @@ def test_a_session_ends_after_eight_idle_hours(pages: Pages) -> None:
 
 def test_a_session_ends_24_hours_after_sign_in_however_busy(pages: Pages) -> None:
     account, _ = pages.user()
-    pages.sign_in("王伟")
+    pages.sign_in(account.name)
     clock: StepClock = pages.settings.clock  # type: ignore[assignment]
     for _ in range(4):  # used every 6 hours: never idle for long
         clock.advance(hours=6)
@@ -206,8 +211,8 @@ def test_a_session_ends_24_hours_after_sign_in_however_busy(pages: Pages) -> Non
 
 def test_session_lengths_come_from_the_settings(database_url: str) -> None:
     for pages in _pages(database_url, QUOTING_SESSION_IDLE="30 minutes"):
-        pages.user()
-        pages.sign_in("王伟")
+        account, _ = pages.user()
+        pages.sign_in(account.name)
         pages.settings.clock.advance(minutes=31)  # type: ignore[attr-defined]
         assert pages.client.get("/", follow_redirects=False).status_code == 303
 
@@ -216,11 +221,11 @@ def test_disabling_an_account_or_changing_its_password_ends_its_sessions(pages: 
     from quoting.services import accounts
 
     account, _ = pages.user()
-    pages.sign_in("王伟")
+    pages.sign_in(account.name)
     pages.store.set_account_disabled(account.id, True)
     assert pages.client.get("/", follow_redirects=False).status_code == 303
     pages.store.set_account_disabled(account.id, False)
-    pages.sign_in("王伟")
+    pages.sign_in(account.name)
     accounts.set_password(pages.store.uow, pages.store.context, account.id, "a new long password")
     assert pages.client.get("/", follow_redirects=False).status_code == 303
 
@@ -237,8 +242,8 @@ def test_an_api_key_does_not_open_the_pages(pages: Pages) -> None:
 
 
 def test_a_page_session_does_not_open_the_api(pages: Pages) -> None:
-    pages.user()
-    pages.sign_in("王伟")
+    account, _ = pages.user()
+    pages.sign_in(account.name)
     assert pages.client.get("/").status_code == 200
     for path in ("/api/v1/quotes", "/api/v1/policies"):
         response = pages.client.get(path)
@@ -262,30 +267,30 @@ def test_the_api_needs_no_csrf_token(pages: Pages) -> None:
 
 
 def test_a_form_without_the_csrf_token_is_refused(pages: Pages) -> None:
-    pages.user()
+    account, _ = pages.user()
     pages.token()  # the browser has the cookie, the attacker's form has no field
-    response = pages.client.post("/signin", data={"name": "王伟", "password": PASSWORD})
+    response = pages.client.post("/signin", data={"name": account.name, "password": PASSWORD})
     assert response.status_code == 403
     assert "表单已过期" in response.text and "For your safety" in response.text  # both languages
     assert "quoting_session=" not in response.headers.get("set-cookie", "")
 
 
 def test_a_token_that_does_not_match_the_cookie_is_refused(pages: Pages) -> None:
-    pages.user()
+    account, _ = pages.user()
     token = pages.token()
     pages.client.cookies.delete("quoting_csrf")
-    assert pages.client.post("/signin", data={"name": "王伟", "_csrf": token}).status_code == 403
+    assert pages.client.post("/signin", data={"name": account.name, "_csrf": token}).status_code == 403
     forged = token.split(".")[0] + "." + "0" * 64
     pages.client.cookies.set("quoting_csrf", forged)
-    response = pages.client.post("/signin", data={"name": "王伟", "_csrf": forged})
+    response = pages.client.post("/signin", data={"name": account.name, "_csrf": forged})
     assert response.status_code == 403
 
 
 def test_the_anonymous_token_is_no_good_once_signed_in(pages: Pages) -> None:
     """Tokens are bound to the session: the one of the sign-in page cannot sign out."""
-    pages.user()
+    account, _ = pages.user()
     before = pages.token()
-    pages.sign_in("王伟")
+    pages.sign_in(account.name)
     pages.client.cookies.set("quoting_csrf", before)
     response = pages.client.post("/signout", data={"_csrf": before})
     assert response.status_code == 403
@@ -293,8 +298,8 @@ def test_the_anonymous_token_is_no_good_once_signed_in(pages: Pages) -> None:
 
 
 def test_signing_out_and_switching_language_need_the_token(pages: Pages) -> None:
-    pages.user()
-    pages.sign_in("王伟")
+    account, _ = pages.user()
+    pages.sign_in(account.name)
     assert pages.client.post("/signout").status_code == 403
     assert pages.client.post("/language", data={"locale": "en"}).status_code == 403
     assert pages.client.get("/", follow_redirects=False).status_code == 200
@@ -315,18 +320,18 @@ def test_signing_out_and_switching_language_need_the_token(pages: Pages) -> None
     ],
 )
 def test_next_outside_the_site_is_refused(pages: Pages, target: str) -> None:
-    pages.user()
-    response = pages.sign_in("王伟", next=target)
+    account, _ = pages.user()
+    response = pages.sign_in(account.name, next=target)
     assert (response.status_code, response.headers["location"]) == (303, "/")
     form = pages.client.get("/signin", params={"next": target}, follow_redirects=False)
     assert form.status_code == 303 and form.headers["location"] == "/"  # signed in: go on
 
 
 def test_next_within_the_site_is_followed(pages: Pages) -> None:
-    pages.user()
+    account, _ = pages.user()
     form = pages.client.get("/signin", params={"next": "/quotes?page=2"})
     assert 'name="next" value="/quotes?page=2"' in form.text
-    response = pages.sign_in("王伟", next="/quotes?page=2")
+    response = pages.sign_in(account.name, next="/quotes?page=2")
     assert response.headers["location"] == "/quotes?page=2"
 
 
@@ -336,34 +341,34 @@ def test_next_within_the_site_is_followed(pages: Pages) -> None:
 def test_five_failures_lock_the_name_even_for_the_right_password(pages: Pages) -> None:
     account, _ = pages.user()
     for _ in range(5):
-        assert pages.sign_in("王伟", "guess guess guess").status_code == 400
-    locked = pages.sign_in("王伟")
+        assert pages.sign_in(account.name, "guess guess guess").status_code == 400
+    locked = pages.sign_in(account.name)
     assert locked.status_code == 429
     assert 0 < int(locked.headers["retry-after"]) <= 900
     assert "登录失败次数过多" in locked.text and "Too many failed sign-ins" in locked.text
-    assert 'value="王伟"' in locked.text
+    assert f'value="{account.name}"' in locked.text
     assert pages.store.sessions_of(account.id) == []
     # Another name from the same address is not locked by these five.
-    pages.user("李娜")
-    assert pages.sign_in("李娜").status_code == 303
+    other, _ = pages.user("李娜")
+    assert pages.sign_in(other.name).status_code == 303
 
 
 def test_a_sign_in_clears_the_names_failures(pages: Pages) -> None:
-    pages.user()
+    account, _ = pages.user()
     for _ in range(4):
-        pages.sign_in("王伟", "guess guess guess")
-    assert pages.sign_in("王伟").status_code == 303
+        pages.sign_in(account.name, "guess guess guess")
+    assert pages.sign_in(account.name).status_code == 303
     for _ in range(4):
-        assert pages.sign_in("王伟", "guess guess guess").status_code == 400
-    assert pages.sign_in("王伟").status_code == 303
+        assert pages.sign_in(account.name, "guess guess guess").status_code == 400
+    assert pages.sign_in(account.name).status_code == 303
 
 
 def test_twenty_failures_lock_the_address_for_every_name(database_url: str) -> None:
     for pages in _pages(database_url, QUOTING_SIGNIN_ADDRESS_LIMIT="20/15 minutes"):
-        pages.user()
+        account, _ = pages.user()
         for n in range(20):  # a different name each time: the per-name limit never trips
             assert pages.sign_in(f"nobody {n}", "guess guess guess").status_code == 400
-        locked = pages.sign_in("王伟")
+        locked = pages.sign_in(account.name)
         assert locked.status_code == 429
         assert "retry-after" in locked.headers
 
@@ -373,7 +378,7 @@ def test_twenty_failures_lock_the_address_for_every_name(database_url: str) -> N
 
 def test_the_language_switch_is_kept_for_the_account(pages: Pages) -> None:
     account, _ = pages.user()
-    pages.sign_in("王伟")
+    pages.sign_in(account.name)
     response = pages.client.post(
         "/language", data={"locale": "en", "next": "/", "_csrf": pages.token("/")}
     )
@@ -381,7 +386,7 @@ def test_the_language_switch_is_kept_for_the_account(pages: Pages) -> None:
     assert ">Agent<" in response.text and "Sign out" in response.text
     assert pages.store.get_account(account.id).locale == "en"
     pages.client.post("/signout", data={"_csrf": pages.token("/")})
-    pages.sign_in("王伟")  # a new session starts in the account's language
+    pages.sign_in(account.name)  # a new session starts in the account's language
     assert 'lang="en"' in pages.client.get("/").text
 
 
@@ -392,7 +397,7 @@ def test_the_language_chosen_before_sign_in_becomes_the_accounts(pages: Pages) -
         "/language", data={"locale": "en", "next": "/signin", "_csrf": token}
     )
     assert "Wrong name or password" not in switched.text and ">Sign in<" in switched.text
-    pages.sign_in("王伟")
+    pages.sign_in(account.name)
     assert pages.store.get_account(account.id).locale == "en"
 
 
