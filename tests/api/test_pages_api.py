@@ -93,7 +93,9 @@ def test_an_agent_signs_in_sees_their_name_and_signs_out(pages: Pages) -> None:
     assert (response.status_code, response.headers["location"]) == (303, "/")
     home = pages.client.get("/")
     assert home.status_code == 200
-    assert f'id="home-name">{account.name}<' in home.text and "代理人" in home.text  # Chinese by default
+    assert (
+        f'id="home-name">{account.name}<' in home.text and "代理人" in home.text
+    )  # Chinese by default
     assert len(pages.store.sessions_of(account.id)) == 1
 
     out = pages.client.post("/signout", data={"_csrf": pages.token("/")}, follow_redirects=False)
@@ -176,7 +178,9 @@ def test_a_planted_session_cookie_is_worthless_after_sign_in(pages: Pages) -> No
 
 def test_the_database_keeps_only_a_hash_of_the_session_token(pages: Pages) -> None:
     account, _ = pages.user()
-    token = _set_cookie(pages.sign_in(account.name), "quoting_session").split(";")[0].split("=", 1)[1]
+    token = (
+        _set_cookie(pages.sign_in(account.name), "quoting_session").split(";")[0].split("=", 1)[1]
+    )
     (row,) = pages.store.sessions_of(account.id)
     assert token not in str(dict(row))
     assert len(row["id_hash"]) == 64
@@ -279,7 +283,9 @@ def test_a_token_that_does_not_match_the_cookie_is_refused(pages: Pages) -> None
     account, _ = pages.user()
     token = pages.token()
     pages.client.cookies.delete("quoting_csrf")
-    assert pages.client.post("/signin", data={"name": account.name, "_csrf": token}).status_code == 403
+    assert (
+        pages.client.post("/signin", data={"name": account.name, "_csrf": token}).status_code == 403
+    )
     forged = token.split(".")[0] + "." + "0" * 64
     pages.client.cookies.set("quoting_csrf", forged)
     response = pages.client.post("/signin", data={"name": account.name, "_csrf": forged})

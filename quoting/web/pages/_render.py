@@ -5,7 +5,8 @@ language's gettext catalogue installed, new-style, so ``{{ _("Hello %(name)s", n
 escapes ``x``), templates from ``templates/pages/`` (found through quoting/resources.py),
 and filters formatting with Babel (CLDR) for the page's language:
 
-- ``money``: ``Decimal``/decimal string → ``¥1,234.56`` (Chinese) / ``CNY 1,234.56``;
+- ``money``: ``Decimal``/decimal string → ``¥1,234.56`` (Chinese) / ``CNY 1,234.56`` (a
+  no-break space after the code);
   ``{{ amount | money("USD") }}`` for another currency;
 - ``number``: grouped digits, ``{{ n | number }}``; ``percent``: ``0.065`` → ``6.5%``;
 - ``date``: a date (or an aware time, taken in the insurer's time zone) in the long form
@@ -56,7 +57,7 @@ def _money(locale: PageLocale) -> Callable[..., str]:
             return ""
         amount = Decimal(str(value))
         if locale == "en":
-            return format_currency(amount, currency, format="¤¤ #,##0.00", locale="en")
+            return format_currency(amount, currency, format="¤¤\u00a0#,##0.00", locale="en")
         return format_currency(amount, currency, locale=locale)
 
     return money
