@@ -37,6 +37,48 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _accounts_parser(sub: Any) -> None:
+    """The ``accounts`` commands."""
+    a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
+    asub = a.add_subparsers(dest="accounts_command", required=True)
+    broker = asub.add_parser("create-broker", help="create a broker account and print its API key")
+    broker.add_argument("name")
+    broker.add_argument("--commission", required=True, help="commission as a fraction, e.g. 0.15")
+    user = asub.add_parser(
+        "create-user", help="create an agent, underwriter or admin and print its API key"
+    )
+    user.add_argument("name")
+    user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password of the web pages from the first line of standard input "
+        "(without it, a terminal asks for one; empty for none)",
+    )
+    password = asub.add_parser(
+        "set-password",
+        help="set the password an agent, underwriter or admin signs in to the pages with "
+        "(their sessions end)",
+    )
+    password.add_argument("account_id")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (else a terminal asks)",
+    )
+    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
+    key = asub.add_parser("new-key", help="issue another API key for an account")
+    key.add_argument("account_id")
+    revoke = asub.add_parser(
+        "revoke-key", help="revoke an API key for good (refused within a second or two)"
+    )
+    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
+    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
+    disable.add_argument("account_id")
+    enable = asub.add_parser("enable", help="enable a disabled account again")
+    enable.add_argument("account_id")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="quoting", description="Group accident and medical quotes for overseas workers."
@@ -83,44 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         help="no JSON access-log line per request on stderr (same as QUOTING_ACCESS_LOG=off)",
     )
 
-    a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
-    asub = a.add_subparsers(dest="accounts_command", required=True)
-    broker = asub.add_parser("create-broker", help="create a broker account and print its API key")
-    broker.add_argument("name")
-    broker.add_argument("--commission", required=True, help="commission as a fraction, e.g. 0.15")
-    user = asub.add_parser(
-        "create-user", help="create an agent, underwriter or admin and print its API key"
-    )
-    user.add_argument("name")
-    user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
-    user.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password of the web pages from the first line of standard input "
-        "(without it, a terminal asks for one; empty for none)",
-    )
-    password = asub.add_parser(
-        "set-password",
-        help="set the password an agent, underwriter or admin signs in to the pages with "
-        "(their sessions end)",
-    )
-    password.add_argument("account_id")
-    password.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from the first line of standard input (else a terminal asks)",
-    )
-    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
-    key = asub.add_parser("new-key", help="issue another API key for an account")
-    key.add_argument("account_id")
-    revoke = asub.add_parser(
-        "revoke-key", help="revoke an API key for good (refused within a second or two)"
-    )
-    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
-    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
-    disable.add_argument("account_id")
-    enable = asub.add_parser("enable", help="enable a disabled account again")
-    enable.add_argument("account_id")
+    _accounts_parser(sub)
 
     d = sub.add_parser("db", help="database tools")
     dsub = d.add_subparsers(dest="db_command", required=True)

@@ -426,3 +426,22 @@ def test_the_stylesheet_is_served_from_the_package(pages: Pages) -> None:
     css = pages.client.get(href)
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert ".site-header" in css.text
+
+
+def test_a_server_error_on_a_page_shows_an_incident_number_and_no_trace(
+    pages: Pages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quoting.web.pages._signin as signin_pages
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug of ours")
+
+    account, _ = pages.user()
+    pages.sign_in(account.name)
+    monkeypatch.setattr(signin_pages, "render", broken)
+    response = pages.client.get("/")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    incident = re.search(r"事件编号 ([0-9a-f]{12})", response.text)
+    assert incident is not None and f"incident {incident[1]}" in response.text  # and in English
+    assert "a bug of ours" not in response.text and "Traceback" not in response.text

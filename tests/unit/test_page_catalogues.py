@@ -112,3 +112,11 @@ def test_templates_escape_what_they_are_given() -> None:
         n="<script>x</script>"
     )
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_page_templates_and_catalogues_are_found_where_a_wheel_puts_them() -> None:
+    from quoting.resources import catalogues, shipped
+
+    assert (shipped("templates") / "pages" / "base.html").is_file()
+    for locale in LOCALES:
+        assert (catalogues() / locale / "LC_MESSAGES" / "messages.po").is_file()
