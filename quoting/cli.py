@@ -198,7 +198,10 @@ def _cmd_tariff_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
-    tariff = tariff_in_force(args.as_of or dt.date.today(), args.tariff)
+    from quoting.clock import Clock
+
+    # Today is the insurer's business date (QUOTING_TIMEZONE), as everywhere else.
+    tariff = tariff_in_force(args.as_of or Clock.from_env().today(), args.tariff)
     if args.format == "json":
         rows = [
             {

@@ -16,7 +16,7 @@ tree once (quoting/web/_problems.py) and the CLI prints the problems. Only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from typing import ClassVar
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "BindRefused",
     "CensusError",
     "DocumentNotAvailable",
+    "FieldPath",
     "Forbidden",
     "IdempotencyKeyReused",
     "MalformedRequest",
@@ -45,20 +46,67 @@ __all__ = [
 ]
 
 
+#: A place in a JSON document (field names and list indexes), or a key path in a file.
+FieldPath = tuple[str | int, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with an input.
+    """One thing wrong with an input, and where: structured, so that nothing has to be
+    parsed back from text.
 
-    ``location`` is a JSON-pointer-like path (``/plans/0/covers/add/sum_insured``), a
-    census position (``row 7, column date_of_birth``) or a tariff position
-    (``countries.csv row 12, column tier``).
+    - ``path``: where in the JSON request (``("plans", 0, "covers", "add",
+      "sum_insured")``), or the key path in a file (``tariff.toml [covers.add.rate]``);
+    - ``file``: the file, when the input is one (a census upload, ``countries.csv``);
+    - ``row`` and ``column``: the row number (as a spreadsheet shows it) and the column;
+    - ``message``: what is wrong, in plain words.
+
+    ``location`` is the place as a person reads it (``plans[0].covers.add.sum_insured``,
+    ``row 7, column date_of_birth``, ``countries.csv row 12, column tier``) and ``pointer``
+    the JSON pointer (RFC 6901) of ``path``.
     """
 
-    location: str
     message: str
+    _: KW_ONLY
+    path: FieldPath = ()
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    @property
+    def pointer(self) -> str:
+        """``path`` as a JSON pointer (``/plans/0/name``); ``""`` is the whole document."""
+        escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in self.path)
+        return "".join(f"/{p}" for p in escaped)
+
+    @property
+    def dotted(self) -> str:
+        """``path`` as ``plans[0].covers.add``."""
+        text = ""
+        for part in self.path:
+            text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+        return text
+
+    @property
+    def location(self) -> str:
+        """Where, as a person reads it (``""`` for the input as a whole)."""
+        parts = [self.file] if self.file else []
+        if self.path:
+            parts.append(f"[{self.dotted}]" if self.file else self.dotted)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        where = " ".join(parts)
+        if self.column is not None:
+            where = f"{where}, column {self.column}" if where else f"column {self.column}"
+        return where
+
+    def within(self, *prefix: str | int) -> Problem:
+        """The same problem, its path under ``prefix``."""
+        return replace(self, path=(*prefix, *self.path))
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
+        where = self.location
+        return f"{where}: {self.message}" if where else self.message
 
 
 class QuotingError(Exception):
@@ -73,7 +121,7 @@ class QuotingError(Exception):
 
     def __init__(self, problems: list[Problem] | Problem | str) -> None:
         if isinstance(problems, str):
-            problems = [Problem("", problems)]
+            problems = [Problem(problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)

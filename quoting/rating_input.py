@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from quoting.errors import Problem, RequestError
+from quoting.errors import FieldPath, Problem, RequestError
 from quoting.pricing import ExperienceInput, PlanTable, RatingInput
 from quoting.schemas import CensusGroup, CensusMember, QuoteRequest
 from quoting.tariff import COVER_CODES, Tariff
@@ -81,7 +81,10 @@ def months_begun(start: dt.date, end: dt.date) -> int:
 
 
 def entry_problems(
-    entry: CensusMember | CensusGroup, where: str, tariff: Tariff, policy_start: dt.date | None
+    entry: CensusMember | CensusGroup,
+    where: FieldPath,
+    tariff: Tariff,
+    policy_start: dt.date | None,
 ) -> list[Problem]:
     """What is wrong with one census row against a tariff (names that do not resolve,
     contradictory occupation, birth after cover start); empty when it can be priced."""
@@ -89,7 +92,7 @@ def entry_problems(
 
 
 def field_problems(
-    values: Mapping[str, Any], where: str, tariff: Tariff, policy_start: dt.date | None
+    values: Mapping[str, Any], where: FieldPath, tariff: Tariff, policy_start: dt.date | None
 ) -> list[Problem]:
     """:func:`entry_problems` of a census row (member or group) given as the fields that
     converted, so that a row with an invalid field still has its other fields checked
@@ -99,8 +102,8 @@ def field_problems(
     if country is not None and tariff.resolve_country(country) is None:
         problems.append(
             Problem(
-                f"{where}.country",
                 f"unknown country {country!r} (use an ISO code, or the English or Chinese name)",
+                path=(*where, "country"),
             )
         )
     code, occupation_class = values.get("occupation_code"), values.get("occupation_class")
@@ -108,20 +111,22 @@ def field_problems(
         occupation = tariff.occupations.get(code.strip().upper())
         if occupation is None:
             problems.append(
-                Problem(f"{where}.occupation_code", f"unknown occupation code {code!r}")
+                Problem(f"unknown occupation code {code!r}", path=(*where, "occupation_code"))
             )
         elif occupation_class is not None and occupation_class != occupation.occupation_class:
             problems.append(
                 Problem(
-                    f"{where}.occupation_class",
                     f"class {occupation_class} contradicts occupation {occupation.code} "
                     f"(class {occupation.occupation_class})",
+                    path=(*where, "occupation_class"),
                 )
             )
     start = values.get("start") or policy_start
     born = values.get("date_of_birth")
     if born is not None and start is not None and born > start:
-        problems.append(Problem(f"{where}.date_of_birth", "is after the member's cover starts"))
+        problems.append(
+            Problem("is after the member's cover starts", path=(*where, "date_of_birth"))
+        )
     return problems
 
 
@@ -145,19 +150,19 @@ def experience_problems(request: QuoteRequest, tariff: Tariff) -> list[Problem]:
     if e.member_years > most:
         problems.append(
             Problem(
-                "experience.member_years",
                 f"{e.member_years:,g} is more than {headcount:,} members over {years:.2f} years "
                 f"could have had (at most {most:,.1f} with the tariff's margin of "
                 f"{ep.member_years_margin:g})",
+                path=("experience", "member_years"),
             )
         )
     most_claims = e.member_years * ep.max_claims_per_member_year
     if e.claim_count > most_claims:
         problems.append(
             Problem(
-                "experience.claim_count",
                 f"{e.claim_count:,} claims in {e.member_years:,g} member-years is more than the "
                 f"tariff's {ep.max_claims_per_member_year:g} per member-year",
+                path=("experience", "claim_count"),
             )
         )
     return problems
@@ -198,9 +203,9 @@ def _plan_table(
                 if cover.max_days not in offered:
                     problems.append(
                         Problem(
-                            f"plans[{p}].covers.hcash.max_days",
                             f"{cover.max_days} days is not offered; choose one of "
                             f"{', '.join(map(str, offered))}",
+                            path=("plans", p, "covers", "hcash", "max_days"),
                         )
                     )
             else:
@@ -235,15 +240,15 @@ def _terms(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) -> tu
     if not loadings.commission_min <= commission <= loadings.commission_max:
         problems.append(
             Problem(
-                "commission",
                 f"{commission:g} is outside the tariff's bounds "
                 f"[{loadings.commission_min:g}, {loadings.commission_max:g}]",
+                path=("commission",),
             )
         )
     adjustment = float(request.underwriter_adjustment or 0)
     beyond = adjustment_beyond_maximum(adjustment, tariff.params)
     if beyond is not None:
-        problems.append(Problem("underwriter_adjustment", beyond))
+        problems.append(Problem(beyond, path=("underwriter_adjustment",)))
     return commission, adjustment
 
 
@@ -272,8 +277,8 @@ def _assign_plans(request: QuoteRequest, problems: list[Problem]) -> _PlanAssign
             if mid in by_member:
                 problems.append(
                     Problem(
-                        f"plans[{p}].member_ids",
                         f"member {mid} is already in plan {request.plans[by_member[mid]].name!r}",
+                        path=("plans", p, "member_ids"),
                     )
                 )
             by_member[mid] = p
@@ -281,15 +286,15 @@ def _assign_plans(request: QuoteRequest, problems: list[Problem]) -> _PlanAssign
             if cls in by_class:
                 problems.append(
                     Problem(
-                        f"plans[{p}].classes",
                         f"class {cls} is already in plan {request.plans[by_class[cls]].name!r}",
+                        path=("plans", p, "classes"),
                     )
                 )
             by_class[cls] = p
         if plan.classes is None and plan.member_ids is None:
             if catch_all is not None:
                 problems.append(
-                    Problem(f"plans[{p}]", "only one plan may omit both classes and member_ids")
+                    Problem("only one plan may omit both classes and member_ids", path=("plans", p))
                 )
             catch_all = p
     return _PlanAssignment(by_member, by_class, catch_all)
@@ -326,13 +331,13 @@ def _census_rows(
     out = _Census()
     seen_ids: set[str] = set()
     for i, entry in enumerate(entries):
-        where = f"census.{kind}[{i}]"
+        where: FieldPath = ("census", kind, i)
         bad = len(problems)
         problems.extend(entry_problems(entry, where, tariff, period.start))
         if isinstance(entry, CensusMember):
             if entry.member_id in seen_ids:
                 problems.append(
-                    Problem(f"{where}.member_id", f"{entry.member_id} appears more than once")
+                    Problem(f"{entry.member_id} appears more than once", path=(*where, "member_id"))
                 )
             seen_ids.add(entry.member_id)
         if len(problems) > bad:
@@ -341,8 +346,8 @@ def _census_rows(
         if row.plan < 0:
             problems.append(
                 Problem(
-                    where,
                     f"no plan applies to this member (class {row.occupation_class}); add the class to a plan or add a plan without classes",
+                    path=where,
                 )
             )
             continue
@@ -351,7 +356,7 @@ def _census_rows(
     unknown_ids = sorted(set(by_member) - seen_ids) if kind == "members" else sorted(by_member)
     if unknown_ids:
         problems.append(
-            Problem("plans", f"member_ids not in the census: {', '.join(unknown_ids[:10])}")
+            Problem(f"member_ids not in the census: {', '.join(unknown_ids[:10])}", path=("plans",))
         )
     return out
 

@@ -6,10 +6,10 @@ import re
 
 import msgspec
 
-from quoting.errors import Problem
+from quoting.errors import FieldPath, Problem
 from quoting.schemas._types import TEXT_PATTERN, text_problem
 
-__all__ = ["plain_message", "problem_from_validation"]
+__all__ = ["plain_message", "problem_from_validation", "validation_path"]
 
 _TYPE_WORDS = {
     "str": "text",
@@ -56,18 +56,28 @@ def plain_message(message: str, value: object) -> str:
     return message
 
 
-def problem_from_validation(exc: msgspec.ValidationError, prefix: str = "") -> Problem:
-    """Turn msgspec's ``message - at `$.a.b[0]``` into a Problem located at ``a.b[0]``.
+_PATH_PART = re.compile(r"\.(\w+)|\[(\d+)\]|\[\.\.\.\]")
+
+
+def validation_path(where: str) -> FieldPath:
+    """msgspec's path (``$.plans[0].covers[...]``, after the ``$``) as a tuple: field
+    names and list indexes (the ``[...]`` of a dict key, which msgspec does not name, is
+    left out)."""
+    return tuple(name or int(index) for name, index in _PATH_PART.findall(where) if name or index)
+
+
+def problem_from_validation(exc: msgspec.ValidationError, prefix: FieldPath = ()) -> Problem:
+    """Turn msgspec's ``message - at `$.a.b[0]``` into a Problem at ``(*prefix, "a",
+    "b", 0)``.
 
     Checks of one field made in ``__post_init__`` write their message as
-    ``"field: message"``; the field then joins the location.
+    ``"field: message"``; the field then joins the path.
     """
     text = str(exc)
     message, sep, where = text.rpartition(" - at `$")
     if not sep:
-        message, where = text, "`"
-    path = where.rstrip("`").lstrip(".")
-    location = f"{prefix}{path}" if not path.startswith("[") else f"{prefix.rstrip('.')}{path}"
+        message, where = text, ""
+    path = (*prefix, *validation_path(where.rstrip("`")))
     if m := re.fullmatch(r"(\w+): (.+)", message, flags=re.DOTALL):
-        location, message = f"{location.rstrip('.')}.{m[1]}".lstrip("."), m[2]
-    return Problem(location.rstrip("."), plain_message(message, None))
+        path, message = (*path, m[1]), m[2]
+    return Problem(plain_message(message, None), path=path)

@@ -116,16 +116,16 @@ def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]
         hint = " (save it as .xlsx)" if suffix in (".xls", ".xlsm", ".et", ".numbers") else ""
         raise CensusError(
             Problem(
-                filename,
-                f"unsupported file type{hint}; a census must be a "
+                file=filename,
+                message=f"unsupported file type{hint}; a census must be a "
                 f"{', '.join(ACCEPTED_FORMATS[:-1])} or {ACCEPTED_FORMATS[-1]} file",
             )
         )
     if len(data) > MAX_CENSUS_BYTES:
         raise CensusError(
             Problem(
-                filename,
-                f"the file is {len(data) / 1024 / 1024:.1f} MB; a census file may be at most "
+                file=filename,
+                message=f"the file is {len(data) / 1024 / 1024:.1f} MB; a census file may be at most "
                 f"{MAX_CENSUS_BYTES // (1024 * 1024)} MB",
             )
         )
@@ -150,16 +150,18 @@ def census_from_rows(rows: list[dict[str, object]], *, first_row_number: int) ->
     headers: dict[str, None] = {}
     for row in rows:
         headers.update(dict.fromkeys(row))
-    header_loc = f"row {first_row_number - 1}" if first_row_number > 1 else "header"
+    header_row = first_row_number - 1 if first_row_number > 1 else None
     numbered = enumerate(rows, start=first_row_number)
-    return _build(numbered, list(headers), header_loc)[0]
+    return _build(numbered, list(headers), header_row)[0]
 
 
 def _build(
-    numbered: Iterable[tuple[int, Mapping[str, object]]], headers: list[str], header_loc: str
+    numbered: Iterable[tuple[int, Mapping[str, object]]],
+    headers: list[str],
+    header_row: int | None,
 ) -> tuple[Census, list[int]]:
     """Validate rows given with their row numbers; see :func:`census_from_rows`."""
-    columns, problems = _map_headers(headers, header_loc)
+    columns, problems = _map_headers(headers, header_row)
     if columns is None:
         raise CensusError(problems)
     is_groups = "headcount" in columns.values()
@@ -175,7 +177,7 @@ def _build(
             continue
         count += 1
         if count > MAX_CENSUS_ROWS:
-            raise CensusError(_too_many_rows(""))
+            raise CensusError(_too_many_rows(None))
         record: dict[str, object] = {}
         row_problems: list[Problem] = []
         for header, value in row.items():
@@ -185,21 +187,19 @@ def _build(
             try:
                 clean = _clean_value(field, value)
             except _BadValue as exc:
-                row_problems.append(Problem(f"row {number}, column {field}", str(exc)))
+                row_problems.append(Problem(str(exc), row=number, column=field))
                 continue
             if clean is not None:
                 record[field] = clean
         for field in required:
-            if field not in record and not any(
-                p.location == f"row {number}, column {field}" for p in row_problems
-            ):
+            if field not in record and not any(p.column == field for p in row_problems):
                 row_problems.append(
-                    Problem(f"row {number}, column {field}", "is empty; a value is required")
+                    Problem("is empty; a value is required", row=number, column=field)
                 )
         if row_problems:
             # The other cells of a row with bad cells are still checked.
-            bad_cells = {p.location.rpartition("column ")[2] for p in row_problems}
-            more, values = _row_problems(target, record, f"row {number}", bad_cells)
+            bad_cells = {p.column for p in row_problems if p.column is not None}
+            more, values = _row_problems(target, record, number, bad_cells)
             problems.extend(sorted([*row_problems, *more], key=lambda p: p.location))
             partial.append((number, values))
             if len(problems) >= MAX_CENSUS_PROBLEMS:
@@ -209,8 +209,8 @@ def _build(
             built.append(msgspec.convert(record, target))
             numbers.append(number)
         except msgspec.ValidationError as exc:
-            more, values = _row_problems(target, record, f"row {number}", set())
-            problems.extend(more or [_problem_from_msgspec(str(exc), f"row {number}", record)])
+            more, values = _row_problems(target, record, number, set())
+            problems.extend(more or [_problem_from_msgspec(str(exc), number, record)])
             partial.append((number, values))
             if len(problems) >= MAX_CENSUS_PROBLEMS:
                 break
@@ -219,11 +219,11 @@ def _build(
         problems.append(_too_many_problems(partial[-1][0] if partial else 0))
     if problems:
         raise _with_rows(CensusError(problems), numbers, built, partial)
-    return _census(built, is_groups, "", numbers)
+    return _census(built, is_groups, None, numbers)
 
 
 def _map_headers(
-    headers: Sequence[str], header_loc: str
+    headers: Sequence[str], header_row: int | None
 ) -> tuple[dict[str, str] | None, list[Problem]]:
     """Map header -> field. Returns ``None`` as the mapping when rows cannot be read."""
     columns: dict[str, str] = {}
@@ -238,8 +238,9 @@ def _map_headers(
         if field in seen:
             problems.append(
                 Problem(
-                    f"{header_loc}, column {header}",
                     f"columns '{seen[field]}' and '{header}' both mean {field}; keep one",
+                    row=header_row,
+                    column=header,
                 )
             )
             continue
@@ -256,9 +257,10 @@ def _map_headers(
     for header in unknown:
         problems.append(
             Problem(
-                f"{header_loc}, column {header}",
                 f"unknown column '{header}'; accepted columns for {kind} are "
                 f"{', '.join(fields)} (or an English or Chinese alias, e.g. {examples})",
+                row=header_row,
+                column=header,
             )
         )
     for header, field in list(columns.items()):
@@ -266,9 +268,10 @@ def _map_headers(
             del columns[header]
             problems.append(
                 Problem(
-                    f"{header_loc}, column {header}",
                     f"column '{header}' ({field}) does not belong in {kind}; "
                     f"accepted columns are {', '.join(fields)}",
+                    row=header_row,
+                    column=header,
                 )
             )
     missing = False
@@ -278,8 +281,8 @@ def _map_headers(
             names = ", ".join(_ALIASES[field])
             problems.append(
                 Problem(
-                    header_loc,
                     f"required column '{field}' is missing (also accepted as: {names})",
+                    row=header_row,
                 )
             )
     return (None if missing else columns), problems
@@ -355,15 +358,15 @@ def _to_int(value: object) -> int:
 
 
 def _census(
-    rows: list[Any], is_groups: bool, location: str, numbers: list[int]
+    rows: list[Any], is_groups: bool, filename: str | None, numbers: list[int]
 ) -> tuple[Census, list[int]]:
     if not rows:
-        raise CensusError(Problem(location, "the census is empty (no data rows)"))
+        raise CensusError(Problem("the census is empty (no data rows)", file=filename))
     try:
         return (Census(groups=rows) if is_groups else Census(members=rows)), numbers
     except ValueError as exc:  # a check of the whole census: its total headcount
-        where = f"{location}, column headcount" if location else "column headcount"
-        raise CensusError(Problem(where, str(exc).partition(": ")[2] or str(exc))) from None
+        message = str(exc).partition(": ")[2] or str(exc)
+        raise CensusError(Problem(message, file=filename, column="headcount")) from None
 
 
 def _with_rows(
@@ -381,18 +384,17 @@ def _with_rows(
 
 def _too_many_problems(last_row: int) -> Problem:
     return Problem(
-        "",
         f"more than {MAX_CENSUS_PROBLEMS:,} problems: the file was read up to row {last_row}; "
         "correct the problems listed (is it the right file, with the right headers?) and "
         "send it again",
     )
 
 
-def _too_many_rows(location: str) -> Problem:
+def _too_many_rows(filename: str | None) -> Problem:
     return Problem(
-        location,
         f"the census has more than {MAX_CENSUS_ROWS:,} rows; split it or use an "
         "aggregated census (with a headcount column)",
+        file=filename,
     )
 
 
@@ -402,24 +404,21 @@ def _too_many_rows(location: str) -> Problem:
 def _row_problems(
     target: type[CensusMember] | type[CensusGroup],
     record: Mapping[str, object],
-    row_loc: str,
+    row: int,
     bad_cells: set[str],
 ) -> tuple[list[Problem], dict[str, Any]]:
     """Every problem of a row msgspec refused (it stops at the first), besides the cells
     already found bad; returns them with the fields that converted."""
     check = check_row(target, record, bad_cells)
-    found = [
-        Problem(f"{row_loc}, column {name}", "is not a census field") for name in check.unknown
-    ]
+    found = [Problem("is not a census field", row=row, column=name) for name in check.unknown]
     found += [
-        Problem(f"{row_loc}, column {name}", plain_message(_message(exc), record.get(name)))
+        Problem(plain_message(_message(exc), record.get(name)), row=row, column=name)
         for name, exc in check.errors.items()
     ]
     found += [
-        Problem(f"{row_loc}, column {name}", "is missing; a value is required")
-        for name in check.missing
+        Problem("is missing; a value is required", row=row, column=name) for name in check.missing
     ]
-    found += [Problem(f"{row_loc}, column {n}" if n else row_loc, m) for n, m in check.cross]
+    found += [Problem(m, row=row, column=n or None) for n, m in check.cross]
     return found, check.values
 
 
@@ -428,7 +427,7 @@ def _message(exc: msgspec.ValidationError) -> str:
     return str(exc).rpartition(" - at `$")[0] or str(exc)
 
 
-def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object]) -> Problem:
+def _problem_from_msgspec(message: str, number: int, row: Mapping[str, object]) -> Problem:
     """Turn a msgspec ``ValidationError`` message on one row into a located problem."""
     if m := _MSGSPEC_PATH.match(message):
         path = m["path"]
@@ -437,17 +436,18 @@ def _problem_from_msgspec(message: str, row_loc: str, row: Mapping[str, object])
             # Checks that concern one field start their message with its name.
             field_name, sep, rest = m["msg"].partition(": ")
             if sep and re.fullmatch(r"[a-z_]+", field_name):
-                return Problem(f"{row_loc}, column {field_name}", rest)
-            return Problem(row_loc, m["msg"])
+                return Problem(rest, row=number, column=field_name)
+            return Problem(m["msg"], row=number)
         name = field[1]
-        return Problem(f"{row_loc}, column {name}", plain_message(m["msg"], row.get(name)))
+        return Problem(plain_message(m["msg"], row.get(name)), row=number, column=name)
     if m := re.fullmatch(r"([a-z_]+): (.+)", message, flags=re.DOTALL):
-        return Problem(f"{row_loc}, column {m[1]}", m[2])  # a one-field check in __post_init__
+        # A one-field check in __post_init__.
+        return Problem(m[2], row=number, column=m[1])
     if m := re.fullmatch(r"Object missing required field `(\w+)`", message):
-        return Problem(f"{row_loc}, column {m[1]}", "is missing; a value is required")
+        return Problem("is missing; a value is required", row=number, column=m[1])
     if m := re.fullmatch(r"Object contains unknown field `([^`]*)`", message):
-        return Problem(f"{row_loc}, column {m[1]}", "is not a census field")
-    return Problem(row_loc, plain_message(message, None))
+        return Problem("is not a census field", row=number, column=m[1])
+    return Problem(plain_message(message, None), row=number)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -464,9 +464,9 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     try:
         doc = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
-        raise CensusError(Problem(filename, f"not valid JSON: {exc}")) from None
+        raise CensusError(Problem(f"not valid JSON: {exc}", file=filename)) from None
     except RecursionError:
-        raise CensusError(Problem(filename, "the JSON is nested too deeply")) from None
+        raise CensusError(Problem("the JSON is nested too deeply", file=filename)) from None
     is_groups = False
     if isinstance(doc, dict):
         keys = sorted(map(str, doc))
@@ -476,15 +476,15 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
         else:
             raise CensusError(
                 Problem(
-                    filename,
-                    'a JSON census is {"members": [...]}, {"groups": [...]} or a list of '
+                    file=filename,
+                    message='a JSON census is {"members": [...]}, {"groups": [...]} or a list of '
                     f"members; found keys {', '.join(keys) or '(none)'}",
                 )
             )
     else:
         rows = doc
     if not isinstance(rows, list):
-        raise CensusError(Problem(filename, "the census must be a list of rows"))
+        raise CensusError(Problem("the census must be a list of rows", file=filename))
     if len(rows) > MAX_CENSUS_ROWS:
         raise CensusError(_too_many_rows(filename))
     target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
@@ -494,14 +494,14 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     problems: list[Problem] = []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
-            problems.append(Problem(f"row {number}", "each row must be a JSON object"))
+            problems.append(Problem("each row must be a JSON object", row=number))
             continue
         try:
             built.append(msgspec.convert(row, target))
             numbers.append(number)
         except msgspec.ValidationError as exc:
-            more, values = _row_problems(target, row, f"row {number}", set())
-            problems.extend(more or [_problem_from_msgspec(str(exc), f"row {number}", row)])
+            more, values = _row_problems(target, row, number, set())
+            problems.extend(more or [_problem_from_msgspec(str(exc), number, row)])
             partial.append((number, values))
         if len(problems) >= MAX_CENSUS_PROBLEMS:
             del problems[MAX_CENSUS_PROBLEMS - 1 :]
@@ -527,8 +527,9 @@ def _census_from_table(
         if isinstance(cell, Formula):
             problems.append(
                 Problem(
-                    f"row {header_row}, column {index}",
-                    "header is a formula; formulas are not accepted (paste values instead)",
+                    row=header_row,
+                    column=str(index),
+                    message="header is a formula; formulas are not accepted (paste values instead)",
                 )
             )
             names.append(None)
@@ -538,9 +539,7 @@ def _census_from_table(
     raw_seen: set[str] = set()
     for name in names:
         if name is not None and name in raw_seen:
-            problems.append(
-                Problem(f"row {header_row}, column {name}", f"column '{name}' appears twice")
-            )
+            problems.append(Problem(f"column '{name}' appears twice", row=header_row, column=name))
         if name is not None:
             raw_seen.add(name)
     if problems:
@@ -550,7 +549,7 @@ def _census_from_table(
     # One row's dict at a time: a 100,000-row census never exists as dicts all at once.
     rows = _row_dicts(records, names, header_names, problems)
     try:
-        census = _build(rows, header_names, f"row {header_row}")
+        census = _build(rows, header_names, header_row)
     except CensusError as exc:
         combined = CensusError(problems + exc.problems)
         combined.rows = exc.rows
@@ -580,8 +579,9 @@ def _row_dicts(
                     reported.add(index)
                     problems.append(
                         Problem(
-                            f"row {number}, column {index + 1}",
-                            "value in a column without a header (give the column a header, "
+                            row=number,
+                            column=str(index + 1),
+                            message="value in a column without a header (give the column a header, "
                             "or delete it)",
                         )
                     )
@@ -601,7 +601,7 @@ def _decode_text(data: bytes, filename: str) -> str:
         except UnicodeDecodeError:
             continue
     raise CensusError(
-        Problem(filename, "cannot read the text; save the CSV as UTF-8 (or GBK/GB18030)")
+        Problem("cannot read the text; save the CSV as UTF-8 (or GBK/GB18030)", file=filename)
     )
 
 
@@ -628,8 +628,8 @@ def _csv_lines(text: str) -> Iterator[str]:
         if len(line) > MAX_CSV_LINE_CHARS and not line.endswith(("\n", "\r")):
             raise CensusError(
                 Problem(
-                    f"row {number}",
-                    f"the line is longer than {MAX_CSV_LINE_CHARS:,} characters; "
+                    row=number,
+                    message=f"the line is longer than {MAX_CSV_LINE_CHARS:,} characters; "
                     "a census line is far shorter",
                 )
             )
@@ -656,9 +656,9 @@ def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], Iterable[_
             if len(records) > MAX_CENSUS_ROWS:
                 raise CensusError(_too_many_rows(filename))
     except csv.Error as exc:
-        raise CensusError(Problem(f"row {number + 1}", f"cannot read the CSV: {exc}")) from None
+        raise CensusError(Problem(f"cannot read the CSV: {exc}", row=number + 1)) from None
     if not header_row:
-        raise CensusError(Problem(filename, "the census is empty (no header row)"))
+        raise CensusError(Problem("the census is empty (no header row)", file=filename))
     return header_row, header, records
 
 
@@ -674,7 +674,7 @@ def _read_xlsx(data: bytes, filename: str) -> tuple[int, list[object], Iterator[
     rows = _xlsx_rows(data, filename)
     first = next(rows, None)
     if first is None:
-        raise CensusError(Problem(filename, "the census is empty (the first sheet is blank)"))
+        raise CensusError(Problem("the census is empty (the first sheet is blank)", file=filename))
     header_row, header = first
     return header_row, list(header), rows
 
@@ -697,10 +697,16 @@ def _xlsx_rows(data: bytes, filename: str) -> Iterator[_Record]:
                 raise CensusError(_too_many_rows(filename))
             yield number, cells
     except XlsxError as exc:
-        raise CensusError(Problem(exc.location or filename, exc.message)) from None
+        column = None if exc.column is None else str(exc.column)
+        problem = (
+            Problem(exc.message, file=filename)
+            if exc.row is None
+            else Problem(exc.message, row=exc.row, column=column)
+        )
+        raise CensusError(problem) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, expat.ExpatError) as exc:
         raise CensusError(
-            Problem(filename, f"not a readable .xlsx workbook ({exc}); save it again as .xlsx")
+            Problem(f"not a readable .xlsx workbook ({exc}); save it again as .xlsx", file=filename)
         ) from None
 
 

@@ -56,12 +56,14 @@ _INT = re.compile(r"^[+-]?\d+$")
 
 
 class XlsxError(Exception):
-    """The workbook is refused; ``location`` is ``""`` (the file) or ``row N, column M``."""
+    """The workbook is refused; ``row`` and ``column`` say where, when it is a cell's or
+    a row's fault (both ``None``: the file's)."""
 
-    def __init__(self, message: str, location: str = "") -> None:
+    def __init__(self, message: str, row: int | None = None, column: int | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.location = location
+        self.row = row
+        self.column = column
 
 
 class Formula:
@@ -457,9 +459,7 @@ class _SheetReader:
         self.row_cells += 1
         self.cells += 1
         if self.column > MAX_ROW_CELLS or self.row_cells > MAX_ROW_CELLS:
-            raise XlsxError(
-                f"the row has more than {MAX_ROW_CELLS:,} cells", f"row {self.row_number}"
-            )
+            raise XlsxError(f"the row has more than {MAX_ROW_CELLS:,} cells", self.row_number)
         if self.cells > MAX_CELLS:
             raise _too_many_cells()
         self.kind = attrs.get("t", "n")
@@ -485,7 +485,8 @@ class _SheetReader:
             if self.size > 2 * MAX_CELL_CHARS:  # _xHHHH_ escapes count more; exact check later
                 raise XlsxError(
                     f"the cell holds more than {MAX_CELL_CHARS:,} characters",
-                    f"row {self.row_number}, column {self.column}",
+                    self.row_number,
+                    self.column,
                 )
             self.capture.append(data)
 
@@ -493,7 +494,7 @@ class _SheetReader:
         try:
             value = self.cell_value()
         except XlsxError as exc:
-            raise XlsxError(exc.message, f"row {self.row_number}, column {self.column}") from None
+            raise XlsxError(exc.message, self.row_number, self.column) from None
         if value is not None:
             row = self.row
             if len(row) < self.column:
@@ -547,7 +548,7 @@ def _column(ref: str, row: int) -> int:
     column = _COLUMNS.get(letters)
     if column is None:
         if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isupper()):
-            raise XlsxError(f"'{ref[:20]}' is not a cell reference", f"row {row}")
+            raise XlsxError(f"'{ref[:20]}' is not a cell reference", row)
         column = 0
         for letter in letters:
             column = column * 26 + ord(letter) - 64

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from quoting.pricing._inputs import FloatArray, IntArray, RatingInput
 from quoting.tariff import COVER_CODES, TariffParams
@@ -86,7 +86,9 @@ def experience_factor(
     if exp is None:
         return None
     ep = params.experience
-    z_score = float(stats.norm.ppf((1.0 + ep.credibility_probability) / 2.0))
+    # The standard normal quantile (scipy.stats.norm.ppf is the same function, ndtri, at
+    # the cost of importing all of scipy.stats).
+    z_score = float(special.ndtri((1.0 + ep.credibility_probability) / 2.0))
     n_full = (z_score / ep.credibility_tolerance) ** 2
     expected = exp.member_years * expected_per_member
     ratio = exp.incurred_claims / expected if expected > 0 else 1.0

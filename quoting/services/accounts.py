@@ -68,9 +68,9 @@ def _check_commission(ctx: Context, commission: Decimal) -> None:
     if not low <= commission <= high:
         raise QuotingError(
             Problem(
-                "commission",
                 f"{commission} is outside the tariff's bounds "
                 f"[{bounds.commission_min}, {bounds.commission_max}]",
+                path=("commission",),
             )
         )
 
@@ -86,11 +86,11 @@ def _add_key(work: UnitOfWork, ctx: Context, account: Account) -> IssuedKey:
 def create_account(uow: UnitOfWorkFactory, ctx: Context, command: NewAccount) -> IssuedKey:
     """Create an account and its first API key."""
     if command.role not in ROLES:
-        raise QuotingError(Problem("role", f"must be one of {', '.join(ROLES)}"))
+        raise QuotingError(Problem(f"must be one of {', '.join(ROLES)}", path=("role",)))
     commission = None
     if command.role == "broker":
         if command.commission is None:
-            raise QuotingError(Problem("commission", "a broker needs a commission"))
+            raise QuotingError(Problem("a broker needs a commission", path=("commission",)))
         _check_commission(ctx, command.commission)
         commission = str(command.commission)
     if command.password is not None:

@@ -4,7 +4,6 @@ census file merged into it, and the date windows around the business date."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import msgspec
 
 from quoting.census import MAX_CENSUS_PROBLEMS, read_census_numbered
 from quoting.clock import Clock
-from quoting.errors import CensusError, Problem, QuotingError, RequestError, TariffError
+from quoting.errors import CensusError, FieldPath, Problem, QuotingError, RequestError, TariffError
 from quoting.rating_input import field_problems
 from quoting.schemas import (
     CensusGroup,
@@ -39,11 +38,11 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
     fields = {f.encode_name: f for f in msgspec.structs.fields(QuoteRequest)}
     for key in raw:
         if key not in fields:
-            problems.append(Problem(key, "is not a field of a quote request"))
+            problems.append(Problem("is not a field of a quote request", path=(key,)))
     for name, field in fields.items():
         if name not in raw:
             if field.required:
-                problems.append(Problem(name, "is required"))
+                problems.append(Problem("is required", path=(name,)))
             continue
         if name == "census" and isinstance(raw[name], dict):
             census = raw[name]
@@ -56,7 +55,7 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
                     try:
                         entries.append((i, msgspec.convert(row, model)))
                     except msgspec.ValidationError as exc:
-                        found, values = _row_field_problems(row, model, f"census.{key}[{i}]", exc)
+                        found, values = _row_field_problems(row, model, ("census", key, i), exc)
                         problems.extend(found)
                         # The fields that converted are still checked against the tariff.
                         entries.append((i, values))
@@ -66,10 +65,10 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
                         del problems[MAX_CENSUS_PROBLEMS - 1 :]
                         problems.append(
                             Problem(
-                                f"census.{key}",
                                 f"more than {MAX_CENSUS_PROBLEMS:,} problems: the census was "
                                 f"checked up to row {i}; correct the problems listed and "
                                 "send it again",
+                                path=("census", key),
                             )
                         )
                         break
@@ -77,8 +76,8 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
         try:
             good[name] = msgspec.convert(raw[name], field.type)
         except msgspec.ValidationError as exc:
-            problem = problem_from_validation(exc, f"{name}.")
-            if not any(p.location.startswith(f"{name}.") or p.location == name for p in problems):
+            problem = problem_from_validation(exc, (name,))
+            if not any(p.path[:1] == (name,) for p in problems):
                 problems.append(problem)
     return problems, good
 
@@ -86,23 +85,25 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
 def _row_field_problems(
     row: Any,
     model: type[CensusMember] | type[CensusGroup],
-    where: str,
+    where: FieldPath,
     exc: msgspec.ValidationError,
 ) -> tuple[list[Problem], dict[str, Any]]:
     """Every problem of one census row (msgspec stops at the first): each bad field, the
     cross-field checks the good fields allow. Returns them with the fields that converted
     (to check against the tariff too)."""
     if not isinstance(row, dict):
-        return [problem_from_validation(exc, f"{where}.")], {}
+        return [problem_from_validation(exc, where)], {}
     check = check_row(model, row)
-    found = [Problem(f"{where}.{name}", "is not a field of a census row") for name in check.unknown]
+    found = [
+        Problem("is not a field of a census row", path=(*where, name)) for name in check.unknown
+    ]
     found += [
-        problem_from_validation(field_exc, f"{where}.{name}")
+        problem_from_validation(field_exc, (*where, name))
         for name, field_exc in check.errors.items()
     ]
-    found += [Problem(f"{where}.{name}", "is required") for name in check.missing]
-    found += [Problem(f"{where}.{name}" if name else where, msg) for name, msg in check.cross]
-    return found or [problem_from_validation(exc, f"{where}.")], check.values
+    found += [Problem("is required", path=(*where, name)) for name in check.missing]
+    found += [Problem(msg, path=(*where, name) if name else where) for name, msg in check.cross]
+    return found or [problem_from_validation(exc, where)], check.values
 
 
 def _census_problems(
@@ -111,8 +112,8 @@ def _census_problems(
     """Tariff checks (countries, occupations) of the census rows, of every field that
     converted even in a row with bad fields."""
     period = good.get("period")
-    entries = [
-        (f"census.{key}[{i}]", entry)
+    entries: list[tuple[FieldPath, Any]] = [
+        (("census", key, i), entry)
         for key in ("members", "groups")
         for i, entry in good.get(f"census.{key}", [])
     ]
@@ -122,7 +123,7 @@ def _census_problems(
 
 
 def _tariff_checks(
-    entries: list[tuple[str, Any]],
+    entries: list[tuple[FieldPath, Any]],
     as_of: dt.date,
     start: dt.date | None,
     tariff_root: str | Path,
@@ -160,17 +161,17 @@ def decode_request(
     except msgspec.ValidationError as exc:
         first = problem_from_validation(exc)
     except msgspec.DecodeError as exc:
-        raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
     except RecursionError:
-        raise RequestError(Problem("", "the request is nested too deeply")) from None
+        raise RequestError(Problem("the request is nested too deeply")) from None
     try:
         raw = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:  # pragma: no cover - the typed decode saw it first
-        raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
     except RecursionError:
-        raise RequestError(Problem("", "the request is nested too deeply")) from None
+        raise RequestError(Problem("the request is nested too deeply")) from None
     if not isinstance(raw, dict):
-        raise RequestError(Problem("", "the request must be a JSON object"))
+        raise RequestError(Problem("the request must be a JSON object"))
     problems, good = _field_problems(raw)
     if not problems:  # a cross-field check of the request as a whole
         problems = [first]
@@ -179,23 +180,24 @@ def decode_request(
     raise RequestError(problems)
 
 
-_CENSUS_ENTRY = re.compile(r"^census\.(?:members|groups)\[(\d+)\](?:\.(\w+))?(.*)$")
-
-
 def relocate_to_file_rows(error: QuotingError, row_numbers: list[int]) -> QuotingError:
-    """Rewrite ``census.members[i].field`` locations as the census file's ``row N, column
-    field``, for a request whose census came from a file."""
+    """Move problems of census entries (``("census", "members", i, field)``) to the census
+    file's row and column, for a request whose census came from a file."""
     problems = []
     for p in error.problems:
-        m = _CENSUS_ENTRY.match(p.location)
-        if m and int(m[1]) < len(row_numbers):
-            row = row_numbers[int(m[1])]
-            where = f"row {row}, column {m[2]}" if m[2] else f"row {row}"
-            problems.append(Problem(where, p.message))
+        entry = p.path[2] if p.path[:1] == ("census",) and len(p.path) > 2 else None
+        if isinstance(entry, int) and entry < len(row_numbers):
+            column = p.path[3] if len(p.path) > 3 else None
+            problems.append(
+                Problem(
+                    p.message,
+                    row=row_numbers[entry],
+                    column=None if column is None else str(column),
+                )
+            )
         else:
             problems.append(p)
-    relocated = type(error)(problems)
-    return relocated
+    return type(error)(problems)
 
 
 def merge_census_file(
@@ -217,14 +219,16 @@ def merge_census_file(
     try:
         body = msgspec.json.decode(raw_request)
     except msgspec.DecodeError as exc:
-        raise RequestError(Problem("", f"the request is not valid JSON: {exc}")) from None
+        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
     except RecursionError:
-        raise RequestError(Problem("", "the request is nested too deeply")) from None
+        raise RequestError(Problem("the request is nested too deeply")) from None
     if not isinstance(body, dict):
-        raise RequestError(Problem("", "the request must be a JSON object"))
+        raise RequestError(Problem("the request must be a JSON object"))
     if "census" in body and not replace:
         raise RequestError(
-            Problem("census", "send the census either in the request or as a file, not both")
+            Problem(
+                "send the census either in the request or as a file, not both", path=("census",)
+            )
         )
     try:
         census, numbers = read_census_numbered(data, filename)
@@ -239,8 +243,7 @@ def merge_census_file(
 
 
 def _row_order(problem: Problem) -> tuple[int, str]:
-    m = re.match(r"row (\d+)", problem.location)
-    return (int(m[1]) if m else 0, problem.location)
+    return (problem.row or 0, problem.location)
 
 
 def _file_row_problems(
@@ -251,11 +254,16 @@ def _file_row_problems(
         start = dt.date.fromisoformat(str(body["period"]["start"]))
     except (KeyError, TypeError, ValueError):
         as_of, start = today, None
-    problems = []
-    for p in _tariff_checks([(f"row {n}", e) for n, e in rows], as_of, start, tariff_root):
-        row, _, column = p.location.partition(".")
-        problems.append(Problem(f"{row}, column {column}" if column else row, p.message))
-    return problems
+    # Each row's problems come back at (row number, field): the file's row and column.
+    found = _tariff_checks([((n,), e) for n, e in rows], as_of, start, tariff_root)
+    return [
+        Problem(
+            p.message,
+            row=int(p.path[0]),
+            column=str(p.path[1]) if len(p.path) > 1 else None,
+        )
+        for p in found
+    ]
 
 
 #: Windows around the business date, in days (a year is taken as 366 days, so that a
@@ -272,11 +280,11 @@ EXPERIENCE_DAYS_BACK = 10 * 366
 
 
 def _window(
-    location: str, value: dt.date | None, low: dt.date, high: dt.date, what: str
+    path: FieldPath, value: dt.date | None, low: dt.date, high: dt.date, what: str
 ) -> list[Problem]:
     if value is None or low <= value <= high:
         return []
-    return [Problem(location, f"{value} is outside the window for {what}: {low} to {high}")]
+    return [Problem(f"{value} is outside the window for {what}: {low} to {high}", path=path)]
 
 
 def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
@@ -284,14 +292,14 @@ def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
     the as-of date, the period start, members' cover dates and the claims experience."""
     back = today - dt.timedelta(days=PERIOD_START_DAYS_BACK)
     problems = _window(
-        "as_of",
+        ("as_of",),
         request.as_of,
         today - dt.timedelta(days=AS_OF_DAYS_BACK),
         today + dt.timedelta(days=AS_OF_DAYS_AHEAD),
         "an as-of date",
     )
     problems += _window(
-        "period.start",
+        ("period", "start"),
         request.period.start,
         back,
         today + dt.timedelta(days=PERIOD_START_DAYS_AHEAD),
@@ -301,7 +309,7 @@ def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
     for i, member in enumerate(request.census.members or []):
         for name in ("start", "end"):
             problems += _window(
-                f"census.members[{i}].{name}",
+                ("census", "members", i, name),
                 getattr(member, name),
                 back,
                 ahead,
@@ -311,6 +319,6 @@ def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
     if e is not None:
         low = today - dt.timedelta(days=EXPERIENCE_DAYS_BACK)
         what = "claims experience (ten years back, up to today)"
-        problems += _window("experience.start", e.start, low, today, what)
-        problems += _window("experience.end", e.end, low, today, what)
+        problems += _window(("experience", "start"), e.start, low, today, what)
+        problems += _window(("experience", "end"), e.end, low, today, what)
     return problems

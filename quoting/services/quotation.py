@@ -98,7 +98,7 @@ def quote_request(
     today = today or request.as_of or Clock().today()
     as_of = request.as_of or today
     problems = date_problems(request, today)
-    if any(p.location == "as_of" for p in problems):
+    if any(p.path == ("as_of",) for p in problems):
         raise RequestError(problems)  # no tariff is looked up for a date out of bounds
     tariff = tariff_in_force(as_of, tariff_root)
     try:
@@ -153,7 +153,7 @@ def price_offline(ctx: Context, command: OfflineQuote) -> tuple[QuoteRequest, Qu
             try:
                 request = msgspec.structs.replace(request, as_of=command.as_of)
             except ValueError as exc:  # the request's own check of the date
-                raise RequestError(Problem("as_of", str(exc).partition(": ")[2])) from None
+                raise RequestError(Problem(str(exc).partition(": ")[2], path=("as_of",))) from None
         quote = quote_request(
             request, tariff_root=ctx.tariff_root, today=today, trace=command.trace
         )
@@ -208,16 +208,20 @@ def _channel_terms(
     another as-of date, the record of it."""
     problems = []
     if account.role == "broker" and request.commission is not None:
-        problems.append(Problem("commission", "is set by your broker account; leave it out"))
+        problems.append(
+            Problem("is set by your broker account; leave it out", path=("commission",))
+        )
     if request.underwriter_adjustment is not None and account.role not in ("underwriter", "admin"):
-        problems.append(Problem("underwriter_adjustment", "only underwriters may adjust a premium"))
+        problems.append(
+            Problem("only underwriters may adjust a premium", path=("underwriter_adjustment",))
+        )
     other_date = request.as_of is not None and request.as_of != today
     if other_date and account.role not in REPRICING_ROLES:
         problems.append(
             Problem(
-                "as_of",
                 f"quotes are priced as of today, the insurer's business date ({today}); leave "
                 "as_of out — only underwriters may re-price as of another date",
+                path=("as_of",),
             )
         )
     if problems:

@@ -15,13 +15,14 @@ import io
 import itertools
 import tomllib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import msgspec
 import numpy as np
 import pycountry
 
-from quoting.errors import Problem, TariffError
+from quoting.errors import FieldPath, Problem, TariffError
 from quoting.resources import shipped
 from quoting.tariff.model import (
     COUNTRY_FACTORS,
@@ -50,7 +51,8 @@ __all__ = [
 #: The tariff versions shipped with the product.
 DEFAULT_TARIFF_ROOT = shipped("tariffs")
 #: The files of a tariff folder, in the order the content hash reads them.
-DATA_FILES = ("tariff.toml", "countries.csv", "occupations.csv")
+TOML, COUNTRIES, OCCUPATIONS = "tariff.toml", "countries.csv", "occupations.csv"
+DATA_FILES = (TOML, COUNTRIES, OCCUPATIONS)
 COUNTRY_COLUMNS = (
     "code",
     "alpha3",
@@ -72,9 +74,9 @@ def _read(path: Path, problems: list[Problem]) -> str | None:
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        problems.append(Problem(path.name, "file is missing"))
+        problems.append(Problem("file is missing", file=path.name))
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path.name, f"cannot be read: {exc}"))
+        problems.append(Problem(f"cannot be read: {exc}", file=path.name))
     return None
 
 
@@ -83,27 +85,26 @@ def _parse_params(text: str, problems: list[Problem]) -> TariffParams | None:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem("tariff.toml", f"not valid TOML: {exc}"))
+        problems.append(Problem(f"not valid TOML: {exc}", file=TOML))
         return None
     fields = {f.encode_name: f for f in msgspec.structs.fields(TariffParams)}
     before = len(problems)
     for key in raw:
         if key not in fields:
             problems.append(
-                Problem(f"tariff.toml [{key}]", f"unknown section; known: {', '.join(fields)}")
+                Problem(f"unknown section; known: {', '.join(fields)}", file=TOML, path=(key,))
             )
     converted: dict[str, object] = {}
     for name, spec in fields.items():
         if name not in raw:
-            problems.append(Problem(f"tariff.toml [{name}]", "section is missing"))
+            problems.append(Problem("section is missing", file=TOML, path=(name,)))
         elif name == "covers" and isinstance(raw[name], dict):
             converted[name] = _parse_covers(raw[name], problems)
         else:
             try:
                 converted[name] = msgspec.convert(raw[name], spec.type)
             except msgspec.ValidationError as exc:
-                problem = problem_from_validation(exc, f"{name}.")
-                problems.append(Problem(f"tariff.toml [{problem.location}]", problem.message))
+                problems.append(replace(problem_from_validation(exc, (name,)), file=TOML))
     if len(problems) > before:
         return None
     return TariffParams(**converted)  # type: ignore[arg-type]
@@ -117,20 +118,23 @@ def _parse_covers(raw: dict[str, object], problems: list[Problem]) -> dict[str, 
         try:
             covers[code] = msgspec.convert(part, CoverParams)
         except msgspec.ValidationError as exc:
-            problem = problem_from_validation(exc, f"covers.{code}.")
-            location, message = problem.location, problem.message
+            problem = replace(problem_from_validation(exc, ("covers", code)), file=TOML)
             # msgspec names a missing field in its message; the tariff names it as a key.
-            missing = message.removeprefix("Object missing required field `")
-            if missing != message:
-                location, message = f"{location}.{missing.rstrip('`')}", _required(part, location)
-            problems.append(Problem(f"tariff.toml [{location}]", message))
+            missing = problem.message.removeprefix("Object missing required field `")
+            if missing != problem.message:
+                problem = Problem(
+                    _required(part, problem.path),
+                    file=TOML,
+                    path=(*problem.path, missing.rstrip("`")),
+                )
+            problems.append(problem)
     return covers
 
 
-def _required(part: object, location: str) -> str:
+def _required(part: object, path: FieldPath) -> str:
     """The message for a key the cover's method (or severity's distribution) needs."""
     table = part if isinstance(part, dict) else {}
-    if location.endswith(".severity"):
+    if path[-1:] == ("severity",):
         severity = table.get("severity")
         distribution = severity.get("distribution") if isinstance(severity, dict) else None
         return f"required for a {distribution} severity"
@@ -143,7 +147,8 @@ def _check_params(p: TariffParams, problems: list[Problem]) -> None:
     """The checks across keys that the Structs' types and ranges cannot express."""
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem(f"tariff.toml [{key}]", message))
+        # ``key`` is a dotted key of tariff.toml, such as ``covers.add.rate_by_class``.
+        problems.append(Problem(message, file=TOML, path=tuple(key.split("."))))
 
     _check_ages_and_bands(p, bad)
     _check_loadings(p, bad)
@@ -248,32 +253,34 @@ _COVER_CHECKS: dict[type, Callable[..., None]] = {
 }
 
 
-def _parse_countries(text: str, problems: list[Problem]) -> list[Country]:
+def _parse_countries(text: str, problems: list[Problem]) -> tuple[list[Country], list[int]]:
+    """The valid rows of countries.csv, and the line of each."""
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(reader.fieldnames or ())
     if header != COUNTRY_COLUMNS:
-        problems.append(Problem("countries.csv header", _header_problem(header)))
-        return []
+        problems.append(Problem(_header_problem(header), file=COUNTRIES, row=1))
+        return [], []
     iso = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
     rows: list[Country] = []
+    lines: list[int] = []
     seen: set[str] = set()
     for line, row in enumerate(reader, start=2):
-        where = f"countries.csv row {line}"
         if None in row or any(v is None for v in row.values()):
-            problems.append(Problem(where, "wrong number of fields"))
+            problems.append(Problem("wrong number of fields", file=COUNTRIES, row=line))
             continue
         row_problems: list[Problem] = []
-        country = _country_row(row, iso, seen, where, row_problems)
+        country = _country_row(row, iso, seen, line, row_problems)
         seen.add(row["code"].strip())
         problems.extend(row_problems)
         if country is not None and not row_problems:
             rows.append(country)
+            lines.append(line)
     absent = sorted(set(iso) - seen)
     if absent:
         problems.append(
-            Problem("countries.csv", f"{len(absent)} ISO countries missing: {', '.join(absent)}")
+            Problem(f"{len(absent)} ISO countries missing: {', '.join(absent)}", file=COUNTRIES)
         )
-    return rows
+    return rows, lines
 
 
 def _header_problem(header: tuple[str, ...]) -> str:
@@ -290,12 +297,12 @@ def _header_problem(header: tuple[str, ...]) -> str:
 
 
 def _country_row(
-    row: dict[str, str], iso: dict[str, str], seen: set[str], where: str, acc: list[Problem]
+    row: dict[str, str], iso: dict[str, str], seen: set[str], line: int, acc: list[Problem]
 ) -> Country | None:
-    """One row of countries.csv; its problems go to ``acc`` (None when it has any)."""
+    """Row ``line`` of countries.csv; its problems go to ``acc`` (None when it has any)."""
 
     def bad(column: str, message: str) -> None:
-        acc.append(Problem(f"{where}, column {column}", message))
+        acc.append(Problem(message, file=COUNTRIES, row=line, column=column))
 
     code = row["code"].strip()
     if code not in iso:
@@ -351,34 +358,37 @@ def _parse_occupations(text: str, problems: list[Problem]) -> dict[str, Occupati
     header = tuple(reader.fieldnames or ())
     if header != OCCUPATION_COLUMNS:
         problems.append(
-            Problem("occupations.csv header", f"columns must be {', '.join(OCCUPATION_COLUMNS)}")
+            Problem(f"columns must be {', '.join(OCCUPATION_COLUMNS)}", file=OCCUPATIONS, row=1)
         )
         return {}
     out: dict[str, Occupation] = {}
     for line, row in enumerate(reader, start=2):
-        where = f"occupations.csv row {line}"
+
+        def bad(column: str | None, message: str, line: int = line) -> None:
+            problems.append(Problem(message, file=OCCUPATIONS, row=line, column=column))
+
         if None in row or any(v is None for v in row.values()):
-            problems.append(Problem(where, "wrong number of fields"))
+            bad(None, "wrong number of fields")
             continue
         code = row["code"].strip()
         if not code:
-            problems.append(Problem(f"{where}, column code", "must not be empty"))
+            bad("code", "must not be empty")
             continue
         if code in out:
-            problems.append(Problem(f"{where}, column code", f"{code} appears twice"))
+            bad("code", f"{code} appears twice")
         try:
             cls = int(row["class"])
         except ValueError:
             cls = -1
         if cls not in OCCUPATION_CLASSES:
-            problems.append(Problem(f"{where}, column class", f"{row['class']!r} must be 1-6 or 9"))
+            bad("class", f"{row['class']!r} must be 1-6 or 9")
             continue
         for col in ("name_en", "name_zh"):
             if not row[col].strip():
-                problems.append(Problem(f"{where}, column {col}", "must not be empty"))
+                bad(col, "must not be empty")
         out[code] = Occupation(code, cls, row["name_en"].strip(), row["name_zh"].strip())
     if not out and not problems:
-        problems.append(Problem("occupations.csv", "has no occupations"))
+        problems.append(Problem("has no occupations", file=OCCUPATIONS))
     return out
 
 
@@ -410,8 +420,9 @@ def read_header(folder: Path) -> tuple[str, dt.date]:
     except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise TariffError(
             Problem(
-                f"{folder.name}/tariff.toml [tariff]",
                 f"cannot read version and effective_date: {exc}",
+                file=f"{folder.name}/{TOML}",
+                path=("tariff",),
             )
         ) from None
     return version, effective
@@ -424,7 +435,7 @@ def load_tariff(folder: str | Path) -> Tariff:
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise TariffError(Problem(str(folder), "is not a tariff folder"))
+        raise TariffError(Problem("is not a tariff folder", file=str(folder)))
     problems: list[Problem] = []
     params: TariffParams | None = None
     toml_text = _read(folder / "tariff.toml", problems)
@@ -433,10 +444,12 @@ def load_tariff(folder: str | Path) -> Tariff:
     if params is not None:
         _check_params(params, problems)
     countries_text = _read(folder / "countries.csv", problems)
-    countries = _parse_countries(countries_text, problems) if countries_text is not None else []
+    countries, lines = (
+        _parse_countries(countries_text, problems) if countries_text is not None else ([], [])
+    )
     occ_text = _read(folder / "occupations.csv", problems)
     occupations = _parse_occupations(occ_text, problems) if occ_text is not None else {}
-    names = _country_names(countries, problems)
+    names = _country_names(countries, lines, problems)
     if problems or params is None:
         raise TariffError(problems)
 
@@ -457,7 +470,9 @@ def load_tariff(folder: str | Path) -> Tariff:
     )
 
 
-def _country_names(countries: list[Country], problems: list[Problem]) -> dict[str, int]:
+def _country_names(
+    countries: list[Country], lines: list[int], problems: list[Problem]
+) -> dict[str, int]:
     """Every name of every country (codes, names, aliases), folded; a name two share is a problem."""
     names: dict[str, int] = {}
     for i, c in enumerate(countries):
@@ -466,8 +481,10 @@ def _country_names(countries: list[Country], problems: list[Problem]) -> dict[st
             if other != i:
                 problems.append(
                     Problem(
-                        f"countries.csv row for {c.code}, column aliases",
                         f"name {name!r} also names {countries[other].code}",
+                        file=COUNTRIES,
+                        row=lines[i],
+                        column="aliases",
                     )
                 )
     return names

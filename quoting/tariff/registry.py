@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from quoting.errors import NoTariffInForce, Problem, TariffError
@@ -111,9 +111,9 @@ class TariffRegistry:
             first = headers[0]
             raise NoTariffInForce(
                 Problem(
-                    "as_of",
                     f"no tariff in force on {as_of.isoformat()}: the earliest ({first.version}) "
                     f"is effective from {first.effective_date.isoformat()}",
+                    path=("as_of",),
                 )
             )
         tariff = self._load_named(in_force[-1].folder, len(headers) > 1)
@@ -133,7 +133,9 @@ class TariffRegistry:
             if self._hash_of(h.folder) == hash_:
                 return self._load_named(h.folder, len(headers) > 1)
         raise TariffError(
-            Problem("tariff.hash", f"no tariff version under {self.root} has content {hash_}")
+            Problem(
+                f"no tariff version under {self.root} has content {hash_}", path=("tariff", "hash")
+            )
         )
 
     def _hash_of(self, folder: Path) -> str | None:
@@ -169,7 +171,10 @@ class TariffRegistry:
             if not several:
                 raise
             raise TariffError(
-                [Problem(f"{folder.name}/{p.location}", p.message) for p in exc.problems]
+                [
+                    replace(p, file=f"{folder.name}/{p.file}" if p.file else folder.name)
+                    for p in exc.problems
+                ]
             ) from None
 
     def _folders(self) -> list[Path]:
@@ -177,10 +182,12 @@ class TariffRegistry:
         if (root / "tariff.toml").exists():
             return [root.resolve()]
         if not root.is_dir():
-            raise TariffError(Problem(str(root), "is not a folder of tariffs"))
+            raise TariffError(Problem("is not a folder of tariffs", file=str(root)))
         folders = sorted(p.resolve() for p in root.iterdir() if (p / "tariff.toml").exists())
         if not folders:
-            raise TariffError(Problem(str(root), "holds no tariff folder (no tariff.toml found)"))
+            raise TariffError(
+                Problem("holds no tariff folder (no tariff.toml found)", file=str(root))
+            )
         return folders
 
     def _read_headers(self) -> list[_Header]:
@@ -215,8 +222,9 @@ def _checked_headers(folders: list[Path]) -> list[_Header]:
             if key in seen:
                 problems.append(
                     Problem(
-                        f"{h.folder.name}/tariff.toml [tariff]",
                         f"{what} {key} is also that of {seen[key].name}; each version needs its own",
+                        file=f"{h.folder.name}/tariff.toml",
+                        path=("tariff",),
                     )
                 )
             seen.setdefault(key, h.folder)

@@ -9,7 +9,6 @@ and ``column``) and a plain ``detail``. Server errors never carry a stack trace.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from typing import Any
 
@@ -108,26 +107,14 @@ class ProblemError(Exception):
         self.errors = errors
 
 
-_ROW = re.compile(r"^row (\d+)(?:, column (.+))?$")
-_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _pointer(location: str, base: str) -> str:
-    parts = [name or index for name, index in _PATH_TOKEN.findall(location)]
-    escaped = [p.replace("~", "~0").replace("/", "~1") for p in parts]
-    return base + "".join(f"/{p}" for p in escaped)
-
-
 def error_item(problem: Problem, *, census_file: bool = False) -> ErrorItem:
     """Locate one problem: census file rows keep their row and column, fields get a pointer;
     problems of a census file as a whole point at the census."""
-    if m := _ROW.match(problem.location):
-        return ErrorItem(detail=problem.message, pointer="/census", row=int(m[1]), column=m[2])
-    if census_file:
-        return ErrorItem(detail=problem.message, pointer="/census")
-    if not problem.location:
-        return ErrorItem(detail=problem.message, pointer="")
-    return ErrorItem(detail=problem.message, pointer=_pointer(problem.location, ""))
+    if problem.row is not None or census_file:
+        return ErrorItem(
+            detail=problem.message, pointer="/census", row=problem.row, column=problem.column
+        )
+    return ErrorItem(detail=problem.message, pointer=problem.pointer)
 
 
 def problem_response(

@@ -403,9 +403,10 @@ def test_empty_chinese_name(tmp_path: Path) -> None:
 
 def test_alias_naming_two_countries(tmp_path: Path) -> None:
     folder = copy_tariff(tmp_path)
-    edit_country(folder, "KE", "aliases", "Republic of Kenya; Indonesia")
+    row = edit_country(folder, "KE", "aliases", "Republic of Kenya; Indonesia")
     problem = only_problem(folder)
-    assert problem.location == "countries.csv row for KE, column aliases"
+    assert (problem.file, problem.row, problem.column) == ("countries.csv", row, "aliases")
+    assert problem.location == f"countries.csv row {row}, column aliases"
     assert "'Indonesia' also names ID" in problem.message
 
 
@@ -414,7 +415,7 @@ def test_countries_header_missing_a_column(tmp_path: Path) -> None:
     path = folder / "countries.csv"
     write_rows(path, [r[:-1] for r in read_rows(path)])
     problem = only_problem(folder)
-    assert problem.location == "countries.csv header"
+    assert problem.location == "countries.csv row 1"  # the header
     assert "missing as_of" in problem.message
 
 
