@@ -313,13 +313,13 @@ def _password(args: argparse.Namespace, *, optional: bool) -> str | None:
     if args.password_stdin:
         line = stdin.readline()
         if not line:
-            raise QuotingError(Problem("password", "standard input is empty"))
+            raise QuotingError(Problem("standard input is empty", path=("password",)))
         return line.rstrip("\r\n")
     if not stdin.isatty():
         if optional:
             return None
         raise QuotingError(
-            Problem("password", "give --password-stdin, or run the command in a terminal")
+            Problem("give --password-stdin, or run the command in a terminal", path=("password",))
         )
     import getpass
 
@@ -328,7 +328,7 @@ def _password(args: argparse.Namespace, *, optional: bool) -> str | None:
     if not first and optional:
         return None
     if getpass.getpass("The same password again: ") != first:
-        raise QuotingError(Problem("password", "the two passwords differ"))
+        raise QuotingError(Problem("the two passwords differ", path=("password",)))
     return first
 
 

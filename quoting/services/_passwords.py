@@ -48,11 +48,11 @@ def check_password(password: str) -> None:
     """Refuse a password that is too short or too long (``password`` problem)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise QuotingError(
-            Problem("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")
+            Problem(f"must have at least {MIN_PASSWORD_LENGTH} characters", path=("password",))
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise QuotingError(
-            Problem("password", f"must have at most {MAX_PASSWORD_LENGTH} characters")
+            Problem(f"must have at most {MAX_PASSWORD_LENGTH} characters", path=("password",))
         )
 
 

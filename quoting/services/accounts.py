@@ -109,7 +109,7 @@ def create_account(uow: UnitOfWorkFactory, ctx: Context, command: NewAccount) ->
 def _check_can_have_password(role: str, password: str) -> None:
     if role not in PAGE_ROLES:
         raise QuotingError(
-            Problem("password", f"a {role} has no password: brokers use the API with keys")
+            Problem(f"a {role} has no password: brokers use the API with keys", path=("password",))
         )
     check_password(password)
 
@@ -122,16 +122,16 @@ def _store_password(work: UnitOfWork, ctx: Context, account: Account, password: 
     if taken is not None and taken[0].id != account.id:
         raise QuotingError(
             Problem(
-                "name",
                 f"account {taken[0].id} ({taken[0].name}) already signs in with this name; "
                 "accounts that sign in need names of their own",
+                path=("name",),
             )
         )
     try:
         work.accounts.set_password(account.id, name, hash_password(password))
     except Conflict:
         raise QuotingError(
-            Problem("name", f"another account signs in with the name {account.name!r}")
+            Problem(f"another account signs in with the name {account.name!r}", path=("name",))
         ) from None
     work.sessions.delete_for_account(account.id)
     work.events.add(ctx.event("account.password_set", account.id))
