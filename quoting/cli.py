@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
-from quoting.errors import QuotingError
+from quoting.errors import Problem, QuotingError
 from quoting.tariff.registry import (
     DEFAULT_TARIFF_ROOT,
     load_tariff,
@@ -36,6 +36,48 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _accounts_parser(sub: Any) -> None:
+    """The ``accounts`` commands."""
+    a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
+    asub = a.add_subparsers(dest="accounts_command", required=True)
+    broker = asub.add_parser("create-broker", help="create a broker account and print its API key")
+    broker.add_argument("name")
+    broker.add_argument("--commission", required=True, help="commission as a fraction, e.g. 0.15")
+    user = asub.add_parser(
+        "create-user", help="create an agent, underwriter or admin and print its API key"
+    )
+    user.add_argument("name")
+    user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password of the web pages from the first line of standard input "
+        "(without it, a terminal asks for one; empty for none)",
+    )
+    password = asub.add_parser(
+        "set-password",
+        help="set the password an agent, underwriter or admin signs in to the pages with "
+        "(their sessions end)",
+    )
+    password.add_argument("account_id")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (else a terminal asks)",
+    )
+    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
+    key = asub.add_parser("new-key", help="issue another API key for an account")
+    key.add_argument("account_id")
+    revoke = asub.add_parser(
+        "revoke-key", help="revoke an API key for good (refused within a second or two)"
+    )
+    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
+    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
+    disable.add_argument("account_id")
+    enable = asub.add_parser("enable", help="enable a disabled account again")
+    enable.add_argument("account_id")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,27 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         help="no JSON access-log line per request on stderr (same as QUOTING_ACCESS_LOG=off)",
     )
 
-    a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
-    asub = a.add_subparsers(dest="accounts_command", required=True)
-    broker = asub.add_parser("create-broker", help="create a broker account and print its API key")
-    broker.add_argument("name")
-    broker.add_argument("--commission", required=True, help="commission as a fraction, e.g. 0.15")
-    user = asub.add_parser(
-        "create-user", help="create an agent, underwriter or admin and print its API key"
-    )
-    user.add_argument("name")
-    user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
-    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
-    key = asub.add_parser("new-key", help="issue another API key for an account")
-    key.add_argument("account_id")
-    revoke = asub.add_parser(
-        "revoke-key", help="revoke an API key for good (refused within a second or two)"
-    )
-    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
-    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
-    disable.add_argument("account_id")
-    enable = asub.add_parser("enable", help="enable a disabled account again")
-    enable.add_argument("account_id")
+    _accounts_parser(sub)
 
     d = sub.add_parser("db", help="database tools")
     dsub = d.add_subparsers(dest="db_command", required=True)
@@ -386,6 +408,7 @@ def _database() -> Database:
 #: The hint added to a "no such …" answer of each accounts command.
 _LIST_HINT = {
     "revoke-key": " (see 'quoting accounts list')",
+    "set-password": " (see 'quoting accounts list')",
     "disable": " (see 'quoting accounts list')",
     "enable": " (see 'quoting accounts list')",
 }
@@ -428,18 +451,53 @@ def _run_accounts(
         found = accounts.set_disabled(uow, ctx, args.account_id, command == "disable")
         print(f"{command}d: {found.id} ({found.role}) {found.name}", file=out)
         return
+    if command == "set-password":
+        secret = _password(args, optional=False)
+        found = accounts.set_password(uow, ctx, args.account_id, secret or "")
+        print(f"password set: {found.id} ({found.role}) {found.name}", file=out)
+        return
     if command == "new-key":
         issued = accounts.issue_key(uow, ctx, args.account_id)
     elif command == "create-broker":
         new = accounts.NewAccount(args.name, "broker", _commission(args.commission))
         issued = accounts.create_account(uow, ctx, new)
     else:
-        issued = accounts.create_account(uow, ctx, accounts.NewAccount(args.name, args.role))
+        new = accounts.NewAccount(args.name, args.role, password=_password(args, optional=True))
+        issued = accounts.create_account(uow, ctx, new)
     account = issued.account
     print(f"account: {account.id} ({account.role}) {account.name}", file=out)
+    if command == "create-user":
+        signs_in = "yes" if new.password is not None else "no (set one with set-password)"
+        print(f"password: {signs_in}", file=out)
     print(f"api key: {issued.key}", file=out)
     print(f"key id: {issued.key_id}", file=out)
     print("The key is shown only this once; store it safely.", file=out)
+
+
+def _password(args: argparse.Namespace, *, optional: bool) -> str | None:
+    """The password of ``--password-stdin`` (one line), else asked in a terminal (twice);
+    None when ``optional`` and none is given. Checked by the service (length)."""
+    stdin: TextIO = args.stdin
+    if args.password_stdin:
+        line = stdin.readline()
+        if not line:
+            raise QuotingError(Problem("standard input is empty", path=("password",)))
+        return line.rstrip("\r\n")
+    if not stdin.isatty():
+        if optional:
+            return None
+        raise QuotingError(
+            Problem("give --password-stdin, or run the command in a terminal", path=("password",))
+        )
+    import getpass
+
+    hint = ", empty for none" if optional else ""
+    first = getpass.getpass(f"Password for the web pages (at least 10 characters{hint}): ")
+    if not first and optional:
+        return None
+    if getpass.getpass("The same password again: ") != first:
+        raise QuotingError(Problem("the two passwords differ", path=("password",)))
+    return first
 
 
 def _commission(text: str) -> Decimal:
@@ -509,12 +567,17 @@ def _log_config() -> dict[str, Any]:
 
 
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    inp: TextIO | None = None,
 ) -> int:
-    """Run the CLI; returns the exit code (0 ok, 2 invalid input or tariff)."""
+    """Run the CLI; returns the exit code (0 ok, 2 invalid input or tariff). ``inp`` is
+    where ``--password-stdin`` reads (default: standard input)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
+    args.stdin = inp or sys.stdin
     try:
         if args.command == "quote":
             return _cmd_quote(args, out)

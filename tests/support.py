@@ -114,6 +114,26 @@ class StoreProbe:
         with self.uow() as work:
             return work.events.all(subject_id)
 
+    def create_user(self, name: str, role: str = "agent", password: str | None = None) -> Any:
+        """An agent, underwriter or admin made by the accounts service (with a password for
+        the pages when given): (account, API key)."""
+        from quoting.services import accounts
+
+        issued = accounts.create_account(
+            self.uow, self.context, accounts.NewAccount(name, role, password=password)
+        )
+        return issued.account, issued.key
+
+    def sessions_of(self, account_id: str) -> Any:
+        """The stored page sessions of an account."""
+        import sqlalchemy as sa
+
+        from quoting.store._tables import web_sessions
+
+        with self.engine.connect() as conn:
+            query = sa.select(web_sessions).where(web_sessions.c.account_id == account_id)
+            return conn.execute(query).mappings().all()
+
     def dispose(self) -> None:
         """Close the probe's connections."""
         self.database.dispose()

@@ -1,4 +1,5 @@
-"""Persistence: repositories per aggregate (accounts and keys, quotes, policies) and the
+"""Persistence: repositories per aggregate (accounts and keys, quotes, policies, the pages'
+sessions) and the
 events of service calls, behind a unit of work — SQL (SQLite by default, PostgreSQL by
 URL) or in memory (:mod:`quoting.store.memory`, the fake of the unit tests).
 
@@ -19,6 +20,7 @@ from quoting.store._records import (
     NewApiKey,
     PolicyRow,
     QuoteRow,
+    WebSession,
     hash_api_key,
     is_valid_id,
     new_api_key,
@@ -44,6 +46,7 @@ __all__ = [
     "SqlUnitOfWork",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "WebSession",
     "hash_api_key",
     "is_valid_id",
     "new_api_key",

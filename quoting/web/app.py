@@ -20,6 +20,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from quoting import __version__
+from quoting.services.sessions import page_secret
 from quoting.settings import Settings
 from quoting.store import Database, SqlUnitOfWork
 from quoting.web import (
@@ -38,6 +39,7 @@ from quoting.web import (
     health,
     provide_context,
 )
+from quoting.web.pages import PageRenderer, pages_router, session_policy, static_router
 
 __all__ = ["create_app"]
 
@@ -90,11 +92,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         import anyio
 
         await anyio.to_thread.run_sync(database.upgrade)
+        app.state.page_secret = await anyio.to_thread.run_sync(page_secret, units_of_work)
         limits = settings.rate_limit
         app.state.rate_limiter = RateLimiter(
             (limits.requests, limits.window_seconds),
             (limits.auth_fail_requests, limits.auth_fail_window_seconds),
             limits.redis_url,
+            signin=(settings.pages.signin_account_limit, settings.pages.signin_address_limit),
         )
         try:
             yield
@@ -110,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PoliciesController,
             ReferenceController,
             docs_static_router(),
+            pages_router(),
+            static_router(),
         ],
         lifespan=[lifespan],
         state=State(
@@ -118,6 +124,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "units_of_work": units_of_work,
                 "settings": settings,
                 "key_cache": KeyCache(),
+                "page_renderer": PageRenderer(timezone=settings.clock.timezone),
+                "session_policy": session_policy(settings),
             }
         ),
         dependencies={
