@@ -29,7 +29,7 @@ def test_each_preset_prices_as_given_without_a_referral(found: object) -> None:
         period_end="2027-12-31",
         plans=[PlanForm.from_preset(plan, "zh_Hans_CN")],
         # Class 6 is referred by the tariff whatever the plan (auto_max_class = 5).
-        grid=[GridRow("KE", str(c), "30-39", "20") for c in plan.classes if c <= 5],
+        grid=[GridRow("KE", str(c), "30-39", "8") for c in plan.classes if c <= 5],
     )
     request, _ = form.request()
     quote = quote_request(
@@ -39,7 +39,7 @@ def test_each_preset_prices_as_given_without_a_referral(found: object) -> None:
         trace=False,
     )
     assert quote.status == "accepted", quote.referrals
-    assert quote.headcount == 20 * len([c for c in plan.classes if c <= 5])
+    assert quote.headcount == 8 * len([c for c in plan.classes if c <= 5])
     assert {c.key for c in quote.summary.by_cover} == set(plan.covers)
 
 
