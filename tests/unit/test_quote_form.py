@@ -156,10 +156,15 @@ def test_the_buttons_add_and_remove_plans_and_rows_without_javascript() -> None:
     assert form.grid[0].is_blank() and form.grid[1].country == "印度尼西亚"
     assert form.apply("add-plan", "en", "full")
     assert form.apply("add-plan", "en", "full")
-    assert [p.name for p in form.plans] == ["管理人员", "现场人员", "Full package", "Full package 2"]
+    assert [p.name for p in form.plans] == [
+        "管理人员",
+        "现场人员",
+        "Full package",
+        "Full package 2",
+    ]
     assert form.plans[2].covers == dict.fromkeys(form.plans[2].covers, True)
     assert form.apply("remove-plan-0", "en")
-    assert [p.name for p in form.plans][0] == "现场人员"
+    assert form.plans[0].name == "现场人员"
     assert not form.apply("price", "en")
     assert form.apply("remove-row-99", "en")  # gone already: nothing happens
 

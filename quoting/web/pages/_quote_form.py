@@ -150,9 +150,7 @@ class QuoteForm:
         plans = [_parse_plan(data, i, one) for i in range(count)]
         columns = [list(data.get(f"grid_{c}") or ())[:MAX_GRID_ROWS] for c in GRID_COLUMNS]
         width = max((len(c) for c in columns), default=0)
-        grid = [
-            GridRow(*(str(c[r]) if r < len(c) else "" for c in columns)) for r in range(width)
-        ]
+        grid = [GridRow(*(str(c[r]) if r < len(c) else "" for c in columns)) for r in range(width)]
         return cls(
             policyholder_name=one("policyholder_name"),
             credit_code=one("credit_code"),
@@ -322,7 +320,9 @@ def form_errors(problems: Sequence[Problem], form: QuoteForm, grid_rows: list[in
     errors = FormErrors()
     for problem in problems:
         if problem.file is not None or problem.row is not None or problem.column is not None:
-            errors.census_rows.append(CensusRowProblem(problem.row, problem.column, problem.message))
+            errors.census_rows.append(
+                CensusRowProblem(problem.row, problem.column, problem.message)
+            )
             continue
         target = _field_of(problem.path, grid_rows, form.census_mode)
         if target is None:
