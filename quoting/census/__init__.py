@@ -15,8 +15,8 @@ __all__ = [
     "MAX_CENSUS_PROBLEMS",
     "MAX_CENSUS_ROWS",
     "TEMPLATE_FIELDS",
-    "census_template",
     "census_from_rows",
+    "census_template",
     "read_census",
     "read_census_numbered",
 ]
