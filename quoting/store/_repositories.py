@@ -38,10 +38,13 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class QuoteFilter:
-    """Which quotes to list: an owner's (None: all), by status and creation time."""
+    """Which quotes to list: an owner's (None: all), by status and creation time, and
+    ``search``: text found in the policyholder's name (case aside) or the start of the
+    credit code."""
 
     owner_id: str | None
     status: str | None = None
+    search: str | None = None
     created_from: dt.datetime | None = None
     created_to: dt.datetime | None = None
     limit: int = 50
