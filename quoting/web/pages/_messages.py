@@ -57,6 +57,18 @@ _PROBLEMS = (
     _("end: must not be before start"),
     _("is required"),
     _("choose a census file (.csv or .xlsx), or type the headcount grid instead"),
+    _("the census file must be .csv or .xlsx"),
+    _("the census file is larger than 10 MB"),
+)
+#: The labels of the covers' inputs (quoting/plans.py ``COVER_FIELDS``).
+_COVER_FIELD_LABELS = (
+    _("Sum insured"),
+    _("Annual limit"),
+    _("Deductible per claim"),
+    _("Share paid (0 to 1)"),
+    _("Limit"),
+    _("Daily benefit"),
+    _("Most days a year (30, 60, 90, 180 or 365)"),
 )
 
 
