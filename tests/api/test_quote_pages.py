@@ -7,14 +7,12 @@ another agent's quote is a 404."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from quoting.census import census_template
-from tests.api.test_pages_api import PASSWORD, TOKEN, Pages, _pages
+from tests.api.test_pages_api import TOKEN, Pages, _pages
 
 QUOTE_URL = re.compile(r"^/quotes/(q_[0-9a-f]+)$")
 
