@@ -44,11 +44,11 @@ class QuoteFilter:
 
     owner_id: str | None
     status: str | None = None
-    search: str | None = None
     created_from: dt.datetime | None = None
     created_to: dt.datetime | None = None
     limit: int = 50
     offset: int = 0
+    search: str | None = None
 
 
 class AccountRepository(Protocol):

@@ -56,7 +56,7 @@ MAX_PLANS = 20
 MAX_GRID_ROWS = 500
 _INTEGER = re.compile(r"^\d{1,9}$")
 _AMOUNT_NOISE = re.compile(r"[,\s_，]")
-_TOP_FIELDS = {
+_TOP_FIELDS: dict[tuple[str | int, ...], str] = {
     ("policyholder", "name"): "policyholder_name",
     ("policyholder", "credit_code"): "credit_code",
     ("policyholder",): "policyholder_name",
