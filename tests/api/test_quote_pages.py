@@ -254,3 +254,20 @@ def test_the_quote_pages_need_a_signed_in_agent_and_a_csrf_token(pages: Pages) -
     assert _post(pages, data).status_code == 403
     _signed_in(pages, "admin")
     assert pages.client.get("/quotes").status_code == 403
+
+
+def test_declined_members_are_said_plainly_and_declined_countries_marked(pages: Pages) -> None:
+    _signed_in(pages)
+    form = pages.client.get("/quotes/new").text
+    assert '<option value="AF">阿富汗 Afghanistan — 拒保</option>' in form
+    assert '<option value="KE">肯尼亚 Kenya</option>' in form
+    quote_id = _priced(pages, grid_country=["KE", "AF"])
+    page = pages.client.get(f"/quotes/{quote_id}").text
+    declined = re.search(r'<table class="data" id="declined">.*?</table>', page, re.DOTALL)
+    assert declined is not None
+    assert "G2 Group 2" in declined[0] and "该国家不予承保。" in declined[0]
+    assert ">30<" in declined[0]  # the group's headcount
+    pages.client.post("/language", data={"_csrf": _token(page), "locale": "en", "next": "/"})
+    english = pages.client.get(f"/quotes/{quote_id}").text
+    assert "We do not cover this country." in english
+    assert "Kenya (KE)" in english
