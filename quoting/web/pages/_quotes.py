@@ -62,6 +62,8 @@ from quoting.web.pages._session import page_locale, require_role
 __all__ = ["QuotePagesController"]
 
 QUOTES_PER_PAGE = 20
+#: On each route rather than the controller: the automatic OPTIONS answer stays unguarded.
+_STAFF = [require_role("agent", "underwriter")]
 _CENSUS_TYPES = (".csv", ".xlsx")
 _MEDIA = {
     "pdf": "application/pdf",
@@ -167,15 +169,19 @@ class QuotePagesController(Controller):
 
     path = "/"
     include_in_schema = False
-    guards = [require_role("agent", "underwriter")]
 
-    @get("/quotes/new", name="quote-new", sync_to_thread=True)
+    @get("/quotes/new", name="quote-new", sync_to_thread=True, guards=_STAFF)
     def new_quote(self, request: Request[Any, Any, Any], context: ServiceContext) -> Response[str]:
         """The new-quote form: next month for a year, two presets, blank grid rows."""
         form = QuoteForm.new(context.today(), page_locale(request))
         return _form_page(request, context, form, FormErrors())
 
-    @post("/quotes/new", name="quote-new-submit", request_max_body_size=MAX_CENSUS_BYTES + 2**20)
+    @post(
+        "/quotes/new",
+        name="quote-new-submit",
+        request_max_body_size=MAX_CENSUS_BYTES + 2**20,
+        guards=_STAFF,
+    )
     async def submit_quote(
         self, request: Request[Any, Any, Any], uow: UnitsOfWork, context: ServiceContext
     ) -> Response[Any]:
@@ -209,7 +215,12 @@ class QuotePagesController(Controller):
             return _form_page(request, context, form, errors, 422)
         return Redirect(f"/quotes/{stored.quote.id}", status_code=303)
 
-    @get("/census-template/{filename:str}", name="census-template", sync_to_thread=False)
+    @get(
+        "/census-template/{filename:str}",
+        name="census-template",
+        sync_to_thread=False,
+        guards=_STAFF,
+    )
     def census_template_file(self, filename: FromPath[str]) -> Response[bytes]:
         """``census-template-zh.csv`` (or ``-en``, or ``.xlsx``)."""
         stem, _dot, fmt = filename.rpartition(".")
@@ -222,7 +233,7 @@ class QuotePagesController(Controller):
             raise NotFound(f"No census template {filename!r}.") from None
         return _download(data, name)
 
-    @get("/quotes", name="quotes", sync_to_thread=True)
+    @get("/quotes", name="quotes", sync_to_thread=True, guards=_STAFF)
     def quote_list(
         self, request: Request[Any, Any, Any], uow: UnitsOfWork, context: ServiceContext
     ) -> Response[str]:
@@ -256,7 +267,7 @@ class QuotePagesController(Controller):
             say=sayer(page_locale(request)),
         )
 
-    @get("/quotes/{quote_id:str}", name="quote", sync_to_thread=True)
+    @get("/quotes/{quote_id:str}", name="quote", sync_to_thread=True, guards=_STAFF)
     def quote_page(
         self,
         request: Request[Any, Any, Any],
@@ -270,7 +281,12 @@ class QuotePagesController(Controller):
             request, "quotes/quote.html", **_quote_context(request, uow, context, quote_id)
         )
 
-    @get("/quotes/{quote_id:str}/members/{member_id:str}", name="quote-member", sync_to_thread=True)
+    @get(
+        "/quotes/{quote_id:str}/members/{member_id:str}",
+        name="quote-member",
+        sync_to_thread=True,
+        guards=_STAFF,
+    )
     def member_page(
         self,
         request: Request[Any, Any, Any],
@@ -302,6 +318,7 @@ class QuotePagesController(Controller):
         "/quotes/{quote_id:str}/documents/{filename:str}",
         name="quote-document",
         sync_to_thread=True,
+        guards=_STAFF,
     )
     def quote_document(
         self,
@@ -316,7 +333,12 @@ class QuotePagesController(Controller):
             raise NotFound(f"No document {filename!r}.")
         return _download(*documents_service.quote_document(uow, context, quote_id, name, fmt))
 
-    @get("/quotes/{quote_id:str}/members.xlsx", name="quote-members", sync_to_thread=True)
+    @get(
+        "/quotes/{quote_id:str}/members.xlsx",
+        name="quote-members",
+        sync_to_thread=True,
+        guards=_STAFF,
+    )
     def members_xlsx(
         self, uow: UnitsOfWork, context: ServiceContext, quote_id: FromPath[str]
     ) -> Response[bytes]:
@@ -327,6 +349,7 @@ class QuotePagesController(Controller):
         "/policies/{policy_id:str}/documents/{filename:str}",
         name="policy-document",
         sync_to_thread=True,
+        guards=_STAFF,
     )
     def policy_document(
         self,
@@ -341,7 +364,7 @@ class QuotePagesController(Controller):
             raise NotFound(f"No document {filename!r}.")
         return _download(*documents_service.policy_document(uow, context, policy_id, name, fmt))
 
-    @post("/quotes/{quote_id:str}/bind", name="quote-bind", sync_to_thread=True)
+    @post("/quotes/{quote_id:str}/bind", name="quote-bind", sync_to_thread=True, guards=_STAFF)
     def bind(
         self,
         request: Request[Any, Any, Any],
@@ -363,7 +386,7 @@ class QuotePagesController(Controller):
             )
         return Redirect(f"/quotes/{quote_id}", status_code=303)
 
-    @post("/quotes/{quote_id:str}/refer", name="quote-refer")
+    @post("/quotes/{quote_id:str}/refer", name="quote-refer", guards=_STAFF)
     async def refer(
         self,
         request: Request[Any, Any, Any],
