@@ -271,3 +271,25 @@ def test_declined_members_are_said_plainly_and_declined_countries_marked(pages: 
     english = pages.client.get(f"/quotes/{quote_id}").text
     assert "We do not cover this country." in english
     assert "Kenya (KE)" in english
+
+
+def test_the_live_premium_is_the_quotes_premium_and_stores_nothing(pages: Pages) -> None:
+    _signed_in(pages)
+    data = _form(pages)
+    before = pages.store.count_quotes()
+    token = data.pop("_csrf")
+    preview = pages.client.post("/quotes/preview", data=data, headers={"X-CSRF-Token": token})
+    assert preview.status_code == 200, preview.text
+    answer = preview.json()
+    assert answer["ok"] and answer["status"] == "accepted"
+    assert pages.store.count_quotes() == before
+    quote_id = _priced(pages)
+    page = pages.client.get(f"/quotes/{quote_id}").text
+    total = re.search(r'id="total-premium">(¥[0-9,.]+)<', page)
+    assert total is not None
+    assert answer["text"] == f"按当前填写：保费 {total[1]}，42 人（已接受）"
+    bad = pages.client.post(
+        "/quotes/preview", data=data | {"credit_code": "x"}, headers={"X-CSRF-Token": token}
+    )
+    assert bad.json() == {"ok": False, "problems": 1}
+    assert pages.client.post("/quotes/preview", data=data).status_code == 403  # no token

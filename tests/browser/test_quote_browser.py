@@ -62,6 +62,10 @@ def test_an_agent_quotes_from_the_presets_opens_a_trace_downloads_the_letter_and
     page.fill("#plan-0-add-sum_insured", "1,200,000")  # every amount can be changed
     page.click("#add-rows")  # with JavaScript: a row added in place
     assert page.locator("#grid tbody tr").count() == 6
+    # The premium as typed, priced a moment after typing stops (not stored).
+    page.wait_for_function("document.getElementById('live-premium').textContent.includes('47 人')")
+    live = page.locator("#live-premium")
+    assert live.is_visible() and live.inner_text().startswith("按当前填写：保费 ¥")
     screenshot(page, "quote-new-zh")
     page.click("#price")
     page.wait_for_url(re.compile(r".*/quotes/q_[0-9a-f]+$"))

@@ -13,6 +13,8 @@ Routes (all need a signed-in agent or underwriter; another agent's quote is a 40
   member's lines with every factor;
 - ``GET /quotes/{id}/documents/{quote-letter,benefits}.pdf``, ``GET /quotes/{id}/
   members.xlsx``, ``GET /policies/{id}/documents/{name}.pdf`` — downloads;
+- ``POST /quotes/preview`` — the form's premium as it stands (JSON, for the live premium
+  of ``quote-form.js``): priced like the quote would be, not stored;
 - ``POST /quotes/{id}/bind``, ``POST /quotes/{id}/refer`` (``message``), ``POST
   /quotes/{id}/approve`` (underwriters).
 """
@@ -34,7 +36,7 @@ from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
 from quoting.errors import BindRefused, NotFound, Problem, QuotingError, Refusal
 from quoting.plans import COVER_FIELDS, PRESETS
 from quoting.schemas import Quote
-from quoting.services import CensusUpload, CreateQuote, quotation
+from quoting.services import CensusUpload, CreateQuote, OfflineQuote, price_offline, quotation
 from quoting.services import documents as documents_service
 from quoting.services.binding import approve_quote, bind_quote
 from quoting.services.lookups import tariff_choices
@@ -56,7 +58,7 @@ from quoting.web.pages._quote_view import (
     downloads,
     reasons,
 )
-from quoting.web.pages._render import render
+from quoting.web.pages._render import _money, render
 from quoting.web.pages._session import page_locale, require_role
 
 __all__ = ["QuotePagesController"]
@@ -214,6 +216,47 @@ class QuotePagesController(Controller):
             errors = form_errors(exc.problems, form, rows)
             return _form_page(request, context, form, errors, 422)
         return Redirect(f"/quotes/{stored.quote.id}", status_code=303)
+
+    @post(
+        "/quotes/preview",
+        name="quote-preview",
+        status_code=200,
+        request_max_body_size=MAX_CENSUS_BYTES + 2**20,
+        guards=_STAFF,
+    )
+    async def preview(
+        self, request: Request[Any, Any, Any], context: ServiceContext
+    ) -> Response[dict[str, Any]]:
+        """The form's premium as it stands, priced but not stored: ``{"ok": true, "text":
+        …}`` with the total, headcount and status in the user's words, or ``{"ok": false,
+        "problems": n}`` while the form cannot be priced (pressing the button shows why)."""
+        submitted = await request.form()
+        fields = {k: [v for v in submitted.getall(k) if isinstance(v, str)] for k in submitted}
+        form = QuoteForm.parse(fields)
+        body, _rows = form.request()
+        upload = None
+        if form.census_mode == "upload":
+            found = await _census_upload(submitted.get("census_file"))
+            if not isinstance(found, CensusUpload):
+                return Response({"ok": False, "problems": 1})
+            upload = found
+        command = OfflineQuote(msgspec.json.encode(body), upload, trace=False)
+        try:
+            _request, quote = await anyio.to_thread.run_sync(price_offline, context, command)
+        except QuotingError as exc:
+            if exc.status >= 500:
+                raise
+            return Response({"ok": False, "problems": max(1, len(exc.problems))})
+        locale = page_locale(request)
+        say = sayer(locale)
+        text = say(_("Premium as typed: %(premium)s for %(members)s members (%(status)s)")) % {
+            "premium": _money(locale)(quote.total_premium, quote.currency),
+            "members": quote.headcount,
+            "status": say(STATUS_WORDS[quote.status]),
+        }
+        return Response(
+            {"ok": True, "text": text, "total_premium": quote.total_premium, "status": quote.status}
+        )
 
     @get(
         "/census-template/{filename:str}",

@@ -1,5 +1,5 @@
 /* The new-quote form, enhanced: rows of the headcount grid added and removed in place,
-   and only the census section chosen shown. Without this file the same buttons post the
+   only the census section chosen shown, and the premium shown as the form changes. Without this file the same buttons post the
    form and the server adds or removes the rows. No inline script (the pages' CSP). */
 (function () {
   "use strict";
@@ -87,6 +87,47 @@
     show();
   }
 
+  /* The premium of the form as it stands, shown below it: priced by the server (not
+     stored) a moment after the agent stops typing; older answers are ignored. */
+  function setUpLivePremium() {
+    var form = document.querySelector("form.quote-form");
+    var output = document.getElementById("live-premium");
+    if (!form || !output || !window.fetch || !window.FormData) { return; }
+    var timer = null;
+    var asked = 0;
+    function ask() {
+      var data = new FormData(form);
+      data.set("action", "price");
+      var mine = ++asked;
+      window.fetch("/quotes/preview", {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": String(data.get("_csrf") || "") }
+      }).then(function (response) {
+        return response.ok ? response.json() : { ok: false };
+      }).then(function (answer) {
+        if (mine !== asked) { return; }
+        if (answer.ok) {
+          output.textContent = answer.text;
+          output.hidden = false;
+        } else {
+          output.hidden = true;
+        }
+      }).catch(function () { output.hidden = true; });
+    }
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(ask, 600);
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    form.addEventListener("click", function (event) {
+      if (event.target.closest("#add-rows, button.remove-row")) { later(); }
+    });
+    ask();
+  }
+
   function focusErrors() {
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }
@@ -95,6 +136,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     setUpGrid();
     setUpCensusMode();
+    setUpLivePremium();
     focusErrors();
   });
 }());
