@@ -63,8 +63,10 @@ def test_an_agent_quotes_from_the_presets_opens_a_trace_downloads_the_letter_and
     page.click("#add-rows")  # with JavaScript: a row added in place
     assert page.locator("#grid tbody tr").count() == 6
     # The premium as typed, priced a moment after typing stops (not stored).
-    page.wait_for_function("document.getElementById('live-premium').textContent.includes('47 人')")
+    from playwright.sync_api import expect
+
     live = page.locator("#live-premium")
+    expect(live).to_contain_text("47 人")  # polls until the last answer is in
     assert live.is_visible() and live.inner_text().startswith("按当前填写：保费 ¥")
     screenshot(page, "quote-new-zh")
     page.click("#price")
