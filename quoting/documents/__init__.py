@@ -5,6 +5,7 @@ from quoting.documents._render import (
     DOCUMENTS,
     POLICY_DOCUMENTS,
     QUOTE_DOCUMENTS,
+    font_file,
     render_html,
     render_pdf,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "Brand",
     "DocumentData",
     "document_data",
+    "font_file",
     "render_html",
     "render_pdf",
     "verification_code",

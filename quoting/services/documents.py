@@ -7,10 +7,11 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
+from pathlib import Path
 
 import msgspec
 
-from quoting.documents import DocumentData, document_data, render_html, render_pdf
+from quoting.documents import DocumentData, document_data, font_file, render_html, render_pdf
 from quoting.errors import DocumentNotAvailable, NotFound
 from quoting.schemas import Quote, QuoteRequest
 from quoting.services._context import Context, visible_owner
@@ -21,6 +22,7 @@ from quoting.tariff.registry import tariff_in_force
 __all__ = [
     "MAX_CERTIFICATES",
     "MAX_DOCUMENT_MEMBERS",
+    "document_font",
     "draft_quote_letter",
     "policy_document",
     "quote_document",
@@ -65,7 +67,15 @@ def _data(
     )
 
 
-def _render(document: str, fmt: str, data: DocumentData) -> bytes:
+def document_font(name: str) -> Path:
+    """A shipped document font by its published (content-hashed) name; nothing else."""
+    path = font_file(name)
+    if path is None:
+        raise NotFound(f"No font {name!r}; the documents name the fonts they use.")
+    return path
+
+
+def _render(document: str, fmt: str, data: DocumentData, fonts_url: str | None) -> bytes:
     limit = MAX_CERTIFICATES if document == "certificates" else MAX_DOCUMENT_MEMBERS
     if document in ("member-list", "certificates") and len(data.members) > limit:
         raise DocumentNotAvailable(
@@ -78,22 +88,33 @@ def _render(document: str, fmt: str, data: DocumentData) -> bytes:
     if fmt == "pdf":
         with _RENDER_SLOTS:
             return render_pdf(document, data)
-    return render_html(document, data).encode("utf-8")
+    return render_html(document, data, fonts_url=fonts_url).encode("utf-8")
 
 
 def quote_document(
-    uow: UnitOfWorkFactory, ctx: Context, quote_id: str, document: str, fmt: str
+    uow: UnitOfWorkFactory,
+    ctx: Context,
+    quote_id: str,
+    document: str,
+    fmt: str,
+    fonts_url: str | None = None,
 ) -> tuple[bytes, str]:
     """A quote's document (``quote-letter`` or ``benefits``) as PDF or HTML, with a file
-    name; rendered after the unit of work has ended."""
+    name; rendered after the unit of work has ended. An HTML document loads its fonts
+    from ``fonts_url`` when given (the web route serving them), else from files."""
     with uow() as work:
         quote = find_quote(work, ctx, quote_id)
         data = _data(work, ctx, quote, work.policies.for_quote(quote_id))
-    return _render(document, fmt, data), f"{quote.id}-{document}.{fmt}"
+    return _render(document, fmt, data, fonts_url), f"{quote.id}-{document}.{fmt}"
 
 
 def policy_document(
-    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, document: str, fmt: str
+    uow: UnitOfWorkFactory,
+    ctx: Context,
+    policy_id: str,
+    document: str,
+    fmt: str,
+    fonts_url: str | None = None,
 ) -> tuple[bytes, str]:
     """A policy's document (``policy-schedule``, ``member-list``, ``certificates``)."""
     with uow() as work:
@@ -103,7 +124,7 @@ def policy_document(
         quote = work.quotes.get(policy.quote_id)
         assert quote is not None
         data = _data(work, ctx, quote, policy)
-    return _render(document, fmt, data), f"{policy.policy_number}-{document}.{fmt}"
+    return _render(document, fmt, data, fonts_url), f"{policy.policy_number}-{document}.{fmt}"
 
 
 def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> bytes:

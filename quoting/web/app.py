@@ -34,6 +34,7 @@ from quoting.web import (
     SwaggerUIPlugin,
     add_security_headers,
     docs_static_router,
+    document_font,
     exception_handlers,
     health,
     provide_context,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PoliciesController,
             ReferenceController,
             docs_static_router(),
+            document_font,
         ],
         lifespan=[lifespan],
         state=State(
