@@ -14,6 +14,14 @@ from typing import Any
 import msgspec
 
 from quoting.branding import Brand
+from quoting.documents._wording import (
+    Condition,
+    CustomerText,
+    Status,
+    conditions,
+    decline_texts,
+    quote_status,
+)
 from quoting.errors import TariffError
 from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest, printable
 from quoting.tariff import COVER_CODES, Tariff
@@ -73,6 +81,16 @@ class DocumentData:
     countries: list[tuple[str, str, str]] = field(default_factory=list)
     #: an underwriter approved the (referred) quote
     approved: bool = False
+    #: not a stored quote (the CLI's offline letter): printed with a DRAFT watermark
+    draft: bool = False
+    #: the quote's number for people (BJ2026-000123); the id when it has none
+    quote_number: str = ""
+    #: the one status the documents show
+    status: Status = field(default_factory=lambda: Status("accepted", "可承保", "Accepted"))
+    #: the referrals as the customer reads them
+    conditions: list[Condition] = field(default_factory=list)
+    #: why each declined member is not insured, by member id
+    declined_texts: dict[str, list[CustomerText]] = field(default_factory=dict)
 
     @property
     def total_premium(self) -> Decimal:
@@ -224,6 +242,8 @@ def document_data(
     brand: Brand | None = None,
     approved: bool = False,
     secret: str = "",
+    draft: bool = False,
+    quote_number: str | None = None,
 ) -> DocumentData:
     """Gather everything the documents of one quote (or policy) show."""
     quote = msgspec.json.decode(result_json, type=Quote)
@@ -257,4 +277,9 @@ def document_data(
         bound_at=bound_at,
         countries=countries,
         approved=approved,
+        draft=draft,
+        quote_number=quote_number or quote_id,
+        status=quote_status(quote, approved=approved, policy_number=policy_number),
+        conditions=conditions(quote, request, tariff),
+        declined_texts=decline_texts(quote, request, tariff),
     )

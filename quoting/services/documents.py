@@ -128,8 +128,8 @@ def policy_document(
 
 
 def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> bytes:
-    """The quote letter of an offline quote as PDF, numbered by a hash of its request (a
-    draft: it is not stored)."""
+    """The quote letter of an offline quote as PDF, numbered by a hash of its request: a
+    draft (it is not stored), marked DRAFT / 草稿 on every page."""
     today = ctx.today()
     if not quote.members[:1] or not quote.members[0].lines[0].factors:
         # The letter wants the trace.
@@ -145,9 +145,10 @@ def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> byt
         valid_until=today + dt.timedelta(days=validity),
         result_json=msgspec.json.encode(quote),
         request_json=request_json,
-        arranged_by="offline quote (quoting CLI)",
-        arranged_role="draft",
+        arranged_by="",
+        arranged_role="",
         tariff_root=ctx.tariff_root,
         brand=ctx.brand,
+        draft=True,
     )
     return render_pdf("quote-letter", data)

@@ -142,14 +142,19 @@ def test_the_quote_letter_shows_the_quote_and_its_conditions(
     assert f"CNY {grouped(quote.total_premium)}" in quote_letter
     assert f"CNY {grouped(quote.total_vat)}" in quote_letter
     assert quote.status == "referred"
-    assert "Referred to underwriting" in quote_letter
-    # Declined members are named with the reason.
+    # One status: the quote is bound (data_for binds it), so not "subject to underwriting".
+    assert f"已承保 · 保险单号 {POLICY} · Bound as policy {POLICY}" in quote_letter
+    assert "Subject to underwriting" not in quote_letter and "待核保" not in quote_letter
+    # Declined members are named with the reason, in the customer's words.
     assert quote.declined
     for member in quote.declined:
         assert member.member_id in quote_letter
         assert member.name in quote_letter
+        for reason in example.data.declined_texts[member.member_id]:
+            assert flat(reason.zh) in quote_letter
+            assert flat(reason.en) in quote_letter
         for reason in member.reasons:
-            assert flat(reason.message) in quote_letter
+            assert flat(reason.message) not in quote_letter
     assert "+86 400 000 0000" in quote_letter  # assistance hotline
 
 
@@ -331,3 +336,7 @@ def test_the_cli_writes_the_quote_letter_with_the_tables_total(tmp_path: Path) -
     assert vat.group(1) in text
     assert "中路海外工程建设有限公司" in text
     assert re.search(r"DRAFT-[0-9A-F]{10}", text)
+    # An unsaved quote is a draft, and says so on every page.
+    for page in pdf_pages(pdf.read_bytes()):
+        assert "草稿 DRAFT" in page
+    assert "quoting CLI" not in text
