@@ -64,6 +64,7 @@ def _data(
         bound_at=policy.created_at if policy else None,
         approved=quote.approved_at is not None,
         secret=secret,
+        quote_number=quote.number,
     )
 
 

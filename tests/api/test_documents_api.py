@@ -161,7 +161,11 @@ def test_the_quote_letter_shows_policyholder_premium_and_vat(bound: Bound) -> No
     assert CHINESE_NAME in text
     assert "China Road Overseas Engineering Co., Ltd." in text
     assert "91110000MA01ABCD52" in text
-    assert quote["id"] in text
+    # The quote's number for people, never its database id or the tariff hash.
+    assert re.fullmatch(r"BJ20\d\d-\d{6}", quote["number"]), quote["number"]
+    assert quote["number"] in text
+    assert quote["id"] not in text
+    assert quote["tariff"]["hash"] not in text
     assert "报价函" in text and "Quotation" in text
     assert f"CNY {grouped(quote['total_premium'])}" in text
     assert f"CNY {grouped(quote['total_vat'])}" in text
@@ -293,8 +297,13 @@ def test_an_unbound_quote_has_a_quote_letter_but_no_policy(bound: Bound) -> None
         f"{QUOTES}/{quote['id']}/documents/quote-letter.html", headers=broker.headers
     )
     assert response.status_code == 200
-    assert quote["id"] in response.text
+    assert quote["number"] in response.text and quote["id"] not in response.text
     assert body["policyholder"]["name"] in response.text
+    # Numbers follow on: this quote was stored after the bound one.
+    first, second = (int(q["number"].rsplit("-", 1)[1]) for q in (bound.quote, quote))
+    assert second > first
+    listed = api.client.get(QUOTES, headers=broker.headers).json()["items"]
+    assert {q["id"]: q["number"] for q in listed}[quote["id"]] == quote["number"]
 
 
 # --------------------------------------------------------------------------- fonts in a browser
