@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,43 @@ class MemberRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CensusTotal:
+    """The total row of the census tables (by country, by class): members and their
+    premiums, before the minimum-premium adjustments (shown apart)."""
+
+    headcount: int
+    premium: Decimal
+    adjustments: Decimal
+
+    @property
+    def per_member(self) -> Decimal:
+        if not self.headcount:
+            return Decimal(0)
+        return (self.premium / self.headcount).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def census_total(quote: Quote) -> CensusTotal:
+    """Sums of the census table rows (exact: decimal strings added as decimals)."""
+    return CensusTotal(
+        headcount=sum(row.headcount for row in quote.summary.by_country),
+        premium=sum((Decimal(row.premium) for row in quote.summary.by_country), Decimal(0)),
+        adjustments=sum((Decimal(a.premium) for a in quote.adjustments), Decimal(0)),
+    )
+
+
+def vat_exempt(quote: Quote, tariff: Tariff) -> frozenset[str]:
+    """The covers whose premium carries no VAT by the tariff's exemption (medical cover
+    of a policy of a year or more): their VAT reads 免税 / exempt, not 0.00."""
+    return frozenset(
+        row.key
+        for row in quote.summary.by_cover
+        if tariff.params.covers[row.key].vat_exempt_min_months is not None
+        and Decimal(row.vat) == 0
+        and Decimal(row.premium) > 0
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentData:
     quote_id: str
     created_at: dt.datetime
@@ -95,6 +132,14 @@ class DocumentData:
     @property
     def total_premium(self) -> Decimal:
         return Decimal(self.quote.total_premium)
+
+    @property
+    def census_total(self) -> CensusTotal:
+        return census_total(self.quote)
+
+    @property
+    def vat_exempt(self) -> frozenset[str]:
+        return vat_exempt(self.quote, self.tariff)
 
 
 def _tariff_of(quote: Quote, tariff_root: str | Path) -> Tariff:

@@ -340,3 +340,43 @@ def test_the_cli_writes_the_quote_letter_with_the_tables_total(tmp_path: Path) -
     for page in pdf_pages(pdf.read_bytes()):
         assert "草稿 DRAFT" in page
     assert "quoting CLI" not in text
+
+
+# --------------------------------------------------------------------------- tables and terms
+
+
+def test_benefit_tables_use_the_customer_terms(quote_letter: str) -> None:
+    # Co-insurance is what the insurer pays: "Benefit %", not the insured's share.
+    assert "赔付比例 Benefit %" in quote_letter
+    assert "Co-insurance" not in quote_letter
+    # Deductibles with their currency; sickness medical per visit, accident medical per
+    # accident (plan B: smed 500 at 80 %, amed 200 at 80 %; plan A's smed has none).
+    assert "CNY 500 每次就诊 · per visit" in quote_letter
+    assert "CNY 200 每次事故 · per accident" in quote_letter
+    assert "CNY 100 每次事故 · per accident" in quote_letter
+    assert "per claim" not in quote_letter
+    assert "无 none" in quote_letter
+
+
+def test_vat_exempt_medical_cover_reads_exempt(example: Example, quote_letter: str) -> None:
+    # Medical cover of a policy of 12 months is VAT-exempt (tariff vat_exempt_min_months).
+    smed = next(r for r in example.quote.summary.by_cover if r.key == "smed")
+    assert smed.vat == "0.00"
+    assert example.data.vat_exempt == {"smed"}
+    assert f"{grouped(smed.premium)} 免税 exempt" in quote_letter
+    schedule = " ".join(pdf_pages(render_pdf("policy-schedule", example.data)))
+    assert f"{grouped(smed.premium)} 免税 exempt" in schedule
+
+
+def test_census_tables_have_total_rows(example: Example, quote_letter: str) -> None:
+    quote = example.quote
+    total = example.data.census_total
+    # No minimum-premium adjustments in the example: the rows add up to the total premium.
+    assert quote.adjustments == []
+    assert total.premium == Decimal(quote.total_premium) == Decimal("670651.94")
+    assert total.headcount == quote.headcount == 55
+    # 670,651.94 / 55 = 12,193.6716… → 12,193.67
+    assert total.per_member == Decimal("12193.67")
+    row = "合计 Total 55 670,651.94 12,193.67"
+    assert quote_letter.count(row) == 2  # by country and by class
+    assert sum(Decimal(r.premium) for r in quote.summary.by_class) == total.premium
