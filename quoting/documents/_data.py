@@ -134,6 +134,18 @@ class DocumentData:
         return Decimal(self.quote.total_premium)
 
     @property
+    def cover_columns(self) -> list[tuple[str, str, str]]:
+        """The covers of any plan, in the tariff's order: (code, Chinese, English)."""
+        present = {b.code for rows in self.plans.values() for b in rows}
+        return [(c, *COVER_COLUMNS[c]) for c in COVER_CODES if c in present]
+
+    @property
+    def member_periods_differ(self) -> bool:
+        """Some member's cover starts or ends apart from the policy period."""
+        q = self.quote
+        return any(m.start != q.period_start or m.end != q.period_end for m in q.members)
+
+    @property
     def census_total(self) -> CensusTotal:
         return census_total(self.quote)
 
@@ -155,6 +167,16 @@ def _tariff_of(quote: Quote, tariff_root: str | Path) -> Tariff:
         pass
     return in_force
 
+
+#: Column headings of the member list's amounts (short: the list has a column per cover).
+COVER_COLUMNS = {
+    "add": ("意外身故伤残", "AD&D"),
+    "amed": ("意外医疗", "Accident medical"),
+    "smed": ("疾病医疗", "Sickness medical"),
+    "evac": ("救援转运", "Evacuation"),
+    "sdeath": ("疾病身故", "Sickness death"),
+    "hcash": ("住院津贴/日", "Hospital cash / day"),
+}
 
 _AMOUNT_LABELS = {
     "add": ("保险金额", "Sum insured"),
@@ -243,11 +265,7 @@ def _member_rows(
         occupation = None
         if entry is not None and entry.occupation_code:
             occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
-        sums = {
-            b.code: b.amount
-            for b in plans.get(m.plan, [])
-            if b.code in ("add", "sdeath", "smed", "evac")
-        }
+        sums = {b.code: b.amount for b in plans.get(m.plan, [])}
         certificate = f"{policy_number}-{number:05d}" if policy_number else ""
         rows.append(
             MemberRow(

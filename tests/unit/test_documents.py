@@ -380,3 +380,28 @@ def test_census_tables_have_total_rows(example: Example, quote_letter: str) -> N
     row = "合计 Total 55 670,651.94 12,193.67"
     assert quote_letter.count(row) == 2  # by country and by class
     assert sum(Decimal(r.premium) for r in quote.summary.by_class) == total.premium
+
+
+def test_the_member_list_shows_id_plan_and_every_cover(example: Example) -> None:
+    html = render_html("member-list", example.data)
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    cells = {
+        m[1]: m
+        for m in (
+            [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in rows
+        )
+        if len(m) > 1
+    }
+    # Plan A covers everything: AD&D 1,000,000, accident medical 100,000, sickness medical
+    # 1,000,000, evacuation 500,000, sickness death 200,000, hospital cash 200 a day.
+    first = cells["E001"]
+    assert first[2] == "李娜" and first[9] == "Plan A — management and engineers"
+    assert first[11:17] == ["1,000,000", "100,000", "1,000,000", "500,000", "200,000", "200"]
+    # Plan B has no hospital cash.
+    third = cells["E003"]
+    assert third[9] == "Plan B — site workers"
+    assert third[11:17] == ["500,000", "50,000", "300,000", "300,000", "100,000", "—"]
+    # Members on the policy's period say so; the others show their own.
+    assert first[10] == "全期 full term"
+    assert any(re.fullmatch(r"2027-03-01 – 2027-12-31", row[10]) for row in cells.values())
