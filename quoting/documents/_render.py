@@ -138,6 +138,13 @@ def _number(value: int | float) -> str:
     return format_decimal(value, locale="en")
 
 
+def _full_stop(text: str) -> str:
+    """An English sentence's end: a full stop, unless the text ends with one already
+    ("… Co., Ltd." does not become "Ltd..")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _printable(value: Any) -> Any:
     # Text stored before control characters were refused must not reach the HTML (a NUL
     # or U+0001 is not a valid HTML character); markup we made ourselves is left alone.
@@ -163,6 +170,7 @@ def environment() -> jinja2.Environment:
         datetime=_datetime,
         percent=_percent,
         number=_number,
+        full_stop=_full_stop,
     )
     return env
 

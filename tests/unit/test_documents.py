@@ -405,3 +405,11 @@ def test_the_member_list_shows_id_plan_and_every_cover(example: Example) -> None
     # Members on the policy's period say so; the others show their own.
     assert first[10] == "全期 full term"
     assert any(re.fullmatch(r"2027-03-01 – 2027-12-31", row[10]) for row in cells.values())
+
+
+def test_a_name_ending_in_a_full_stop_gets_no_second_one(certificates: list[str]) -> None:
+    # The policyholder is "… China Road Overseas Engineering Co., Ltd."
+    assert "Co., Ltd.." not in certificates[0]
+    assert (
+        "to 中路海外工程建设有限公司 China Road Overseas Engineering Co., Ltd." in certificates[0]
+    )
