@@ -6,6 +6,7 @@ from quoting.documents._render import (
     POLICY_DOCUMENTS,
     QUOTE_DOCUMENTS,
     font_file,
+    font_files,
     render_html,
     render_pdf,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "DocumentData",
     "document_data",
     "font_file",
+    "font_files",
     "render_html",
     "render_pdf",
     "verification_code",
