@@ -146,6 +146,12 @@ class DocumentData:
         return any(m.start != q.period_start or m.end != q.period_end for m in q.members)
 
     @property
+    def overseas_countries(self) -> list[tuple[str, str, str]]:
+        """The territorial scope of an overseas policy: the insured members' countries,
+        never the home country."""
+        return [c for c in self.countries if c[0] != HOME_COUNTRY]
+
+    @property
     def census_total(self) -> CensusTotal:
         return census_total(self.quote)
 
@@ -167,6 +173,9 @@ def _tariff_of(quote: Quote, tariff_root: str | Path) -> Tariff:
         pass
     return in_force
 
+
+#: The insurer's home country: an overseas policy's territorial scope never lists it.
+HOME_COUNTRY = "CN"
 
 #: Column headings of the member list's amounts (short: the list has a column per cover).
 COVER_COLUMNS = {

@@ -22,6 +22,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from quoting.documents._data import DocumentData
+from quoting.documents._numerals import capital_amount
 from quoting.resources import shipped
 from quoting.schemas import printable
 
@@ -171,6 +172,7 @@ def environment() -> jinja2.Environment:
         percent=_percent,
         number=_number,
         full_stop=_full_stop,
+        capital=capital_amount,
     )
     return env
 

@@ -413,3 +413,28 @@ def test_a_name_ending_in_a_full_stop_gets_no_second_one(certificates: list[str]
     assert (
         "to 中路海外工程建设有限公司 China Road Overseas Engineering Co., Ltd." in certificates[0]
     )
+
+
+def test_the_policy_schedule_states_premium_in_words_and_the_beneficiary(
+    example: Example,
+) -> None:
+    text = " ".join(pdf_pages(render_pdf("policy-schedule", example.data)))
+    assert example.quote.total_premium == "670651.94"
+    assert "保险费合计（大写）：人民币陆拾柒万零陆佰伍拾壹元玖角肆分" in text
+    assert "身故受益人 Death beneficiary 法定 The insured's legal heirs" in text
+
+
+def test_the_territorial_scope_never_lists_the_home_country() -> None:
+    census = {
+        "members": [
+            {"member_id": "A1", "name": "甲", "age": 40, "occupation_class": 2, "country": "KE"},
+            {"member_id": "A2", "name": "乙", "age": 40, "occupation_class": 2, "country": "CN"},
+        ]
+    }
+    request = make_request(census, {"add": {"sum_insured": "500000"}})
+    quote = priced(request)
+    assert {m.country for m in quote.members} == {"KE", "CN"}
+    html = render_html("policy-schedule", data_for(request, quote))
+    scope = html[html.index("承保区域") : html.index("报价编号")]
+    assert "肯尼亚 Kenya (KE)" in scope
+    assert "中国" not in scope and "(CN)" not in scope
