@@ -146,6 +146,11 @@ class DocumentData:
         return any(m.start != q.period_start or m.end != q.period_end for m in q.members)
 
     @property
+    def plan_names_zh(self) -> dict[str, str]:
+        """The plans' Chinese names, where the request gives them (by plan name)."""
+        return {p.name: p.name_zh for p in self.request.plans if p.name_zh}
+
+    @property
     def overseas_countries(self) -> list[tuple[str, str, str]]:
         """The territorial scope of an overseas policy: the insured members' countries,
         never the home country."""

@@ -158,11 +158,11 @@ def _sum_insured_limit(facts: _Facts, referral: Referral) -> Texts:
             out.append(
                 (
                     CustomerText(
-                        f"{plan.name}：{name.zh}的保险金额需经核保",
+                        f"{plan.name_zh or plan.name}：{name.zh}的保险金额需经核保",
                         f"{plan.name}: the amount of {name.en} needs underwriting",
                     ),
                     CustomerText(
-                        f"{plan.name}：{name.zh}按本保险单载明的保险金额承保",
+                        f"{plan.name_zh or plan.name}：{name.zh}按本保险单载明的保险金额承保",
                         f"{plan.name}: {name.en} is insured for the amount this schedule states",
                     ),
                 )
