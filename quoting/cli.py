@@ -127,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
         help="no JSON access-log line per request on stderr (same as QUOTING_ACCESS_LOG=off)",
     )
 
+    demo = sub.add_parser(
+        "demo",
+        help="start the app on the configured (default SQLite) database with a demo agent "
+        "and a demo underwriter, and print how they sign in",
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+
     _accounts_parser(sub)
 
     d = sub.add_parser("db", help="database tools")
@@ -521,6 +529,31 @@ def _list_accounts(found: list[tuple[Account, list[ApiKeyRow]]], out: TextIO) ->
             )
 
 
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Create (or refresh) the demo users, print where and how they sign in, then serve."""
+    from quoting.services import Context
+    from quoting.services.demo import prepare_demo_users
+    from quoting.settings import Settings
+    from quoting.store import SqlUnitOfWork
+
+    settings = Settings.from_env()
+    database = _database()
+    ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
+    try:
+        users = prepare_demo_users(lambda: SqlUnitOfWork(database), ctx)
+    finally:
+        database.dispose()
+    print(f"Demo: open http://{args.host}:{args.port}/ and sign in as", file=out)
+    for user in users:
+        print(
+            f"  {user.account.role:<12} {user.account.name}   password: {user.password}", file=out
+        )
+    print(f"(database {settings.database.url}; new passwords at every start)", file=out)
+    out.flush()
+    args.workers, args.no_access_log = 1, False
+    return _cmd_serve(args)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -589,6 +622,8 @@ def main(
             return _cmd_accounts(args, out)
         if args.command == "serve":
             return _cmd_serve(args)
+        if args.command == "demo":
+            return _cmd_demo(args, out)
         if args.command == "db":
             _database().dispose()
             print("database schema is up to date", file=out)
