@@ -23,6 +23,7 @@ from quoting.tariff.registry import (
 
 if TYPE_CHECKING:
     from quoting.services import Context
+    from quoting.settings import Settings
     from quoting.store import Account, ApiKeyRow, Database, UnitOfWorkFactory
 
 __all__ = ["main"]
@@ -426,13 +427,12 @@ def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
     from quoting.errors import NotFound
     from quoting.services import Context
     from quoting.settings import Settings
-    from quoting.store import SqlUnitOfWork
 
     settings = Settings.from_env()
     database = _database()
     ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
     try:
-        _run_accounts(args, out, lambda: SqlUnitOfWork(database), ctx)
+        _run_accounts(args, out, _units_of_work(database, settings), ctx)
     except NotFound as exc:
         # A refused command is "invalid input" to the CLI, as it always was.
         hint = _LIST_HINT.get(args.accounts_command, "")
@@ -529,18 +529,27 @@ def _list_accounts(found: list[tuple[Account, list[ApiKeyRow]]], out: TextIO) ->
             )
 
 
+def _units_of_work(database: Database, settings: Settings) -> UnitOfWorkFactory:
+    """Units of work as the app makes them: the pages' sessions in Redis when configured
+    (so that a password set here ends the sessions the servers keep there)."""
+    from quoting.store import RedisSessionStore, SqlUnitOfWork
+
+    redis_url = settings.rate_limit.redis_url
+    sessions = RedisSessionStore(redis_url) if redis_url else None
+    return lambda: SqlUnitOfWork(database, sessions)
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     """Create (or refresh) the demo users, print where and how they sign in, then serve."""
     from quoting.services import Context
     from quoting.services.demo import prepare_demo_users
     from quoting.settings import Settings
-    from quoting.store import SqlUnitOfWork
 
     settings = Settings.from_env()
     database = _database()
     ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
     try:
-        users = prepare_demo_users(lambda: SqlUnitOfWork(database), ctx)
+        users = prepare_demo_users(_units_of_work(database, settings), ctx)
     finally:
         database.dispose()
     print(f"Demo: open http://{args.host}:{args.port}/ and sign in as", file=out)

@@ -29,6 +29,7 @@ from quoting.store._records import (
     WebSession,
     is_valid_id,
 )
+from quoting.store._redis_sessions import RedisSessions, RedisSessionStore
 from quoting.store._repositories import QuoteFilter
 from quoting.store._tables import (
     accounts,
@@ -54,7 +55,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
 class SqlUnitOfWork:
     """``with SqlUnitOfWork(database) as uow: …; uow.commit()`` — one transaction."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sessions: RedisSessionStore | None = None) -> None:
+        """``sessions``: keep the pages' sessions in Redis instead of the database."""
         self.database = database
         self._conn: sa.Connection | None = None
         self._lock: AbstractContextManager[Any] | None = None
@@ -63,7 +65,9 @@ class SqlUnitOfWork:
         self.policies = SqlPolicies(self)
         self.events = SqlEvents(self)
         self.secrets = SqlSecrets(self)
-        self.sessions = SqlSessions(self)
+        self.sessions: SqlSessions | RedisSessions = (
+            sessions.repository() if sessions is not None else SqlSessions(self)
+        )
 
     def __enter__(self) -> Self:
         """Take a connection; its transaction begins with the first statement."""
@@ -77,6 +81,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         """Roll back whatever was not committed and give the connection back."""
+        if isinstance(self.sessions, RedisSessions):
+            self.sessions.discard()
         try:
             if self._conn is not None:
                 self._conn.rollback()
@@ -88,8 +94,10 @@ class SqlUnitOfWork:
                 self._lock = None
 
     def commit(self) -> None:
-        """Commit the unit's transaction."""
+        """Commit the unit's transaction (then, with Redis sessions, their changes)."""
         self._connection().commit()
+        if isinstance(self.sessions, RedisSessions):
+            self.sessions.flush()
 
     def _connection(self) -> sa.Connection:
         if self._conn is None:
