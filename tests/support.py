@@ -168,3 +168,17 @@ def variant_tariff(folder: Path) -> Path:
         text = text.replace(old, new)
     (folder / "tariff.toml").write_text(text, encoding="utf-8")
     return folder
+
+
+def root_with_2026_2(folder: Path) -> Path:
+    """A tariff root under ``folder`` holding 2026.2, published as shipped, and nothing
+    after it (tests publish their own later versions into it)."""
+    import shutil
+
+    from quoting.tariff.files import read_manifest, write_manifest
+
+    root = folder / "tariffs"
+    root.mkdir()
+    shutil.copytree(TARIFF_DIR, root / "2026.2")
+    write_manifest(root, [p for p in read_manifest(ROOT / "tariffs") if p.version == "2026.2"])
+    return root
