@@ -7,17 +7,24 @@ Builds a synthetic census of N members over many countries, all six covers, thre
 and many sites; times the vectorised engine (``quoting.pricing.price`` on the resolved
 arrays, best of --repeat), the steps around it (resolving the request, building the
 wire quote), and the per-member reference implementation of tests/reference.py on the
-same census. Prints figures; the last line is one JSON object.
+same census; and, unless --no-end-to-end, the whole command a user runs — census CSV file
+to quote JSON on disk (``quoting quote req.json --census N.csv --format json``), and the
+same with the table output — in a child process, with its wall time and peak memory.
+Prints figures; the last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import json
+import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -123,6 +130,38 @@ def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
     return best, result
 
 
+def end_to_end(request: QuoteRequest, fmt: str) -> tuple[float, float, int]:
+    """Run ``quoting quote`` on the request with its census as a CSV file, output to a file,
+    in a fresh child process: (wall seconds, the child's peak RSS in MB, output bytes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        body = msgspec.to_builtins(request)
+        members = body.pop("census")["members"]
+        (folder / "req.json").write_bytes(msgspec.json.encode(body))
+        columns = sorted({key for m in members for key in m})
+        with (folder / "census.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(members)
+        out = folder / "quote.out"
+        command = [sys.executable, "-m", "quoting.cli", "quote", str(folder / "req.json")]
+        command += ["--census", str(folder / "census.csv"), "--format", fmt]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        t0 = time.perf_counter()
+        with out.open("wb") as sink:
+            child = subprocess.Popen(command, stdout=sink, env=env, cwd=folder)
+            _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - t0
+        if status != 0:
+            raise SystemExit(f"quoting quote failed with status {status}")
+        return seconds, usage.ru_maxrss / 1024, out.stat().st_size
+
+
+def best_of_end_to_end(request: QuoteRequest, fmt: str, repeat: int) -> tuple[float, float, int]:
+    """The fastest of ``repeat`` runs of :func:`end_to_end` (its peak memory and output)."""
+    return min((end_to_end(request, fmt) for _ in range(repeat)), key=lambda r: r[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -130,9 +169,18 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-reference", action="store_true", help="skip the (slow) reference run")
+    parser.add_argument(
+        "--no-end-to-end", action="store_true", help="skip the CLI runs (census file -> quote)"
+    )
+    parser.add_argument(
+        "--tariff",
+        default="2026.2",
+        help="tariff version folder under tariffs/ (2027.1 declares the engine variants: "
+        "evacuation by class and age band, presence-weighted accumulation)",
+    )
     args = parser.parse_args()
 
-    tariff = load_tariff(ROOT / "tariffs" / "2026.2")
+    tariff = load_tariff(ROOT / "tariffs" / args.tariff)
     t0 = time.perf_counter()
     request = synthetic_request(args.members)
     build_seconds = time.perf_counter() - t0
@@ -157,7 +205,7 @@ def main() -> None:
         from reference import reference_quote  # tests/reference.py
 
         t0 = time.perf_counter()
-        ref = reference_quote(request, tariff, AS_OF)
+        ref = reference_quote(request, tariff, max(AS_OF, tariff.effective_date))
         reference_seconds = time.perf_counter() - t0
         speedup = reference_seconds / engine_seconds
         agree = ref.total_premium_cents == priced.total_premium_cents
@@ -165,6 +213,20 @@ def main() -> None:
         print(f"speedup engine vs reference: {speedup:,.0f}x")
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    e2e: dict[str, float | None] = {}
+    for fmt in ("json", "table"):
+        if args.no_end_to_end:
+            e2e |= {f"end_to_end_{fmt}_seconds": None, f"end_to_end_{fmt}_peak_mb": None}
+            continue
+        seconds, peak, size = best_of_end_to_end(request, fmt, args.repeat)
+        print(
+            f"end to end, census CSV -> quote {fmt} on disk (child process, best of "
+            f"{args.repeat}): {seconds:.2f} s, peak {peak:,.0f} MB, {size / 1e6:,.1f} MB written"
+        )
+        e2e |= {
+            f"end_to_end_{fmt}_seconds": round(seconds, 2),
+            f"end_to_end_{fmt}_peak_mb": round(peak, 1),
+        }
     print(
         json.dumps(
             {
@@ -178,6 +240,8 @@ def main() -> None:
                 else round(reference_seconds, 2),
                 "speedup": None if speedup is None else round(speedup, 1),
                 "peak_rss_mb": round(peak_rss_mb, 1),
+                "end_to_end_seconds": e2e["end_to_end_json_seconds"],
+                **e2e,
             }
         )
     )

@@ -1,8 +1,16 @@
-"""Persistence: repositories per aggregate (accounts and keys, quotes, policies) and the
+"""Persistence: repositories per aggregate (accounts and keys, quotes, policies, the pages'
+sessions) and the
 events of service calls, behind a unit of work — SQL (SQLite by default, PostgreSQL by
-URL) or in memory (:mod:`quoting.store.memory`, the fake of the unit tests)."""
+URL) or in memory (:mod:`quoting.store.memory`, the fake of the unit tests).
 
-from quoting.store._database import Database
+The SQL side (SQLAlchemy, Alembic) is imported when first used, so that code that only
+needs the records — the CLI pricing offline, say — starts without it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from quoting.store._records import (
     ROLES,
     Account,
@@ -12,13 +20,18 @@ from quoting.store._records import (
     NewApiKey,
     PolicyRow,
     QuoteRow,
+    WebSession,
     hash_api_key,
     is_valid_id,
     new_api_key,
     new_id,
 )
 from quoting.store._repositories import QuoteFilter, UnitOfWork, UnitOfWorkFactory
-from quoting.store._sql import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from quoting.store._database import Database
+    from quoting.store._redis_sessions import RedisSessionStore
+    from quoting.store._sql import SqlUnitOfWork
 
 __all__ = [
     "ROLES",
@@ -31,11 +44,29 @@ __all__ = [
     "PolicyRow",
     "QuoteFilter",
     "QuoteRow",
+    "RedisSessionStore",
     "SqlUnitOfWork",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "WebSession",
     "hash_api_key",
     "is_valid_id",
     "new_api_key",
     "new_id",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Database":
+        from quoting.store._database import Database
+
+        return Database
+    if name == "RedisSessionStore":
+        from quoting.store._redis_sessions import RedisSessionStore
+
+        return RedisSessionStore
+    if name == "SqlUnitOfWork":
+        from quoting.store._sql import SqlUnitOfWork
+
+        return SqlUnitOfWork
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

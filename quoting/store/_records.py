@@ -18,6 +18,7 @@ __all__ = [
     "NewApiKey",
     "PolicyRow",
     "QuoteRow",
+    "WebSession",
     "hash_api_key",
     "is_valid_id",
     "new_api_key",
@@ -45,8 +46,8 @@ def new_api_key() -> str:
 
 
 def hash_api_key(key: str) -> str:
-    """The stored form of a key (keys carry 256 random bits, so a plain SHA-256 cannot be
-    brute-forced back)."""
+    """The stored form of a key or session token (both carry 256 random bits, so a plain
+    SHA-256 cannot be brute-forced back)."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -65,6 +66,22 @@ class Account:
     commission: str | None
     created_at: dt.datetime
     disabled: bool
+    #: The language of the pages (``zh_Hans_CN`` or ``en``).
+    locale: str = "zh_Hans_CN"
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A signed-in session of the pages, found by the SHA-256 of the browser's token
+    (:func:`hash_api_key`; the token itself is never stored)."""
+
+    id_hash: str
+    account_id: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    #: The absolute end of the session (the idle end depends on the settings).
+    expires_at: dt.datetime
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """The interface of a unit of work and its repositories, one per aggregate (accounts with
-their keys, quotes, policies) plus the events and the application's secrets.
+their keys, quotes, policies, sessions of the pages) plus the events and the application's secrets.
 
 Repositories read and write; they make no business decisions. Writes become durable
 only on :meth:`UnitOfWork.commit`; leaving the unit without it rolls them back.
@@ -11,9 +11,17 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
-from quoting.store._records import Account, ApiKeyRow, Event, NewApiKey, PolicyRow, QuoteRow
+from quoting.store._records import (
+    Account,
+    ApiKeyRow,
+    Event,
+    NewApiKey,
+    PolicyRow,
+    QuoteRow,
+    WebSession,
+)
 
 __all__ = [
     "AccountRepository",
@@ -22,6 +30,7 @@ __all__ = [
     "QuoteFilter",
     "QuoteRepository",
     "SecretRepository",
+    "SessionRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]
@@ -65,6 +74,41 @@ class AccountRepository(Protocol):
 
     def revoke_key(self, key_id: str, at: dt.datetime) -> ApiKeyRow | None:
         """Revoke a key unless it is revoked already; None if unknown."""
+
+    def by_signin_name(self, signin_name: str) -> tuple[Account, str] | None:
+        """The account signing in with this (normalised) name and its password hash."""
+
+    def set_password(self, account_id: str, signin_name: str, password_hash: str) -> None:
+        """Store an account's password hash and the normalised name it signs in with;
+        :class:`Conflict` if another account signs in with that name."""
+
+    def set_locale(self, account_id: str, locale: str) -> None:
+        """Store the language of an account's pages."""
+
+
+class SessionRepository(Protocol):
+    """The signed-in sessions of the pages."""
+
+    def add(self, session: WebSession) -> None:
+        """Store a new session."""
+
+    def get(self, id_hash: str) -> WebSession | None:
+        """The session with this token hash, if stored (expired or not)."""
+
+    def touch(self, id_hash: str, at: dt.datetime) -> None:
+        """Record that the session was used at ``at``."""
+
+    def set_data(self, id_hash: str, data: dict[str, Any]) -> None:
+        """Replace what the pages keep for the session."""
+
+    def delete(self, id_hash: str) -> None:
+        """End one session."""
+
+    def delete_for_account(self, account_id: str) -> int:
+        """End every session of an account; how many there were."""
+
+    def purge(self, now: dt.datetime, idle_since: dt.datetime) -> int:
+        """Delete the sessions past their end or unused since ``idle_since``; how many."""
 
 
 class QuoteRepository(Protocol):
@@ -153,6 +197,10 @@ class UnitOfWork(Protocol):
     @property
     def secrets(self) -> SecretRepository:
         """The application's secrets."""
+
+    @property
+    def sessions(self) -> SessionRepository:
+        """The sessions of the pages."""
 
     def __enter__(self) -> Self:
         """Begin."""

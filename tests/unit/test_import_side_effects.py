@@ -70,3 +70,25 @@ def test_the_app_factory_lives_in_the_package() -> None:
     from quoting.web.app import create_app
 
     assert top is create_app
+
+
+def test_pricing_offline_in_the_cli_loads_neither_the_database_nor_scipy_stats(tmp_path):
+    """`quoting quote` starts in well under a second: it does not import SQLAlchemy,
+    Alembic, scipy.stats or the document stack unless they are needed."""
+    script = (
+        "import io, sys\n"
+        "from quoting.cli import main\n"
+        f"code = main(['quote', {str(ROOT / 'examples' / 'small_request.json')!r}], out=io.StringIO())\n"
+        "heavy = [m for m in ('sqlalchemy', 'alembic', 'scipy.stats', 'weasyprint', 'litestar')"
+        " if m in sys.modules]\n"
+        "print(code, heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "0 []"
