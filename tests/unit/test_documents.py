@@ -397,11 +397,11 @@ def test_the_member_list_shows_id_plan_and_every_cover(example: Example) -> None
     # 1,000,000, evacuation 500,000, sickness death 200,000, hospital cash 200 a day.
     first = cells["E001"]
     assert first[2] == "李娜"
-    assert first[9] == "计划A — 管理及工程技术人员 · Plan A — management and engineers"
+    assert first[9] == "计划A — 管理及工程技术人员"  # the Chinese name, when the plan has one
     assert first[11:17] == ["1,000,000", "100,000", "1,000,000", "500,000", "200,000", "200"]
     # Plan B has no hospital cash.
     third = cells["E003"]
-    assert third[9] == "计划B — 现场作业人员 · Plan B — site workers"
+    assert third[9] == "计划B — 现场作业人员"
     assert third[11:17] == ["500,000", "50,000", "300,000", "300,000", "100,000", "—"]
     # Members on the policy's period say so; the others show their own.
     assert first[10] == "全期 full term"
