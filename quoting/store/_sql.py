@@ -245,6 +245,10 @@ class SqlQuotes:
                 raise
             raise Conflict(f"idempotency key of quote {quote.id}") from exc
 
+    def next_number(self, year: int) -> int:
+        """The next value of the year's quote counter (1, 2, …), atomically."""
+        return _next_counter(self._uow, f"quote-{year}")
+
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's."""
         row = _owned_row(self._uow, quotes, quote_id, owner_id)
@@ -312,16 +316,8 @@ class SqlPolicies:
             raise Conflict(f"quote {policy.quote_id} is bound already") from exc
 
     def next_number(self, year: int) -> int:
-        """The next value of the year's counter, in one atomic statement on both databases
-        (SQLite >= 3.35, PostgreSQL): the row is created or incremented and returned."""
-        value = self._uow.write(
-            sa.text(
-                "INSERT INTO counters (name, value) VALUES (:name, 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
-            ),
-            {"name": f"policy-{year}"},
-        ).scalar_one()
-        return int(value)
+        """The next value of the year's policy counter (1, 2, …), atomically."""
+        return _next_counter(self._uow, f"policy-{year}")
 
     def get(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
         """The policy; ``owner_id`` restricts it to that owner's."""
@@ -505,6 +501,19 @@ def _policy_row(row: Any) -> PolicyRow:
     )
 
 
+def _next_counter(uow: SqlUnitOfWork, name: str) -> int:
+    """The next value of a counter, in one atomic statement on both databases (SQLite >=
+    3.35, PostgreSQL): the row is created or incremented and returned."""
+    value = uow.write(
+        sa.text(
+            "INSERT INTO counters (name, value) VALUES (:name, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
+        ),
+        {"name": name},
+    ).scalar_one()
+    return int(value)
+
+
 def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = None) -> QuoteRow:
     return QuoteRow(
         id=row["id"],
@@ -526,4 +535,5 @@ def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = No
         result_json=result,
         approved_by=row["approved_by"],
         approved_at=_utc(row["approved_at"]) if row["approved_at"] else None,
+        number=row["number"],
     )
