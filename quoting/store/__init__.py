@@ -30,6 +30,7 @@ from quoting.store._repositories import QuoteFilter, UnitOfWork, UnitOfWorkFacto
 
 if TYPE_CHECKING:
     from quoting.store._database import Database
+    from quoting.store._redis_sessions import RedisSessionStore
     from quoting.store._sql import SqlUnitOfWork
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "PolicyRow",
     "QuoteFilter",
     "QuoteRow",
+    "RedisSessionStore",
     "SqlUnitOfWork",
     "UnitOfWork",
     "UnitOfWorkFactory",
@@ -59,6 +61,10 @@ def __getattr__(name: str) -> Any:
         from quoting.store._database import Database
 
         return Database
+    if name == "RedisSessionStore":
+        from quoting.store._redis_sessions import RedisSessionStore
+
+        return RedisSessionStore
     if name == "SqlUnitOfWork":
         from quoting.store._sql import SqlUnitOfWork
 

@@ -31,6 +31,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks
 
 from api import create_app
+from quoting.documents import font_files
 from tests.api.conftest import EXAMPLES, make_settings
 from tests.support import StoreProbe
 
@@ -67,7 +68,8 @@ class Target:
         files = POLICY_FILES if path.startswith("/api/v1/policies") else QUOTE_FILES
         # Only the referred quote can be approved (index 1, see the fixture).
         quotes = self.quotes[1:2] if path.endswith("/approve") else self.quotes
-        return {"quote_id": quotes, "policy_id": self.policies, "filename": files}
+        fonts = sorted(font_files())  # the fonts HTML documents name (public route)
+        return {"quote_id": quotes, "policy_id": self.policies, "filename": files, "name": fonts}
 
 
 def _body(name: str = "small_request.json", **changes: Any) -> dict[str, Any]:
