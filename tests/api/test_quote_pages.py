@@ -186,7 +186,9 @@ def test_a_referred_quote_goes_to_an_underwriter_who_approves_it(pages: Pages) -
     quote_id = _priced(pages, grid_class=["2", "6"])  # class 6 is referred
     page = pages.client.get(f"/quotes/{quote_id}")
     assert 'id="quote-status">需核保<' in page.text
-    assert "部分人员的职业类别高于自动承保的类别。" in page.text
+    # The customer's words (those of the documents), and the engine's detail for the agent.
+    assert "第6类职业人员 30 人 需经核保" in page.text
+    assert "occupation class above 5 needs an underwriter" in page.text
     assert 'id="bind"' not in page.text and 'id="bind-refusal"' in page.text
     empty = pages.client.post(
         f"/quotes/{quote_id}/refer", data={"_csrf": _token(page.text), "message": " "}
@@ -216,6 +218,7 @@ def test_a_referred_quote_goes_to_an_underwriter_who_approves_it(pages: Pages) -
     pages.sign_in(agent.name, PASSWORD)
     page = pages.client.get(f"/quotes/{quote_id}")
     assert f"{underwriter.name} 于" in page.text and 'id="bind"' in page.text
+    assert "第6类职业人员 30 人 按约定承保" in page.text  # the referral as agreed
     assert 'id="approve"' not in page.text  # agents do not approve
 
 
@@ -265,11 +268,11 @@ def test_declined_members_are_said_plainly_and_declined_countries_marked(pages: 
     page = pages.client.get(f"/quotes/{quote_id}").text
     declined = re.search(r'<table class="data" id="declined">.*?</table>', page, re.DOTALL)
     assert declined is not None
-    assert "G2 Group 2" in declined[0] and "该国家不予承保。" in declined[0]
+    assert "G2 Group 2" in declined[0] and "该国家/地区（阿富汗）不在承保范围内" in declined[0]
     assert ">30<" in declined[0]  # the group's headcount
     pages.client.post("/language", data={"_csrf": _token(page), "locale": "en", "next": "/"})
     english = pages.client.get(f"/quotes/{quote_id}").text
-    assert "We do not cover this country." in english
+    assert "Cover is not available in this country (Afghanistan)" in english
     assert "Kenya (KE)" in english
 
 

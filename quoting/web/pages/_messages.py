@@ -1,7 +1,7 @@
-"""Texts of the quote pages that come from the services, said in the customer's words in
-both languages: referral and decline reasons by their codes, and the service's most
-common input problems. A message the catalogue does not know is shown as the service
-wrote it.
+"""Texts of the quote pages that come from the services, in both languages: the quote
+statuses and the service's most common input problems (referral and decline reasons are
+the documents' customer texts, from quoting.documents). A message the catalogue does not
+know is shown as the service wrote it.
 
 ``_`` here only marks a text for Babel's extraction (the catalogues translate it when
 shown, through :func:`say`)."""
@@ -12,34 +12,13 @@ from collections.abc import Callable
 
 from quoting.web.pages._i18n import PageLocale, translations
 
-__all__ = ["DECLINE_WORDS", "REFERRAL_WORDS", "STATUS_WORDS", "say", "sayer"]
+__all__ = ["STATUS_WORDS", "say", "sayer"]
 
 
 def _(message: str) -> str:
     return message
 
 
-#: What each referral code means for the customer.
-REFERRAL_WORDS = {
-    "country_refer": _("Cover in one of the countries needs an underwriter's approval."),
-    "occupation_class": _("Some members' occupations are above the class we accept automatically."),
-    "sum_insured_limit": _("An amount of cover is above what we accept automatically."),
-    "group_sum_insured": _("The group's total sum insured is above what we accept automatically."),
-    "site_accumulation": _("Too much cover is concentrated on one site."),
-    "experience_loss_ratio": _("The group's past claims are high."),
-    "experience_discount": _(
-        "The claims experience gives a discount beyond what we allow automatically."
-    ),
-    "backdated_period": _("The cover starts before today."),
-    "adjustment_authority": _("The premium adjustment is beyond the automatic authority."),
-}
-#: Why a member is not covered, by decline code.
-DECLINE_WORDS = {
-    "country_declined": _("We do not cover this country."),
-    "occupation_uninsurable": _("This occupation (class 9) cannot be insured."),
-    "age_out_of_range": _("The age is outside the ages we cover."),
-    "period_outside_policy": _("The member's dates lie outside the policy period."),
-}
 STATUS_WORDS = {
     "accepted": _("Accepted"),
     "referred": _("Referred to an underwriter"),

@@ -12,10 +12,10 @@ import markupsafe
 from quoting.charts import bar_chart
 from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
 from quoting.schemas import Quote, SummaryRow
-from quoting.services.lookups import TariffChoices
+from quoting.services.lookups import CustomerReasons, TariffChoices
 from quoting.store import PolicyRow
 from quoting.web.pages._i18n import PageLocale
-from quoting.web.pages._messages import DECLINE_WORDS, REFERRAL_WORDS, say
+from quoting.web.pages._messages import say
 
 __all__ = [
     "MEMBERS_PER_PAGE",
@@ -90,7 +90,8 @@ def charts(
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """A referral or a declined member in plain words, with the engine's own detail."""
+    """A referral or a declined member in the customer's words (the documents' texts),
+    with the engine's own detail for the agent."""
 
     words: str
     detail: str
@@ -98,20 +99,29 @@ class Reason:
     headcount: int = 0
 
 
-def reasons(quote: Quote, locale: PageLocale) -> tuple[list[Reason], list[Reason]]:
-    """The referral reasons and the declined members, said plainly."""
+def reasons(
+    quote: Quote, customer: CustomerReasons, approved: bool, locale: PageLocale
+) -> tuple[list[Reason], list[Reason]]:
+    """The referral reasons (as agreed once an underwriter approved) and the declined
+    members, said plainly in ``locale``."""
+    zh = locale != "en"
     referrals = [
-        Reason(say(locale, REFERRAL_WORDS.get(r.code, r.message)), r.message, list(r.member_ids))
-        for r in quote.referrals
+        Reason(
+            text.zh if zh else text.en,
+            next((r.message for r in quote.referrals if r.code == c.code), ""),
+        )
+        for c in customer.conditions
+        for text in [c.agreed if approved else c.pending]
     ]
     declined = [
         Reason(
-            "; ".join(say(locale, DECLINE_WORDS.get(x.code, x.message)) for x in d.reasons),
+            "；".join(t.zh for t in texts) if zh else "; ".join(t.en for t in texts),
             "; ".join(x.message for x in d.reasons),
             [f"{d.member_id} {d.name}"],
             d.headcount,
         )
         for d in quote.declined
+        for texts in [customer.declined.get(d.member_id, [])]
     ]
     return referrals, declined
 

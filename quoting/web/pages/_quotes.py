@@ -39,7 +39,7 @@ from quoting.schemas import Quote
 from quoting.services import CensusUpload, CreateQuote, OfflineQuote, price_offline, quotation
 from quoting.services import documents as documents_service
 from quoting.services.binding import approve_quote, bind_quote
-from quoting.services.lookups import tariff_choices
+from quoting.services.lookups import customer_reasons, tariff_choices
 from quoting.services.quote_actions import REFERRED_EVENT, bind_refusal, quote_history, refer_quote
 from quoting.store import QuoteFilter
 from quoting.web._deps import ServiceContext, UnitsOfWork
@@ -134,7 +134,8 @@ def _quote_context(
     quote = msgspec.json.decode(view.quote.result_json, type=Quote)
     choices = tariff_choices(context, quote.as_of, quote.tariff.hash)
     tables = breakdowns(quote, choices, locale)
-    referrals, declined = reasons(quote, locale)
+    customer = customer_reasons(context, view.quote)
+    referrals, declined = reasons(quote, customer, view.quote.approved_at is not None, locale)
     history = quote_history(uow, context, quote_id)
     pages = max(1, math.ceil(len(quote.members) / MEMBERS_PER_PAGE))
     try:
