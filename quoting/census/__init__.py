@@ -8,12 +8,15 @@ from quoting.census._files import (
     read_census,
     read_census_numbered,
 )
+from quoting.census._template import TEMPLATE_FIELDS, census_template
 
 __all__ = [
     "MAX_CENSUS_BYTES",
     "MAX_CENSUS_PROBLEMS",
     "MAX_CENSUS_ROWS",
+    "TEMPLATE_FIELDS",
     "census_from_rows",
+    "census_template",
     "read_census",
     "read_census_numbered",
 ]

@@ -10,13 +10,18 @@ from quoting.documents._render import (
     render_html,
     render_pdf,
 )
+from quoting.documents._wording import Condition, CustomerText, conditions, decline_texts
 
 __all__ = [
     "DOCUMENTS",
     "POLICY_DOCUMENTS",
     "QUOTE_DOCUMENTS",
     "Brand",
+    "Condition",
+    "CustomerText",
     "DocumentData",
+    "conditions",
+    "decline_texts",
     "document_data",
     "font_file",
     "font_files",

@@ -38,7 +38,9 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class QuoteFilter:
-    """Which quotes to list: an owner's (None: all), by status and creation time."""
+    """Which quotes to list: an owner's (None: all), by status and creation time, and
+    ``search``: text found in the policyholder's name (case aside) or the start of the
+    credit code."""
 
     owner_id: str | None
     status: str | None = None
@@ -46,6 +48,7 @@ class QuoteFilter:
     created_to: dt.datetime | None = None
     limit: int = 50
     offset: int = 0
+    search: str | None = None
 
 
 class AccountRepository(Protocol):

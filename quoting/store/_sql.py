@@ -275,6 +275,14 @@ class SqlQuotes:
             conditions.append(quotes.c.created_at >= where.created_from)
         if where.created_to is not None:
             conditions.append(quotes.c.created_at < where.created_to)
+        if where.search:
+            text = where.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(
+                sa.or_(
+                    quotes.c.policyholder.ilike(f"%{text}%", escape="\\"),
+                    quotes.c.credit_code.like(f"{text.upper()}%", escape="\\"),
+                )
+            )
         query = (
             sa.select(*_SUMMARY_COLUMNS)
             .where(*conditions)

@@ -232,6 +232,7 @@ class _Quotes:
             and (where.status is None or q.status == where.status)
             and (where.created_from is None or q.created_at >= where.created_from)
             and (where.created_to is None or q.created_at < where.created_to)
+            and (not where.search or _matches(q, where.search))
         ]
         rows.sort(key=lambda q: (q.created_at, q.id), reverse=True)
         page = rows[where.offset : where.offset + where.limit]
@@ -245,6 +246,12 @@ class _Quotes:
 
     def count(self) -> int:
         return len(self._uow.data.quotes)
+
+
+def _matches(quote: QuoteRow, search: str) -> bool:
+    return search.casefold() in quote.policyholder.casefold() or quote.credit_code.startswith(
+        search.upper()
+    )
 
 
 def _summary(quote: QuoteRow) -> QuoteRow:

@@ -40,7 +40,13 @@ from quoting.web import (
     health,
     provide_context,
 )
-from quoting.web.pages import PageRenderer, pages_router, session_policy, static_router
+from quoting.web.pages import (
+    PageRenderer,
+    QuotePagesController,
+    pages_router,
+    session_policy,
+    static_router,
+)
 
 __all__ = ["create_app"]
 
@@ -122,7 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReferenceController,
             docs_static_router(),
             document_font,
-            pages_router(),
+            pages_router([QuotePagesController]),
             static_router(),
         ],
         lifespan=[lifespan],
@@ -146,6 +152,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers,
         before_send=[add_security_headers],
         request_max_body_size=settings.api.max_body_bytes,
+        # The new-quote form posts a field per amount and per grid cell.
+        multipart_form_part_limit=5000,
         openapi_config=_openapi_config(),
         debug=False,
     )

@@ -19,7 +19,13 @@ from tests.support import ROOT
 PACKAGE = ROOT / "quoting"
 
 #: Modules that must stay pure (a prefix covers the package and its sub-modules).
-PURE = ("quoting.tariff", "quoting.pricing", "quoting.underwriting", "quoting.policies")
+PURE = (
+    "quoting.tariff",
+    "quoting.pricing",
+    "quoting.underwriting",
+    "quoting.policies",
+    "quoting.plans",
+)
 #: Adapters inside a pure package: they may do I/O, and the pure code may not import them.
 ADAPTERS = ("quoting.tariff.files", "quoting.tariff.registry")
 #: What pure code must not import (a prefix covers sub-modules).

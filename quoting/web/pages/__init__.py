@@ -10,11 +10,13 @@ What a page module uses:
   account;
 - the guards :func:`signed_in` and :func:`require_role`; CSRF is checked on every
   unsafe request of the pages' router (forms include ``{{ csrf_field }}``);
-- :func:`pages_router` — everything above wired into one Litestar router.
+- :func:`pages_router` — everything above wired into one Litestar router;
+- :class:`QuotePagesController` — the quote pages (``/quotes``…), given to it by the app.
 """
 
 from quoting.web.pages._csrf import CSRF_FIELD, CSRF_HEADER, CsrfRefused, csrf_guard
 from quoting.web.pages._i18n import DEFAULT_LOCALE, LOCALES, PageLocale
+from quoting.web.pages._quotes import QuotePagesController
 from quoting.web.pages._render import PageRenderer, render
 from quoting.web.pages._routes import pages_router, static_router
 from quoting.web.pages._session import (
@@ -40,6 +42,7 @@ __all__ = [
     "PageRenderer",
     "PageSessionMiddleware",
     "PageUser",
+    "QuotePagesController",
     "SignInRequired",
     "csrf_guard",
     "page_user",

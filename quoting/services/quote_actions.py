@@ -1,0 +1,98 @@
+"""What the quote page offers besides the quote itself: sending a referred quote to the
+underwriters with a message, what has happened to a quote since it was made (its
+events), and whether it may be bound today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quoting.errors import BindRefused, NotReferred, Problem, RequestError
+from quoting.policies import BindFacts, check_bindable
+from quoting.services._context import Context
+from quoting.services.binding import quote_period
+from quoting.services.quotation import QuoteView, find_quote
+from quoting.store import Event, UnitOfWorkFactory
+
+__all__ = [
+    "MAX_REFERRAL_MESSAGE",
+    "REFERRED_EVENT",
+    "QuoteHistory",
+    "bind_refusal",
+    "quote_history",
+    "refer_quote",
+]
+
+REFERRED_EVENT = "quote.referred_to_underwriter"
+#: Longest message to the underwriter.
+MAX_REFERRAL_MESSAGE = 2000
+
+
+def refer_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str, message: str) -> Event:
+    """The acting account sends one of its referred quotes to the underwriters with
+    ``message`` (1 to 2,000 characters): a ``quote.referred_to_underwriter`` event.
+
+    Raises :class:`NotFound` (not among the account's quotes), :class:`NotReferred`
+    (accepted or declined quotes need no underwriter) or :class:`RequestError` (the
+    message, at ``message``)."""
+    text = message.strip()
+    if not text or len(text) > MAX_REFERRAL_MESSAGE:
+        raise RequestError(
+            Problem(
+                f"write a message of 1 to {MAX_REFERRAL_MESSAGE:,} characters for the underwriter",
+                path=("message",),
+            )
+        )
+    with uow() as work:
+        row = find_quote(work, ctx, quote_id)
+        if row.status != "referred":
+            raise NotReferred(
+                f"quote {quote_id} is {row.status}; only referred quotes go to an underwriter"
+            )
+        event = ctx.event(REFERRED_EVENT, quote_id, message=text)
+        work.events.add(event)
+        work.commit()
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteHistory:
+    """A quote's events oldest first, with the names of who did each."""
+
+    events: list[Event]
+    names: dict[str, str]
+
+    def of(self, kind: str) -> list[Event]:
+        """The events of one kind."""
+        return [e for e in self.events if e.kind == kind]
+
+
+def quote_history(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> QuoteHistory:
+    """The events of a quote the acting account may see (:class:`NotFound` otherwise)."""
+    with uow() as work:
+        find_quote(work, ctx, quote_id)
+        events = work.events.all(quote_id)
+        names = {}
+        for account_id in {e.account_id for e in events if e.account_id}:
+            account = work.accounts.get(account_id)
+            if account is not None:
+                names[account_id] = account.name
+    return QuoteHistory(events, names)
+
+
+def bind_refusal(ctx: Context, view: QuoteView) -> BindRefused | None:
+    """Why :func:`quoting.services.binding.bind_quote` would refuse this quote on the
+    business date (the same rules), or None when it may be bound."""
+    quote = view.quote
+    facts = BindFacts(
+        quote_id=quote.id,
+        status=quote.status,
+        approved=quote.approved_at is not None,
+        valid_until=quote.valid_until,
+        period_end=quote_period(quote)[1],
+        bound_as=view.policy.policy_number if view.policy else None,
+    )
+    try:
+        check_bindable(facts, ctx.today())
+    except BindRefused as refused:
+        return refused
+    return None
