@@ -137,10 +137,15 @@ def _pure_premiums(
 
 
 def _term_factor(inp: RatingInput, params: TariffParams, line_row: IntArray) -> FloatArray:
-    """Step 2: the short-period factor of each line's months of cover."""
+    """Step 2: the short-period factor of each line's months of cover, or days/365 for the
+    rows priced by days (mid-term additions)."""
     months = inp.months[line_row]
     short_period = np.asarray(params.short_period.factors, dtype=np.float64)
-    return short_period[np.clip(months, 1, 12) - 1]
+    factor = short_period[np.clip(months, 1, 12) - 1]
+    if inp.term_days is None:
+        return factor
+    days = inp.term_days[line_row]
+    return np.where(days > 0, days / 365.0, factor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +257,8 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     )
     experience = experience_factor(inp, params, expected_per_member)
     f_exp = experience.factor if experience else 1.0
+    if inp.fixed_experience_factor is not None:
+        experience, f_exp = None, inp.fixed_experience_factor
     f_group = group_size_factor(params, accepted_heads)  # step 4
     risk = lines.pure * term * f_exp * f_group
     volatility = volatility_loading(params, line_heads, lines.frequency, term, lines.second_moment)
@@ -337,6 +344,8 @@ def _trace(
         fx_rate=_constant(n_lines, inp.fx_rate),
         premium_per_member=gross.premium,
     )
+    if inp.term_days is not None:
+        trace["term_days"] = inp.term_days[lines.row].astype(np.float64)
     return trace
 
 

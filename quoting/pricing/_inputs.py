@@ -69,6 +69,12 @@ class RatingInput:
     #: youngest and oldest age of each row (a group's age band; else both equal ``age``)
     age_low: IntArray | None = None
     age_high: IntArray | None = None
+    #: days of cover of each row priced by days/365 (a mid-term addition, SPEC §3 step 2);
+    #: 0 for a row on the short-period table. None: every row on the short-period table.
+    term_days: IntArray | None = None
+    #: the experience factor to apply as it was priced before (an endorsement prices
+    #: additions on the policy's terms); None: computed from ``experience``
+    fixed_experience_factor: float | None = None
 
     def __len__(self) -> int:
         return int(self.country.shape[0])
