@@ -1,5 +1,6 @@
 """Policies, the pure rules: when a quote may be bound, how a policy is numbered, who may
-approve a referred quote. Plain data in, an exception of :mod:`quoting.errors` out."""
+approve a referred quote, and endorsements (policy versions, what a change does, refunds).
+Plain data in, an exception of :mod:`quoting.errors` out."""
 
 from quoting.policies._binding import (
     BindFacts,
@@ -7,5 +8,30 @@ from quoting.policies._binding import (
     check_bindable,
     policy_number,
 )
+from quoting.policies._endorsements import (
+    EndorsementPlan,
+    Joining,
+    Leaving,
+    endorsement_number,
+    in_force,
+    plan_endorsement,
+    refund,
+    version_one,
+    version_total_cents,
+)
 
-__all__ = ["BindFacts", "check_approval", "check_bindable", "policy_number"]
+__all__ = [
+    "BindFacts",
+    "EndorsementPlan",
+    "Joining",
+    "Leaving",
+    "check_approval",
+    "check_bindable",
+    "endorsement_number",
+    "in_force",
+    "plan_endorsement",
+    "policy_number",
+    "refund",
+    "version_one",
+    "version_total_cents",
+]

@@ -1,5 +1,17 @@
 """Wire schemas shared by the CLI, the broker API and the web form."""
 
+from quoting.schemas._endorsement import (
+    EndorsementMember,
+    EndorsementRequest,
+    EndorsementStatus,
+    MemberChange,
+    MemberRemoval,
+    PolicyMember,
+    PolicyTotals,
+    PricedEndorsement,
+    VersionLine,
+    VersionMember,
+)
 from quoting.schemas._quote import (
     Adjustment,
     AsOfOverride,
@@ -44,6 +56,16 @@ from quoting.schemas._request import (
 from quoting.schemas._types import credit_code_check_char, is_valid_credit_code, printable
 
 __all__ = [
+    "EndorsementMember",
+    "EndorsementRequest",
+    "EndorsementStatus",
+    "MemberChange",
+    "MemberRemoval",
+    "PolicyMember",
+    "PolicyTotals",
+    "PricedEndorsement",
+    "VersionLine",
+    "VersionMember",
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_CENSUS_MEMBERS",
