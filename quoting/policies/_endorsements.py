@@ -15,12 +15,13 @@ from typing import Literal
 
 import msgspec
 
-from quoting.errors import FieldPath, Problem, RequestError
+from quoting.errors import FieldPath, NotReferred, Problem, RequestError, SelfApproval
 from quoting.pricing import cents_to_text, round_half_up_cents
 from quoting.schemas import (
     CensusMember,
     EndorsementRequest,
     MemberChange,
+    MemberQuote,
     Quote,
     QuoteLine,
     QuoteRequest,
@@ -32,15 +33,28 @@ __all__ = [
     "EndorsementPlan",
     "Joining",
     "Leaving",
+    "check_endorsement_approval",
     "endorsement_number",
     "in_force",
     "plan_endorsement",
+    "priced_segment",
     "refund",
     "version_one",
     "version_total_cents",
 ]
 
 Action = Literal["add", "remove", "change"]
+
+
+def check_endorsement_approval(number: str, created_by: str, status: str, underwriter: str) -> None:
+    """Refuse an underwriter's approval of an endorsement they made, or of one that is
+    not referred (the rules of quote approval)."""
+    if created_by == underwriter:
+        raise SelfApproval(
+            "an underwriter cannot approve an endorsement they made; ask another underwriter"
+        )
+    if status != "referred":
+        raise NotReferred(f"endorsement {number} is {status}; only referred ones need approval")
 
 
 def endorsement_number(policy_number: str, seq: int) -> str:
@@ -61,18 +75,23 @@ def version_one(request: QuoteRequest, quote: Quote) -> list[VersionMember]:
         member = by_id.get(priced.member_id)
         if member is None:  # a headcount group: endorsements need named members
             continue
-        out.append(
-            VersionMember(
-                member=msgspec.structs.replace(member, start=priced.start, end=priced.end),
-                start=priced.start,
-                end=priced.end,
-                term_days=0,
-                premium=priced.premium,
-                vat=priced.vat,
-                lines=[_version_line(line) for line in priced.lines],
-            )
-        )
+        as_covered = msgspec.structs.replace(member, start=priced.start, end=priced.end)
+        out.append(priced_segment(as_covered, priced, 0))
     return out
+
+
+def priced_segment(member: CensusMember, priced: MemberQuote, term_days: int) -> VersionMember:
+    """A member's segment as the engine priced it (``term_days`` 0: by the short-period
+    table, as bound; else by days/365)."""
+    return VersionMember(
+        member=member,
+        start=priced.start,
+        end=priced.end,
+        term_days=term_days,
+        premium=priced.premium,
+        vat=priced.vat,
+        lines=[_version_line(line) for line in priced.lines],
+    )
 
 
 def _version_line(line: QuoteLine) -> VersionLine:
@@ -83,7 +102,9 @@ def _version_line(line: QuoteLine) -> VersionLine:
     return VersionLine(cover=line.cover, premium=line.premium, vat=line.vat, vat_rate=float(rate))
 
 
-def version_total_cents(members: list[VersionMember], adjustment_cents: tuple[int, int]) -> tuple[int, int]:
+def version_total_cents(
+    members: list[VersionMember], adjustment_cents: tuple[int, int]
+) -> tuple[int, int]:
     """A version's premium and VAT in cents: every segment plus the bound quote's
     adjustment lines (minimum premiums), exact integer sums."""
     premium = sum(_cents(m.premium) for m in members) + adjustment_cents[0]
@@ -235,8 +256,7 @@ def _joining_row(
     if added.start is not None and added.start != effective:
         problems.append(
             Problem(
-                f"an added member is covered from the effective date {effective}; leave "
-                "start out",
+                f"an added member is covered from the effective date {effective}; leave start out",
                 path=(*where, "start"),
             )
         )
@@ -244,8 +264,7 @@ def _joining_row(
     if end > period[1] or end < effective:
         problems.append(
             Problem(
-                f"must lie between the effective date {effective} and the policy end "
-                f"{period[1]}",
+                f"must lie between the effective date {effective} and the policy end {period[1]}",
                 path=(*where, "end"),
             )
         )

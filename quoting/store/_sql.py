@@ -395,9 +395,7 @@ class SqlEndorsements:
     def latest_version(self, policy_id: str) -> PolicyVersionRow | None:
         """The newest stored version, None while the policy has only version 1."""
         t = policy_versions
-        query = (
-            sa.select(t).where(t.c.policy_id == policy_id).order_by(t.c.version.desc()).limit(1)
-        )
+        query = sa.select(t).where(t.c.policy_id == policy_id).order_by(t.c.version.desc()).limit(1)
         row = self._uow.read(query).mappings().first()
         return _version_row(row) if row else None
 

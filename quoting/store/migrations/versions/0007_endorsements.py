@@ -47,9 +47,7 @@ def upgrade() -> None:
         sa.Column("pending", sa.LargeBinary, nullable=True),
         sa.Column("approved_by", sa.String(32), nullable=True),
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.UniqueConstraint(
-            "policy_id", "idempotency_key", name="uq_endorsements_idempotency_key"
-        ),
+        sa.UniqueConstraint("policy_id", "idempotency_key", name="uq_endorsements_idempotency_key"),
     )
 
 
