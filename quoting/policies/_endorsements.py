@@ -168,6 +168,8 @@ def plan_endorsement(
                 path=("effective",),
             )
         )
+    if problems:  # outside the period, nothing else can be judged
+        raise RequestError(problems)
     if not (request.add or request.remove or request.change):
         problems.append(Problem("add, remove or change at least one member", path=()))
     index_of = {id(m): i for i, m in enumerate(members)}

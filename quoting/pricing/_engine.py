@@ -137,15 +137,23 @@ def _pure_premiums(
 
 
 def _term_factor(inp: RatingInput, params: TariffParams, line_row: IntArray) -> FloatArray:
-    """Step 2: the short-period factor of each line's months of cover, or days/365 for the
-    rows priced by days (mid-term additions)."""
+    """Step 2: the short-period factor of each line's months of cover; 1 for the rows
+    priced by days (their annual premium is taken × days/365 after step 8)."""
     months = inp.months[line_row]
     short_period = np.asarray(params.short_period.factors, dtype=np.float64)
     factor = short_period[np.clip(months, 1, 12) - 1]
     if inp.term_days is None:
         return factor
+    return np.where(inp.term_days[line_row] > 0, 1.0, factor)
+
+
+def _pro_rata(inp: RatingInput, line_row: IntArray) -> FloatArray | None:
+    """Step 2 for rows priced by days (mid-term additions): days/365 of the annual line
+    premium; None when no row is."""
+    if inp.term_days is None:
+        return None
     days = inp.term_days[line_row]
-    return np.where(days > 0, days / 365.0, factor)
+    return np.where(days > 0, days / 365.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +184,9 @@ def _gross_premiums(
     )
     vat_rate = vat_rates[lines.cover]
     premium = technical / divisor * (1.0 + inp.adjustment) * (1.0 + vat_rate) / inp.fx_rate
+    pro_rata = _pro_rata(inp, lines.row)
+    if pro_rata is not None:
+        premium = premium * pro_rata
     per_member_cents = round_half_up_cents(premium)
     per_member_vat = round_half_up_cents(per_member_cents / 100.0 * vat_rate / (1.0 + vat_rate))
     heads = inp.headcount[lines.row]
@@ -344,8 +355,11 @@ def _trace(
         fx_rate=_constant(n_lines, inp.fx_rate),
         premium_per_member=gross.premium,
     )
-    if inp.term_days is not None:
+    pro_rata = _pro_rata(inp, lines.row)
+    if pro_rata is not None:
+        assert inp.term_days is not None
         trace["term_days"] = inp.term_days[lines.row].astype(np.float64)
+        trace["pro_rata_factor"] = pro_rata
     return trace
 
 

@@ -69,8 +69,9 @@ class RatingInput:
     #: youngest and oldest age of each row (a group's age band; else both equal ``age``)
     age_low: IntArray | None = None
     age_high: IntArray | None = None
-    #: days of cover of each row priced by days/365 (a mid-term addition, SPEC §3 step 2);
-    #: 0 for a row on the short-period table. None: every row on the short-period table.
+    #: days of cover of each row priced by days (a mid-term addition, SPEC §3 step 2): its
+    #: annual line premium (term 1 in steps 2–6) × days/365, rounded once; 0 for a row on
+    #: the short-period table. None: every row on the short-period table.
     term_days: IntArray | None = None
     #: the experience factor to apply as it was priced before (an endorsement prices
     #: additions on the policy's terms); None: computed from ``experience``
