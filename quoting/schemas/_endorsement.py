@@ -147,6 +147,8 @@ class PricedEndorsement(_Output):
     totals: PolicyTotals
     created_at: dt.datetime
     created_by: str
+    #: what was asked for, as received
+    request: EndorsementRequest
     approved_by: str | None = None
     approved_at: dt.datetime | None = None
 

@@ -114,6 +114,16 @@ class PolicyVersion:
     premium_cents: int
     vat_cents: int
 
+    @property
+    def premium(self) -> str:
+        """The version's premium (VAT included) as a decimal string."""
+        return cents_to_text(self.premium_cents)
+
+    @property
+    def vat(self) -> str:
+        """The VAT in it as a decimal string."""
+        return cents_to_text(self.vat_cents)
+
 
 @dataclass(frozen=True, slots=True)
 class _State:
@@ -382,6 +392,7 @@ def _record(
         ),
         created_at=ctx.now(),
         created_by=ctx.acting().id,
+        request=request,
     )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
 from quoting.errors import NotFound
-from quoting.services import binding, documents
+from quoting.services import binding, documents, endorsements
 from quoting.services.binding import BoundPolicy
 from quoting.services.documents import MAX_CERTIFICATES, MAX_DOCUMENT_MEMBERS
 from quoting.web._auth import requires_role
@@ -262,8 +263,12 @@ class PoliciesController(Controller):
         "/{policy_id:str}",
         operation_id="getPolicy",
         operation_class=ApiOperation,
-        summary="One policy",
-        description="404 for a policy that does not exist or is not yours.",
+        summary="One policy, as of a version of its member list",
+        description="The totals are those of the version asked for (default: the newest, "
+        "after every applied endorsement): the bound premium plus the premiums of the "
+        "endorsements up to it; `headcount` counts the members insured at any time under "
+        "it. 404 for a policy that does not exist or is not yours, or a version it does "
+        "not have.",
         sync_to_thread=True,
         responses={**ERRORS, 404: _POLICY_NOT_FOUND},
     )
@@ -272,8 +277,26 @@ class PoliciesController(Controller):
         uow: UnitsOfWork,
         context: ServiceContext,
         policy_id: FromPath[str],
+        version: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=100_000,
+                description="A version of the member list (1: as bound; default: the newest)",
+            ),
+        ] = None,
     ) -> PolicyRecord:
-        return _policy_record(binding.get_policy(uow, context, policy_id))
+        record = _policy_record(binding.get_policy(uow, context, policy_id))
+        shown = endorsements.policy_version(uow, context, policy_id, version)
+        ids = {m.member.member_id for m in shown.members if m.start <= m.end}
+        return msgspec.structs.replace(
+            record,
+            total_premium=shown.premium,
+            total_vat=shown.vat,
+            headcount=len(ids) if shown.members else record.headcount,
+            version=shown.number,
+            latest_version=shown.latest,
+        )
 
     @get(
         "/{policy_id:str}/documents/{filename:str}",
