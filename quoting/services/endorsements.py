@@ -42,6 +42,7 @@ from quoting.schemas import (
     Census,
     EndorsementMember,
     EndorsementRequest,
+    EndorsementStatus,
     MemberQuote,
     PolicyTotals,
     PricedEndorsement,
@@ -367,7 +368,7 @@ def _record(
 ) -> PricedEndorsement:
     """The endorsement as the client sees it (``policy_version`` None while referred)."""
     seq = len(state.endorsements) + 1
-    status = "referred" if referrals else "accepted"
+    status: EndorsementStatus = "referred" if referrals else "accepted"
     premium, vat = version_total_cents(change.members, state.adjustment_cents)
     return PricedEndorsement(
         number=endorsement_number(state.policy.policy_number, seq),
