@@ -3,6 +3,7 @@
 from quoting.documents._data import Brand, DocumentData, document_data, verification_code
 from quoting.documents._render import (
     DOCUMENTS,
+    ENDORSEMENT_DOCUMENTS,
     POLICY_DOCUMENTS,
     QUOTE_DOCUMENTS,
     render_html,
@@ -11,6 +12,7 @@ from quoting.documents._render import (
 
 __all__ = [
     "DOCUMENTS",
+    "ENDORSEMENT_DOCUMENTS",
     "POLICY_DOCUMENTS",
     "QUOTE_DOCUMENTS",
     "Brand",

@@ -25,6 +25,7 @@ from quoting.schemas import printable
 
 __all__ = [
     "DOCUMENTS",
+    "ENDORSEMENT_DOCUMENTS",
     "POLICY_DOCUMENTS",
     "QUOTE_DOCUMENTS",
     "TEMPLATES",
@@ -35,7 +36,9 @@ __all__ = [
 TEMPLATES = shipped("templates")
 QUOTE_DOCUMENTS = ("quote-letter", "benefits")
 POLICY_DOCUMENTS = ("policy-schedule", "member-list", "certificates")
-DOCUMENTS = QUOTE_DOCUMENTS + POLICY_DOCUMENTS
+#: Documents of one endorsement of a policy (rendered with ``e``, the endorsement).
+ENDORSEMENT_DOCUMENTS = ("endorsement",)
+DOCUMENTS = QUOTE_DOCUMENTS + POLICY_DOCUMENTS + ENDORSEMENT_DOCUMENTS
 Locale = Literal["zh", "en"]
 
 
@@ -134,11 +137,11 @@ def _font_config() -> Any:
     return config
 
 
-def render_pdf(document: str, data: DocumentData) -> bytes:
+def render_pdf(document: str, data: DocumentData, **extra: Any) -> bytes:
     """The document as PDF, with the Chinese glyphs it uses embedded."""
     from weasyprint import HTML
 
-    html = render_html(document, data)
+    html = render_html(document, data, **extra)
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES / "documents")).write_pdf(
         font_config=_font_config()
     )

@@ -52,6 +52,7 @@ from quoting.schemas import (
     VersionMember,
 )
 from quoting.services._context import Context, visible_owner
+from quoting.services.documents import policy_document_data, render_document
 from quoting.services.quotation import fx_rate, request_fingerprint
 from quoting.store import (
     Conflict,
@@ -71,6 +72,7 @@ __all__ = [
     "StoredEndorsement",
     "approve_endorsement",
     "endorse",
+    "endorsement_document",
     "get_endorsement",
     "list_endorsements",
     "members_on",
@@ -626,3 +628,19 @@ def members_on(
 ) -> list[VersionMember]:
     """Who the policy's newest version covers on ``on`` (none outside the period)."""
     return in_force(policy_version(uow, ctx, policy_id).members, on)
+
+
+def endorsement_document(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, seq: int, fmt: str
+) -> tuple[bytes, str]:
+    """The endorsement's bilingual document (批单: what changed, from when, the premium
+    due or refunded, the policy's new totals) as ``pdf`` or ``html``, with a file name."""
+    with uow() as work:
+        state = _state(work, ctx, policy_id)
+        row = work.endorsements.get(state.policy.id, seq)
+        if row is None:
+            raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
+        data = policy_document_data(work, ctx, state.policy)
+    record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
+    body = render_document("endorsement", fmt, data, e=record)
+    return body, f"{record.number}-endorsement.{fmt}"

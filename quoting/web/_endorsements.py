@@ -14,6 +14,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example, OpenAPIMediaType, Reference, RequestBody
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
+from quoting.documents import ENDORSEMENT_DOCUMENTS
 from quoting.errors import UnsupportedMediaType
 from quoting.schemas import PolicyMember, PricedEndorsement, VersionMember
 from quoting.services import endorsements
@@ -21,6 +22,12 @@ from quoting.store import Account
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._openapi import ApiOperation, header, operation, problem
+from quoting.web._policies import (
+    _DOCUMENT_RESPONSES,
+    _document_response,
+    _DocumentOperation,
+    _split,
+)
 from quoting.web._quotes import ERRORS
 
 __all__ = ["EndorsementsController", "MembersOnDate"]
@@ -289,3 +296,26 @@ class EndorsementsController(Controller):
     ) -> MembersOnDate:
         found = endorsements.members_on(uow, context, policy_id, on)
         return MembersOnDate(on=on, count=len(found), members=[_member(m) for m in found])
+
+    @get(
+        "/{policy_id:str}/endorsements/{seq:int}/documents/{filename:str}",
+        operation_id="getEndorsementDocument",
+        operation_class=_DocumentOperation,
+        summary="An endorsement's document (批单): endorsement.pdf or endorsement.html",
+        description="The bilingual endorsement: what changed for whom, from when, the "
+        "premium due or refunded with its VAT, and the policy's totals after it (a referred "
+        "endorsement says it awaits underwriting).",
+        sync_to_thread=True,
+        responses=_DOCUMENT_RESPONSES,
+    )
+    def endorsement_document(
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        policy_id: FromPath[str],
+        seq: FromPath[int],
+        filename: FromPath[str],
+    ) -> Response[bytes]:
+        _, fmt = _split(filename, ENDORSEMENT_DOCUMENTS)
+        body, download = endorsements.endorsement_document(uow, context, policy_id, seq, fmt)
+        return _document_response(body, download, fmt)

@@ -234,3 +234,36 @@ def test_an_endorsement_priced_on_a_version_made_meanwhile_is_priced_again(
     assert sorted(d.endorsement.policy_version for d in done) == [2, 3]
     members = api.client.get(f"{POLICIES}/{pid}/members?on=2027-05-01", headers=broker.headers)
     assert sorted(m["member_id"] for m in members.json()["members"]) == ["E002", "E020"]
+
+
+def test_the_endorsement_document_shows_the_change_and_the_new_totals(api: Api) -> None:
+    broker, other = api.account("broker"), api.account("broker")
+    policy = policy_of(api, broker)
+    pid = policy["id"]
+    body = {
+        "effective": "2027-07-01",
+        "add": [joiner("E003", name="赵磊 <Zhao>")],
+        "remove": [{"member_id": "E002"}],
+        "reason": "七月轮换",
+    }
+    result = endorse(api, broker, pid, body).json()
+    base = f"{POLICIES}/{pid}/endorsements/1/documents"
+    html = api.client.get(f"{base}/endorsement.html", headers=broker.headers)
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    text = html.text
+    assert result["number"] in text and "批单" in text and "七月轮换" in text
+    assert "赵磊 &lt;Zhao&gt;" in text  # escaped
+    premium = Decimal(result["premium"])
+    shown = f"{abs(premium):,.2f}"
+    assert shown in text
+    assert ("应退保险费" if premium < 0 else "应交保险费") in text
+    assert f"{Decimal(result['totals']['premium']):,.2f}" in text
+    pdf = api.client.get(f"{base}/endorsement.pdf", headers=broker.headers)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"] == (
+        f'attachment; filename="{result["number"]}-endorsement.pdf"'
+    )
+    assert_problem(api.client.get(f"{base}/letter.pdf", headers=broker.headers), 404, "not-found")
+    assert_problem(
+        api.client.get(f"{base}/endorsement.html", headers=other.headers), 404, "not-found"
+    )
