@@ -217,6 +217,9 @@ class EndorsementsController(Controller):
         operation_id="listEndorsements",
         operation_class=ApiOperation,
         summary="A policy's endorsements, in order",
+        description="Every endorsement of the policy, accepted, referred or approved, as "
+        "its `POST` returned it (an approved one with its approval). 404 for a policy that "
+        "is not yours.",
         sync_to_thread=True,
         responses={**ERRORS, 404: _NOT_FOUND},
     )
@@ -231,6 +234,8 @@ class EndorsementsController(Controller):
         operation_id="getEndorsement",
         operation_class=ApiOperation,
         summary="One endorsement of a policy (1, 2, …)",
+        description="The endorsement numbered `seq` (the `nn` of `{policy number}-E{nn}`). "
+        "404 for a policy that is not yours or an endorsement it does not have.",
         sync_to_thread=True,
         responses={**ERRORS, 404: _NOT_FOUND},
     )

@@ -67,6 +67,8 @@ class Target:
     def ids(self, path: str) -> dict[str, list[str]]:
         """Real values for the path parameters of the operation at ``path``."""
         files = POLICY_FILES if path.startswith("/api/v1/policies") else QUOTE_FILES
+        if "/endorsements/" in path:
+            files = ["endorsement.html", "endorsement.pdf"]
         # Only the referred quote can be approved (index 1, see the fixture).
         quotes = self.quotes[1:2] if path.endswith("/approve") else self.quotes
         approving = path.endswith("/endorsements/{seq}/approve")
