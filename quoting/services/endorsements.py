@@ -17,6 +17,7 @@ from decimal import Decimal
 import msgspec
 import numpy as np
 
+from quoting.census import read_census_numbered
 from quoting.errors import (
     EndorsementPending,
     IdempotencyKeyReused,
@@ -53,7 +54,7 @@ from quoting.schemas import (
 )
 from quoting.services._context import Context, visible_owner
 from quoting.services.documents import policy_document_data, render_document
-from quoting.services.quotation import fx_rate, request_fingerprint
+from quoting.services.quotation import CensusUpload, fx_rate, request_fingerprint
 from quoting.store import (
     Conflict,
     EndorsementRow,
@@ -90,11 +91,13 @@ _MEMBERS = msgspec.json.Decoder(list[VersionMember])
 
 @dataclass(frozen=True, slots=True)
 class Endorse:
-    """Endorse a policy with a JSON :class:`EndorsementRequest`."""
+    """Endorse a policy with a JSON :class:`EndorsementRequest`; ``census`` is a census
+    file of the members who join (then the JSON has no ``add``)."""
 
     policy_id: str
     raw_request: bytes
     idempotency_key: str | None = None
+    census: CensusUpload | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +145,40 @@ class _State:
     endorsements: list[EndorsementRow]
 
 
-def _decode(raw: bytes) -> EndorsementRequest:
+def _decode(raw: bytes, census: CensusUpload | None) -> tuple[EndorsementRequest, list[int]]:
+    """The request, with a census file's members as ``add``; each added row's line in
+    the file (empty without a file)."""
     try:
-        return msgspec.json.decode(raw, type=EndorsementRequest)
+        request = msgspec.json.decode(raw, type=EndorsementRequest)
     except msgspec.ValidationError as exc:
         raise RequestError(problem_from_validation(exc)) from None
     except (msgspec.DecodeError, RecursionError) as exc:
         raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+    if census is None:
+        return request, []
+    if request.add:
+        raise RequestError(
+            Problem("send the members who join either as add or as a file, not both", path=("add",))
+        )
+    rows, numbers = read_census_numbered(census.data, census.filename)
+    if rows.members is None:
+        raise RequestError(
+            Problem("the file must list named members (member_id, name, …), not a headcount grid")
+        )
+    return msgspec.structs.replace(request, add=rows.members), numbers
+
+
+def _at_file_rows(error: RequestError, numbers: list[int]) -> RequestError:
+    """Problems of added rows (``("add", i, field)``) at the census file's row and column."""
+    moved = []
+    for p in error.problems:
+        i = p.path[1] if p.path[:1] == ("add",) and len(p.path) > 1 else None
+        if isinstance(i, int) and i < len(numbers):
+            column = str(p.path[2]) if len(p.path) > 2 else None
+            moved.append(Problem(p.message, row=numbers[i], column=column))
+        else:
+            moved.append(p)
+    return RequestError(moved)
 
 
 def _state(work: UnitOfWork, ctx: Context, policy_id: str) -> _State:
@@ -469,8 +499,8 @@ def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEnd
     (``created=False``). Concurrent endorsements of one policy are serialised: each is
     priced on the version the other made.
     """
-    request = _decode(command.raw_request)
-    fingerprint = request_fingerprint(command.raw_request, None)
+    request, file_rows = _decode(command.raw_request, command.census)
+    fingerprint = request_fingerprint(command.raw_request, command.census)
     key = command.idempotency_key
     for _ in range(_ATTEMPTS):
         with uow() as work:
@@ -479,7 +509,10 @@ def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEnd
         if earlier is not None:
             return StoredEndorsement(earlier, False)
         _refuse_while_pending(state)
-        change, referrals = _priced(ctx, state, request)
+        try:
+            change, referrals = _priced(ctx, state, request)
+        except RequestError as exc:
+            raise _at_file_rows(exc, file_rows) if file_rows else exc from None
         record = _record(ctx, state, request, change, referrals)
         row, version = _rows(record, change.members, command, fingerprint)
         try:

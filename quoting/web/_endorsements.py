@@ -11,24 +11,30 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example, OpenAPIMediaType, Reference, RequestBody
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Reference,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from quoting.documents import ENDORSEMENT_DOCUMENTS
-from quoting.errors import UnsupportedMediaType
 from quoting.schemas import PolicyMember, PricedEndorsement, VersionMember
 from quoting.services import endorsements
 from quoting.store import Account
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
-from quoting.web._openapi import ApiOperation, header, operation, problem
+from quoting.web._openapi import ApiOperation, binary, header, operation, problem
 from quoting.web._policies import (
     _DOCUMENT_RESPONSES,
     _document_response,
     _DocumentOperation,
     _split,
 )
-from quoting.web._quotes import ERRORS
+from quoting.web._quotes import _CREATE_PROBLEMS, ERRORS, _read_body
 
 __all__ = ["EndorsementsController", "MembersOnDate"]
 
@@ -75,14 +81,16 @@ class EndorsementPage(msgspec.Struct):
 
 @dataclass
 class _EndorsementBody(ApiOperation):
-    """Documents the JSON body the handler reads itself (so that every problem of it is a
-    ``422`` with a pointer, as for quotes)."""
+    """Documents the bodies the handler reads itself, JSON or multipart (so that every
+    problem of them is a ``422`` with a pointer or a file row, as for quotes)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.request_body = RequestBody(
             required=True,
-            description="Members joining (census rows), leaving and changing on one date.",
+            description="Members joining (census rows), leaving and changing on one date, as "
+            "JSON; or multipart/form-data with a `request` part (the same JSON without `add`) "
+            "and a `census` file (.csv, .xlsx or .json, at most 10 MB) of the members who join.",
             content={
                 "application/json": OpenAPIMediaType(
                     schema=Reference(ref="#/components/schemas/EndorsementRequest"),
@@ -91,7 +99,20 @@ class _EndorsementBody(ApiOperation):
                             summary="One joins, one leaves, one moves", value=_EXAMPLE_BODY
                         )
                     },
-                )
+                ),
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["request", "census"],
+                        properties={
+                            "request": Schema(
+                                type=OpenAPIType.STRING,
+                                description="EndorsementRequest JSON without add",
+                            ),
+                            "census": binary("Census file of the members who join"),
+                        },
+                    )
+                ),
             },
         )
 
@@ -166,6 +187,8 @@ class EndorsementsController(Controller):
             201: ResponseSpec(data_container=PricedEndorsement, description="The endorsement"),
             **ERRORS,
             404: _NOT_FOUND,
+            413: _CREATE_PROBLEMS[413],
+            415: _CREATE_PROBLEMS[415],
             409: problem(
                 409,
                 "`endorsement-pending`: an earlier endorsement awaits an underwriter",
@@ -202,9 +225,8 @@ class EndorsementsController(Controller):
             ),
         ] = None,
     ) -> Response[PricedEndorsement]:
-        if request.content_type[0] != "application/json":
-            raise UnsupportedMediaType("Send the endorsement as application/json.")
-        command = endorsements.Endorse(policy_id, await request.body(), idempotency_key)
+        body = await _read_body(request)
+        command = endorsements.Endorse(policy_id, body.raw, idempotency_key, body.census)
         stored = await anyio.to_thread.run_sync(endorsements.endorse, uow, context, command)
         record = stored.endorsement
         headers = {"Location": f"{POLICIES}/{record.policy_id}/endorsements/{record.seq}"}

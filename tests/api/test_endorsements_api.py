@@ -5,6 +5,7 @@ of one policy at once (no lost update)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from decimal import Decimal
 from typing import Any
@@ -267,3 +268,40 @@ def test_the_endorsement_document_shows_the_change_and_the_new_totals(api: Api) 
     assert_problem(
         api.client.get(f"{base}/endorsement.html", headers=other.headers), 404, "not-found"
     )
+
+
+JOINERS_CSV = (
+    "member_id,name,sex,date_of_birth,occupation_class,country,site\n"
+    "W001,Li Ming,M,1980-01-02,4,Kenya,Mombasa port\n"
+    "W002,Wang Fang,F,1990-05-06,2,印度尼西亚,\n"
+)
+
+
+def upload(api: Api, caller: Caller, policy_id: str, request: dict[str, Any], csv: str) -> Any:
+    files = {
+        "request": (None, json.dumps(request)),
+        "census": ("joiners.csv", csv.encode(), "text/csv"),
+    }
+    return api.client.post(
+        f"{POLICIES}/{policy_id}/endorsements", files=files, headers=caller.headers
+    )
+
+
+def test_members_who_join_can_come_as_a_census_file(api: Api) -> None:
+    broker = api.account("broker")
+    pid = policy_of(api, broker)["id"]
+    response = upload(api, broker, pid, {"effective": "2027-07-01"}, JOINERS_CSV)
+    assert response.status_code == 201, response.text
+    added = [(m["member_id"], m["kind"], m["days"]) for m in response.json()["members"]]
+    assert added == [("W001", "addition", 184), ("W002", "addition", 184)]
+    # A bad row of the file is reported at its row and column.
+    bad = JOINERS_CSV.replace("W001", "W003").replace(
+        "W002,Wang Fang,F,1990-05-06,2,印度尼西亚", "W004,Wang Fang,F,1990-05-06,2,Atlantis"
+    )
+    problem = assert_problem(
+        upload(api, broker, pid, {"effective": "2027-08-01"}, bad), 422, "invalid-request"
+    )
+    assert [(e.get("row"), e.get("column")) for e in problem["errors"]] == [(3, "country")]
+    both = {"effective": "2027-08-01", "add": [joiner("E009")]}
+    problem = assert_problem(upload(api, broker, pid, both, JOINERS_CSV), 422, "invalid-request")
+    assert [e["pointer"] for e in problem["errors"]] == ["/add"]
