@@ -72,9 +72,11 @@ __all__ = [
     "PolicyVersion",
     "StoredEndorsement",
     "approve_endorsement",
+    "current_versions",
     "endorse",
     "endorsement_document",
     "get_endorsement",
+    "insured_count",
     "list_endorsements",
     "members_on",
     "policy_version",
@@ -143,6 +145,11 @@ class _State:
     members: list[VersionMember]
     adjustment_cents: tuple[int, int]
     endorsements: list[EndorsementRow]
+
+
+def insured_count(members: list[VersionMember]) -> int:
+    """How many members a version insures at some time in the period."""
+    return len({m.member.member_id for m in members if m.start <= m.end})
 
 
 def _decode(raw: bytes, census: CensusUpload | None) -> tuple[EndorsementRequest, list[int]]:
@@ -440,7 +447,7 @@ def _rows(
         endorsement_seq=record.seq,
         total_premium=record.totals.premium,
         total_vat=record.totals.vat,
-        headcount=record.totals.headcount,
+        headcount=insured_count(members),
         members_json=members_json,
     )
     row = EndorsementRow(
@@ -590,7 +597,7 @@ def approve_endorsement(
                 endorsement_seq=seq,
                 total_premium=totals.premium,
                 total_vat=totals.vat,
-                headcount=totals.headcount,
+                headcount=insured_count(_MEMBERS.decode(row.pending_json)),
                 members_json=row.pending_json,
             )
         )
@@ -677,3 +684,10 @@ def endorsement_document(
     record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
     body = render_document("endorsement", fmt, data, e=record)
     return body, f"{record.number}-endorsement.{fmt}"
+
+
+def current_versions(uow: UnitOfWorkFactory, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+    """The newest stored version of each of these policies (those that have one), read
+    without their member lists: for totals in a list of policies."""
+    with uow() as work:
+        return work.endorsements.latest_totals(policy_ids)

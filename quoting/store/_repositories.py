@@ -153,6 +153,10 @@ class EndorsementRepository(Protocol):
     def latest_version(self, policy_id: str) -> PolicyVersionRow | None:
         """The newest stored version, None while the policy has only version 1."""
 
+    def latest_totals(self, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+        """The newest stored version of each policy that has one, without its members
+        (``members_json`` empty)."""
+
 
 class EventRepository(Protocol):
     """The events of service calls."""

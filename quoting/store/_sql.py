@@ -399,6 +399,30 @@ class SqlEndorsements:
         row = self._uow.read(query).mappings().first()
         return _version_row(row) if row else None
 
+    def latest_totals(self, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+        """The newest stored version of each policy that has one, without its members."""
+        if not policy_ids:
+            return {}
+        t = policy_versions
+        newest = (
+            sa.select(t.c.policy_id, sa.func.max(t.c.version).label("version"))
+            .where(t.c.policy_id.in_(policy_ids))
+            .group_by(t.c.policy_id)
+            .subquery()
+        )
+        columns = [c for c in t.c if c.name != "members"]
+        query = sa.select(*columns).join(
+            newest, (t.c.policy_id == newest.c.policy_id) & (t.c.version == newest.c.version)
+        )
+        rows = self._uow.read(query).mappings().all()
+        return {
+            r["policy_id"]: PolicyVersionRow(
+                **{f: r[f] for f in PolicyVersionRow.__dataclass_fields__ if f != "members_json"},
+                members_json=b"",
+            )
+            for r in rows
+        }
+
 
 def _endorsement_values(row: EndorsementRow) -> dict[str, Any]:
     values = {f: getattr(row, f) for f in EndorsementRow.__dataclass_fields__}

@@ -200,6 +200,14 @@ class _Endorsements:
         mine = [k for k in self._uow.data.versions if k[0] == policy_id]
         return self._uow.data.versions[max(mine)] if mine else None
 
+    def latest_totals(self, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+        found = {}
+        for policy_id in policy_ids:
+            latest = self.latest_version(policy_id)
+            if latest is not None:
+                found[policy_id] = replace(latest, members_json=b"")
+        return found
+
 
 class _Accounts:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:

@@ -15,6 +15,7 @@ from quoting.errors import NotFound
 from quoting.services import binding, documents, endorsements
 from quoting.services.binding import BoundPolicy
 from quoting.services.documents import MAX_CERTIFICATES, MAX_DOCUMENT_MEMBERS
+from quoting.store import PolicyVersionRow
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._openapi import ApiOperation, binary, header, operation, problem, text
@@ -121,6 +122,20 @@ def _policy_record(bound: BoundPolicy) -> PolicyRecord:
                 for fmt in ("pdf", "html")
             },
         ),
+    )
+
+
+def _as_endorsed(record: PolicyRecord, newest: PolicyVersionRow | None) -> PolicyRecord:
+    """A policy's record with its newest version's totals (as bound without one)."""
+    if newest is None:
+        return record
+    return msgspec.structs.replace(
+        record,
+        total_premium=newest.total_premium,
+        total_vat=newest.total_vat,
+        headcount=newest.headcount,
+        version=newest.version,
+        latest_version=newest.version,
     )
 
 
@@ -237,7 +252,9 @@ class PoliciesController(Controller):
         operation_id="listPolicies",
         operation_class=ApiOperation,
         summary="Your policies, newest first",
-        description="Brokers and agents see their own policies; underwriters and admins see all.",
+        description="Brokers and agents see their own policies; underwriters and admins see all. "
+        "Totals and headcount are those of each policy's newest version (after its applied "
+        "endorsements).",
         sync_to_thread=True,
         responses={**ERRORS},
     )
@@ -251,7 +268,8 @@ class PoliciesController(Controller):
         ] = 0,
     ) -> PolicyPage:
         bound, total = binding.list_policies(uow, context, limit, offset)
-        items = [_policy_record(b) for b in bound]
+        current = endorsements.current_versions(uow, [b.policy.id for b in bound])
+        items = [_as_endorsed(_policy_record(b), current.get(b.policy.id)) for b in bound]
         following = (
             f"{POLICIES}?limit={limit}&offset={offset + limit}"
             if offset + len(items) < total
@@ -288,12 +306,13 @@ class PoliciesController(Controller):
     ) -> PolicyRecord:
         record = _policy_record(binding.get_policy(uow, context, policy_id))
         shown = endorsements.policy_version(uow, context, policy_id, version)
-        ids = {m.member.member_id for m in shown.members if m.start <= m.end}
         return msgspec.structs.replace(
             record,
             total_premium=shown.premium,
             total_vat=shown.vat,
-            headcount=len(ids) if shown.members else record.headcount,
+            headcount=endorsements.insured_count(shown.members)
+            if shown.members
+            else record.headcount,
             version=shown.number,
             latest_version=shown.latest,
         )

@@ -63,6 +63,13 @@ def test_three_endorsements_reconcile_with_versions_and_members_on_dates(api: Ap
     newest = api.client.get(f"{POLICIES}/{pid}", headers=broker.headers).json()
     assert (newest["version"], newest["latest_version"]) == (4, 4)
     assert Decimal(newest["total_premium"]) == expected
+    assert newest["headcount"] == 4  # E001–E004 were insured at some time
+    [listed_policy] = api.client.get(POLICIES, headers=broker.headers).json()["items"]
+    assert (listed_policy["total_premium"], listed_policy["headcount"]) == (
+        newest["total_premium"],
+        4,
+    )
+    assert listed_policy["version"] == 4
     first = api.client.get(f"{POLICIES}/{pid}?version=1", headers=broker.headers).json()
     assert Decimal(first["total_premium"]) == bound_total and first["version"] == 1
     missing = api.client.get(f"{POLICIES}/{pid}?version=9", headers=broker.headers)
