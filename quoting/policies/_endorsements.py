@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 Action = Literal["add", "remove", "change"]
+#: The fields of a member a change may set.
+_CHANGEABLE = ("name", "country", "occupation_class", "occupation_code", "site", "passport_no")
 
 
 def check_endorsement_approval(number: str, created_by: str, status: str, underwriter: str) -> None:
@@ -184,7 +186,11 @@ def plan_endorsement(
             _leave(gone.member_id, "remove", path, segment_of, effective, leaving, problems)
     for i, changed in enumerate(request.change):
         path = ("change", i, "member_id")
-        if _named_once(changed.member_id, path, named, problems) and _leave(
+        if not any(getattr(changed, f) is not None for f in _CHANGEABLE):
+            problems.append(
+                Problem(f"say what changes: one of {', '.join(_CHANGEABLE)}", path=("change", i))
+            )
+        elif _named_once(changed.member_id, path, named, problems) and _leave(
             changed.member_id, "change", path, segment_of, effective, leaving, problems
         ):
             old = members[segment_of[changed.member_id]]
@@ -232,11 +238,7 @@ def _leave(
 
 def _changed(old: VersionMember, change: MemberChange, effective: dt.date) -> CensusMember:
     """The member's census row with the changed fields, covered from ``effective``."""
-    updates = {
-        f: getattr(change, f)
-        for f in ("name", "country", "occupation_class", "occupation_code", "site", "passport_no")
-        if getattr(change, f) is not None
-    }
+    updates = {f: getattr(change, f) for f in _CHANGEABLE if getattr(change, f) is not None}
     if "occupation_class" in updates and "occupation_code" not in updates:
         updates["occupation_code"] = None
     if "occupation_code" in updates and "occupation_class" not in updates:

@@ -263,6 +263,9 @@ def test_bad_rows_are_refused_with_their_place_in_the_request(db):
         ("change", 0, "member_id"): "E002 is already named at remove.1",
     }
     with pytest.raises(RequestError) as caught:
+        post(db, policy_id, {"effective": "2027-07-01", "change": [{"member_id": "E002"}]})
+    assert [p.path for p in caught.value.problems] == [("change", 0)]
+    with pytest.raises(RequestError) as caught:
         post(db, policy_id, {"effective": "2028-01-05", "remove": [{"member_id": "E002"}]})
     [problem] = caught.value.problems
     assert problem.path == ("effective",)
