@@ -36,7 +36,7 @@ from quoting.policies import (
     version_one,
     version_total_cents,
 )
-from quoting.pricing import cents_to_text, price
+from quoting.pricing import PricedCensus, cents_to_text, price
 from quoting.quote_builder import build_quote
 from quoting.rating_input import resolve
 from quoting.schemas import (
@@ -269,8 +269,24 @@ def _priced_context(
         fixed_experience_factor=experience.factor if experience is not None else None,
     )
     resolved = dataclasses.replace(resolved, rating=rating)
-    quote = build_quote(resolved, price(rating, tariff), state.quote.as_of, today=today)
+    priced = _joiners_lines(price(rating, tariff), first)
+    quote = build_quote(resolved, priced, state.quote.as_of, today=today)
     return quote, first
+
+
+def _joiners_lines(priced: PricedCensus, first: int) -> PricedCensus:
+    """The priced census with only the joiners' lines (rows from ``first``): the members
+    who stay were priced for the group's sake only, and building their lines' objects
+    would cost most of the time of a large policy's endorsement."""
+    keep = priced.line_row >= first
+    return dataclasses.replace(
+        priced,
+        line_row=priced.line_row[keep],
+        line_cover=priced.line_cover[keep],
+        premium_cents=priced.premium_cents[keep],
+        vat_cents=priced.vat_cents[keep],
+        trace={k: np.asarray(v)[keep] for k, v in priced.trace.items()},
+    )
 
 
 def _underwriting(
