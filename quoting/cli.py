@@ -7,12 +7,13 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
-from quoting.errors import QuotingError
+from quoting.errors import Problem, QuotingError
 from quoting.tariff.registry import (
     DEFAULT_TARIFF_ROOT,
     load_tariff,
@@ -22,6 +23,7 @@ from quoting.tariff.registry import (
 
 if TYPE_CHECKING:
     from quoting.services import Context
+    from quoting.settings import Settings
     from quoting.store import Account, ApiKeyRow, Database, UnitOfWorkFactory
 
 __all__ = ["main"]
@@ -35,6 +37,48 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _accounts_parser(sub: Any) -> None:
+    """The ``accounts`` commands."""
+    a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
+    asub = a.add_subparsers(dest="accounts_command", required=True)
+    broker = asub.add_parser("create-broker", help="create a broker account and print its API key")
+    broker.add_argument("name")
+    broker.add_argument("--commission", required=True, help="commission as a fraction, e.g. 0.15")
+    user = asub.add_parser(
+        "create-user", help="create an agent, underwriter or admin and print its API key"
+    )
+    user.add_argument("name")
+    user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password of the web pages from the first line of standard input "
+        "(without it, a terminal asks for one; empty for none)",
+    )
+    password = asub.add_parser(
+        "set-password",
+        help="set the password an agent, underwriter or admin signs in to the pages with "
+        "(their sessions end)",
+    )
+    password.add_argument("account_id")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (else a terminal asks)",
+    )
+    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
+    key = asub.add_parser("new-key", help="issue another API key for an account")
+    key.add_argument("account_id")
+    revoke = asub.add_parser(
+        "revoke-key", help="revoke an API key for good (refused within a second or two)"
+    )
+    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
+    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
+    disable.add_argument("account_id")
+    enable = asub.add_parser("enable", help="enable a disabled account again")
+    enable.add_argument("account_id")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     tsub = t.add_subparsers(dest="tariff_command", required=True)
     check = tsub.add_parser("check", help="validate a tariff folder (or every version in a folder)")
     check.add_argument("folder", type=Path, nargs="?", default=DEFAULT_TARIFF_ROOT)
+    _tariff_tool_parsers(tsub)
 
     s = sub.add_parser("serve", help="run the web application (uvicorn)")
     s.add_argument("--host", default="127.0.0.1")
@@ -83,27 +128,15 @@ def _parser() -> argparse.ArgumentParser:
         help="no JSON access-log line per request on stderr (same as QUOTING_ACCESS_LOG=off)",
     )
 
-    a = sub.add_parser("accounts", help="manage accounts and API keys (uses QUOTING_DATABASE_URL)")
-    asub = a.add_subparsers(dest="accounts_command", required=True)
-    broker = asub.add_parser("create-broker", help="create a broker account and print its API key")
-    broker.add_argument("name")
-    broker.add_argument("--commission", required=True, help="commission as a fraction, e.g. 0.15")
-    user = asub.add_parser(
-        "create-user", help="create an agent, underwriter or admin and print its API key"
+    demo = sub.add_parser(
+        "demo",
+        help="start the app on the configured (default SQLite) database with a demo agent "
+        "and a demo underwriter, and print how they sign in",
     )
-    user.add_argument("name")
-    user.add_argument("--role", required=True, choices=("agent", "underwriter", "admin"))
-    asub.add_parser("list", help="list accounts and their API keys (id, prefix, created, revoked)")
-    key = asub.add_parser("new-key", help="issue another API key for an account")
-    key.add_argument("account_id")
-    revoke = asub.add_parser(
-        "revoke-key", help="revoke an API key for good (refused within a second or two)"
-    )
-    revoke.add_argument("key_id", help="the key's id (key_…), from 'accounts list'")
-    disable = asub.add_parser("disable", help="disable an account: all its keys are refused")
-    disable.add_argument("account_id")
-    enable = asub.add_parser("enable", help="enable a disabled account again")
-    enable.add_argument("account_id")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+
+    _accounts_parser(sub)
 
     d = sub.add_parser("db", help="database tools")
     dsub = d.add_subparsers(dest="db_command", required=True)
@@ -114,6 +147,50 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", type=_date, default=None)
     c.add_argument("--format", choices=("table", "json"), default="table")
     return parser
+
+
+def _tariff_tool_parsers(tsub: Any) -> None:
+    root_help = "folder of tariff versions that version names refer to (default: QUOTING_TARIFFS, else the shipped tariffs)"
+    diff = tsub.add_parser("diff", help="every value that differs between two tariff versions")
+    diff.add_argument("old", help="old version: a tariff folder or a version name under --root")
+    diff.add_argument("new", help="new version: a tariff folder or a version name under --root")
+    diff.add_argument("--root", type=Path, help=root_help)
+    diff.add_argument("--format", choices=("table", "json"), default="table")
+
+    impact = tsub.add_parser(
+        "impact", help="re-price a book of quote requests under two versions and compare"
+    )
+    impact.add_argument("old", help="old version: a tariff folder or a version name under --root")
+    impact.add_argument("new", help="new version: a tariff folder or a version name under --root")
+    impact.add_argument("--root", type=Path, help=root_help)
+    source = impact.add_mutually_exclusive_group()
+    source.add_argument(
+        "--book", type=Path, help="folder of quote request JSON files (default: tariffs/book)"
+    )
+    source.add_argument(
+        "--from-store",
+        action="store_true",
+        help="every quote stored in the database (QUOTING_DATABASE_URL)",
+    )
+    source.add_argument(
+        "--bound", action="store_true", help="the quotes of the bound policies in the database"
+    )
+    impact.add_argument("--format", choices=("table", "json"), default="table")
+    impact.add_argument("--html", type=Path, help="also write the report as HTML to this file")
+
+    versions = tsub.add_parser(
+        "versions", help="list the version folders: effective date, published by whom, in force"
+    )
+    versions.add_argument("--root", type=Path, help=root_help)
+
+    publish = tsub.add_parser(
+        "publish", help="validate a version and publish it (immutable from then on)"
+    )
+    publish.add_argument("folder", type=Path, help="the version's tariff folder")
+    publish.add_argument("--root", type=Path, help="folder of tariff versions to publish into")
+    publish.add_argument(
+        "--by", help="who publishes (recorded in the manifest; default: your user name)"
+    )
 
 
 def _print_problems(error: QuotingError, out: TextIO) -> None:
@@ -175,6 +252,105 @@ def _cmd_tariff_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _tariff_root(args: argparse.Namespace) -> Path:
+    import os
+
+    return Path(args.root or os.environ.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT)
+
+
+def _cmd_tariff_diff(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.services.tariffs import diff_versions
+    from quoting.tariff.diff import diff_as_dict, format_diff
+
+    diff = diff_versions(_tariff_root(args), args.old, args.new)
+    if args.format == "json":
+        out.write(msgspec.json.format(msgspec.json.encode(diff_as_dict(diff)).decode(), indent=2))
+        out.write("\n")
+    else:
+        out.write(format_diff(diff))
+    return EXIT_OK
+
+
+def _cmd_tariff_impact(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.clock import Clock
+    from quoting.impact_report import impact_as_dict, impact_html, impact_table
+    from quoting.services import Context
+    from quoting.services.impact import book_from_folder, book_from_store, tariff_impact
+
+    ctx = Context(clock=Clock.from_env(), tariff_root=_tariff_root(args))
+    if args.from_store or args.bound:
+        from quoting.store import SqlUnitOfWork
+
+        database = _database()
+        try:
+            book = book_from_store(lambda: SqlUnitOfWork(database), bound_only=args.bound)
+        finally:
+            database.dispose()
+    else:
+        from quoting.resources import shipped
+
+        book = book_from_folder(args.book or shipped("tariffs") / "book", ctx.today())
+    impact = tariff_impact(ctx, args.old, args.new, book)
+    if args.format == "json":
+        data = impact_as_dict(impact.report, impact.seconds)
+        out.write(msgspec.json.format(msgspec.json.encode(data).decode(), indent=2) + "\n")
+    else:
+        out.write(impact_table(impact.report, impact.seconds))
+    if args.html is not None:
+        args.html.write_text(impact_html(impact.report, impact.seconds), encoding="utf-8")
+    return EXIT_OK
+
+
+def _database_configured(url: str) -> bool:
+    """A database is configured when QUOTING_DATABASE_URL is set, or the default SQLite
+    file exists (publishing creates none of its own)."""
+    import os
+
+    from quoting.settings import DEFAULT_DATABASE_URL
+
+    if os.environ.get("QUOTING_DATABASE_URL"):
+        return True
+    return url == DEFAULT_DATABASE_URL and Path(url.removeprefix("sqlite:///")).exists()
+
+
+def _cmd_tariff_publish(args: argparse.Namespace, out: TextIO) -> int:
+    import getpass
+
+    from quoting.services import Context
+    from quoting.services.tariffs import PublishVersion, publish_version
+    from quoting.settings import Settings
+
+    settings = Settings.from_env()
+    ctx = Context(clock=settings.clock, tariff_root=_tariff_root(args))
+    command = PublishVersion(args.folder, args.by or getpass.getuser())
+    database = _database() if _database_configured(settings.database.url) else None
+    try:
+        uow = None
+        if database is not None:
+            from quoting.store import SqlUnitOfWork
+
+            uow = partial(SqlUnitOfWork, database)
+        published = publish_version(ctx, command, uow)
+    finally:
+        if database is not None:
+            database.dispose()
+    p = published.publication
+    if not published.created:
+        print(
+            f"already published: tariff {p.version} effective {p.effective_date} ({p.content_hash}) "
+            f"on {p.published_at:%Y-%m-%d %H:%M} UTC by {p.by}; nothing changed",
+            file=out,
+        )
+        return EXIT_OK
+    print(
+        f"published: tariff {p.version} effective {p.effective_date} — {p.content_hash}\n"
+        f"  folder {published.folder}\n  recorded in {ctx.tariff_root / 'published.toml'} "
+        f"by {p.by}" + ("; event tariff.published written" if database is not None else ""),
+        file=out,
+    )
+    return EXIT_OK
+
+
 def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
     from quoting.clock import Clock
 
@@ -206,6 +382,29 @@ def _cmd_countries(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_tariff_versions(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.clock import Clock
+    from quoting.services import Context
+    from quoting.services.tariffs import list_versions
+
+    ctx = Context(clock=Clock.from_env(), tariff_root=_tariff_root(args))
+    for v in list_versions(ctx):
+        p = v.publication
+        state = f"published {p.published_at:%Y-%m-%d %H:%M} UTC by {p.by}" if p else "not published"
+        mark = "  ← in force today" if v.in_force else ""
+        print(f"{v.version:<12} effective {v.effective_date}  {state}{mark}", file=out)
+    return EXIT_OK
+
+
+_TARIFF_COMMANDS = {
+    "check": _cmd_tariff_check,
+    "versions": _cmd_tariff_versions,
+    "diff": _cmd_tariff_diff,
+    "impact": _cmd_tariff_impact,
+    "publish": _cmd_tariff_publish,
+}
+
+
 def _database() -> Database:
     from quoting.settings import Settings
     from quoting.store import Database
@@ -218,6 +417,7 @@ def _database() -> Database:
 #: The hint added to a "no such …" answer of each accounts command.
 _LIST_HINT = {
     "revoke-key": " (see 'quoting accounts list')",
+    "set-password": " (see 'quoting accounts list')",
     "disable": " (see 'quoting accounts list')",
     "enable": " (see 'quoting accounts list')",
 }
@@ -227,13 +427,12 @@ def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
     from quoting.errors import NotFound
     from quoting.services import Context
     from quoting.settings import Settings
-    from quoting.store import SqlUnitOfWork
 
     settings = Settings.from_env()
     database = _database()
     ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
     try:
-        _run_accounts(args, out, lambda: SqlUnitOfWork(database), ctx)
+        _run_accounts(args, out, _units_of_work(database, settings), ctx)
     except NotFound as exc:
         # A refused command is "invalid input" to the CLI, as it always was.
         hint = _LIST_HINT.get(args.accounts_command, "")
@@ -260,18 +459,53 @@ def _run_accounts(
         found = accounts.set_disabled(uow, ctx, args.account_id, command == "disable")
         print(f"{command}d: {found.id} ({found.role}) {found.name}", file=out)
         return
+    if command == "set-password":
+        secret = _password(args, optional=False)
+        found = accounts.set_password(uow, ctx, args.account_id, secret or "")
+        print(f"password set: {found.id} ({found.role}) {found.name}", file=out)
+        return
     if command == "new-key":
         issued = accounts.issue_key(uow, ctx, args.account_id)
     elif command == "create-broker":
         new = accounts.NewAccount(args.name, "broker", _commission(args.commission))
         issued = accounts.create_account(uow, ctx, new)
     else:
-        issued = accounts.create_account(uow, ctx, accounts.NewAccount(args.name, args.role))
+        new = accounts.NewAccount(args.name, args.role, password=_password(args, optional=True))
+        issued = accounts.create_account(uow, ctx, new)
     account = issued.account
     print(f"account: {account.id} ({account.role}) {account.name}", file=out)
+    if command == "create-user":
+        signs_in = "yes" if new.password is not None else "no (set one with set-password)"
+        print(f"password: {signs_in}", file=out)
     print(f"api key: {issued.key}", file=out)
     print(f"key id: {issued.key_id}", file=out)
     print("The key is shown only this once; store it safely.", file=out)
+
+
+def _password(args: argparse.Namespace, *, optional: bool) -> str | None:
+    """The password of ``--password-stdin`` (one line), else asked in a terminal (twice);
+    None when ``optional`` and none is given. Checked by the service (length)."""
+    stdin: TextIO = args.stdin
+    if args.password_stdin:
+        line = stdin.readline()
+        if not line:
+            raise QuotingError(Problem("standard input is empty", path=("password",)))
+        return line.rstrip("\r\n")
+    if not stdin.isatty():
+        if optional:
+            return None
+        raise QuotingError(
+            Problem("give --password-stdin, or run the command in a terminal", path=("password",))
+        )
+    import getpass
+
+    hint = ", empty for none" if optional else ""
+    first = getpass.getpass(f"Password for the web pages (at least 10 characters{hint}): ")
+    if not first and optional:
+        return None
+    if getpass.getpass("The same password again: ") != first:
+        raise QuotingError(Problem("the two passwords differ", path=("password",)))
+    return first
 
 
 def _commission(text: str) -> Decimal:
@@ -293,6 +527,40 @@ def _list_accounts(found: list[tuple[Account, list[ApiKeyRow]]], out: TextIO) ->
                 f"    key {k.id}  {k.prefix}…  created {k.created_at:%Y-%m-%d %H:%M}  {status}",
                 file=out,
             )
+
+
+def _units_of_work(database: Database, settings: Settings) -> UnitOfWorkFactory:
+    """Units of work as the app makes them: the pages' sessions in Redis when configured
+    (so that a password set here ends the sessions the servers keep there)."""
+    from quoting.store import RedisSessionStore, SqlUnitOfWork
+
+    redis_url = settings.rate_limit.redis_url
+    sessions = RedisSessionStore(redis_url) if redis_url else None
+    return lambda: SqlUnitOfWork(database, sessions)
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Create (or refresh) the demo users, print where and how they sign in, then serve."""
+    from quoting.services import Context
+    from quoting.services.demo import prepare_demo_users
+    from quoting.settings import Settings
+
+    settings = Settings.from_env()
+    database = _database()
+    ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
+    try:
+        users = prepare_demo_users(_units_of_work(database, settings), ctx)
+    finally:
+        database.dispose()
+    print(f"Demo: open http://{args.host}:{args.port}/ and sign in as", file=out)
+    for user in users:
+        print(
+            f"  {user.account.role:<12} {user.account.name}   password: {user.password}", file=out
+        )
+    print(f"(database {settings.database.url}; new passwords at every start)", file=out)
+    out.flush()
+    args.workers, args.no_access_log = 1, False
+    return _cmd_serve(args)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -341,23 +609,30 @@ def _log_config() -> dict[str, Any]:
 
 
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    inp: TextIO | None = None,
 ) -> int:
-    """Run the CLI; returns the exit code (0 ok, 2 invalid input or tariff)."""
+    """Run the CLI; returns the exit code (0 ok, 2 invalid input or tariff). ``inp`` is
+    where ``--password-stdin`` reads (default: standard input)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
+    args.stdin = inp or sys.stdin
     try:
         if args.command == "quote":
             return _cmd_quote(args, out)
         if args.command == "tariff":
-            return _cmd_tariff_check(args, out)
+            return _TARIFF_COMMANDS[args.tariff_command](args, out)
         if args.command == "countries":
             return _cmd_countries(args, out)
         if args.command == "accounts":
             return _cmd_accounts(args, out)
         if args.command == "serve":
             return _cmd_serve(args)
+        if args.command == "demo":
+            return _cmd_demo(args, out)
         if args.command == "db":
             _database().dispose()
             print("database schema is up to date", file=out)

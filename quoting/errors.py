@@ -33,6 +33,7 @@ __all__ = [
     "NotFound",
     "NotReferred",
     "Problem",
+    "PublishRefused",
     "QuoteDeclined",
     "QuoteExpired",
     "QuotePeriodOver",
@@ -301,3 +302,12 @@ class UnsupportedMediaType(Refusal):
     status = 415
     problem_type = "unsupported-media-type"
     title = "Unsupported media type"
+
+
+class PublishRefused(Refusal):
+    """A tariff version that may not be published as it is (a version or effective date
+    taken, an effective date in the past or not after the latest published one)."""
+
+    status = 409
+    problem_type = "tariff-publish-refused"
+    title = "Tariff version not published"

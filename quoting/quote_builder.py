@@ -37,7 +37,7 @@ from quoting.underwriting import (
     quote_status,
 )
 
-__all__ = ["build_quote"]
+__all__ = ["build_quote", "quote_outcome"]
 
 
 def _summary_rows(
@@ -428,3 +428,13 @@ def _group_rating(resolved: ResolvedRequest, priced: PricedCensus) -> GroupRatin
         sites=sites,
         experience=experience,
     )
+
+
+def quote_outcome(
+    resolved: ResolvedRequest, priced: PricedCensus, today: dt.date
+) -> tuple[str, list[str]]:
+    """The status a quote of this priced census has, and its referral codes, without
+    building the quote (as :func:`build_quote` decides them)."""
+    referrals = _referrals(resolved, priced, today)
+    accepted = int((priced.declined == 0).sum())
+    return quote_status(accepted, len(referrals)), [r.code for r in referrals]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["shipped"]
+__all__ = ["catalogues", "shipped"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -24,3 +24,9 @@ def shipped(name: str) -> Path:
     if packaged.is_dir():
         return packaged
     return _PACKAGE.parent / name
+
+
+def catalogues() -> Path:
+    """The gettext catalogues of the pages (``locale/<locale>/LC_MESSAGES/messages.po``),
+    a folder of the package itself (it travels in the wheel as it is)."""
+    return _PACKAGE / "locale"

@@ -10,6 +10,11 @@
 | QUOTING_ACCESS_LOG | on | one JSON line per request on the ``quoting.access`` logger; ``off`` to stop |
 | QUOTING_TARIFFS | tariffs/ of the project | folder of tariff versions |
 | QUOTING_TIMEZONE | Asia/Shanghai | the insurer's time zone: its date is the business date quotes are priced and bound on |
+| QUOTING_SECURE_COOKIES | off | ``on`` behind HTTPS: the pages' cookies get ``Secure`` |
+| QUOTING_SESSION_IDLE | 8 hours | a page session ends after this long unused (``N seconds|minutes|hours``) |
+| QUOTING_SESSION_LIFETIME | 24 hours | and this long after sign-in at the latest |
+| QUOTING_SIGNIN_ACCOUNT_LIMIT | 5/15 minutes | failed sign-ins per typed name; then refused (429) until the window passes |
+| QUOTING_SIGNIN_ADDRESS_LIMIT | 20/15 minutes | failed sign-ins per client address |
 """
 
 from __future__ import annotations
@@ -30,12 +35,14 @@ __all__ = [
     "Clock",
     "DatabaseSettings",
     "FixedClock",
+    "PageSettings",
     "RateLimitSettings",
     "Settings",
 ]
 
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600}
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour)s?\s*")
+_DURATION = re.compile(r"\s*(\d+)\s*(second|minute|hour)s?\s*")
 
 
 #: A SQLite file under ``var/`` of the directory the command runs in (the repository root
@@ -79,6 +86,51 @@ class RateLimitSettings:
         return cls(requests, window, redis_url, fail_requests, fail_window)
 
 
+def _duration(name: str, text: str) -> int:
+    """``"8 hours"`` → 28800 seconds."""
+    m = _DURATION.fullmatch(text)
+    if m is None or int(m[1]) < 1:
+        raise ValueError(f"{name}={text!r}: use N seconds, N minutes or N hours")
+    return int(m[1]) * _WINDOWS[m[2]]
+
+
+def _switch(text: str) -> bool:
+    return text.strip().lower() not in ("off", "0", "false", "no", "")
+
+
+@dataclass(frozen=True, slots=True)
+class PageSettings:
+    """The agent and underwriter pages: cookies, session lengths, sign-in limits."""
+
+    secure_cookies: bool = False
+    session_idle_seconds: int = 8 * 3600
+    session_lifetime_seconds: int = 24 * 3600
+    # Failed sign-ins per typed name and per client address in any span of the window.
+    signin_account_limit: tuple[int, int] = (5, 900)
+    signin_address_limit: tuple[int, int] = (20, 900)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PageSettings:
+        """The page settings of ``env`` (see the table above)."""
+        return cls(
+            secure_cookies=_switch(env.get("QUOTING_SECURE_COOKIES", "off")),
+            session_idle_seconds=_duration(
+                "QUOTING_SESSION_IDLE", env.get("QUOTING_SESSION_IDLE", "8 hours")
+            ),
+            session_lifetime_seconds=_duration(
+                "QUOTING_SESSION_LIFETIME", env.get("QUOTING_SESSION_LIFETIME", "24 hours")
+            ),
+            signin_account_limit=_rate(
+                "QUOTING_SIGNIN_ACCOUNT_LIMIT",
+                env.get("QUOTING_SIGNIN_ACCOUNT_LIMIT", "5/15 minutes"),
+            ),
+            signin_address_limit=_rate(
+                "QUOTING_SIGNIN_ADDRESS_LIMIT",
+                env.get("QUOTING_SIGNIN_ADDRESS_LIMIT", "20/15 minutes"),
+            ),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
     max_body_bytes: int = 12_000_000
@@ -91,6 +143,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    pages: PageSettings = field(default_factory=PageSettings)
     tariff_root: Path = DEFAULT_TARIFF_ROOT
     clock: Clock = field(default_factory=Clock)
     brand: Brand = field(default_factory=Brand)
@@ -112,6 +165,7 @@ class Settings:
                 access_log=env.get("QUOTING_ACCESS_LOG", "on").strip().lower()
                 not in ("off", "0", "false", "no"),
             ),
+            pages=PageSettings.from_env(env),
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
             clock=Clock.from_env(env),
             brand=Brand.from_env(env),

@@ -6,6 +6,8 @@ from quoting.documents._render import (
     ENDORSEMENT_DOCUMENTS,
     POLICY_DOCUMENTS,
     QUOTE_DOCUMENTS,
+    font_file,
+    font_files,
     render_html,
     render_pdf,
 )
@@ -18,6 +20,8 @@ __all__ = [
     "Brand",
     "DocumentData",
     "document_data",
+    "font_file",
+    "font_files",
     "render_html",
     "render_pdf",
     "verification_code",

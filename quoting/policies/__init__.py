@@ -1,12 +1,13 @@
-"""Policies, the pure rules: when a quote may be bound, how a policy is numbered, who may
-approve a referred quote, and endorsements (policy versions, what a change does, refunds).
-Plain data in, an exception of :mod:`quoting.errors` out."""
+"""Policies, the pure rules: when a quote may be bound, how a policy (and a quote) is
+numbered, who may approve a referred quote, and endorsements (policy versions, what a change
+does, refunds). Plain data in, an exception of :mod:`quoting.errors` out."""
 
 from quoting.policies._binding import (
     BindFacts,
     check_approval,
     check_bindable,
     policy_number,
+    quote_number,
 )
 from quoting.policies._endorsements import (
     EndorsementPlan,
@@ -35,6 +36,7 @@ __all__ = [
     "plan_endorsement",
     "policy_number",
     "priced_segment",
+    "quote_number",
     "refund",
     "version_one",
     "version_total_cents",

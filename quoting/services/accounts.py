@@ -1,5 +1,6 @@
 """Accounts and their API keys: create brokers and users, issue and revoke keys, disable
-and enable accounts, list them, and find the account of a key."""
+and enable accounts, list them, find the account of a key, and set the password and the
+language of the pages (agents, underwriters and admins; brokers have no password)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from decimal import Decimal
 
 from quoting.errors import NotFound, Problem, QuotingError
 from quoting.services._context import Context
+from quoting.services._passwords import PAGE_ROLES, check_password, hash_password, signin_name
 from quoting.store import (
     ROLES,
     Account,
     ApiKeyRow,
+    Conflict,
     NewApiKey,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -30,16 +33,22 @@ __all__ = [
     "list_accounts",
     "revoke_key",
     "set_disabled",
+    "set_password",
 ]
+
+#: The languages of the pages.
+LOCALES = ("zh_Hans_CN", "en")
 
 
 @dataclass(frozen=True, slots=True)
 class NewAccount:
-    """An account to create: brokers need a commission (a fraction, e.g. 0.15)."""
+    """An account to create: brokers need a commission (a fraction, e.g. 0.15); agents,
+    underwriters and admins may have a password for the pages."""
 
     name: str
     role: str
     commission: Decimal | None = None
+    password: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +93,61 @@ def create_account(uow: UnitOfWorkFactory, ctx: Context, command: NewAccount) ->
             raise QuotingError(Problem("a broker needs a commission", path=("commission",)))
         _check_commission(ctx, command.commission)
         commission = str(command.commission)
+    if command.password is not None:
+        _check_can_have_password(command.role, command.password)
     account = Account(new_id("acc"), command.name, command.role, commission, ctx.now(), False)
     with uow() as work:
         work.accounts.add(account)
         work.events.add(ctx.event("account.created", account.id, role=account.role))
         issued = _add_key(work, ctx, account)
+        if command.password is not None:
+            _store_password(work, ctx, account, command.password)
         work.commit()
     return issued
+
+
+def _check_can_have_password(role: str, password: str) -> None:
+    if role not in PAGE_ROLES:
+        raise QuotingError(
+            Problem(f"a {role} has no password: brokers use the API with keys", path=("password",))
+        )
+    check_password(password)
+
+
+def _store_password(work: UnitOfWork, ctx: Context, account: Account, password: str) -> None:
+    """Hash and store the password; the account's page sessions end (a changed password
+    signs out everyone who had the old one)."""
+    name = signin_name(account.name)
+    taken = work.accounts.by_signin_name(name)
+    if taken is not None and taken[0].id != account.id:
+        raise QuotingError(
+            Problem(
+                f"account {taken[0].id} ({taken[0].name}) already signs in with this name; "
+                "accounts that sign in need names of their own",
+                path=("name",),
+            )
+        )
+    try:
+        work.accounts.set_password(account.id, name, hash_password(password))
+    except Conflict:
+        raise QuotingError(
+            Problem(f"another account signs in with the name {account.name!r}", path=("name",))
+        ) from None
+    work.sessions.delete_for_account(account.id)
+    work.events.add(ctx.event("account.password_set", account.id))
+
+
+def set_password(uow: UnitOfWorkFactory, ctx: Context, account_id: str, password: str) -> Account:
+    """Set (or change) the password an agent, underwriter or admin signs in to the pages
+    with; every session of the account ends."""
+    with uow() as work:
+        account = work.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"no account {account_id}")
+        _check_can_have_password(account.role, password)
+        _store_password(work, ctx, account, password)
+        work.commit()
+    return account
 
 
 def issue_key(uow: UnitOfWorkFactory, ctx: Context, account_id: str) -> IssuedKey:

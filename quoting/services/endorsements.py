@@ -687,10 +687,16 @@ def members_on(
 
 
 def endorsement_document(
-    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, seq: int, fmt: str
+    uow: UnitOfWorkFactory,
+    ctx: Context,
+    policy_id: str,
+    seq: int,
+    fmt: str,
+    fonts_url: str | None = None,
 ) -> tuple[bytes, str]:
     """The endorsement's bilingual document (批单: what changed, from when, the premium
-    due or refunded, the policy's new totals) as ``pdf`` or ``html``, with a file name."""
+    due or refunded, the policy's new totals) as ``pdf`` or ``html``, with a file name;
+    an HTML document loads its fonts from ``fonts_url`` when given."""
     with uow() as work:
         state = _state(work, ctx, policy_id)
         row = work.endorsements.get(state.policy.id, seq)
@@ -698,7 +704,7 @@ def endorsement_document(
             raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
         data = policy_document_data(work, ctx, state.policy)
     record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
-    body = render_document("endorsement", fmt, data, e=record)
+    body = render_document("endorsement", fmt, data, fonts_url, e=record)
     return body, f"{record.number}-endorsement.{fmt}"
 
 

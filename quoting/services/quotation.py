@@ -22,9 +22,10 @@ from quoting.errors import (
     RequestError,
 )
 from quoting.exports import members_csv, members_xlsx
-from quoting.pricing import price
+from quoting.policies import quote_number
+from quoting.pricing import PricedCensus, price
 from quoting.quote_builder import build_quote
-from quoting.rating_input import resolve
+from quoting.rating_input import ResolvedRequest, resolve
 from quoting.schemas import AsOfOverride, Quote, QuoteRequest
 from quoting.services._context import Context, visible_owner
 from quoting.services.intake import (
@@ -61,7 +62,9 @@ __all__ = [
     "get_quote",
     "list_quotes",
     "member_export",
+    "price_columns",
     "price_offline",
+    "price_under",
     "quote_request",
     "request_fingerprint",
 ]
@@ -96,19 +99,51 @@ def quote_request(
     trace. Raises :class:`RequestError` or :class:`TariffError` for problems a user can fix.
     """
     today = today or request.as_of or Clock().today()
-    as_of = request.as_of or today
     problems = date_problems(request, today)
     if any(p.path == ("as_of",) for p in problems):
         raise RequestError(problems)  # no tariff is looked up for a date out of bounds
-    tariff = tariff_in_force(as_of, tariff_root)
+    tariff = tariff_in_force(request.as_of or today, tariff_root)
+    return price_under(request, tariff, today=today, trace=trace, problems=problems)
+
+
+def price_under(
+    request: QuoteRequest,
+    tariff: Tariff,
+    *,
+    today: dt.date,
+    trace: bool = True,
+    problems: list[Problem] | None = None,
+) -> Quote:
+    """Price a validated request under ``tariff``, whatever its effective date (re-pricing
+    with a stored quote's own version, or a book under two versions), as of the request's
+    ``as_of`` (else ``today``) and judged against the business date ``today`` like
+    :func:`quote_request`. ``problems`` are the request's date problems if already known.
+    Raises :class:`RequestError` for problems a user can fix."""
+    resolved, priced = price_columns(request, tariff, today=today, problems=problems)
+    return build_quote(resolved, priced, request.as_of or today, today=today, trace=trace)
+
+
+def price_columns(
+    request: QuoteRequest,
+    tariff: Tariff,
+    *,
+    today: dt.date,
+    problems: list[Problem] | None = None,
+) -> tuple[ResolvedRequest, PricedCensus]:
+    """The request resolved against ``tariff`` and the engine's columnar result, without
+    building the wire quote (for figures over many quotes, such as a tariff impact).
+    Same checks and errors as :func:`price_under`."""
+    if problems is None:
+        problems = date_problems(request, today)
+        if any(p.path == ("as_of",) for p in problems):
+            raise RequestError(problems)
     try:
         resolved = resolve(request, tariff, fx_rate=fx_rate(tariff, request.currency))
     except RequestError as exc:
         raise RequestError([*problems, *exc.problems]) from None
     if problems:
         raise RequestError(problems)
-    priced = price(resolved.rating, tariff)
-    return build_quote(resolved, priced, as_of, today=today, trace=trace)
+    return resolved, price(resolved.rating, tariff)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,11 +357,16 @@ def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> 
     row = _priced(ctx, account, command, fingerprint)
     try:
         with uow() as work:
+            # Numbered in the transaction that stores it: a quote refused by the store
+            # (idempotency key reused meanwhile) gives its number back.
+            year = ctx.today().year
+            row = dataclasses.replace(row, number=quote_number(year, work.quotes.next_number(year)))
             work.quotes.add(row)
             work.events.add(
                 ctx.event(
                     "quote.created",
                     row.id,
+                    number=row.number,
                     status=row.status,
                     total_premium=row.total_premium,
                     currency=row.currency,

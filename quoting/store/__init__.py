@@ -1,4 +1,5 @@
-"""Persistence: repositories per aggregate (accounts and keys, quotes, policies) and the
+"""Persistence: repositories per aggregate (accounts and keys, quotes, policies, the pages'
+sessions) and the
 events of service calls, behind a unit of work — SQL (SQLite by default, PostgreSQL by
 URL) or in memory (:mod:`quoting.store.memory`, the fake of the unit tests).
 
@@ -21,6 +22,7 @@ from quoting.store._records import (
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    WebSession,
     hash_api_key,
     is_valid_id,
     new_api_key,
@@ -30,6 +32,7 @@ from quoting.store._repositories import QuoteFilter, UnitOfWork, UnitOfWorkFacto
 
 if TYPE_CHECKING:
     from quoting.store._database import Database
+    from quoting.store._redis_sessions import RedisSessionStore
     from quoting.store._sql import SqlUnitOfWork
 
 __all__ = [
@@ -45,9 +48,11 @@ __all__ = [
     "PolicyVersionRow",
     "QuoteFilter",
     "QuoteRow",
+    "RedisSessionStore",
     "SqlUnitOfWork",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "WebSession",
     "hash_api_key",
     "is_valid_id",
     "new_api_key",
@@ -60,6 +65,10 @@ def __getattr__(name: str) -> Any:
         from quoting.store._database import Database
 
         return Database
+    if name == "RedisSessionStore":
+        from quoting.store._redis_sessions import RedisSessionStore
+
+        return RedisSessionStore
     if name == "SqlUnitOfWork":
         from quoting.store._sql import SqlUnitOfWork
 

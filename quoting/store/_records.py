@@ -20,6 +20,7 @@ __all__ = [
     "PolicyRow",
     "PolicyVersionRow",
     "QuoteRow",
+    "WebSession",
     "hash_api_key",
     "is_valid_id",
     "new_api_key",
@@ -47,8 +48,8 @@ def new_api_key() -> str:
 
 
 def hash_api_key(key: str) -> str:
-    """The stored form of a key (keys carry 256 random bits, so a plain SHA-256 cannot be
-    brute-forced back)."""
+    """The stored form of a key or session token (both carry 256 random bits, so a plain
+    SHA-256 cannot be brute-forced back)."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -67,6 +68,22 @@ class Account:
     commission: str | None
     created_at: dt.datetime
     disabled: bool
+    #: The language of the pages (``zh_Hans_CN`` or ``en``).
+    locale: str = "zh_Hans_CN"
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A signed-in session of the pages, found by the SHA-256 of the browser's token
+    (:func:`hash_api_key`; the token itself is never stored)."""
+
+    id_hash: str
+    account_id: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    #: The absolute end of the session (the idle end depends on the settings).
+    expires_at: dt.datetime
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +128,8 @@ class QuoteRow:
     result_json: bytes | None = None
     approved_by: str | None = None
     approved_at: dt.datetime | None = None
+    #: the quote's number for people (``BJ2026-000123``), given when it is stored
+    number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """The interface of a unit of work and its repositories, one per aggregate (accounts with
-their keys, quotes, policies) plus the events and the application's secrets.
+their keys, quotes, policies, sessions of the pages) plus the events and the application's secrets.
 
 Repositories read and write; they make no business decisions. Writes become durable
 only on :meth:`UnitOfWork.commit`; leaving the unit without it rolls them back.
@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from quoting.store._records import (
     Account,
@@ -22,6 +22,7 @@ from quoting.store._records import (
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    WebSession,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "QuoteFilter",
     "QuoteRepository",
     "SecretRepository",
+    "SessionRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]
@@ -76,12 +78,50 @@ class AccountRepository(Protocol):
     def revoke_key(self, key_id: str, at: dt.datetime) -> ApiKeyRow | None:
         """Revoke a key unless it is revoked already; None if unknown."""
 
+    def by_signin_name(self, signin_name: str) -> tuple[Account, str] | None:
+        """The account signing in with this (normalised) name and its password hash."""
+
+    def set_password(self, account_id: str, signin_name: str, password_hash: str) -> None:
+        """Store an account's password hash and the normalised name it signs in with;
+        :class:`Conflict` if another account signs in with that name."""
+
+    def set_locale(self, account_id: str, locale: str) -> None:
+        """Store the language of an account's pages."""
+
+
+class SessionRepository(Protocol):
+    """The signed-in sessions of the pages."""
+
+    def add(self, session: WebSession) -> None:
+        """Store a new session."""
+
+    def get(self, id_hash: str) -> WebSession | None:
+        """The session with this token hash, if stored (expired or not)."""
+
+    def touch(self, id_hash: str, at: dt.datetime) -> None:
+        """Record that the session was used at ``at``."""
+
+    def set_data(self, id_hash: str, data: dict[str, Any]) -> None:
+        """Replace what the pages keep for the session."""
+
+    def delete(self, id_hash: str) -> None:
+        """End one session."""
+
+    def delete_for_account(self, account_id: str) -> int:
+        """End every session of an account; how many there were."""
+
+    def purge(self, now: dt.datetime, idle_since: dt.datetime) -> int:
+        """Delete the sessions past their end or unused since ``idle_since``; how many."""
+
 
 class QuoteRepository(Protocol):
     """Stored quotes, their request and result documents."""
 
     def add(self, quote: QuoteRow) -> None:
         """Store a quote; :class:`Conflict` if its owner used its idempotency key before."""
+
+    def next_number(self, year: int) -> int:
+        """The next value of the year's quote counter (1, 2, …), atomically."""
 
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's."""
@@ -202,6 +242,10 @@ class UnitOfWork(Protocol):
     @property
     def secrets(self) -> SecretRepository:
         """The application's secrets."""
+
+    @property
+    def sessions(self) -> SessionRepository:
+        """The sessions of the pages."""
 
     def __enter__(self) -> Self:
         """Begin."""

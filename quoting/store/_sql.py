@@ -28,8 +28,10 @@ from quoting.store._records import (
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    WebSession,
     is_valid_id,
 )
+from quoting.store._redis_sessions import RedisSessions, RedisSessionStore
 from quoting.store._repositories import QuoteFilter
 from quoting.store._tables import (
     accounts,
@@ -40,11 +42,14 @@ from quoting.store._tables import (
     policies,
     policy_versions,
     quotes,
+    web_sessions,
 )
 
 __all__ = ["SqlUnitOfWork"]
 
 _SUMMARY_COLUMNS = [c for c in quotes.c if c.name not in ("request", "result")]
+#: An account as the records carry it: never its password hash or sign-in name.
+_ACCOUNT_COLUMNS = [c for c in accounts.c if c.name not in ("password_hash", "signin_name")]
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -54,7 +59,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
 class SqlUnitOfWork:
     """``with SqlUnitOfWork(database) as uow: …; uow.commit()`` — one transaction."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sessions: RedisSessionStore | None = None) -> None:
+        """``sessions``: keep the pages' sessions in Redis instead of the database."""
         self.database = database
         self._conn: sa.Connection | None = None
         self._lock: AbstractContextManager[Any] | None = None
@@ -64,6 +70,9 @@ class SqlUnitOfWork:
         self.endorsements = SqlEndorsements(self)
         self.events = SqlEvents(self)
         self.secrets = SqlSecrets(self)
+        self.sessions: SqlSessions | RedisSessions = (
+            sessions.repository() if sessions is not None else SqlSessions(self)
+        )
 
     def __enter__(self) -> Self:
         """Take a connection; its transaction begins with the first statement."""
@@ -77,6 +86,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         """Roll back whatever was not committed and give the connection back."""
+        if isinstance(self.sessions, RedisSessions):
+            self.sessions.discard()
         try:
             if self._conn is not None:
                 self._conn.rollback()
@@ -88,8 +99,10 @@ class SqlUnitOfWork:
                 self._lock = None
 
     def commit(self) -> None:
-        """Commit the unit's transaction."""
+        """Commit the unit's transaction (then, with Redis sessions, their changes)."""
         self._connection().commit()
+        if isinstance(self.sessions, RedisSessions):
+            self.sessions.flush()
 
     def _connection(self) -> sa.Connection:
         if self._conn is None:
@@ -135,13 +148,13 @@ class SqlAccounts:
 
     def get(self, account_id: str) -> Account | None:
         """The account, if it exists."""
-        query = sa.select(accounts).where(accounts.c.id == account_id)
+        query = sa.select(*_ACCOUNT_COLUMNS).where(accounts.c.id == account_id)
         row = self._uow.read(query).mappings().first()
         return _account(row) if row else None
 
     def all(self) -> list[Account]:
         """Every account, oldest first."""
-        query = sa.select(accounts).order_by(accounts.c.created_at)
+        query = sa.select(*_ACCOUNT_COLUMNS).order_by(accounts.c.created_at)
         return [_account(r) for r in self._uow.read(query).mappings().all()]
 
     def set_disabled(self, account_id: str, disabled: bool) -> Account | None:
@@ -167,7 +180,7 @@ class SqlAccounts:
     def by_key_hash(self, key_hash: str) -> Account | None:
         """The account owning an unrevoked key with this hash."""
         query = (
-            sa.select(accounts)
+            sa.select(*_ACCOUNT_COLUMNS)
             .join(api_keys, api_keys.c.account_id == accounts.c.id)
             .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
         )
@@ -192,6 +205,30 @@ class SqlAccounts:
         row = found.first()
         return _api_key_row(row) if row else None
 
+    def by_signin_name(self, signin_name: str) -> tuple[Account, str] | None:
+        """The account signing in with this (normalised) name and its password hash."""
+        query = sa.select(*_ACCOUNT_COLUMNS, accounts.c.password_hash).where(
+            accounts.c.signin_name == signin_name, accounts.c.password_hash.is_not(None)
+        )
+        row = self._uow.read(query).mappings().first()
+        return (_account(row), row["password_hash"]) if row else None
+
+    def set_password(self, account_id: str, signin_name: str, password_hash: str) -> None:
+        """Store the password hash and sign-in name; :class:`Conflict` if the name is taken."""
+        statement = (
+            accounts.update()
+            .where(accounts.c.id == account_id)
+            .values(password_hash=password_hash, signin_name=signin_name)
+        )
+        try:
+            self._uow.write(statement)
+        except sa.exc.IntegrityError as exc:
+            raise Conflict(f"another account signs in as {signin_name!r}") from exc
+
+    def set_locale(self, account_id: str, locale: str) -> None:
+        """Store the language of an account's pages."""
+        self._uow.write(accounts.update().where(accounts.c.id == account_id).values(locale=locale))
+
 
 class SqlQuotes:
     """Quotes; their request and result documents are stored zlib-compressed."""
@@ -212,6 +249,10 @@ class SqlQuotes:
             if quote.idempotency_key is None:
                 raise
             raise Conflict(f"idempotency key of quote {quote.id}") from exc
+
+    def next_number(self, year: int) -> int:
+        """The next value of the year's quote counter (1, 2, …), atomically."""
+        return _next_counter(self._uow, f"quote-{year}")
 
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's."""
@@ -280,16 +321,8 @@ class SqlPolicies:
             raise Conflict(f"quote {policy.quote_id} is bound already") from exc
 
     def next_number(self, year: int) -> int:
-        """The next value of the year's counter, in one atomic statement on both databases
-        (SQLite >= 3.35, PostgreSQL): the row is created or incremented and returned."""
-        value = self._uow.write(
-            sa.text(
-                "INSERT INTO counters (name, value) VALUES (:name, 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
-            ),
-            {"name": f"policy-{year}"},
-        ).scalar_one()
-        return int(value)
+        """The next value of the year's policy counter (1, 2, …), atomically."""
+        return _next_counter(self._uow, f"policy-{year}")
 
     def get(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
         """The policy; ``owner_id`` restricts it to that owner's."""
@@ -513,6 +546,63 @@ class SqlSecrets:
         return str(self._uow.read(query).scalar_one())
 
 
+class SqlSessions:
+    """The sessions of the pages."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, session: WebSession) -> None:
+        """Store a new session."""
+        values = {f: getattr(session, f) for f in WebSession.__dataclass_fields__}
+        values["data"] = json.dumps(session.data, ensure_ascii=False, sort_keys=True)
+        self._uow.write(web_sessions.insert().values(**values))
+
+    def get(self, id_hash: str) -> WebSession | None:
+        """The session with this token hash, if stored (expired or not)."""
+        query = sa.select(web_sessions).where(web_sessions.c.id_hash == id_hash)
+        row = self._uow.read(query).mappings().first()
+        if row is None:
+            return None
+        return WebSession(
+            id_hash=row["id_hash"],
+            account_id=row["account_id"],
+            created_at=_utc(row["created_at"]),
+            last_seen_at=_utc(row["last_seen_at"]),
+            expires_at=_utc(row["expires_at"]),
+            data=json.loads(row["data"]),
+        )
+
+    def touch(self, id_hash: str, at: dt.datetime) -> None:
+        """Record that the session was used at ``at``."""
+        self._uow.write(self._where(id_hash).values(last_seen_at=at))
+
+    def set_data(self, id_hash: str, data: dict[str, Any]) -> None:
+        """Replace what the pages keep for the session."""
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        self._uow.write(self._where(id_hash).values(data=text))
+
+    def delete(self, id_hash: str) -> None:
+        """End one session."""
+        self._uow.write(web_sessions.delete().where(web_sessions.c.id_hash == id_hash))
+
+    def delete_for_account(self, account_id: str) -> int:
+        """End every session of an account; how many there were."""
+        statement = web_sessions.delete().where(web_sessions.c.account_id == account_id)
+        return int(self._uow.write(statement).rowcount)
+
+    def purge(self, now: dt.datetime, idle_since: dt.datetime) -> int:
+        """Delete the sessions past their end or unused since ``idle_since``; how many."""
+        statement = web_sessions.delete().where(
+            sa.or_(web_sessions.c.expires_at <= now, web_sessions.c.last_seen_at <= idle_since)
+        )
+        return int(self._uow.write(statement).rowcount)
+
+    @staticmethod
+    def _where(id_hash: str) -> sa.Update:
+        return web_sessions.update().where(web_sessions.c.id_hash == id_hash)
+
+
 def _account(row: Any) -> Account:
     return Account(
         id=row["id"],
@@ -521,6 +611,7 @@ def _account(row: Any) -> Account:
         commission=row["commission"],
         created_at=_utc(row["created_at"]),
         disabled=bool(row["disabled"]),
+        locale=row["locale"],
     )
 
 
@@ -544,6 +635,19 @@ def _policy_row(row: Any) -> PolicyRow:
     )
 
 
+def _next_counter(uow: SqlUnitOfWork, name: str) -> int:
+    """The next value of a counter, in one atomic statement on both databases (SQLite >=
+    3.35, PostgreSQL): the row is created or incremented and returned."""
+    value = uow.write(
+        sa.text(
+            "INSERT INTO counters (name, value) VALUES (:name, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
+        ),
+        {"name": name},
+    ).scalar_one()
+    return int(value)
+
+
 def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = None) -> QuoteRow:
     return QuoteRow(
         id=row["id"],
@@ -565,4 +669,5 @@ def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = No
         result_json=result,
         approved_by=row["approved_by"],
         approved_at=_utc(row["approved_at"]) if row["approved_at"] else None,
+        number=row["number"],
     )

@@ -30,6 +30,7 @@ __all__ = [
     "policies",
     "policy_versions",
     "quotes",
+    "web_sessions",
 ]
 
 metadata = MetaData()
@@ -44,6 +45,14 @@ accounts = Table(
     Column("commission", String(16), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    # argon2 hash of the password of the pages (agents, underwriters, admins; never brokers).
+    Column("password_hash", String(255), nullable=True),
+    # The name typed at sign-in, normalised (NFKC, case-folded); set with a password, so
+    # two accounts that sign in cannot share a name (NULLs are never equal).
+    Column("signin_name", String(200), nullable=True),
+    # The language of the pages: zh_Hans_CN or en.
+    Column("locale", String(16), nullable=False, server_default="zh_Hans_CN"),
+    Index("uq_accounts_signin_name", "signin_name", unique=True),
 )
 
 api_keys = Table(
@@ -82,7 +91,10 @@ quotes = Table(
     # An underwriter's approval of a referred quote (it can then be bound).
     Column("approved_by", String(32), nullable=True),
     Column("approved_at", DateTime(timezone=True), nullable=True),
+    # The number people quote (BJ2026-000123), from the counter "quote-<year>".
+    Column("number", String(32), nullable=True),
     UniqueConstraint("owner_id", "idempotency_key", name="uq_quotes_owner_idempotency_key"),
+    UniqueConstraint("number", name="uq_quotes_number"),
     Index("ix_quotes_owner_created", "owner_id", "created_at"),
     Index("ix_quotes_created", "created_at"),
 )
@@ -170,4 +182,19 @@ endorsements = Table(
     Column("approved_by", String(32), nullable=True),
     Column("approved_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("policy_id", "idempotency_key", name="uq_endorsements_idempotency_key"),
+)
+
+# Signed-in sessions of the pages. The browser holds a random token; only its SHA-256 is
+# stored, so a copy of the database opens no session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("account_id", String(32), ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    # The absolute end; the idle end is last_seen_at plus the configured idle time.
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    # JSON text: what the pages keep for the session (e.g. its language).
+    Column("data", Text, nullable=False),
 )

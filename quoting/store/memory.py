@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from quoting.store._records import (
     Account,
@@ -25,6 +25,7 @@ from quoting.store._records import (
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    WebSession,
 )
 from quoting.store._repositories import QuoteFilter
 
@@ -40,6 +41,9 @@ class _Data:
     counters: dict[str, int] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
+    #: Account id -> (normalised sign-in name, password hash).
+    passwords: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sessions: dict[str, WebSession] = field(default_factory=dict)
     endorsements: dict[tuple[str, int], EndorsementRow] = field(default_factory=dict)
     versions: dict[tuple[str, int], PolicyVersionRow] = field(default_factory=dict)
 
@@ -53,6 +57,8 @@ class _Data:
             dict(self.counters),
             list(self.events),
             dict(self.secrets),
+            dict(self.passwords),
+            dict(self.sessions),
             dict(self.endorsements),
             dict(self.versions),
         )
@@ -83,6 +89,7 @@ class InMemoryUnitOfWork:
         self.endorsements = _Endorsements(self)
         self.events = _Events(self)
         self.secrets = _Secrets(self)
+        self.sessions = _Sessions(self)
         self._base = self._data
 
     def __enter__(self) -> Self:
@@ -252,6 +259,23 @@ class _Accounts:
             self._uow.data.keys[key_id] = key
         return key.row
 
+    def by_signin_name(self, signin_name: str) -> tuple[Account, str] | None:
+        for account_id, (name, password_hash) in self._uow.data.passwords.items():
+            if name == signin_name:
+                return self._uow.data.accounts[account_id], password_hash
+        return None
+
+    def set_password(self, account_id: str, signin_name: str, password_hash: str) -> None:
+        found = self.by_signin_name(signin_name)
+        if found is not None and found[0].id != account_id:
+            raise Conflict(f"another account signs in as {signin_name!r}")
+        self._uow.data.passwords[account_id] = (signin_name, password_hash)
+
+    def set_locale(self, account_id: str, locale: str) -> None:
+        found = self._uow.data.accounts.get(account_id)
+        if found is not None:
+            self._uow.data.accounts[account_id] = replace(found, locale=locale)
+
 
 class _Quotes:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
@@ -263,6 +287,12 @@ class _Quotes:
         ):
             raise Conflict(f"idempotency key of quote {quote.id}")
         self._uow.data.quotes[quote.id] = quote
+
+    def next_number(self, year: int) -> int:
+        name = f"quote-{year}"
+        value = self._uow.data.counters.get(name, 0) + 1
+        self._uow.data.counters[name] = value
+        return value
 
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         found = self._uow.data.quotes.get(quote_id)
@@ -360,3 +390,41 @@ class _Secrets:
 
     def get_or_create(self, name: str, make: Callable[[], str]) -> str:
         return self._uow.data.secrets.setdefault(name, make())
+
+
+class _Sessions:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, session: WebSession) -> None:
+        self._uow.data.sessions[session.id_hash] = session
+
+    def get(self, id_hash: str) -> WebSession | None:
+        return self._uow.data.sessions.get(id_hash)
+
+    def touch(self, id_hash: str, at: dt.datetime) -> None:
+        if (found := self.get(id_hash)) is not None:
+            self._uow.data.sessions[id_hash] = replace(found, last_seen_at=at)
+
+    def set_data(self, id_hash: str, data: dict[str, Any]) -> None:
+        if (found := self.get(id_hash)) is not None:
+            self._uow.data.sessions[id_hash] = replace(found, data=dict(data))
+
+    def delete(self, id_hash: str) -> None:
+        self._uow.data.sessions.pop(id_hash, None)
+
+    def delete_for_account(self, account_id: str) -> int:
+        ended = [k for k, s in self._uow.data.sessions.items() if s.account_id == account_id]
+        for key in ended:
+            del self._uow.data.sessions[key]
+        return len(ended)
+
+    def purge(self, now: dt.datetime, idle_since: dt.datetime) -> int:
+        ended = [
+            k
+            for k, s in self._uow.data.sessions.items()
+            if s.expires_at <= now or s.last_seen_at <= idle_since
+        ]
+        for key in ended:
+            del self._uow.data.sessions[key]
+        return len(ended)

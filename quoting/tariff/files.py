@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import os
 import tomllib
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import msgspec
@@ -24,6 +25,7 @@ import pycountry
 
 from quoting.errors import FieldPath, Problem, TariffError
 from quoting.resources import shipped
+from quoting.tariff.diff import TABLE_KEYS, FileSet
 from quoting.tariff.model import (
     COUNTRY_FACTORS,
     COUNTRY_STATUSES,
@@ -43,9 +45,14 @@ from quoting.validation import problem_from_validation
 __all__ = [
     "DATA_FILES",
     "DEFAULT_TARIFF_ROOT",
+    "MANIFEST",
+    "Publication",
     "content_hash",
     "load_tariff",
+    "read_file_set",
     "read_header",
+    "read_manifest",
+    "write_manifest",
 ]
 
 #: The tariff versions shipped with the product.
@@ -65,6 +72,8 @@ COUNTRY_COLUMNS = (
     "source",
     "as_of",
 )
+#: The manifest of published versions, at the top of a folder of versions.
+MANIFEST = "published.toml"
 OCCUPATION_COLUMNS = ("code", "class", "name_en", "name_zh")
 OCCUPATION_CLASSES = (1, 2, 3, 4, 5, 6, 9)
 MAX_COUNTRY_FACTOR = 10.0
@@ -233,8 +242,31 @@ def _check_per_mille(cover: PerMilleCover, k: str, n_bands: int, bad: _Bad) -> N
 def _check_frequency_severity(
     cover: FrequencySeverityCover, k: str, n_bands: int, bad: _Bad
 ) -> None:
-    n = _by_basis(cover.frequency_by, n_bands)
-    _need_len(bad, f"{k}.frequency", cover.frequency, n, f"by {cover.frequency_by}")
+    basis = cover.frequency_by
+    if basis == "class_and_age_band":
+        # λ = frequency[class] × frequency_age_factors[age band]
+        _need_len(bad, f"{k}.frequency", cover.frequency, 6, "by class, occupation classes 1-6")
+        if cover.frequency_age_factors is None:
+            bad(
+                f"{k}.frequency_age_factors",
+                "required with frequency_by = 'class_and_age_band' (one factor per age band)",
+            )
+        else:
+            _need_len(
+                bad,
+                f"{k}.frequency_age_factors",
+                cover.frequency_age_factors,
+                n_bands,
+                "one per age band",
+            )
+        return
+    _need_len(bad, f"{k}.frequency", cover.frequency, _by_basis(basis, n_bands), f"by {basis}")
+    if cover.frequency_age_factors is not None:
+        bad(
+            f"{k}.frequency_age_factors",
+            f"only used with frequency_by = 'class_and_age_band' (this cover is by {basis}); "
+            "remove it or change frequency_by",
+        )
 
 
 def _check_per_member(cover: PerMemberCover, k: str, n_bands: int, bad: _Bad) -> None:
@@ -489,3 +521,116 @@ def _country_names(
                     )
                 )
     return names
+
+
+def read_file_set(folder: str | Path, name: str | None = None) -> FileSet:
+    """A tariff folder's files parsed but not validated (for :mod:`quoting.tariff.diff`),
+    named ``name`` (default: the folder's name).
+
+    Raises :class:`TariffError` naming the file when one is missing, unreadable, not
+    valid TOML or has no header row.
+    """
+    folder = Path(folder)
+    problems: list[Problem] = []
+    params: dict[str, object] = {}
+    text = _read(folder / "tariff.toml", problems)
+    if text is not None:
+        try:
+            params = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(Problem(f"not valid TOML: {exc}", file=TOML))
+    tables: dict[str, list[dict[str, str]]] = {}
+    for file, key in TABLE_KEYS.items():
+        text = _read(folder / file, problems)
+        if text is None:
+            continue
+        reader = csv.DictReader(io.StringIO(text))
+        if key not in (reader.fieldnames or ()):
+            problems.append(Problem(f"has no {key} column", file=file, row=1))
+            continue
+        tables[file] = [
+            {k: (v if isinstance(v, str) else "") for k, v in row.items() if k is not None}
+            for row in reader
+        ]
+    if problems:
+        raise TariffError(
+            [
+                replace(p, file=f"{folder.name}/{p.file}" if p.file else folder.name)
+                for p in problems
+            ]
+        )
+    return FileSet(name or folder.name, params, tables)
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One published version as the manifest records it."""
+
+    version: str
+    effective_date: dt.date
+    content_hash: str
+    published_at: dt.datetime
+    by: str
+
+
+class _ManifestEntry(msgspec.Struct, forbid_unknown_fields=True):
+    version: str
+    effective_date: dt.date
+    content_hash: str
+    published_at: dt.datetime
+    by: str
+
+
+class _Manifest(msgspec.Struct, forbid_unknown_fields=True):
+    published: list[_ManifestEntry] = []
+
+
+_MANIFEST_HEAD = """\
+# Published tariff versions, written by `quoting tariff publish` (never edit by hand).
+# A listed version is immutable: the registry refuses to load it when its files no
+# longer have the content hash recorded here. To change a rate, copy the version to a
+# new folder, edit, check, diff, impact and publish that (docs/tariff-workflow.md).
+"""
+
+
+def read_manifest(root: str | Path) -> list[Publication]:
+    """The publications recorded in ``root``'s manifest, oldest first; none without one.
+
+    Raises :class:`TariffError` naming the manifest and key when it cannot be read.
+    """
+    path = Path(root) / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    try:
+        manifest = msgspec.convert(tomllib.loads(text), _Manifest)
+    except tomllib.TOMLDecodeError as exc:
+        raise TariffError(Problem(f"not valid TOML: {exc}", file=MANIFEST)) from None
+    except msgspec.ValidationError as exc:
+        raise TariffError(replace(problem_from_validation(exc), file=MANIFEST)) from None
+    return [Publication(*msgspec.structs.astuple(e)) for e in manifest.published]
+
+
+def _toml_string(text: str) -> str:
+    # A JSON string is a valid TOML basic string for the characters JSON escapes.
+    return msgspec.json.encode(text).decode()
+
+
+def write_manifest(root: str | Path, publications: Sequence[Publication]) -> None:
+    """Replace ``root``'s manifest atomically (a reader sees the old or the new one)."""
+    parts = [_MANIFEST_HEAD]
+    for p in publications:
+        at = p.published_at.astimezone(dt.UTC).replace(microsecond=0)
+        parts.append(
+            "\n[[published]]\n"
+            f"version = {_toml_string(p.version)}\n"
+            f"effective_date = {p.effective_date.isoformat()}\n"
+            f"content_hash = {_toml_string(p.content_hash)}\n"
+            f"published_at = {at.isoformat().replace('+00:00', 'Z')}\n"
+            f"by = {_toml_string(p.by)}\n"
+        )
+    path = Path(root) / MANIFEST
+    temporary = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
+    temporary.write_text("".join(parts), encoding="utf-8")
+    os.replace(temporary, path)

@@ -3,7 +3,11 @@ by its content hash, and every version, each loaded once and reloaded when its f
 
 A root is either a folder of tariff versions (one sub-folder each) or one tariff folder.
 Only the version asked for is loaded, so a broken draft for a later date cannot disturb
-today's quotes.
+today's quotes. A folder of versions may hold a manifest of published versions
+(``published.toml``, written by ``quoting tariff publish``): a listed version whose files
+no longer have the recorded content hash is refused. Versions it does not list (and
+roots without one) load as they are. Folders whose name starts with a dot are ignored
+(publishing copies a version in under such a name, then renames it).
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from quoting.errors import NoTariffInForce, Problem, TariffError
 from quoting.tariff.files import (
     DATA_FILES,
     DEFAULT_TARIFF_ROOT,
+    MANIFEST,
+    Publication,
     content_hash,
     load_tariff,
     read_header,
+    read_manifest,
 )
 from quoting.tariff.model import Tariff
 
@@ -76,6 +83,7 @@ class TariffRegistry:
         self._hashes: dict[Path, tuple[_Stamps, str]] = {}
         self._headers: tuple[tuple[tuple[Path, float], ...], list[_Header]] | None = None
         self._in_force: dict[dt.date, tuple[float, Tariff]] = {}
+        self._manifest: tuple[float, dict[str, Publication]] | None = None
 
     def __repr__(self) -> str:
         return f"TariffRegistry({str(self.root)!r})"
@@ -138,6 +146,61 @@ class TariffRegistry:
             )
         )
 
+    def folder(self, version: str) -> Path:
+        """The folder of the version named ``version``.
+
+        Raises :class:`TariffError` listing the versions there are when none has the name.
+        """
+        headers = self._read_headers()
+        for h in headers:
+            if h.version == version:
+                return h.folder
+        names = ", ".join(h.version for h in headers)
+        raise TariffError(
+            Problem(
+                f"no tariff version {version!r} under {self.root} (there are: {names})",
+                path=("version",),
+            )
+        )
+
+    def versions_on_file(self) -> list[tuple[str, dt.date]]:
+        """Version name and effective date of every folder, oldest first (read from the
+        headers only, without loading or checking the versions)."""
+        return [(h.version, h.effective_date) for h in self._read_headers()]
+
+    def published(self) -> dict[str, Publication]:
+        """The manifest's publications by version (empty without a manifest)."""
+        path = self.root / MANIFEST
+        try:
+            stamp = path.stat().st_mtime
+        except FileNotFoundError:
+            return {}
+        with self._lock:
+            hit = self._manifest
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        found = {p.version: p for p in read_manifest(self.root)}
+        with self._lock:
+            self._manifest = (stamp, found)
+        return found
+
+    def _check_published(self, folder: Path, tariff: Tariff) -> None:
+        """A published version must still have the content it was published with."""
+        if folder.parent != self.root.resolve():
+            return  # a root that is one tariff folder has no manifest
+        publication = self.published().get(tariff.version)
+        if publication is not None and publication.content_hash != tariff.content_hash:
+            raise TariffError(
+                Problem(
+                    f"tariff {tariff.version} was published on "
+                    f"{publication.published_at:%Y-%m-%d} with content "
+                    f"{publication.content_hash}, but its files now have content "
+                    f"{tariff.content_hash}: a published version cannot change. Restore it "
+                    "(e.g. git checkout) and publish the change as a new version",
+                    file=folder.name,
+                )
+            )
+
     def _hash_of(self, folder: Path) -> str | None:
         stamps = _stamps(folder)
         with self._lock:
@@ -157,16 +220,18 @@ class TariffRegistry:
         with self._lock:
             hit = self._loaded.get(folder)
         if hit is not None and hit[0] == stamps:
-            return hit[1]
-        tariff = load_tariff(folder)
-        with self._lock:
-            self._loaded[folder] = (stamps, tariff)
+            tariff = hit[1]
+        else:
+            tariff = load_tariff(folder)
+            with self._lock:
+                self._loaded[folder] = (stamps, tariff)
         return tariff
 
     def _load_named(self, folder: Path, several: bool) -> Tariff:
-        """Load a folder; with several versions around, problems name their folder."""
+        """Load a folder (refused when published and changed since); with several
+        versions around, problems name their folder."""
         try:
-            return self._load(folder)
+            tariff = self._load(folder)
         except TariffError as exc:
             if not several:
                 raise
@@ -176,6 +241,8 @@ class TariffRegistry:
                     for p in exc.problems
                 ]
             ) from None
+        self._check_published(folder, tariff)
+        return tariff
 
     def _folders(self) -> list[Path]:
         root = self.root
@@ -183,7 +250,11 @@ class TariffRegistry:
             return [root.resolve()]
         if not root.is_dir():
             raise TariffError(Problem("is not a folder of tariffs", file=str(root)))
-        folders = sorted(p.resolve() for p in root.iterdir() if (p / "tariff.toml").exists())
+        folders = sorted(
+            p.resolve()
+            for p in root.iterdir()
+            if not p.name.startswith(".") and (p / "tariff.toml").exists()
+        )
         if not folders:
             raise TariffError(
                 Problem("holds no tariff folder (no tariff.toml found)", file=str(root))

@@ -55,6 +55,7 @@ class AccessLogMiddleware:
 
 def _line(scope: Scope, arrived: dt.datetime, status: int, seconds: float) -> dict[str, Any]:
     user = scope.get("user")
+    user = getattr(user, "account", user)  # a page's signed-in user: their account
     client = scope.get("client")
     line: dict[str, Any] = {
         "time": arrived.isoformat(timespec="milliseconds").replace("+00:00", "Z"),

@@ -25,7 +25,10 @@ def provide_context(
 ) -> Context:
     """The context of a service call made by this request's account."""
     user = request.scope.get("user")
-    account = user if isinstance(user, Account) else None
+    # The API's account, or the account of a page's signed-in user.
+    account = user if isinstance(user, Account) else getattr(user, "account", None)
+    if not isinstance(account, Account):
+        account = None
     return Context(
         clock=settings.clock,
         tariff_root=settings.tariff_root,

@@ -27,6 +27,7 @@ from quoting.services import endorsements
 from quoting.store import Account
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
+from quoting.web._fonts import fonts_url
 from quoting.web._openapi import ApiOperation, binary, header, operation, problem
 from quoting.web._policies import (
     _DOCUMENT_RESPONSES,
@@ -337,6 +338,7 @@ class EndorsementsController(Controller):
     )
     def endorsement_document(
         self,
+        request: Request[Any, Any, Any],
         uow: UnitsOfWork,
         context: ServiceContext,
         policy_id: FromPath[str],
@@ -344,5 +346,7 @@ class EndorsementsController(Controller):
         filename: FromPath[str],
     ) -> Response[bytes]:
         _, fmt = _split(filename, ENDORSEMENT_DOCUMENTS)
-        body, download = endorsements.endorsement_document(uow, context, policy_id, seq, fmt)
+        body, download = endorsements.endorsement_document(
+            uow, context, policy_id, seq, fmt, fonts_url(request)
+        )
         return _document_response(body, download, fmt)

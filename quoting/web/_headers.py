@@ -4,9 +4,12 @@ Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-r
 ``X-Frame-Options: DENY`` and a Content-Security-Policy chosen by what it is:
 
 - API responses (JSON, problems, CSV, XLSX, PDF): nothing may load or frame them;
-- HTML documents (quote letter, policy schedule, …): their own inline styles and embedded
-  fonts and images, no scripts, no outside requests;
-- the docs UI pages under ``/schema``: only the package's own static script and style.
+- HTML documents (quote letter, policy schedule, …): their own inline styles, fonts from
+  this origin (``/documents/fonts/``) and embedded images, no scripts, no outside requests;
+- the docs UI pages under ``/schema``: only the package's own static script and style;
+- the agent and underwriter pages (routes marked ``page``): everything from this origin
+  only — its stylesheet and scripts as files (no inline script or style), forms posting
+  to itself, never framed.
 
 Responses are ``Cache-Control: no-store`` unless their handler chose a policy (the docs
 UI's static files do): quotes, members, requests, documents and policies all carry personal
@@ -18,12 +21,12 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-__all__ = ["API_CSP", "DOCS_CSP", "DOCUMENT_CSP", "add_security_headers"]
+__all__ = ["API_CSP", "DOCS_CSP", "DOCUMENT_CSP", "PAGE_CSP", "add_security_headers"]
 
 _LOCKED = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 API_CSP = f"default-src 'none'; {_LOCKED}"
-# Documents keep their stylesheet inline (one file to save or mail); fonts and images may
-# only be embedded or come from this origin. No script source at all.
+# Documents keep their stylesheet inline (one file to save or mail); fonts come from this
+# origin's /documents/fonts/ route, images are embedded or from this origin. No script.
 DOCUMENT_CSP = (
     f"default-src 'none'; style-src 'unsafe-inline'; font-src 'self' data:; "
     f"img-src 'self' data:; {_LOCKED}"
@@ -35,11 +38,19 @@ DOCS_CSP = (
     f"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     f"connect-src 'self'; {_LOCKED}"
 )
+# The pages: this origin only, nothing inline (their script, if any, is a static file).
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 DOCS_PREFIX = "/schema"
 
 
-def _policy(path: str, content_type: str) -> str:
+def _policy(path: str, content_type: str, page: bool) -> str:
     if content_type.startswith("text/html"):
+        if page:
+            return PAGE_CSP
         return (
             DOCS_CSP if path == DOCS_PREFIX or path.startswith(DOCS_PREFIX + "/") else DOCUMENT_CSP
         )
@@ -54,8 +65,10 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
+    handler = scope.get("route_handler")
+    page = bool(handler is not None and handler.opt.get("page"))
     headers["Content-Security-Policy"] = _policy(
-        str(scope.get("path", "")), headers.get("content-type", "")
+        str(scope.get("path", "")), headers.get("content-type", ""), page
     )
     if "cache-control" not in headers:
         headers["Cache-Control"] = "no-store"

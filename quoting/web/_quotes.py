@@ -24,7 +24,7 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from quoting.census import MAX_CENSUS_BYTES
 from quoting.errors import MalformedRequest, TooLarge, UnsupportedMediaType
 from quoting.schemas import QuoteRequest
-from quoting.services import CensusUpload, CreateQuote
+from quoting.services import CensusUpload, CreateQuote, repricing
 from quoting.services import quotation as quotes
 from quoting.store import Account, PolicyRow, QuoteFilter, QuoteRow
 from quoting.web._auth import requires_role
@@ -38,7 +38,13 @@ from quoting.web._openapi import (
     operation,
     problem,
 )
-from quoting.web._schemas import QuoteLinks, QuoteListItem, QuotePage, QuoteRecord
+from quoting.web._schemas import (
+    QuoteLinks,
+    QuoteListItem,
+    QuotePage,
+    QuoteRecord,
+    RepricedQuote,
+)
 
 __all__ = ["QuotesController"]
 
@@ -169,6 +175,7 @@ def _record_json(row: QuoteRow, policy: PolicyRow | None = None) -> bytes:
     head = msgspec.json.encode(
         {
             "id": row.id,
+            "number": row.number,
             "created_at": row.created_at,
             "valid_until": row.valid_until,
             "links": _links(row.id),
@@ -357,6 +364,7 @@ class QuotesController(Controller):
                 headcount=r.headcount,
                 tariff_version=r.tariff_version,
                 links=_links(r.id),
+                number=r.number,
             )
             for r in rows
         ]
@@ -399,6 +407,55 @@ class QuotesController(Controller):
     ) -> Response[QuoteRecord]:
         view = quotes.get_quote(uow, context, quote_id)
         return _json(_record_json(view.quote, view.policy))
+
+    @post(
+        "/{quote_id:str}/reprice",
+        operation_id="repriceQuote",
+        operation_class=ApiOperation,
+        status_code=200,
+        guards=[requires_role("underwriter", "admin")],
+        responses={
+            200: ResponseSpec(
+                data_container=RepricedQuote,
+                description="The quote priced again, and how it compares with the stored one",
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: NOT_FOUND,
+            500: problem(
+                500,
+                "No tariff version under the tariff folder has the quote's content hash any "
+                "more (a published version was removed or edited)",
+                "No tariff version under tariffs has content sha256:….",
+            ),
+        },
+        summary="Re-price a stored quote with its own tariff version (underwriters)",
+        description="Prices the stored request again, as of its own as-of and business "
+        "dates, with the commission it was priced with, under the tariff version it was "
+        "priced with — found by its content hash, so also after newer versions are "
+        "published. Nothing is stored: the answer is the fresh quote plus `quote_id`, "
+        "`same_as_stored` and the `differences` (figure, stored, re-priced). Underwriters "
+        "and admins only: `403` for brokers and agents; `404` for an unknown quote.",
+        sync_to_thread=True,
+    )
+    def reprice_quote(
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+    ) -> Response[RepricedQuote]:
+        found = repricing.reprice_quote(uow, context, quote_id)
+        head = msgspec.json.encode(
+            {
+                "quote_id": found.stored.id,
+                "same_as_stored": found.same_as_stored,
+                "differences": [
+                    {"field": d.field, "stored": d.stored, "repriced": d.repriced}
+                    for d in found.differences
+                ],
+            }
+        )
+        return _json(head[:-1] + b"," + msgspec.json.encode(found.quote)[1:])
 
     @get(
         "/{quote_id:str}/request",

@@ -1,7 +1,8 @@
 """Rate limits as moving windows (the ``limits`` library), shared through Redis when set.
 
-Two limits: ``requests`` per ``window`` per API key, and, per client address, requests
-that carry no valid key (failed authentication and CORS preflights). A moving window
+Two limits of the API: ``requests`` per ``window`` per API key, and, per client address,
+requests that carry no valid key (failed authentication and CORS preflights); and two of
+the pages' sign-in: failed sign-ins per typed name and per client address. A moving window
 lets no more than N requests through in *any* span of the window's length; a refused
 request gets the seconds until one would be allowed (sent as ``Retry-After``).
 
@@ -32,7 +33,9 @@ log = logging.getLogger("quoting.web.ratelimit")
 REDIS_TIMEOUT_SECONDS = 0.5
 REDIS_RETRY_SECONDS = 5.0
 
-Limit = Literal["key", "address"]
+Limit = Literal["key", "address", "signin_name", "signin_address"]
+#: Failed sign-ins allowed per typed name and per address (requests, window seconds).
+DEFAULT_SIGNIN_LIMITS = ((5, 900), (20, 900))
 StoreState = Literal["in-process", "redis", "degraded"]
 T = TypeVar("T")
 
@@ -50,10 +53,13 @@ class RateLimiter:
         per_address: tuple[int, int],
         redis_url: str | None = None,
         retry_seconds: float = REDIS_RETRY_SECONDS,
+        signin: tuple[tuple[int, int], tuple[int, int]] = DEFAULT_SIGNIN_LIMITS,
     ) -> None:
         self.items: dict[Limit, RateLimitItem] = {
             "key": _item(*per_key),
             "address": _item(*per_address),
+            "signin_name": _item(*signin[0]),
+            "signin_address": _item(*signin[1]),
         }
         self.retry_seconds = retry_seconds
         self._memory = MovingWindowRateLimiter(MemoryStorage())
@@ -98,6 +104,11 @@ class RateLimiter:
         item = self.items[limit]
         allowed = await self._call(lambda s: s.test(item, limit, identity))
         return 0 if allowed else await self._wait(limit, identity)
+
+    async def clear(self, limit: Limit, identity: str) -> None:
+        """Forget the counts of one identity (e.g. a name's failures after a sign-in)."""
+        item = self.items[limit]
+        await self._call(lambda s: s.clear(item, limit, identity))
 
     async def check(self) -> StoreState:
         """Ping Redis (if used) and return the state, for the health check."""

@@ -22,6 +22,8 @@ __all__ = [
     "QuoteListItem",
     "QuotePage",
     "QuoteRecord",
+    "RepricedQuote",
+    "RepricingDifference",
     "TariffInfo",
 ]
 
@@ -46,10 +48,50 @@ class QuoteRecord(Quote, kw_only=True):
         dt.datetime | None,
         msgspec.Meta(description="When an underwriter approved it (referred quotes)"),
     ] = None
+    number: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The quote number for people (on the quote letter and the policy), "
+            "given when the quote is stored: branch letters, year, a six-digit counter",
+            examples=["BJ2026-000123"],
+        ),
+    ] = None
     policy_number: Annotated[
         str | None, msgspec.Meta(description="Set once the quote is bound")
     ] = None
     policy: Annotated[str | None, msgspec.Meta(description="Link to the policy, once bound")] = None
+
+
+class RepricingDifference(msgspec.Struct):
+    """One figure in which the re-priced quote differs from the stored one."""
+
+    field: Annotated[
+        str,
+        msgspec.Meta(
+            description="What differs: `status`, `total_premium`, `members[E001].premium`, "
+            "`members[E001].add.premium`, `adjustments`, `declined`, `referrals`…"
+        ),
+    ]
+    stored: Annotated[str, msgspec.Meta(description="As stored (`(none)`: absent)")]
+    repriced: Annotated[str, msgspec.Meta(description="As re-priced now")]
+
+
+class RepricedQuote(Quote, kw_only=True):
+    """A stored quote's request priced again with its own tariff version: the fresh quote,
+    and whether it matches the stored one to the cent (nothing is stored)."""
+
+    quote_id: Annotated[str, msgspec.Meta(description="The stored quote that was re-priced")]
+    same_as_stored: Annotated[
+        bool,
+        msgspec.Meta(
+            description="`true` when every amount, the status and every decision equal the "
+            "stored quote's"
+        ),
+    ]
+    differences: Annotated[
+        list[RepricingDifference],
+        msgspec.Meta(description="What differs (empty when `same_as_stored`); at most 200"),
+    ]
 
 
 class QuoteListItem(msgspec.Struct):
@@ -67,6 +109,14 @@ class QuoteListItem(msgspec.Struct):
     headcount: int
     tariff_version: str
     links: QuoteLinks
+    number: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The quote number for people (on the quote letter and the policy), "
+            "given when the quote is stored: branch letters, year, a six-digit counter",
+            examples=["BJ2026-000123"],
+        ),
+    ] = None
 
 
 class QuotePage(msgspec.Struct):

@@ -20,8 +20,9 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from quoting import __version__
+from quoting.services.sessions import page_secret
 from quoting.settings import Settings
-from quoting.store import Database, SqlUnitOfWork
+from quoting.store import Database, RedisSessionStore, SqlUnitOfWork
 from quoting.web import (
     AccessLogMiddleware,
     ApiKeyAuthMiddleware,
@@ -35,10 +36,12 @@ from quoting.web import (
     SwaggerUIPlugin,
     add_security_headers,
     docs_static_router,
+    document_font,
     exception_handlers,
     health,
     provide_context,
 )
+from quoting.web.pages import PageRenderer, pages_router, session_policy, static_router
 
 __all__ = ["create_app"]
 
@@ -83,24 +86,32 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     database = Database(settings.database.url)
 
+    # The pages' sessions live in Redis when one is configured (else in the database).
+    redis_url = settings.rate_limit.redis_url
+    session_store = RedisSessionStore(redis_url) if redis_url else None
+
     def units_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(database)
+        return SqlUnitOfWork(database, session_store)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         import anyio
 
         await anyio.to_thread.run_sync(database.upgrade)
+        app.state.page_secret = await anyio.to_thread.run_sync(page_secret, units_of_work)
         limits = settings.rate_limit
         app.state.rate_limiter = RateLimiter(
             (limits.requests, limits.window_seconds),
             (limits.auth_fail_requests, limits.auth_fail_window_seconds),
             limits.redis_url,
+            signin=(settings.pages.signin_account_limit, settings.pages.signin_address_limit),
         )
         try:
             yield
         finally:
             await app.state.rate_limiter.close()
+            if session_store is not None:
+                session_store.close()
             database.dispose()
 
     app = Litestar(
@@ -112,6 +123,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EndorsementsController,
             ReferenceController,
             docs_static_router(),
+            document_font,
+            pages_router(),
+            static_router(),
         ],
         lifespan=[lifespan],
         state=State(
@@ -120,6 +134,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "units_of_work": units_of_work,
                 "settings": settings,
                 "key_cache": KeyCache(),
+                "page_renderer": PageRenderer(timezone=settings.clock.timezone),
+                "session_policy": session_policy(settings),
             }
         ),
         dependencies={

@@ -65,17 +65,19 @@ def example_quote() -> dict[str, Any]:
 # --------------------------------------------------------------------------- tariff check
 
 
-def test_tariff_check_default_prints_one_summary_line() -> None:
+def test_tariff_check_default_prints_one_summary_line_per_version() -> None:
     code, out, err = run("tariff", "check")
     assert code == 0
     assert err == ""
     lines = out.splitlines()
-    assert len(lines) == 1
-    line = lines[0]
-    assert line.startswith("ok: tariff 2026.2 effective 2026-10-01")
-    assert "249 countries" in line
-    assert "6 covers" in line
-    assert "sha256:" in line
+    assert [line.split(" — ")[0] for line in lines] == [
+        "ok: tariff 2026.2 effective 2026-10-01",
+        "ok: tariff 2027.1 effective 2027-01-01",
+    ]
+    for line in lines:
+        assert "249 countries" in line
+        assert "6 covers" in line
+        assert "sha256:" in line
 
 
 def test_tariff_check_one_folder() -> None:
@@ -485,3 +487,74 @@ def test_create_broker_checks_the_commission_against_quoting_tariffs(
     code, _, err = run("accounts", "create-broker", "Broker B", "--commission", "0.45")
     assert code == 0, err
     assert "commission 0.45" in run("accounts", "list")[1]
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+def run_with_input(text: str, *argv: str) -> tuple[int, str, str]:
+    out, err = StringIO(), StringIO()
+    code = main(list(argv), out=out, err=err, inp=StringIO(text))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _signs_in(url: str, name: str, password: str) -> bool:
+    from quoting.services.sessions import SessionPolicy, SignIn, sign_in
+    from tests.support import StoreProbe
+
+    store = StoreProbe(url)
+    try:
+        started = sign_in(store.uow, store.context, SessionPolicy(), SignIn(name, password))
+    finally:
+        store.dispose()
+    return started is not None
+
+
+def test_create_user_with_a_password_from_stdin(accounts_db: str) -> None:
+    code, out, err = run_with_input(
+        "correct horse battery\n",
+        "accounts", "create-user", "王伟", "--role", "agent", "--password-stdin",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "password: yes" in out and created(out)["key"].startswith("qk_")
+    assert _signs_in(accounts_db, "王伟", "correct horse battery")
+    assert not _signs_in(accounts_db, "王伟", "correct horse battery\n")
+
+
+def test_create_user_refuses_a_short_password_and_creates_nothing(accounts_db: str) -> None:
+    code, out, err = run_with_input(
+        "short\n", "accounts", "create-user", "李娜", "--role", "agent", "--password-stdin"
+    )
+    assert (code, out) == (2, "")
+    assert "password: must have at least 10 characters" in err
+    assert "李娜" not in run("accounts", "list")[1]
+
+
+def test_create_user_without_a_terminal_or_flag_has_no_password(accounts_db: str) -> None:
+    code, out, err = run_with_input("", "accounts", "create-user", "API only", "--role", "admin")
+    assert code == 0, err
+    assert "password: no" in out
+
+
+def test_set_password_from_stdin(accounts_db: str) -> None:
+    code, out, _ = run_with_input("", "accounts", "create-user", "张敏", "--role", "underwriter")
+    account = created(out)["account"]
+    code, out, err = run_with_input(
+        "a long new password\n", "accounts", "set-password", account, "--password-stdin"
+    )
+    assert code == 0, err
+    assert out.startswith(f"password set: {account} (underwriter) 张敏")
+    assert _signs_in(accounts_db, "张敏", "a long new password")
+    code, _, err = run_with_input("", "accounts", "set-password", account)
+    assert code == 2 and "give --password-stdin" in err
+    code, _, err = run_with_input("x\n", "accounts", "set-password", "acc_nope", "--password-stdin")
+    assert code == 2 and "no account acc_nope (see 'quoting accounts list')" in err
+
+
+def test_brokers_cannot_have_a_password(accounts_db: str) -> None:
+    code, out, _ = run("accounts", "create-broker", "Broker C", "--commission", "0.15")
+    broker = created(out)["account"]
+    code, _, err = run_with_input(
+        "correct horse battery\n", "accounts", "set-password", broker, "--password-stdin"
+    )
+    assert code == 2 and "brokers use the API with keys" in err

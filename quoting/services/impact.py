@@ -1,0 +1,138 @@
+"""The premium impact of a new tariff version: a book of quote requests (a folder of
+request files, every stored quote, or the bound policies) priced under two versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from quoting.errors import Problem, QuotingError, RequestError
+from quoting.impact import (
+    ImpactReport,
+    PricedPair,
+    QuoteFigures,
+    figures_from_columns,
+    summarise,
+)
+from quoting.schemas import Quote, QuoteRequest
+from quoting.services._context import Context
+from quoting.services.quotation import price_columns
+from quoting.services.repricing import request_as_priced
+from quoting.services.tariffs import version_folder
+from quoting.store import QuoteFilter, QuoteRow, UnitOfWorkFactory
+from quoting.tariff import Tariff
+from quoting.tariff.files import load_tariff
+
+__all__ = [
+    "BookRequest",
+    "Impact",
+    "book_from_folder",
+    "book_from_store",
+    "tariff_impact",
+]
+
+_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class BookRequest:
+    """One request of a book, named (file name or quote id), and the business date it is
+    judged on (its as-of date, or the date a stored quote was priced on)."""
+
+    name: str
+    request: QuoteRequest
+    today: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """The report and how long pricing the book under both versions took."""
+
+    report: ImpactReport
+    seconds: float
+    requests: int
+
+
+def book_from_folder(folder: Path, today: dt.date) -> list[BookRequest]:
+    """Every ``*.json`` quote request in ``folder`` (sorted by name), each judged on its
+    own ``as_of`` date, else ``today``. Raises :class:`RequestError` naming each file
+    that is not a valid request."""
+    book: list[BookRequest] = []
+    problems: list[Problem] = []
+    files = sorted(Path(folder).glob("*.json"))
+    if not files:
+        raise RequestError(Problem("holds no quote request (*.json)", file=str(folder)))
+    for path in files:
+        try:
+            request = msgspec.json.decode(path.read_bytes(), type=QuoteRequest)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            problems.append(Problem(str(exc), file=path.name))
+            continue
+        book.append(BookRequest(path.stem, request, request.as_of or today))
+    if problems:
+        raise RequestError(problems)
+    return book
+
+
+def book_from_store(uow: UnitOfWorkFactory, *, bound_only: bool = False) -> list[BookRequest]:
+    """Every stored quote's request (or only the bound policies' quotes) as it was priced:
+    with its commission, on its business date."""
+    rows: list[QuoteRow] = []
+    with uow() as work:
+        offset = 0
+        while True:
+            if bound_only:
+                page, total = work.policies.find(None, _PAGE, offset)
+                ids = [quote.id for _, quote in page]
+            else:
+                found, total = work.quotes.find(QuoteFilter(None, limit=_PAGE, offset=offset))
+                ids = [q.id for q in found]
+            rows += [r for i in ids if (r := work.quotes.get(i)) is not None]
+            offset += _PAGE
+            if offset >= total:
+                break
+    book = []
+    for row in sorted(rows, key=lambda r: r.created_at):
+        assert row.result_json is not None
+        stored = msgspec.json.decode(row.result_json, type=Quote)
+        request, today = request_as_priced(row, stored)
+        book.append(BookRequest(row.id, request, today))
+    return book
+
+
+def _price(item: BookRequest, tariff: Tariff) -> tuple[QuoteFigures | None, str | None]:
+    try:
+        resolved, priced = price_columns(item.request, tariff, today=item.today)
+    except QuotingError as exc:
+        return None, str(exc)
+    return figures_from_columns(resolved, priced, item.today), None
+
+
+def price_book(old: Tariff, new: Tariff, book: list[BookRequest]) -> list[PricedPair]:
+    """Each request priced under both versions, as the figures the impact needs (the
+    engine's columns summed; no member or line objects are built)."""
+    pairs = []
+    for item in book:
+        a, a_error = _price(item, old)
+        b, b_error = _price(item, new)
+        pairs.append(PricedPair(item.name, a, b, a_error, b_error))
+    return pairs
+
+
+def tariff_impact(
+    ctx: Context, old: str | Path, new: str | Path, book: list[BookRequest]
+) -> Impact:
+    """Price ``book`` under versions ``old`` and ``new`` (folders, or version names under
+    the tariff root; both are validated in full, so a draft must pass ``tariff check``)
+    and summarise the change. Raises :class:`TariffError` for an invalid version."""
+    root = Path(ctx.tariff_root)
+    old_tariff = load_tariff(version_folder(root, old))
+    new_tariff = load_tariff(version_folder(root, new))
+    started = time.perf_counter()
+    pairs = price_book(old_tariff, new_tariff, book)
+    report = summarise(old_tariff.version, new_tariff.version, pairs)
+    return Impact(report, time.perf_counter() - started, len(book))
