@@ -77,3 +77,35 @@ def test_rows_priced_by_days_take_their_annual_line_times_days_over_365() -> Non
     assert np.allclose(per_member[second], annual.trace["premium_per_member"][second] * 184 / 365)
     assert np.all(mixed.trace["term_factor"] == 1.0)
     assert "term_days" not in annual.trace
+
+
+def test_under_accumulation_by_presence_a_row_priced_by_days_is_annual_then_pro_rata() -> None:
+    """Tariff 2027.1 counts a site's exposure by presence. Of 40 members on one site the
+    last joins on 1 July (184 days): priced by days, it counts as present all period in
+    steps 2–6 and then pays 184/365 of that annual premium, so its line is the full-year
+    member's × 184/365 (not presence × pro rata twice)."""
+    from tests.support import ROOT
+
+    tariff = tariff_in_force(dt.date(2027, 1, 1), ROOT / "tariffs")
+    assert tariff.params.accumulation.exposure == "presence"
+    people: list[dict[str, object]] = [
+        {
+            "member_id": f"M{i}",
+            "name": "W",
+            "age": 40,
+            "occupation_class": 3,
+            "country": "KE",
+            "site": "S",
+        }
+        for i in range(40)
+    ]
+    covers = {"add": {"sum_insured": "1000000"}}
+    year = resolve(make_request({"members": people}, covers), tariff, fx_rate=1.0)
+    people[-1]["start"] = "2027-07-01"
+    joined = resolve(make_request({"members": people}, covers), tariff, fx_rate=1.0)
+    by_days = dataclasses.replace(joined.rating, term_days=np.array([0] * 39 + [184]))
+    annual = price(year.rating, tariff).trace
+    mixed = price(by_days, tariff).trace
+    assert mixed["accumulation_loading"][39] > 0
+    assert np.isclose(mixed["premium_per_member"][39], annual["premium_per_member"][39] * 184 / 365)
+    assert np.allclose(mixed["premium_per_member"][:39], annual["premium_per_member"][:39])
