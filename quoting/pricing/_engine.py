@@ -241,6 +241,30 @@ def _minimums(
     return _Minimums(mm_rows, mm_cents, mm_vat, int(pm_cents), pm_vat)
 
 
+def _experience(
+    inp: RatingInput,
+    params: TariffParams,
+    lines: _Lines,
+    line_heads: FloatArray,
+    accepted_heads: int,
+) -> tuple[ExperienceResult | None, float]:
+    """Step 3 (quote level): expected claims from the annual pure premium per member, the
+    credibility-weighted experience and its factor; or the factor the input fixes (an
+    endorsement keeps the bound quote's)."""
+    if inp.fixed_experience_factor is not None:
+        return None, inp.fixed_experience_factor
+    expected_per_member = (
+        float((lines.pure * line_heads).sum() / accepted_heads) if accepted_heads else 0.0
+    )
+    mix = (
+        claim_mix(line_heads, lines.pure, lines.frequency, lines.second_moment)
+        if inp.experience is not None and params.experience.full_credibility == "aggregate"
+        else None
+    )
+    experience = experience_factor(inp, params, expected_per_member, mix)
+    return experience, experience.factor if experience else 1.0
+
+
 def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     """Price a census: underwriting decisions, then every accepted member-cover line.
 
@@ -262,20 +286,8 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     line_heads = inp.headcount.astype(np.float64)[lines.row]
     term = _term_factor(inp, params, lines.row)
 
-    # Step 3: experience (quote level), expected claims from the annual pure premium per member.
     accepted_heads = int(inp.headcount[accepted].sum())
-    expected_per_member = (
-        float((lines.pure * line_heads).sum() / accepted_heads) if accepted_heads else 0.0
-    )
-    mix = (
-        claim_mix(line_heads, lines.pure, lines.frequency, lines.second_moment)
-        if inp.experience is not None and params.experience.full_credibility == "aggregate"
-        else None
-    )
-    experience = experience_factor(inp, params, expected_per_member, mix)
-    f_exp = experience.factor if experience else 1.0
-    if inp.fixed_experience_factor is not None:
-        experience, f_exp = None, inp.fixed_experience_factor
+    experience, f_exp = _experience(inp, params, lines, line_heads, accepted_heads)
     f_group = group_size_factor(params, accepted_heads)  # step 4
     risk = lines.pure * term * f_exp * f_group
     volatility = volatility_loading(params, line_heads, lines.frequency, term, lines.second_moment)

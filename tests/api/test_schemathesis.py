@@ -154,7 +154,9 @@ def _with_known_ids(strategy: Any, ids: dict[str, list[str]]) -> Any:
     """Half of the cases get real ids in all their path parameters."""
 
     def swap(case: Any, data: st.DataObject) -> Any:
-        if case.path_parameters and data.draw(st.booleans()):
+        # An endorsement is only priced on a real policy: always give it one.
+        always = case.method == "POST" and case.path.endswith("/endorsements")
+        if case.path_parameters and (always or data.draw(st.booleans())):
             for name in case.path_parameters:
                 case.path_parameters[name] = data.draw(st.sampled_from(ids[name]))
         return case

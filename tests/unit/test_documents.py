@@ -24,8 +24,7 @@ import pytest
 
 from quoting.cli import main
 from quoting.documents import (
-    POLICY_DOCUMENTS,
-    QUOTE_DOCUMENTS,
+    DOCUMENTS,
     DocumentData,
     document_data,
     render_html,
@@ -256,7 +255,7 @@ def hostile() -> DocumentData:
     return data_for(request, quote)
 
 
-@pytest.mark.parametrize("document", QUOTE_DOCUMENTS + POLICY_DOCUMENTS)
+@pytest.mark.parametrize("document", DOCUMENTS)
 def test_hostile_names_are_escaped_in_every_html_document(
     hostile: DocumentData, document: str
 ) -> None:
