@@ -24,6 +24,7 @@ __all__ = [
     "BindRefused",
     "CensusError",
     "DocumentNotAvailable",
+    "EndorsementPending",
     "FieldPath",
     "Forbidden",
     "IdempotencyKeyReused",
@@ -262,6 +263,15 @@ class NotReferred(Refusal):
     status = 409
     problem_type = "not-referred"
     title = "Nothing to approve"
+
+
+class EndorsementPending(Refusal):
+    """A policy's endorsement awaits an underwriter: no other change until it is decided
+    (it was priced on the member list as it is now)."""
+
+    status = 409
+    problem_type = "endorsement-pending"
+    title = "An endorsement awaits approval"
 
 
 class IdempotencyKeyReused(Refusal):

@@ -3,6 +3,7 @@
 from quoting.documents._data import Brand, DocumentData, document_data, verification_code
 from quoting.documents._render import (
     DOCUMENTS,
+    ENDORSEMENT_DOCUMENTS,
     POLICY_DOCUMENTS,
     QUOTE_DOCUMENTS,
     font_file,
@@ -14,6 +15,7 @@ from quoting.documents._wording import Condition, CustomerText, conditions, decl
 
 __all__ = [
     "DOCUMENTS",
+    "ENDORSEMENT_DOCUMENTS",
     "POLICY_DOCUMENTS",
     "QUOTE_DOCUMENTS",
     "Brand",

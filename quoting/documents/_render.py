@@ -28,6 +28,7 @@ from quoting.schemas import printable
 
 __all__ = [
     "DOCUMENTS",
+    "ENDORSEMENT_DOCUMENTS",
     "FONTS",
     "POLICY_DOCUMENTS",
     "QUOTE_DOCUMENTS",
@@ -42,6 +43,9 @@ __all__ = [
 TEMPLATES = shipped("templates")
 QUOTE_DOCUMENTS = ("quote-letter", "benefits")
 POLICY_DOCUMENTS = ("policy-schedule", "member-list", "certificates")
+#: Documents of one endorsement of a policy (rendered with ``e``, the endorsement; not in
+#: ``DOCUMENTS``, the documents made from a quote or policy alone).
+ENDORSEMENT_DOCUMENTS = ("endorsement",)
 DOCUMENTS = QUOTE_DOCUMENTS + POLICY_DOCUMENTS
 Locale = Literal["zh", "en"]
 
@@ -182,8 +186,9 @@ def render_html(
 ) -> str:
     """The document as a standalone HTML page (styles inline). Fonts are file URLs, or
     come from ``fonts_url`` (the web route that serves them, for a browser)."""
-    if document not in DOCUMENTS:
-        raise ValueError(f"unknown document {document!r}; known: {', '.join(DOCUMENTS)}")
+    known = DOCUMENTS + ENDORSEMENT_DOCUMENTS
+    if document not in known:
+        raise ValueError(f"unknown document {document!r}; known: {', '.join(known)}")
     template = environment().get_template(f"{document}.html")
     css = _font_faces(fonts_url) + (TEMPLATES / "documents" / "documents.css").read_text(
         encoding="utf-8"
@@ -207,11 +212,11 @@ def _font_config() -> Any:
     return config
 
 
-def render_pdf(document: str, data: DocumentData) -> bytes:
+def render_pdf(document: str, data: DocumentData, **extra: Any) -> bytes:
     """The document as PDF, with the Chinese glyphs it uses embedded."""
     from weasyprint import HTML
 
-    html = render_html(document, data)
+    html = render_html(document, data, **extra)
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES / "documents")).write_pdf(
         font_config=_font_config()
     )

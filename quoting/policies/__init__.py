@@ -1,5 +1,6 @@
-"""Policies, the pure rules: when a quote may be bound, how a policy (and a quote) is numbered, who may
-approve a referred quote. Plain data in, an exception of :mod:`quoting.errors` out."""
+"""Policies, the pure rules: when a quote may be bound, how a policy (and a quote) is
+numbered, who may approve a referred quote, and endorsements (policy versions, what a change
+does, refunds). Plain data in, an exception of :mod:`quoting.errors` out."""
 
 from quoting.policies._binding import (
     BindFacts,
@@ -8,5 +9,35 @@ from quoting.policies._binding import (
     policy_number,
     quote_number,
 )
+from quoting.policies._endorsements import (
+    EndorsementPlan,
+    Joining,
+    Leaving,
+    check_endorsement_approval,
+    endorsement_number,
+    in_force,
+    plan_endorsement,
+    priced_segment,
+    refund,
+    version_one,
+    version_total_cents,
+)
 
-__all__ = ["BindFacts", "check_approval", "check_bindable", "policy_number", "quote_number"]
+__all__ = [
+    "BindFacts",
+    "EndorsementPlan",
+    "Joining",
+    "Leaving",
+    "check_approval",
+    "check_bindable",
+    "check_endorsement_approval",
+    "endorsement_number",
+    "in_force",
+    "plan_endorsement",
+    "policy_number",
+    "priced_segment",
+    "quote_number",
+    "refund",
+    "version_one",
+    "version_total_cents",
+]

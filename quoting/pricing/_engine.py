@@ -138,10 +138,23 @@ def _pure_premiums(
 
 
 def _term_factor(inp: RatingInput, params: TariffParams, line_row: IntArray) -> FloatArray:
-    """Step 2: the short-period factor of each line's months of cover."""
+    """Step 2: the short-period factor of each line's months of cover; 1 for the rows
+    priced by days (their annual premium is taken × days/365 after step 8)."""
     months = inp.months[line_row]
     short_period = np.asarray(params.short_period.factors, dtype=np.float64)
-    return short_period[np.clip(months, 1, 12) - 1]
+    factor = short_period[np.clip(months, 1, 12) - 1]
+    if inp.term_days is None:
+        return factor
+    return np.where(inp.term_days[line_row] > 0, 1.0, factor)
+
+
+def _pro_rata(inp: RatingInput, line_row: IntArray) -> FloatArray | None:
+    """Step 2 for rows priced by days (mid-term additions): days/365 of the annual line
+    premium; None when no row is."""
+    if inp.term_days is None:
+        return None
+    days = inp.term_days[line_row]
+    return np.where(days > 0, days / 365.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +185,9 @@ def _gross_premiums(
     )
     vat_rate = vat_rates[lines.cover]
     premium = technical / divisor * (1.0 + inp.adjustment) * (1.0 + vat_rate) / inp.fx_rate
+    pro_rata = _pro_rata(inp, lines.row)
+    if pro_rata is not None:
+        premium = premium * pro_rata
     per_member_cents = round_half_up_cents(premium)
     per_member_vat = round_half_up_cents(per_member_cents / 100.0 * vat_rate / (1.0 + vat_rate))
     heads = inp.headcount[lines.row]
@@ -225,6 +241,30 @@ def _minimums(
     return _Minimums(mm_rows, mm_cents, mm_vat, int(pm_cents), pm_vat)
 
 
+def _experience(
+    inp: RatingInput,
+    params: TariffParams,
+    lines: _Lines,
+    line_heads: FloatArray,
+    accepted_heads: int,
+) -> tuple[ExperienceResult | None, float]:
+    """Step 3 (quote level): expected claims from the annual pure premium per member, the
+    credibility-weighted experience and its factor; or the factor the input fixes (an
+    endorsement keeps the bound quote's)."""
+    if inp.fixed_experience_factor is not None:
+        return None, inp.fixed_experience_factor
+    expected_per_member = (
+        float((lines.pure * line_heads).sum() / accepted_heads) if accepted_heads else 0.0
+    )
+    mix = (
+        claim_mix(line_heads, lines.pure, lines.frequency, lines.second_moment)
+        if inp.experience is not None and params.experience.full_credibility == "aggregate"
+        else None
+    )
+    experience = experience_factor(inp, params, expected_per_member, mix)
+    return experience, experience.factor if experience else 1.0
+
+
 def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     """Price a census: underwriting decisions, then every accepted member-cover line.
 
@@ -246,18 +286,8 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     line_heads = inp.headcount.astype(np.float64)[lines.row]
     term = _term_factor(inp, params, lines.row)
 
-    # Step 3: experience (quote level), expected claims from the annual pure premium per member.
     accepted_heads = int(inp.headcount[accepted].sum())
-    expected_per_member = (
-        float((lines.pure * line_heads).sum() / accepted_heads) if accepted_heads else 0.0
-    )
-    mix = (
-        claim_mix(line_heads, lines.pure, lines.frequency, lines.second_moment)
-        if inp.experience is not None and params.experience.full_credibility == "aggregate"
-        else None
-    )
-    experience = experience_factor(inp, params, expected_per_member, mix)
-    f_exp = experience.factor if experience else 1.0
+    experience, f_exp = _experience(inp, params, lines, line_heads, accepted_heads)
     f_group = group_size_factor(params, accepted_heads)  # step 4
     risk = lines.pure * term * f_exp * f_group
     volatility = volatility_loading(params, line_heads, lines.frequency, term, lines.second_moment)
@@ -343,6 +373,11 @@ def _trace(
         fx_rate=_constant(n_lines, inp.fx_rate),
         premium_per_member=gross.premium,
     )
+    pro_rata = _pro_rata(inp, lines.row)
+    if pro_rata is not None:
+        assert inp.term_days is not None
+        trace["term_days"] = inp.term_days[lines.row].astype(np.float64)
+        trace["pro_rata_factor"] = pro_rata
     return trace
 
 

@@ -69,6 +69,13 @@ class RatingInput:
     #: youngest and oldest age of each row (a group's age band; else both equal ``age``)
     age_low: IntArray | None = None
     age_high: IntArray | None = None
+    #: days of cover of each row priced by days (a mid-term addition, SPEC §3 step 2): its
+    #: annual line premium (term 1 in steps 2–6) × days/365, rounded once; 0 for a row on
+    #: the short-period table. None: every row on the short-period table.
+    term_days: IntArray | None = None
+    #: the experience factor to apply as it was priced before (an endorsement prices
+    #: additions on the policy's terms); None: computed from ``experience``
+    fixed_experience_factor: float | None = None
     #: days each row's members are covered (start to end inclusive) and the days of the
     #: policy period: member presence t = covered_days / policy_days (accumulation by
     #: presence, SPEC §3 step 6); None counts every member as present all period
@@ -76,9 +83,13 @@ class RatingInput:
     policy_days: int = 1
 
     def presence_days(self) -> tuple[IntArray, int]:
-        """(covered days per row, policy days): whole-period presence when not given."""
+        """(covered days per row, policy days): whole-period presence when not given, and
+        for the rows priced by days (their annual premium is taken × days/365 later)."""
         if self.covered_days is None:
             return np.ones(len(self), dtype=np.int64), 1
+        if self.term_days is not None:  # rows priced by days: annual, present all period
+            days = np.where(self.term_days > 0, self.policy_days, self.covered_days)
+            return days.astype(np.int64), self.policy_days
         return self.covered_days, self.policy_days
 
     def __len__(self) -> int:

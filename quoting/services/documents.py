@@ -25,7 +25,9 @@ __all__ = [
     "document_font",
     "draft_quote_letter",
     "policy_document",
+    "policy_document_data",
     "quote_document",
+    "render_document",
 ]
 
 #: Largest census rendered on request as a member list, and as certificates (a page
@@ -86,10 +88,19 @@ def _render(document: str, fmt: str, data: DocumentData, fonts_url: str | None) 
         raise DocumentNotAvailable(
             "certificates need a census of named members; this policy has an aggregated census"
         )
+    return render_document(document, fmt, data, fonts_url)
+
+
+def render_document(
+    document: str, fmt: str, data: DocumentData, fonts_url: str | None = None, **extra: object
+) -> bytes:
+    """A document as ``pdf`` (at most two rendered at a time per process) or ``html``
+    (fonts from ``fonts_url`` when given); ``extra`` reaches the template (e.g. ``e``,
+    the endorsement)."""
     if fmt == "pdf":
         with _RENDER_SLOTS:
-            return render_pdf(document, data)
-    return render_html(document, data, fonts_url=fonts_url).encode("utf-8")
+            return render_pdf(document, data, **extra)
+    return render_html(document, data, fonts_url=fonts_url, **extra).encode("utf-8")
 
 
 def quote_document(
@@ -126,6 +137,13 @@ def policy_document(
         assert quote is not None
         data = _data(work, ctx, quote, policy)
     return _render(document, fmt, data, fonts_url), f"{policy.policy_number}-{document}.{fmt}"
+
+
+def policy_document_data(work: UnitOfWork, ctx: Context, policy: PolicyRow) -> DocumentData:
+    """What a policy's documents show (its bound quote and terms), read in ``work``."""
+    quote = work.quotes.get(policy.quote_id)
+    assert quote is not None
+    return _data(work, ctx, quote, policy)
 
 
 def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> bytes:

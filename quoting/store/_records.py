@@ -14,9 +14,11 @@ __all__ = [
     "Account",
     "ApiKeyRow",
     "Conflict",
+    "EndorsementRow",
     "Event",
     "NewApiKey",
     "PolicyRow",
+    "PolicyVersionRow",
     "QuoteRow",
     "WebSession",
     "hash_api_key",
@@ -151,3 +153,42 @@ class Event:
     account_id: str | None
     occurred_at: dt.datetime
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersionRow:
+    """A policy's member list after an endorsement (version 1, the bound quote's, is not
+    stored: it is read from the quote). ``members_json`` is the JSON list of segments."""
+
+    policy_id: str
+    version: int
+    created_at: dt.datetime
+    endorsement_seq: int
+    total_premium: str
+    total_vat: str
+    headcount: int
+    members_json: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EndorsementRow:
+    """An endorsement as stored: ``result_json`` is the priced endorsement shown to the
+    client; ``pending_json`` the member list it makes, kept while it awaits approval."""
+
+    policy_id: str
+    seq: int
+    number: str
+    effective: dt.date
+    status: str
+    premium: str
+    vat: str
+    base_version: int
+    policy_version: int | None
+    created_by: str
+    created_at: dt.datetime
+    idempotency_key: str | None
+    input_hash: str
+    result_json: bytes
+    pending_json: bytes | None = None
+    approved_by: str | None = None
+    approved_at: dt.datetime | None = None

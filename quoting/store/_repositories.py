@@ -16,15 +16,18 @@ from typing import Any, Protocol, Self
 from quoting.store._records import (
     Account,
     ApiKeyRow,
+    EndorsementRow,
     Event,
     NewApiKey,
     PolicyRow,
+    PolicyVersionRow,
     QuoteRow,
     WebSession,
 )
 
 __all__ = [
     "AccountRepository",
+    "EndorsementRepository",
     "EventRepository",
     "PolicyRepository",
     "QuoteFilter",
@@ -160,6 +163,44 @@ class PolicyRepository(Protocol):
         """Policies newest first, each with its quote (without documents), and the total."""
 
 
+class EndorsementRepository(Protocol):
+    """A policy's endorsements and the versions of its member list they made."""
+
+    def lock_policy(self, policy_id: str) -> None:
+        """Hold the policy's row until the unit ends, so that endorsements of one policy
+        run one after the other (``SELECT … FOR UPDATE``; SQLite: the write lock)."""
+
+    def add(self, endorsement: EndorsementRow) -> None:
+        """Store an endorsement; :class:`Conflict` if its number or idempotency key was
+        taken meanwhile."""
+
+    def update(self, endorsement: EndorsementRow) -> None:
+        """Replace a stored endorsement (its approval)."""
+
+    def get(self, policy_id: str, seq: int) -> EndorsementRow | None:
+        """One endorsement of a policy."""
+
+    def all(self, policy_id: str) -> list[EndorsementRow]:
+        """A policy's endorsements, in order."""
+
+    def by_idempotency_key(self, policy_id: str, key: str) -> EndorsementRow | None:
+        """The endorsement stored under an idempotency key."""
+
+    def add_version(self, version: PolicyVersionRow) -> None:
+        """Store a new version; :class:`Conflict` if that version exists already (another
+        endorsement made it meanwhile)."""
+
+    def version(self, policy_id: str, number: int) -> PolicyVersionRow | None:
+        """A stored version (2, 3, …)."""
+
+    def latest_version(self, policy_id: str) -> PolicyVersionRow | None:
+        """The newest stored version, None while the policy has only version 1."""
+
+    def latest_totals(self, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+        """The newest stored version of each policy that has one, without its members
+        (``members_json`` empty)."""
+
+
 class EventRepository(Protocol):
     """The events of service calls."""
 
@@ -192,6 +233,10 @@ class UnitOfWork(Protocol):
     @property
     def policies(self) -> PolicyRepository:
         """Policies."""
+
+    @property
+    def endorsements(self) -> EndorsementRepository:
+        """Endorsements and policy versions."""
 
     @property
     def events(self) -> EventRepository:

@@ -22,9 +22,11 @@ from quoting.store._records import (
     Account,
     ApiKeyRow,
     Conflict,
+    EndorsementRow,
     Event,
     NewApiKey,
     PolicyRow,
+    PolicyVersionRow,
     QuoteRow,
     WebSession,
     is_valid_id,
@@ -35,8 +37,10 @@ from quoting.store._tables import (
     accounts,
     api_keys,
     app_secrets,
+    endorsements,
     events,
     policies,
+    policy_versions,
     quotes,
     web_sessions,
 )
@@ -63,6 +67,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccounts(self)
         self.quotes = SqlQuotes(self)
         self.policies = SqlPolicies(self)
+        self.endorsements = SqlEndorsements(self)
         self.events = SqlEvents(self)
         self.secrets = SqlSecrets(self)
         self.sessions: SqlSessions | RedisSessions = (
@@ -360,6 +365,135 @@ class SqlPolicies:
             quote = _quote_row({c.name: r[f"q_{c.name}"] for c in _SUMMARY_COLUMNS})
             out.append((_policy_row(r), quote))
         return out, total
+
+
+class SqlEndorsements:
+    """Endorsements and policy versions; their JSON documents are stored zlib-compressed."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def lock_policy(self, policy_id: str) -> None:
+        """``SELECT … FOR UPDATE`` of the policy row on PostgreSQL (a second endorsement
+        of the policy waits here until the first commits); on SQLite the statement runs
+        under the process's write lock, held until the unit ends."""
+        query = sa.select(policies.c.id).where(policies.c.id == policy_id).with_for_update()
+        self._uow.write(query)
+
+    def add(self, endorsement: EndorsementRow) -> None:
+        """Store an endorsement; :class:`Conflict` on a taken number or idempotency key."""
+        try:
+            self._uow.write(endorsements.insert(), _endorsement_values(endorsement))
+        except sa.exc.IntegrityError as exc:
+            raise Conflict(f"endorsement {endorsement.number}") from exc
+
+    def update(self, endorsement: EndorsementRow) -> None:
+        """Replace a stored endorsement (its approval)."""
+        table = endorsements
+        self._uow.write(
+            table.update().where(
+                table.c.policy_id == endorsement.policy_id, table.c.seq == endorsement.seq
+            ),
+            _endorsement_values(endorsement),
+        )
+
+    def _select(self, *where: Any) -> list[EndorsementRow]:
+        query = sa.select(endorsements).where(*where).order_by(endorsements.c.seq)
+        return [_endorsement_row(r) for r in self._uow.read(query).mappings().all()]
+
+    def get(self, policy_id: str, seq: int) -> EndorsementRow | None:
+        """One endorsement of a policy."""
+        found = self._select(endorsements.c.policy_id == policy_id, endorsements.c.seq == seq)
+        return found[0] if found else None
+
+    def all(self, policy_id: str) -> list[EndorsementRow]:
+        """A policy's endorsements, in order."""
+        return self._select(endorsements.c.policy_id == policy_id)
+
+    def by_idempotency_key(self, policy_id: str, key: str) -> EndorsementRow | None:
+        """The endorsement stored under an idempotency key."""
+        found = self._select(
+            endorsements.c.policy_id == policy_id, endorsements.c.idempotency_key == key
+        )
+        return found[0] if found else None
+
+    def add_version(self, version: PolicyVersionRow) -> None:
+        """Store a new version; :class:`Conflict` if it exists already."""
+        values = {f: getattr(version, f) for f in PolicyVersionRow.__dataclass_fields__}
+        values["members"] = zlib.compress(values.pop("members_json"), 1)
+        try:
+            self._uow.write(policy_versions.insert(), values)
+        except sa.exc.IntegrityError as exc:
+            raise Conflict(f"version {version.version} of policy {version.policy_id}") from exc
+
+    def version(self, policy_id: str, number: int) -> PolicyVersionRow | None:
+        """A stored version (2, 3, …)."""
+        t = policy_versions
+        query = sa.select(t).where(t.c.policy_id == policy_id, t.c.version == number)
+        row = self._uow.read(query).mappings().first()
+        return _version_row(row) if row else None
+
+    def latest_version(self, policy_id: str) -> PolicyVersionRow | None:
+        """The newest stored version, None while the policy has only version 1."""
+        t = policy_versions
+        query = sa.select(t).where(t.c.policy_id == policy_id).order_by(t.c.version.desc()).limit(1)
+        row = self._uow.read(query).mappings().first()
+        return _version_row(row) if row else None
+
+    def latest_totals(self, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+        """The newest stored version of each policy that has one, without its members."""
+        if not policy_ids:
+            return {}
+        t = policy_versions
+        newest = (
+            sa.select(t.c.policy_id, sa.func.max(t.c.version).label("version"))
+            .where(t.c.policy_id.in_(policy_ids))
+            .group_by(t.c.policy_id)
+            .subquery()
+        )
+        columns = [c for c in t.c if c.name != "members"]
+        query = sa.select(*columns).join(
+            newest, (t.c.policy_id == newest.c.policy_id) & (t.c.version == newest.c.version)
+        )
+        rows = self._uow.read(query).mappings().all()
+        return {
+            r["policy_id"]: PolicyVersionRow(
+                **{f: r[f] for f in PolicyVersionRow.__dataclass_fields__ if f != "members_json"},
+                members_json=b"",
+            )
+            for r in rows
+        }
+
+
+def _endorsement_values(row: EndorsementRow) -> dict[str, Any]:
+    values = {f: getattr(row, f) for f in EndorsementRow.__dataclass_fields__}
+    values["result"] = zlib.compress(values.pop("result_json"), 1)
+    pending = values.pop("pending_json")
+    values["pending"] = zlib.compress(pending, 1) if pending is not None else None
+    return values
+
+
+def _endorsement_row(row: Any) -> EndorsementRow:
+    values = {
+        f: row[f]
+        for f in EndorsementRow.__dataclass_fields__
+        if f not in ("result_json", "pending_json")
+    }
+    values["created_at"] = _utc(values["created_at"])
+    if values["approved_at"] is not None:
+        values["approved_at"] = _utc(values["approved_at"])
+    pending = row["pending"]
+    return EndorsementRow(
+        **values,
+        result_json=zlib.decompress(row["result"]),
+        pending_json=zlib.decompress(pending) if pending is not None else None,
+    )
+
+
+def _version_row(row: Any) -> PolicyVersionRow:
+    values = {f: row[f] for f in PolicyVersionRow.__dataclass_fields__ if f != "members_json"}
+    values["created_at"] = _utc(values["created_at"])
+    return PolicyVersionRow(**values, members_json=zlib.decompress(row["members"]))
 
 
 class SqlEvents:

@@ -24,9 +24,11 @@ __all__ = [
     "api_keys",
     "app_secrets",
     "counters",
+    "endorsements",
     "events",
     "metadata",
     "policies",
+    "policy_versions",
     "quotes",
     "web_sessions",
 ]
@@ -138,6 +140,48 @@ events = Table(
     # JSON text: the facts of the event (e.g. a policy number, a status).
     Column("data", Text, nullable=False),
     Index("ix_events_subject", "subject_id"),
+)
+
+# A policy's member list after each endorsement (version 1 is the bound quote's). The
+# primary key settles two endorsements made at once on one policy: one version each.
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("policy_id", String(32), ForeignKey("policies.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("endorsement_seq", Integer, nullable=False),
+    Column("total_premium", String(24), nullable=False),
+    Column("total_vat", String(24), nullable=False),
+    Column("headcount", Integer, nullable=False),
+    # zlib-compressed JSON: the member segments of the version.
+    Column("members", LargeBinary, nullable=False),
+)
+
+endorsements = Table(
+    "endorsements",
+    metadata,
+    Column("policy_id", String(32), ForeignKey("policies.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("number", String(40), nullable=False, unique=True),
+    Column("effective", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("premium", String(24), nullable=False),
+    Column("vat", String(24), nullable=False),
+    Column("base_version", Integer, nullable=False),
+    # The version it made; None while it awaits an underwriter.
+    Column("policy_version", Integer, nullable=True),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("input_hash", String(80), nullable=False),
+    # zlib-compressed JSON: the priced endorsement, and the member list it makes while
+    # it awaits approval.
+    Column("result", LargeBinary, nullable=False),
+    Column("pending", LargeBinary, nullable=True),
+    Column("approved_by", String(32), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("policy_id", "idempotency_key", name="uq_endorsements_idempotency_key"),
 )
 
 # Signed-in sessions of the pages. The browser holds a random token; only its SHA-256 is

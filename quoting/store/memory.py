@@ -19,9 +19,11 @@ from quoting.store._records import (
     Account,
     ApiKeyRow,
     Conflict,
+    EndorsementRow,
     Event,
     NewApiKey,
     PolicyRow,
+    PolicyVersionRow,
     QuoteRow,
     WebSession,
 )
@@ -42,6 +44,8 @@ class _Data:
     #: Account id -> (normalised sign-in name, password hash).
     passwords: dict[str, tuple[str, str]] = field(default_factory=dict)
     sessions: dict[str, WebSession] = field(default_factory=dict)
+    endorsements: dict[tuple[str, int], EndorsementRow] = field(default_factory=dict)
+    versions: dict[tuple[str, int], PolicyVersionRow] = field(default_factory=dict)
 
     def copy(self) -> _Data:
         # The records are frozen, so copying the containers copies the data.
@@ -55,6 +59,8 @@ class _Data:
             dict(self.secrets),
             dict(self.passwords),
             dict(self.sessions),
+            dict(self.endorsements),
+            dict(self.versions),
         )
 
 
@@ -80,14 +86,17 @@ class InMemoryUnitOfWork:
         self.accounts = _Accounts(self)
         self.quotes = _Quotes(self)
         self.policies = _Policies(self)
+        self.endorsements = _Endorsements(self)
         self.events = _Events(self)
         self.secrets = _Secrets(self)
         self.sessions = _Sessions(self)
+        self._base = self._data
 
     def __enter__(self) -> Self:
         """Begin: work on a copy of the committed data."""
         with self.database.lock:
-            self._data = self.database.data.copy()
+            self._base = self.database.data
+            self._data = self._base.copy()
         self.committed = False
         return self
 
@@ -107,6 +116,7 @@ class InMemoryUnitOfWork:
         with self.database.lock:
             mine, theirs = self._data, self.database.data
             _check_unique(mine, theirs)
+            _check_endorsements(mine, theirs, self._base)
             self.database.data = mine
             self._data = mine.copy()
         self.committed = True
@@ -132,6 +142,78 @@ def _check_unique(mine: _Data, theirs: _Data) -> None:
         ]
         if any(q.id != quote.id for q in same):
             raise Conflict(f"idempotency key of quote {quote.id}")
+
+
+def _check_endorsements(mine: _Data, theirs: _Data, base: _Data) -> None:
+    """Another unit committed an endorsement or version this one wrote too (the SQL
+    primary keys), or the same idempotency key on a policy."""
+    for table in ("endorsements", "versions"):
+        ours, committed, began = getattr(mine, table), getattr(theirs, table), getattr(base, table)
+        for key, row in ours.items():
+            if row is not began.get(key) and committed.get(key) is not began.get(key):
+                raise Conflict(f"{table} {key} written meanwhile")
+    for key, row in mine.endorsements.items():
+        if row.idempotency_key is None or key in base.endorsements:
+            continue
+        for other_key, other in theirs.endorsements.items():
+            same = (other.policy_id, other.idempotency_key) == (row.policy_id, row.idempotency_key)
+            if same and other_key != key:
+                raise Conflict(f"idempotency key of endorsement {row.number}")
+
+
+class _Endorsements:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def lock_policy(self, policy_id: str) -> None:
+        """Nothing to hold: a unit that loses the race fails on commit instead."""
+
+    def add(self, endorsement: EndorsementRow) -> None:
+        rows = self._uow.data.endorsements
+        key = (endorsement.policy_id, endorsement.seq)
+        taken = endorsement.idempotency_key is not None and self.by_idempotency_key(
+            endorsement.policy_id, endorsement.idempotency_key
+        )
+        if key in rows or taken:
+            raise Conflict(f"endorsement {endorsement.number}")
+        rows[key] = endorsement
+
+    def update(self, endorsement: EndorsementRow) -> None:
+        self._uow.data.endorsements[(endorsement.policy_id, endorsement.seq)] = endorsement
+
+    def get(self, policy_id: str, seq: int) -> EndorsementRow | None:
+        return self._uow.data.endorsements.get((policy_id, seq))
+
+    def all(self, policy_id: str) -> list[EndorsementRow]:
+        rows = self._uow.data.endorsements
+        return [rows[k] for k in sorted(rows) if k[0] == policy_id]
+
+    def by_idempotency_key(self, policy_id: str, key: str) -> EndorsementRow | None:
+        return next(
+            (e for e in self.all(policy_id) if e.idempotency_key == key),
+            None,
+        )
+
+    def add_version(self, version: PolicyVersionRow) -> None:
+        key = (version.policy_id, version.version)
+        if key in self._uow.data.versions:
+            raise Conflict(f"version {version.version} of policy {version.policy_id}")
+        self._uow.data.versions[key] = version
+
+    def version(self, policy_id: str, number: int) -> PolicyVersionRow | None:
+        return self._uow.data.versions.get((policy_id, number))
+
+    def latest_version(self, policy_id: str) -> PolicyVersionRow | None:
+        mine = [k for k in self._uow.data.versions if k[0] == policy_id]
+        return self._uow.data.versions[max(mine)] if mine else None
+
+    def latest_totals(self, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+        found = {}
+        for policy_id in policy_ids:
+            latest = self.latest_version(policy_id)
+            if latest is not None:
+                found[policy_id] = replace(latest, members_json=b"")
+        return found
 
 
 class _Accounts:

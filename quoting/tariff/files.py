@@ -106,7 +106,8 @@ def _parse_params(text: str, problems: list[Problem]) -> TariffParams | None:
     converted: dict[str, object] = {}
     for name, spec in fields.items():
         if name not in raw:
-            problems.append(Problem("section is missing", file=TOML, path=(name,)))
+            if spec.required:
+                problems.append(Problem("section is missing", file=TOML, path=(name,)))
         elif name == "covers" and isinstance(raw[name], dict):
             converted[name] = _parse_covers(raw[name], problems)
         else:

@@ -29,6 +29,7 @@ __all__ = [
     "AgeParams",
     "Country",
     "CoverParams",
+    "EndorsementParams",
     "ExperienceParams",
     "FrequencySeverityCover",
     "FxParams",
@@ -149,6 +150,16 @@ class MinimumParams(_Strict):
     vat_rate: Fraction
 
 
+class EndorsementParams(_Strict):
+    """Refunds of members leaving mid-term (``[endorsements]``, optional: a tariff without
+    it refunds the unused days pro rata in full)."""
+
+    #: share of a pro-rata refund the insurer keeps (0: the whole unused premium is refunded)
+    refund_retention: Fraction = 0.0
+    #: no refund for a member who has a claim in the policy period
+    no_refund_with_claim: bool = False
+
+
 class UnderwritingParams(_Strict):
     auto_max_class: Annotated[int, Meta(ge=1, le=6)]
     group_sum_insured_limit: Positive
@@ -254,6 +265,7 @@ class TariffParams(_Strict):
     minimums: MinimumParams
     underwriting: UnderwritingParams
     covers: dict[str, CoverParams]
+    endorsements: EndorsementParams = msgspec.field(default_factory=EndorsementParams)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
 from quoting.web._deps import provide_context
 from quoting.web._docs import SwaggerUIPlugin
 from quoting.web._docs import static_router as docs_static_router
+from quoting.web._endorsements import EndorsementsController
 from quoting.web._fonts import FONTS_PATH, document_font, fonts_url
 from quoting.web._headers import add_security_headers
 from quoting.web._policies import DocumentsController, PoliciesController
@@ -25,6 +26,7 @@ __all__ = [
     "AccessLogMiddleware",
     "ApiKeyAuthMiddleware",
     "DocumentsController",
+    "EndorsementsController",
     "KeyCache",
     "PoliciesController",
     "ProblemDetails",

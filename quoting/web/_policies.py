@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from quoting.documents import POLICY_DOCUMENTS, QUOTE_DOCUMENTS
 from quoting.errors import NotFound
-from quoting.services import binding, documents
+from quoting.services import binding, documents, endorsements
 from quoting.services.binding import BoundPolicy
 from quoting.services.documents import MAX_CERTIFICATES, MAX_DOCUMENT_MEMBERS
+from quoting.store import PolicyVersionRow
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._fonts import fonts_url
@@ -122,6 +124,20 @@ def _policy_record(bound: BoundPolicy) -> PolicyRecord:
                 for fmt in ("pdf", "html")
             },
         ),
+    )
+
+
+def _as_endorsed(record: PolicyRecord, newest: PolicyVersionRow | None) -> PolicyRecord:
+    """A policy's record with its newest version's totals (as bound without one)."""
+    if newest is None:
+        return record
+    return msgspec.structs.replace(
+        record,
+        total_premium=newest.total_premium,
+        total_vat=newest.total_vat,
+        headcount=newest.headcount,
+        version=newest.version,
+        latest_version=newest.version,
     )
 
 
@@ -241,7 +257,9 @@ class PoliciesController(Controller):
         operation_id="listPolicies",
         operation_class=ApiOperation,
         summary="Your policies, newest first",
-        description="Brokers and agents see their own policies; underwriters and admins see all.",
+        description="Brokers and agents see their own policies; underwriters and admins see all. "
+        "Totals and headcount are those of each policy's newest version (after its applied "
+        "endorsements).",
         sync_to_thread=True,
         responses={**ERRORS},
     )
@@ -255,7 +273,8 @@ class PoliciesController(Controller):
         ] = 0,
     ) -> PolicyPage:
         bound, total = binding.list_policies(uow, context, limit, offset)
-        items = [_policy_record(b) for b in bound]
+        current = endorsements.current_versions(uow, [b.policy.id for b in bound])
+        items = [_as_endorsed(_policy_record(b), current.get(b.policy.id)) for b in bound]
         following = (
             f"{POLICIES}?limit={limit}&offset={offset + limit}"
             if offset + len(items) < total
@@ -267,8 +286,12 @@ class PoliciesController(Controller):
         "/{policy_id:str}",
         operation_id="getPolicy",
         operation_class=ApiOperation,
-        summary="One policy",
-        description="404 for a policy that does not exist or is not yours.",
+        summary="One policy, as of a version of its member list",
+        description="The totals are those of the version asked for (default: the newest, "
+        "after every applied endorsement): the bound premium plus the premiums of the "
+        "endorsements up to it; `headcount` counts the members insured at any time under "
+        "it. 404 for a policy that does not exist or is not yours, or a version it does "
+        "not have.",
         sync_to_thread=True,
         responses={**ERRORS, 404: _POLICY_NOT_FOUND},
     )
@@ -277,8 +300,27 @@ class PoliciesController(Controller):
         uow: UnitsOfWork,
         context: ServiceContext,
         policy_id: FromPath[str],
+        version: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=100_000,
+                description="A version of the member list (1: as bound; default: the newest)",
+            ),
+        ] = None,
     ) -> PolicyRecord:
-        return _policy_record(binding.get_policy(uow, context, policy_id))
+        record = _policy_record(binding.get_policy(uow, context, policy_id))
+        shown = endorsements.policy_version(uow, context, policy_id, version)
+        return msgspec.structs.replace(
+            record,
+            total_premium=shown.premium,
+            total_vat=shown.vat,
+            headcount=endorsements.insured_count(shown.members)
+            if shown.members
+            else record.headcount,
+            version=shown.number,
+            latest_version=shown.latest,
+        )
 
     @get(
         "/{policy_id:str}/documents/{filename:str}",

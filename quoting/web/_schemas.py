@@ -198,6 +198,10 @@ class PolicyRecord(msgspec.Struct):
     headcount: int
     tariff_version: str
     links: PolicyLinks
+    #: the version of the member list shown (1: as bound)
+    version: int = 1
+    #: the newest version (each applied endorsement makes one)
+    latest_version: int = 1
 
 
 class PolicyPage(msgspec.Struct):

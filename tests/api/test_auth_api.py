@@ -46,13 +46,22 @@ def api_operations(api: Api, quote_id: str, policy_id: str = "pol_none") -> list
     """Every (method, path) of /api/v1 in the OpenAPI document, with real ids and an HTML
     document name for the document routes."""
     schema = api.client.get("/schema/openapi.json").json()
-    document = {"quotes": "quote-letter.html", "policies": "policy-schedule.html"}
+    document = {
+        "quotes": "quote-letter.html",
+        "policies": "policy-schedule.html",
+        "endorsements": "endorsement.html",
+    }
+    kind = lambda path: (  # noqa: E731
+        "endorsements" if "{seq}" in path else "policies" if "{policy_id}" in path else "quotes"
+    )
     operations = [
         (
             method.upper(),
             path.replace("{quote_id}", quote_id)
             .replace("{policy_id}", policy_id)
-            .replace("{filename}", document["policies" if "{policy_id}" in path else "quotes"]),
+            .replace("{seq}", "1")
+            .replace("{filename}", document[kind(path)])
+            + ("?on=2027-07-01" if path.endswith("/members") else ""),
         )
         for path, item in schema["paths"].items()
         if path.startswith("/api/v1/")
@@ -107,7 +116,13 @@ def test_a_valid_key_reaches_every_read_endpoint(api: Api) -> None:
     quote_id = create(api, broker)["id"]
     bound = api.client.post(f"{QUOTES}/{quote_id}/bind", headers=broker.headers)
     assert bound.status_code == 201, bound.text
-    for method, path in api_operations(api, quote_id, bound.json()["id"]):
+    policy_id = bound.json()["id"]
+    leaving = {"effective": "2027-07-01", "remove": [{"member_id": "E002"}]}
+    endorsed = api.client.post(
+        f"/api/v1/policies/{policy_id}/endorsements", json=leaving, headers=broker.headers
+    )
+    assert endorsed.status_code == 201, endorsed.text
+    for method, path in api_operations(api, quote_id, policy_id):
         if method == "GET":
             response = api.client.get(path, headers=broker.headers)
             assert response.status_code == 200, (path, response.text)

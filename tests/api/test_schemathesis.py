@@ -62,14 +62,25 @@ class Target:
     headers: dict[str, dict[str, str]]
     quotes: list[str]
     policies: list[str]
+    #: a policy whose endorsement 1 is referred (the one an underwriter can approve)
+    referred_policy: str = ""
 
     def ids(self, path: str) -> dict[str, list[str]]:
         """Real values for the path parameters of the operation at ``path``."""
         files = POLICY_FILES if path.startswith("/api/v1/policies") else QUOTE_FILES
+        if "/endorsements/" in path:
+            files = ["endorsement.html", "endorsement.pdf"]
         # Only the referred quote can be approved (index 1, see the fixture).
         quotes = self.quotes[1:2] if path.endswith("/approve") else self.quotes
-        fonts = sorted(font_files())  # the fonts HTML documents name (public route)
-        return {"quote_id": quotes, "policy_id": self.policies, "filename": files, "name": fonts}
+        approving = path.endswith("/endorsements/{seq}/approve")
+        return {
+            "quote_id": quotes,
+            "policy_id": [self.referred_policy] if approving else self.policies,
+            "filename": files,
+            "name": sorted(font_files()),  # the fonts HTML documents name (public route)
+            # The first policy has one endorsement; the referred policy's is number 1.
+            "seq": [1] if approving else [1, 2],
+        }
 
 
 def _body(name: str = "small_request.json", **changes: Any) -> dict[str, Any]:
@@ -101,19 +112,40 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
             assert response.status_code == 201, response.text
             return dict(response.json())
 
-        open_, referred, bound, aggregated = (
+        open_, referred, bound, aggregated, endorsed = (
             post(QUOTES, body)
             for body in (
                 _body(),
                 _body("construction_company.json"),
                 _body(),
                 _body(census=grouped),
+                _body(),
             )
         )
         policies = [post(f"{QUOTES}/{q['id']}/bind")["id"] for q in (bound, aggregated)]
+        referred_policy = post(f"{QUOTES}/{endorsed['id']}/bind")["id"]
+        in_belarus = {
+            "member_id": "E003",
+            "name": "Zhao Lei",
+            "age": 35,
+            "occupation_class": 3,
+            "country": "BY",
+        }
+        post(
+            f"/api/v1/policies/{referred_policy}/endorsements",
+            {"effective": "2027-07-01", "add": [in_belarus]},
+        )
+        # Leaves the documented example endorsement (E002 leaves and E001 moves on 1 July)
+        # valid for this policy.
+        leaving = {"effective": "2027-12-01", "remove": [{"member_id": "E001"}]}
+        post(f"/api/v1/policies/{policies[0]}/endorsements", leaving)
     quotes = [q["id"] for q in (open_, referred, bound, aggregated)]
     yield Target(
-        schemathesis.openapi.from_asgi("/schema/openapi.json", app), headers, quotes, policies
+        schemathesis.openapi.from_asgi("/schema/openapi.json", app),
+        headers,
+        quotes,
+        policies,
+        referred_policy,
     )
     store.dispose()
 
@@ -122,7 +154,9 @@ def _with_known_ids(strategy: Any, ids: dict[str, list[str]]) -> Any:
     """Half of the cases get real ids in all their path parameters."""
 
     def swap(case: Any, data: st.DataObject) -> Any:
-        if case.path_parameters and data.draw(st.booleans()):
+        # An endorsement is only priced on a real policy: always give it one.
+        always = case.method == "POST" and case.path.endswith("/endorsements")
+        if case.path_parameters and (always or data.draw(st.booleans())):
             for name in case.path_parameters:
                 case.path_parameters[name] = data.draw(st.sampled_from(ids[name]))
         return case

@@ -31,7 +31,14 @@ from quoting.documents import (
     render_pdf,
     verification_code,
 )
-from quoting.schemas import Quote, QuoteRequest
+from quoting.schemas import (
+    EndorsementMember,
+    EndorsementRequest,
+    PolicyTotals,
+    PricedEndorsement,
+    Quote,
+    QuoteRequest,
+)
 from quoting.services import decode_request, quote_request
 from tests.support import ROOT, TARIFF_DIR, make_request
 
@@ -266,6 +273,46 @@ def test_hostile_names_are_escaped_in_every_html_document(
         assert escaped(HOSTILE_SITE) in html
     if document == "quote-letter":
         assert escaped(HOSTILE_DECLINED) in html
+
+
+def test_hostile_names_are_escaped_in_the_endorsement(hostile: DocumentData) -> None:
+    part = EndorsementMember(
+        member_id="E009",
+        name=HOSTILE_MEMBER,
+        action="add",
+        kind="addition",
+        start=dt.date(2027, 7, 1),
+        end=dt.date(2027, 12, 31),
+        days=184,
+        premium="56.28",
+        vat="3.19",
+        lines=[],
+    )
+    endorsement = PricedEndorsement(
+        number="GA20270000001-E01",
+        seq=1,
+        policy_id="pol_x",
+        policy_number="GA20270000001",
+        status="referred",
+        effective=dt.date(2027, 7, 1),
+        reason=HOSTILE_SITE,
+        currency="CNY",
+        premium="56.28",
+        vat="3.19",
+        base_version=1,
+        policy_version=None,
+        members=[part],
+        referrals=[],
+        totals=PolicyTotals(version=2, premium="1056.28", vat="59.79", headcount=3),
+        created_at=dt.datetime(2026, 12, 3, tzinfo=dt.UTC),
+        created_by="acc_x",
+        request=EndorsementRequest(effective=dt.date(2027, 7, 1)),
+    )
+    html = render_html("endorsement", hostile, e=endorsement)
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert escaped(HOSTILE_MEMBER) in html and escaped(HOSTILE_SITE) in html
+    assert escaped(HOSTILE_POLICYHOLDER) in html
+    assert "待核保" in html  # a referred endorsement says it is not in force yet
 
 
 def test_hostile_names_show_as_plain_text_in_the_pdf(hostile: DocumentData) -> None:

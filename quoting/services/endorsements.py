@@ -1,0 +1,715 @@
+"""Endorsements (批改): members joining, leaving and changing on a bound policy, priced
+by days under the policy's own tariff and terms, each making a new policy version; and
+reading a policy's versions, endorsements and members on a date.
+
+Pricing runs outside any transaction; the write then holds the policy's row and checks
+that the version it priced on is still the newest, else it prices again (two
+endorsements of one policy at once: the second is priced on the first's result).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import msgspec
+import numpy as np
+
+from quoting.census import read_census_numbered
+from quoting.errors import (
+    EndorsementPending,
+    IdempotencyKeyReused,
+    NotFound,
+    Problem,
+    RequestError,
+)
+from quoting.policies import (
+    EndorsementPlan,
+    check_endorsement_approval,
+    endorsement_number,
+    in_force,
+    plan_endorsement,
+    priced_segment,
+    refund,
+    version_one,
+    version_total_cents,
+)
+from quoting.pricing import PricedCensus, cents_to_text, price
+from quoting.quote_builder import build_quote
+from quoting.rating_input import resolve
+from quoting.schemas import (
+    Census,
+    EndorsementMember,
+    EndorsementRequest,
+    EndorsementStatus,
+    MemberQuote,
+    PolicyTotals,
+    PricedEndorsement,
+    Quote,
+    QuoteRequest,
+    Referral,
+    VersionMember,
+)
+from quoting.services._context import Context, visible_owner
+from quoting.services.documents import policy_document_data, render_document
+from quoting.services.quotation import CensusUpload, fx_rate, request_fingerprint
+from quoting.store import (
+    Conflict,
+    EndorsementRow,
+    PolicyRow,
+    PolicyVersionRow,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from quoting.tariff import Tariff
+from quoting.tariff.registry import registry_for
+from quoting.validation import problem_from_validation
+
+__all__ = [
+    "Endorse",
+    "PolicyVersion",
+    "StoredEndorsement",
+    "approve_endorsement",
+    "current_versions",
+    "endorse",
+    "endorsement_document",
+    "get_endorsement",
+    "insured_count",
+    "list_endorsements",
+    "members_on",
+    "policy_version",
+]
+
+#: How often an endorsement is priced again when another one of its policy won the race.
+_ATTEMPTS = 5
+#: Group-level referrals the bound quote settled already (or that concern the quote).
+_SETTLED = frozenset(
+    {"backdated_period", "experience_loss_ratio", "experience_discount", "adjustment_authority"}
+)
+_MEMBERS = msgspec.json.Decoder(list[VersionMember])
+
+
+@dataclass(frozen=True, slots=True)
+class Endorse:
+    """Endorse a policy with a JSON :class:`EndorsementRequest`; ``census`` is a census
+    file of the members who join (then the JSON has no ``add``)."""
+
+    policy_id: str
+    raw_request: bytes
+    idempotency_key: str | None = None
+    census: CensusUpload | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEndorsement:
+    """A stored endorsement and whether this call stored it (False: an idempotent replay)."""
+
+    endorsement: PricedEndorsement
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    """One version of a policy's member list, with its totals."""
+
+    policy: PolicyRow
+    quote: Quote
+    number: int
+    latest: int
+    members: list[VersionMember]
+    premium_cents: int
+    vat_cents: int
+
+    @property
+    def premium(self) -> str:
+        """The version's premium (VAT included) as a decimal string."""
+        return cents_to_text(self.premium_cents)
+
+    @property
+    def vat(self) -> str:
+        """The VAT in it as a decimal string."""
+        return cents_to_text(self.vat_cents)
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What an endorsement is priced on: the policy, its bound request and quote, and
+    its newest version."""
+
+    policy: PolicyRow
+    request: QuoteRequest
+    quote: Quote
+    version: int
+    members: list[VersionMember]
+    adjustment_cents: tuple[int, int]
+    endorsements: list[EndorsementRow]
+
+
+def insured_count(members: list[VersionMember]) -> int:
+    """How many members a version insures at some time in the period."""
+    return len({m.member.member_id for m in members if m.start <= m.end})
+
+
+def _decode(raw: bytes, census: CensusUpload | None) -> tuple[EndorsementRequest, list[int]]:
+    """The request, with a census file's members as ``add``; each added row's line in
+    the file (empty without a file)."""
+    try:
+        request = msgspec.json.decode(raw, type=EndorsementRequest)
+    except msgspec.ValidationError as exc:
+        raise RequestError(problem_from_validation(exc)) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+    if census is None:
+        return request, []
+    if request.add:
+        raise RequestError(
+            Problem("send the members who join either as add or as a file, not both", path=("add",))
+        )
+    rows, numbers = read_census_numbered(census.data, census.filename)
+    if rows.members is None:
+        raise RequestError(
+            Problem("the file must list named members (member_id, name, …), not a headcount grid")
+        )
+    return msgspec.structs.replace(request, add=rows.members), numbers
+
+
+def _at_file_rows(error: RequestError, numbers: list[int]) -> RequestError:
+    """Problems of added rows (``("add", i, field)``) at the census file's row and column."""
+    moved = []
+    for p in error.problems:
+        i = p.path[1] if p.path[:1] == ("add",) and len(p.path) > 1 else None
+        if isinstance(i, int) and i < len(numbers):
+            column = str(p.path[2]) if len(p.path) > 2 else None
+            moved.append(Problem(p.message, row=numbers[i], column=column))
+        else:
+            moved.append(p)
+    return RequestError(moved)
+
+
+def _state(work: UnitOfWork, ctx: Context, policy_id: str) -> _State:
+    """The policy (one the acting account may see) as it stands in this unit."""
+    policy = work.policies.get(policy_id, owner_id=visible_owner(ctx.acting()))
+    if policy is None:
+        raise NotFound(f"No policy {policy_id} among yours.")
+    quote_row = work.quotes.get(policy.quote_id)
+    assert quote_row is not None and quote_row.request_json and quote_row.result_json
+    request = msgspec.json.decode(quote_row.request_json, type=QuoteRequest)
+    quote = msgspec.json.decode(quote_row.result_json, type=Quote)
+    first = version_one(request, quote)
+    member_total = version_total_cents(first, (0, 0))
+    adjustments = (
+        _cents(quote.total_premium) - member_total[0],
+        _cents(quote.total_vat) - member_total[1],
+    )
+    latest = work.endorsements.latest_version(policy_id)
+    number, members = (
+        (1, first) if latest is None else (latest.version, _MEMBERS.decode(latest.members_json))
+    )
+    return _State(
+        policy, request, quote, number, members, adjustments, work.endorsements.all(policy_id)
+    )
+
+
+def _cents(text: str) -> int:
+    return int(Decimal(text).scaleb(2).to_integral_exact())
+
+
+def _context_request(state: _State, plan: EndorsementPlan) -> QuoteRequest:
+    """The bound request with the census of the new version on the effective date: the
+    members who stay (as they are covered) and those who join, on the quote's terms as
+    priced (its commission; the as-of date and adjustment are the stored request's)."""
+    staying = [state.members[i] for i in plan.staying]
+    census = [msgspec.structs.replace(m.member, start=m.start, end=m.end) for m in staying]
+    census += [j.member for j in plan.joining]
+    ids = {m.member_id for m in census}
+    plans = [
+        p
+        if p.member_ids is None
+        else msgspec.structs.replace(p, member_ids=[i for i in p.member_ids if i in ids])
+        for p in state.request.plans
+    ]
+    return msgspec.structs.replace(
+        state.request,
+        census=Census(members=census),
+        plans=plans,
+        experience=None,
+        commission=Decimal(repr(state.quote.commission)),
+    )
+
+
+def _moved(problem: Problem, plan: EndorsementPlan, first_joining: int) -> Problem:
+    """A census problem of the context request, put where the request named the row."""
+    path = problem.path
+    if len(path) >= 3 and path[:2] == ("census", "members") and isinstance(path[2], int):
+        k = path[2] - first_joining
+        where = plan.joining[k].path if 0 <= k < len(plan.joining) else ("census",)
+        return dataclasses.replace(problem, path=(*where, *path[3:]))
+    return problem
+
+
+def _priced_context(
+    state: _State, plan: EndorsementPlan, tariff: Tariff, today: dt.date
+) -> tuple[Quote, int]:
+    """The new version's census priced under the policy's tariff and terms: members who
+    join by days/365 of their days of cover, the rest as they are covered; the quote's
+    experience factor as priced. Returns the quote and the index of the first joiner."""
+    request = _context_request(state, plan)
+    first = len(plan.staying)
+    try:
+        resolved = resolve(request, tariff, fx_rate=fx_rate(tariff, request.currency))
+    except RequestError as exc:
+        raise RequestError([_moved(p, plan, first) for p in exc.problems]) from None
+    days = [state.members[i].term_days for i in plan.staying] + [j.days for j in plan.joining]
+    experience = state.quote.rating.experience
+    rating = dataclasses.replace(
+        resolved.rating,
+        term_days=np.array(days, dtype=np.int64),
+        fixed_experience_factor=experience.factor if experience is not None else None,
+    )
+    resolved = dataclasses.replace(resolved, rating=rating)
+    priced = _joiners_lines(price(rating, tariff), first)
+    quote = build_quote(resolved, priced, state.quote.as_of, today=today)
+    return quote, first
+
+
+def _joiners_lines(priced: PricedCensus, first: int) -> PricedCensus:
+    """The priced census with only the joiners' lines (rows from ``first``): the members
+    who stay were priced for the group's sake only, and building their lines' objects
+    would cost most of the time of a large policy's endorsement."""
+    keep = priced.line_row >= first
+    return dataclasses.replace(
+        priced,
+        line_row=priced.line_row[keep],
+        line_cover=priced.line_cover[keep],
+        premium_cents=priced.premium_cents[keep],
+        vat_cents=priced.vat_cents[keep],
+        trace={k: np.asarray(v)[keep] for k, v in priced.trace.items()},
+    )
+
+
+def _underwriting(
+    state: _State, plan: EndorsementPlan, quote: Quote, today: dt.date
+) -> list[Referral]:
+    """Declined joiners are problems of the request; the referrals that are the
+    endorsement's: those naming a joiner, group-level ones the bound quote did not have,
+    and a backdated effective date."""
+    joining = {j.member.member_id: j for j in plan.joining}
+    problems = [
+        Problem(
+            "cannot be covered: " + "; ".join(r.message for r in d.reasons),
+            path=joining[d.member_id].path,
+        )
+        for d in quote.declined
+        if d.member_id in joining
+    ]
+    if problems:
+        raise RequestError(problems)
+    had = {r.code for r in state.quote.referrals}
+    referrals = [
+        msgspec.structs.replace(r, member_ids=[m for m in r.member_ids if m in joining])
+        for r in quote.referrals
+        if (set(r.member_ids) & joining.keys())
+        or (not r.member_ids and r.code not in had and r.code not in _SETTLED)
+    ]
+    if plan.effective < today:
+        referrals.append(
+            Referral(
+                code="backdated_endorsement",
+                message=f"the endorsement takes effect on {plan.effective}, before the "
+                f"business date {today}",
+            )
+        )
+    return referrals
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """An endorsement's effect: the new member list and the endorsement's member parts."""
+
+    members: list[VersionMember]
+    parts: list[EndorsementMember]
+    premium_cents: int
+    vat_cents: int
+
+
+def _changed_members(
+    state: _State,
+    plan: EndorsementPlan,
+    quote: Quote,
+    tariff: Tariff,
+    claimed: frozenset[str],
+) -> _Change:
+    """Refund the segments that end, add the priced segments of those who join."""
+    rules = tariff.params.endorsements
+    members = list(state.members)
+    parts: list[EndorsementMember] = []
+    for leave in plan.leaving:
+        old = members[leave.index]
+        member_id = old.member.member_id
+        withheld = rules.no_refund_with_claim and member_id in claimed
+        ended, lines = refund(
+            old, plan.effective, retention=rules.refund_retention, withheld=withheld
+        )
+        members[leave.index] = ended
+        parts.append(
+            EndorsementMember(
+                member_id=member_id,
+                name=old.member.name,
+                action=leave.action,
+                kind="refund",
+                start=plan.effective,
+                end=old.end,
+                days=(old.end - plan.effective).days + 1,
+                premium=cents_to_text(sum(_cents(x.premium) for x in lines)),
+                vat=cents_to_text(sum(_cents(x.vat) for x in lines)),
+                lines=lines,
+            )
+        )
+    priced: dict[str, MemberQuote] = {m.member_id: m for m in quote.members}
+    for join in plan.joining:
+        row = priced[join.member.member_id]
+        members.append(priced_segment(join.member, row, join.days))
+        parts.append(
+            EndorsementMember(
+                member_id=row.member_id,
+                name=row.name,
+                action=join.action,
+                kind="addition",
+                start=row.start,
+                end=row.end,
+                days=join.days,
+                premium=row.premium,
+                vat=row.vat,
+                lines=row.lines,
+            )
+        )
+    premium = sum(_cents(p.premium) for p in parts)
+    vat = sum(_cents(p.vat) for p in parts)
+    return _Change(members, parts, premium, vat)
+
+
+def _priced(
+    ctx: Context, state: _State, request: EndorsementRequest
+) -> tuple[_Change, list[Referral]]:
+    """Plan, price and underwrite an endorsement on ``state``; nothing is stored."""
+    if state.request.census.members is None:
+        raise RequestError(
+            Problem(
+                "this policy insures a headcount grid without named members; endorsements "
+                "add, remove and change named members",
+                path=(),
+            )
+        )
+    period = (state.quote.period_start, state.quote.period_end)
+    plan = plan_endorsement(state.members, request, period)
+    tariff = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
+    today = ctx.today()
+    if plan.joining:
+        quote, _ = _priced_context(state, plan, tariff, today)
+        referrals = _underwriting(state, plan, quote, today)
+    else:
+        quote, referrals = state.quote, _underwriting(state, plan, state.quote, today)
+    return _changed_members(state, plan, quote, tariff, frozenset()), referrals
+
+
+def _record(
+    ctx: Context,
+    state: _State,
+    request: EndorsementRequest,
+    change: _Change,
+    referrals: list[Referral],
+) -> PricedEndorsement:
+    """The endorsement as the client sees it (``policy_version`` None while referred)."""
+    seq = len(state.endorsements) + 1
+    status: EndorsementStatus = "referred" if referrals else "accepted"
+    premium, vat = version_total_cents(change.members, state.adjustment_cents)
+    return PricedEndorsement(
+        number=endorsement_number(state.policy.policy_number, seq),
+        seq=seq,
+        policy_id=state.policy.id,
+        policy_number=state.policy.policy_number,
+        status=status,
+        effective=request.effective,
+        reason=request.reason,
+        currency=state.quote.currency,
+        premium=cents_to_text(change.premium_cents),
+        vat=cents_to_text(change.vat_cents),
+        base_version=state.version,
+        policy_version=None if referrals else state.version + 1,
+        members=change.parts,
+        referrals=referrals,
+        totals=PolicyTotals(
+            version=state.version + 1,
+            premium=cents_to_text(premium),
+            vat=cents_to_text(vat),
+            headcount=len(in_force(change.members, request.effective)),
+        ),
+        created_at=ctx.now(),
+        created_by=ctx.acting().id,
+        request=request,
+    )
+
+
+def _rows(
+    record: PricedEndorsement, members: list[VersionMember], command: Endorse, fingerprint: str
+) -> tuple[EndorsementRow, PolicyVersionRow]:
+    members_json = msgspec.json.encode(members)
+    version = PolicyVersionRow(
+        policy_id=record.policy_id,
+        version=record.totals.version,
+        created_at=record.created_at,
+        endorsement_seq=record.seq,
+        total_premium=record.totals.premium,
+        total_vat=record.totals.vat,
+        headcount=insured_count(members),
+        members_json=members_json,
+    )
+    row = EndorsementRow(
+        policy_id=record.policy_id,
+        seq=record.seq,
+        number=record.number,
+        effective=record.effective,
+        status=record.status,
+        premium=record.premium,
+        vat=record.vat,
+        base_version=record.base_version,
+        policy_version=record.policy_version,
+        created_by=record.created_by,
+        created_at=record.created_at,
+        idempotency_key=command.idempotency_key,
+        input_hash=fingerprint,
+        result_json=msgspec.json.encode(record),
+        pending_json=members_json if record.status == "referred" else None,
+    )
+    return row, version
+
+
+def _replay(
+    work: UnitOfWork, policy_id: str, key: str | None, fingerprint: str
+) -> PricedEndorsement | None:
+    if key is None:
+        return None
+    earlier = work.endorsements.by_idempotency_key(policy_id, key)
+    if earlier is None:
+        return None
+    if earlier.input_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {key!r} was used for endorsement {earlier.number} with a "
+            "different request; use a new key for a new request."
+        )
+    return msgspec.json.decode(earlier.result_json, type=PricedEndorsement)
+
+
+def _refuse_while_pending(state: _State) -> None:
+    pending = [e for e in state.endorsements if e.status == "referred"]
+    if pending:
+        raise EndorsementPending(
+            f"endorsement {pending[0].number} awaits an underwriter's approval; the policy "
+            "changes again once it is approved"
+        )
+
+
+def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEndorsement:
+    """Price and store an endorsement of a policy the acting account may see: a new
+    policy version at once when accepted, or a referred endorsement that waits for an
+    underwriter; a ``policy.endorsed`` event in the same transaction.
+
+    Raises :class:`RequestError` (paths into the request), :class:`NotFound`,
+    :class:`EndorsementPending` or :class:`IdempotencyKeyReused`. With an idempotency key
+    seen before on the policy and the same request: the earlier endorsement
+    (``created=False``). Concurrent endorsements of one policy are serialised: each is
+    priced on the version the other made.
+    """
+    request, file_rows = _decode(command.raw_request, command.census)
+    fingerprint = request_fingerprint(command.raw_request, command.census)
+    key = command.idempotency_key
+    for _ in range(_ATTEMPTS):
+        with uow() as work:
+            state = _state(work, ctx, command.policy_id)
+            earlier = _replay(work, state.policy.id, key, fingerprint)
+        if earlier is not None:
+            return StoredEndorsement(earlier, False)
+        _refuse_while_pending(state)
+        try:
+            change, referrals = _priced(ctx, state, request)
+        except RequestError as exc:
+            raise _at_file_rows(exc, file_rows) if file_rows else exc from None
+        record = _record(ctx, state, request, change, referrals)
+        row, version = _rows(record, change.members, command, fingerprint)
+        try:
+            if _store(uow, ctx, state, row, version):
+                return StoredEndorsement(record, True)
+        except Conflict:
+            continue
+    raise Conflict(f"policy {command.policy_id} kept changing while it was endorsed")
+
+
+def _store(
+    uow: UnitOfWorkFactory,
+    ctx: Context,
+    state: _State,
+    row: EndorsementRow,
+    version: PolicyVersionRow,
+) -> bool:
+    """Write the endorsement (and its version when accepted) if the policy is still at
+    the version it was priced on; False when another endorsement came first."""
+    with uow() as work:
+        work.endorsements.lock_policy(state.policy.id)
+        latest = work.endorsements.latest_version(state.policy.id)
+        if (latest.version if latest else 1) != state.version or len(
+            work.endorsements.all(state.policy.id)
+        ) != len(state.endorsements):
+            return False
+        work.endorsements.add(row)
+        if row.status == "accepted":
+            work.endorsements.add_version(version)
+        work.events.add(
+            ctx.event(
+                "policy.endorsed",
+                state.policy.id,
+                number=row.number,
+                status=row.status,
+                premium=row.premium,
+                policy_version=row.policy_version,
+            )
+        )
+        work.commit()
+    return True
+
+
+def approve_endorsement(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, seq: int
+) -> PricedEndorsement:
+    """The acting underwriter approves a referred endorsement (not their own): the
+    version it was priced to make becomes the policy's newest, with a
+    ``policy.endorsement_approved`` event. Approving again returns it as approved."""
+    account = ctx.acting()
+    with uow() as work:
+        work.endorsements.lock_policy(policy_id)
+        row = work.endorsements.get(policy_id, seq) if work.policies.get(policy_id) else None
+        if row is None:
+            raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
+        record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
+        if row.status == "approved":
+            return record
+        check_endorsement_approval(row.number, row.created_by, row.status, account.id)
+        assert row.pending_json is not None
+        now = ctx.now()
+        record = msgspec.structs.replace(
+            record,
+            status="approved",
+            policy_version=record.totals.version,
+            approved_by=account.id,
+            approved_at=now,
+        )
+        totals = record.totals
+        work.endorsements.add_version(
+            PolicyVersionRow(
+                policy_id=policy_id,
+                version=totals.version,
+                created_at=now,
+                endorsement_seq=seq,
+                total_premium=totals.premium,
+                total_vat=totals.vat,
+                headcount=insured_count(_MEMBERS.decode(row.pending_json)),
+                members_json=row.pending_json,
+            )
+        )
+        work.endorsements.update(
+            dataclasses.replace(
+                row,
+                status="approved",
+                policy_version=totals.version,
+                approved_by=account.id,
+                approved_at=now,
+                result_json=msgspec.json.encode(record),
+                pending_json=None,
+            )
+        )
+        work.events.add(ctx.event("policy.endorsement_approved", policy_id, number=row.number))
+        work.commit()
+    return record
+
+
+def get_endorsement(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, seq: int
+) -> PricedEndorsement:
+    """One endorsement of a policy the acting account may see."""
+    with uow() as work:
+        state = _state(work, ctx, policy_id)
+        row = work.endorsements.get(state.policy.id, seq)
+    if row is None:
+        raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
+    return msgspec.json.decode(row.result_json, type=PricedEndorsement)
+
+
+def list_endorsements(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str
+) -> list[PricedEndorsement]:
+    """A policy's endorsements in order."""
+    with uow() as work:
+        state = _state(work, ctx, policy_id)
+    return [msgspec.json.decode(e.result_json, type=PricedEndorsement) for e in state.endorsements]
+
+
+def policy_version(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, number: int | None = None
+) -> PolicyVersion:
+    """Version ``number`` of a policy (default: the newest), never changed by later
+    endorsements."""
+    with uow() as work:
+        state = _state(work, ctx, policy_id)
+        wanted = state.version if number is None else number
+        if wanted == state.version:
+            members = state.members
+        elif wanted == 1:
+            members = version_one(state.request, state.quote)
+        else:
+            row = work.endorsements.version(policy_id, wanted)
+            if row is None or wanted < 1:
+                raise NotFound(
+                    f"Policy {state.policy.policy_number} has versions 1 to {state.version}."
+                )
+            members = _MEMBERS.decode(row.members_json)
+    if not 1 <= wanted <= state.version:
+        raise NotFound(f"Policy {state.policy.policy_number} has versions 1 to {state.version}.")
+    premium, vat = version_total_cents(members, state.adjustment_cents)
+    return PolicyVersion(state.policy, state.quote, wanted, state.version, members, premium, vat)
+
+
+def members_on(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, on: dt.date
+) -> list[VersionMember]:
+    """Who the policy's newest version covers on ``on`` (none outside the period)."""
+    return in_force(policy_version(uow, ctx, policy_id).members, on)
+
+
+def endorsement_document(
+    uow: UnitOfWorkFactory,
+    ctx: Context,
+    policy_id: str,
+    seq: int,
+    fmt: str,
+    fonts_url: str | None = None,
+) -> tuple[bytes, str]:
+    """The endorsement's bilingual document (批单: what changed, from when, the premium
+    due or refunded, the policy's new totals) as ``pdf`` or ``html``, with a file name;
+    an HTML document loads its fonts from ``fonts_url`` when given."""
+    with uow() as work:
+        state = _state(work, ctx, policy_id)
+        row = work.endorsements.get(state.policy.id, seq)
+        if row is None:
+            raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
+        data = policy_document_data(work, ctx, state.policy)
+    record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
+    body = render_document("endorsement", fmt, data, fonts_url, e=record)
+    return body, f"{record.number}-endorsement.{fmt}"
+
+
+def current_versions(uow: UnitOfWorkFactory, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:
+    """The newest stored version of each of these policies (those that have one), read
+    without their member lists: for totals in a list of policies."""
+    with uow() as work:
+        return work.endorsements.latest_totals(policy_ids)
