@@ -14,8 +14,10 @@ from quoting.schemas._quote import (
     Reason,
     Referral,
     SiteRating,
+    SpecialConditions,
     SummaryRow,
     TariffRef,
+    UnderwriterDecision,
 )
 from quoting.schemas._request import (
     EARLIEST_DATE,
@@ -75,9 +77,11 @@ __all__ = [
     "SicknessDeathCover",
     "SicknessMedicalCover",
     "SiteRating",
+    "SpecialConditions",
     "SumInsuredCover",
     "SummaryRow",
     "TariffRef",
+    "UnderwriterDecision",
     "check_row",
     "credit_code_check_char",
     "group_problems",

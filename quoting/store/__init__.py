@@ -12,14 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from quoting.store._records import (
+    REFERRAL_STATES,
     ROLES,
     Account,
     ApiKeyRow,
     Conflict,
     Event,
+    EventFilter,
+    ExposureRow,
     NewApiKey,
     PolicyRow,
     QuoteRow,
+    ReferralFilter,
+    ReferralRow,
     WebSession,
     hash_api_key,
     is_valid_id,
@@ -33,16 +38,21 @@ if TYPE_CHECKING:
     from quoting.store._sql import SqlUnitOfWork
 
 __all__ = [
+    "REFERRAL_STATES",
     "ROLES",
     "Account",
     "ApiKeyRow",
     "Conflict",
     "Database",
     "Event",
+    "EventFilter",
+    "ExposureRow",
     "NewApiKey",
     "PolicyRow",
     "QuoteFilter",
     "QuoteRow",
+    "ReferralFilter",
+    "ReferralRow",
     "SqlUnitOfWork",
     "UnitOfWork",
     "UnitOfWorkFactory",

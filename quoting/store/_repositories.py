@@ -17,18 +17,24 @@ from quoting.store._records import (
     Account,
     ApiKeyRow,
     Event,
+    EventFilter,
+    ExposureRow,
     NewApiKey,
     PolicyRow,
     QuoteRow,
+    ReferralFilter,
+    ReferralRow,
     WebSession,
 )
 
 __all__ = [
     "AccountRepository",
     "EventRepository",
+    "ExposureRepository",
     "PolicyRepository",
     "QuoteFilter",
     "QuoteRepository",
+    "ReferralRepository",
     "SecretRepository",
     "SessionRepository",
     "UnitOfWork",
@@ -85,6 +91,15 @@ class AccountRepository(Protocol):
     def set_locale(self, account_id: str, locale: str) -> None:
         """Store the language of an account's pages."""
 
+    def set_authority(
+        self,
+        account_id: str,
+        adjustment: str | None,
+        sum_insured: str | None,
+        group_sum_insured: str | None,
+    ) -> None:
+        """Store an account's own underwriting authority (None: its role's default)."""
+
 
 class SessionRepository(Protocol):
     """The signed-in sessions of the pages."""
@@ -129,6 +144,10 @@ class QuoteRepository(Protocol):
     def approve(self, quote_id: str, underwriter_id: str, at: dt.datetime) -> None:
         """Record an approval."""
 
+    def reprice(self, quote: QuoteRow) -> None:
+        """Replace a quote's figures (status, totals) and its request and result documents
+        after an underwriter's decision re-priced it."""
+
     def count(self) -> int:
         """How many quotes are stored."""
 
@@ -163,6 +182,40 @@ class EventRepository(Protocol):
     def all(self, subject_id: str | None = None) -> list[Event]:
         """Events oldest first, of one subject or all."""
 
+    def find(self, where: EventFilter) -> tuple[list[Event], int]:
+        """A page of the events that match, oldest first (with their ids), and how many
+        match."""
+
+
+class ReferralRepository(Protocol):
+    """The underwriters' queue of referred quotes."""
+
+    def add(self, referral: ReferralRow) -> None:
+        """Put a quote in the queue."""
+
+    def get(self, quote_id: str) -> ReferralRow | None:
+        """A quote's referral, if it has one."""
+
+    def save(self, referral: ReferralRow) -> None:
+        """Store a referral's new state (the row of its quote is replaced)."""
+
+    def find(self, where: ReferralFilter) -> tuple[list[tuple[ReferralRow, QuoteRow]], int]:
+        """Referrals oldest first, each with its quote (without documents), and the
+        total that match."""
+
+
+class ExposureRepository(Protocol):
+    """The accumulation exposures of bound policies."""
+
+    def add(self, rows: list[ExposureRow]) -> None:
+        """Store a newly bound policy's exposures."""
+
+    def lock_book(self) -> None:
+        """Serialise the book checks of concurrent binds until the unit ends."""
+
+    def in_force(self, start: dt.date, end: dt.date) -> list[ExposureRow]:
+        """The exposures of policies whose period overlaps ``start``…``end``."""
+
 
 class SecretRepository(Protocol):
     """Secrets the application makes for itself."""
@@ -190,6 +243,14 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventRepository:
         """Events."""
+
+    @property
+    def referrals(self) -> ReferralRepository:
+        """The referral queue."""
+
+    @property
+    def exposures(self) -> ExposureRepository:
+        """Bound policies' accumulation exposures."""
 
     @property
     def secrets(self) -> SecretRepository:
