@@ -188,6 +188,9 @@ def _checked(decision: Decision) -> Decision:
     zh = _text(decision.conditions_zh, "conditions_zh", required=False)
     en = _text(decision.conditions_en, "conditions_en", required=False)
     problems = []
+    adjustment = decision.adjustment
+    if adjustment is not None and not (adjustment.is_finite() and abs(adjustment) <= 1):
+        problems.append(Problem("must be a fraction from -1 to 1, e.g. 0.2", path=("adjustment",)))
     if (zh is None) != (en is None):
         missing = "conditions_en" if en is None else "conditions_zh"
         problems.append(Problem("special conditions need both languages", path=(missing,)))

@@ -17,6 +17,7 @@ from quoting.web._problems import (
 from quoting.web._quotes import QuotesController
 from quoting.web._ratelimit import RateLimiter
 from quoting.web._reference import ReferenceController, health
+from quoting.web._underwriting import QuoteReferralController, UnderwritingController
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -27,10 +28,12 @@ __all__ = [
     "PoliciesController",
     "ProblemDetails",
     "ProblemError",
+    "QuoteReferralController",
     "QuotesController",
     "RateLimiter",
     "ReferenceController",
     "SwaggerUIPlugin",
+    "UnderwritingController",
     "add_security_headers",
     "docs_static_router",
     "exception_handlers",

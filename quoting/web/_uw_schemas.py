@@ -1,0 +1,214 @@
+"""Wire schemas of the underwriting endpoints: the referral queue, decisions, the audit
+trail and the book's exposure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+__all__ = [
+    "AnswerBody",
+    "AuditEntry",
+    "AuditPage",
+    "ConditionsBody",
+    "CountryExposureItem",
+    "DecisionBody",
+    "ExposureReport",
+    "ReferralEvent",
+    "ReferralItem",
+    "ReferralPage",
+    "ReferralReason",
+    "ReferralRecord",
+    "SendBody",
+    "SiteExposureItem",
+]
+
+_Long = Annotated[str, Meta(min_length=1, max_length=4000)]
+
+
+class SendBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Send a referred quote to underwriting."""
+
+    message: Annotated[_Long, Meta(description="What the underwriter should know.")]
+
+
+class AnswerBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Answer the underwriter's open question."""
+
+    answer: _Long
+
+
+class ConditionsBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Special conditions in both languages of the documents."""
+
+    zh: Annotated[_Long, Meta(description="简体中文")]
+    en: Annotated[_Long, Meta(description="English")]
+
+
+class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
+    """An underwriter's decision on a referred quote."""
+
+    decision: Annotated[
+        Literal["approve", "decline", "ask"],
+        Meta(
+            description="`approve` (it can then be bound), `decline` (it cannot), or `ask` "
+            "the quote's owner a `question` (the quote waits for the answer)."
+        ),
+    ]
+    reason: Annotated[
+        _Long | None,
+        Meta(description="Why: needed to decline and with an adjustment; kept in the trail."),
+    ] = None
+    adjustment: Annotated[
+        Decimal | None,
+        Meta(
+            description="Approve with this underwriter adjustment (loading +, discount −, a "
+            "fraction such as `0.2`) within your authority: the quote is re-priced with it "
+            "(every line's `adjustment` factor) and the decision's `adjustment_premium` shows "
+            "what it added. Left out: the quote's own adjustment stays."
+        ),
+    ] = None
+    conditions: Annotated[
+        ConditionsBody | None,
+        Meta(description="Special conditions put on the quote (and its documents)."),
+    ] = None
+    question: Annotated[_Long | None, Meta(description="With `ask`: what you need to know.")] = None
+
+
+class ReferralReason(msgspec.Struct):
+    code: str
+    message: str
+
+
+class ReferralEvent(msgspec.Struct):
+    """One step of a referral: who did what when, with its facts (message, question,
+    answer, reason, before and after)."""
+
+    kind: str
+    occurred_at: dt.datetime
+    account_id: str | None
+    data: dict[str, Any]
+
+
+class ReferralRecord(msgspec.Struct):
+    """A quote's referral: its state, reasons, the messages exchanged and the decision."""
+
+    quote_id: str
+    state: Annotated[
+        Literal["waiting", "information_requested", "approved", "declined"],
+        Meta(
+            description="`waiting` for an underwriter, `information_requested` (waiting "
+            "for your answer), `approved` or `declined`."
+        ),
+    ]
+    reasons: list[ReferralReason]
+    countries: list[str]
+    entered_at: dt.datetime
+    sent_by: str | None
+    sent_at: dt.datetime | None
+    message: str | None
+    question: Annotated[str | None, Meta(description="The underwriter's open question")]
+    answer: str | None
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    escalation: Annotated[
+        str | None,
+        Meta(
+            description="Set when a decision was beyond an underwriter's authority: what it needs"
+        ),
+    ]
+    history: list[ReferralEvent] = []
+
+
+class ReferralItem(msgspec.Struct):
+    """A referred quote in the queue."""
+
+    quote_id: str
+    policyholder: str
+    credit_code: str
+    headcount: int
+    currency: str
+    total_premium: str
+    state: str
+    reasons: list[ReferralReason]
+    countries: list[str]
+    entered_at: dt.datetime
+    age_hours: Annotated[float, Meta(description="Hours since the quote entered the queue")]
+    asked_by: Annotated[str, Meta(description="Who sent it to underwriting, else its owner")]
+    owner_id: str
+    message: str | None
+    question: str | None
+    answer: str | None
+    escalation: str | None
+    quote: str
+    referral: str
+
+
+class ReferralPage(msgspec.Struct):
+    items: list[ReferralItem]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+
+class AuditEntry(msgspec.Struct):
+    """One event of the trail: who (account, None for the insurer's tools), when, what
+    (kind, subject) and its facts, with ``before`` and ``after`` for changes."""
+
+    id: int
+    occurred_at: dt.datetime
+    kind: str
+    subject_id: str
+    account_id: str | None
+    data: dict[str, Any]
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditEntry]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+
+class SiteExposureItem(msgspec.Struct):
+    """The book on one site (``site`` null: members in the country without a site)."""
+
+    country: str
+    site: str | None
+    policyholders: list[str]
+    policies: int
+    headcount: int
+    add_sum_insured: Annotated[str, Meta(description="AD&D sum insured, CNY")]
+    evac_sum_insured: Annotated[str, Meta(description="Evacuation limits, CNY")]
+    limit: str
+    utilisation: Annotated[float, Meta(description="AD&D sum insured / limit")]
+    over_limit: bool
+
+
+class CountryExposureItem(msgspec.Struct):
+    country: str
+    policies: int
+    headcount: int
+    add_sum_insured: str
+    evac_sum_insured: str
+    limit: str
+    utilisation: float
+    over_limit: bool
+
+
+class ExposureReport(msgspec.Struct):
+    """The insurer's accumulation book on a date, largest AD&D sum insured first."""
+
+    on: dt.date
+    currency: str
+    site_limit: str
+    country_limit: str
+    sites: list[SiteExposureItem]
+    countries: list[CountryExposureItem]
