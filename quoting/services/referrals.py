@@ -203,15 +203,18 @@ def _checked(decision: Decision) -> Decision:
     return replace(decision, reason=reason, question=question, conditions_zh=zh, conditions_en=en)
 
 
-def _state(referral: ReferralRow, row: QuoteRow, stored: Quote | None = None) -> dict[str, Any]:
+def _state(
+    referral: ReferralRow,
+    row: QuoteRow,
+    adjustment: Decimal | None = None,
+    conditions: SpecialConditions | None = None,
+) -> dict[str, Any]:
     """What the audit trail records before and after a decision."""
-    decision = stored.underwriting if stored else None
-    conditions = decision.conditions if decision else None
     return {
         "state": referral.state,
         "status": row.status,
         "total_premium": row.total_premium,
-        "adjustment": decision.adjustment if decision else None,
+        "adjustment": None if adjustment is None else f"{adjustment:f}",
         "conditions": {"zh": conditions.zh, "en": conditions.en} if conditions else None,
     }
 
@@ -352,8 +355,8 @@ def _approve(
             "referral.approved",
             row.id,
             reason=decision.reason,
-            before=_state(referral, row, stored),
-            after=_state(after, approved, quote),
+            before=_state(referral, row, current),
+            after=_state(after, approved, adjustment, conditions),
         )
     )
     found = work.quotes.get(row.id)

@@ -214,9 +214,9 @@ class UnderwritingController(Controller):
         self,
         uow: UnitsOfWork,
         context: ServiceContext,
-        state: Annotated[
+        decision_state: Annotated[
             Literal["open", "waiting", "information_requested", "approved", "declined", "all"],
-            QueryParameter(description="which referrals"),
+            QueryParameter(query="state", description="which referrals"),
         ] = "open",
         reason: Annotated[
             str | None,
@@ -230,7 +230,7 @@ class UnderwritingController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200, description="page size")] = 50,
         offset: Annotated[int, QueryParameter(ge=0, le=10_000_000, description="to skip")] = 0,
     ) -> ReferralPage:
-        states = _STATES.get(state, (state,))
+        states = _STATES.get(decision_state, (decision_state,))
         where = ReferralFilter(states, reason, country, limit, offset)
         found, total = referrals.list_referrals(uow, context, where)
         items = [
@@ -264,7 +264,7 @@ class UnderwritingController(Controller):
             limit,
             len(items),
             total,
-            state=state,
+            state=decision_state,
             reason=reason,
             country=country,
         )
