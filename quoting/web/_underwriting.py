@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import anyio
 from litestar import Controller, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from quoting.services import audit, exposure, referrals
 from quoting.services.referrals import Decision, ReferralView
@@ -117,7 +117,11 @@ class QuoteReferralController(Controller):
         responses={**ERRORS, 404: NOT_FOUND, 409: _CLOSED, 422: _INVALID},
     )
     async def send(
-        self, uow: UnitsOfWork, context: ServiceContext, quote_id: FromPath[str], data: SendBody
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+        data: JSONBody[SendBody],
     ) -> ReferralRecord:
         row = await anyio.to_thread.run_sync(
             referrals.send_to_underwriter, uow, context, quote_id, data.message
@@ -160,7 +164,7 @@ class QuoteReferralController(Controller):
         uow: UnitsOfWork,
         context: ServiceContext,
         quote_id: FromPath[str],
-        data: DecisionBody,
+        data: JSONBody[DecisionBody],
     ) -> ReferralRecord:
         decision = Decision(
             action=data.decision,
@@ -184,7 +188,11 @@ class QuoteReferralController(Controller):
         responses={**ERRORS, 404: NOT_FOUND, 409: _CLOSED, 422: _INVALID},
     )
     async def answer(
-        self, uow: UnitsOfWork, context: ServiceContext, quote_id: FromPath[str], data: AnswerBody
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+        data: JSONBody[AnswerBody],
     ) -> ReferralRecord:
         row = await anyio.to_thread.run_sync(
             referrals.answer_question, uow, context, quote_id, data.answer
@@ -216,7 +224,7 @@ class UnderwritingController(Controller):
         context: ServiceContext,
         decision_state: Annotated[
             Literal["open", "waiting", "information_requested", "approved", "declined", "all"],
-            QueryParameter(query="state", description="which referrals"),
+            QueryParameter(name="state", description="which referrals"),
         ] = "open",
         reason: Annotated[
             str | None,
