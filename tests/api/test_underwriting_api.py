@@ -174,9 +174,11 @@ def test_the_events_table_refuses_update_and_delete(api: Api) -> None:
         with database.engine.connect() as conn:
             before = conn.execute(read).all()
         for statement in ("UPDATE events SET kind = 'x'", "DELETE FROM events"):
-            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-                with database.engine.begin() as conn:
-                    conn.execute(sa.text(statement))
+            with (
+                pytest.raises(sa.exc.DBAPIError, match="append-only"),
+                database.engine.begin() as conn,
+            ):
+                conn.execute(sa.text(statement))
         with database.engine.connect() as conn:
             assert conn.execute(read).all() == before  # every event untouched
     finally:
