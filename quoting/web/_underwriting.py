@@ -20,10 +20,12 @@ from quoting.web._openapi import ApiOperation, problem
 from quoting.web._quotes import BASE, ERRORS, NOT_FOUND
 from quoting.web._uw_schemas import (
     AnswerBody,
+    ApproveBody,
+    AskBody,
     AuditEntry,
     AuditPage,
     CountryExposureItem,
-    DecisionBody,
+    DeclineBody,
     ExposureReport,
     ReferralEvent,
     ReferralItem,
@@ -85,6 +87,21 @@ def _record(view: ReferralView | ReferralRow) -> ReferralRecord:
         decision_reason=row.decision_reason,
         escalation=row.escalation,
         history=[ReferralEvent(e.kind, e.occurred_at, e.account_id, e.data) for e in history],
+    )
+
+
+def _decision(data: ApproveBody | DeclineBody | AskBody) -> Decision:
+    if isinstance(data, AskBody):
+        return Decision("ask", question=data.question)
+    if isinstance(data, DeclineBody):
+        return Decision("decline", reason=data.reason)
+    return Decision(
+        "approve",
+        reason=data.reason,
+        # repr is the shortest text giving the float back: 0.2, not 0.2000000000000000111.
+        adjustment=None if data.adjustment is None else Decimal(repr(data.adjustment)),
+        conditions_zh=data.conditions.zh if data.conditions else None,
+        conditions_en=data.conditions.en if data.conditions else None,
     )
 
 
@@ -151,7 +168,7 @@ class QuoteReferralController(Controller):
         status_code=200,
         guards=[requires_role("underwriter", "admin")],
         summary="Approve, decline or question a referred quote (underwriters)",
-        description="`approve` (optionally with an `adjustment` and its `reason`, and "
+        description="`decision`: `approve` with a `reason` (optionally an `adjustment` and "
         "`conditions` in Chinese and English): the quote can be bound; an adjustment re-prices "
         "it under its own tariff version, so its figures stay exact and explainable. "
         "`decline` with a `reason`: it cannot be bound. `ask` a `question`: the quote waits "
@@ -164,16 +181,9 @@ class QuoteReferralController(Controller):
         uow: UnitsOfWork,
         context: ServiceContext,
         quote_id: FromPath[str],
-        data: JSONBody[DecisionBody],
+        data: JSONBody[ApproveBody | DeclineBody | AskBody],
     ) -> ReferralRecord:
-        decision = Decision(
-            action=data.decision,
-            reason=data.reason,
-            adjustment=data.adjustment,
-            conditions_zh=data.conditions.zh if data.conditions else None,
-            conditions_en=data.conditions.en if data.conditions else None,
-            question=data.question,
-        )
+        decision = _decision(data)
         await anyio.to_thread.run_sync(referrals.decide, uow, context, quote_id, decision)
         view = await anyio.to_thread.run_sync(referrals.get_referral, uow, context, quote_id)
         return _record(view)

@@ -4,7 +4,6 @@ trail and the book's exposure."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -12,11 +11,14 @@ from msgspec import Meta
 
 __all__ = [
     "AnswerBody",
+    "ApproveBody",
+    "AskBody",
     "AuditEntry",
     "AuditPage",
     "ConditionsBody",
     "CountryExposureItem",
     "DecisionBody",
+    "DeclineBody",
     "ExposureReport",
     "ReferralEvent",
     "ReferralItem",
@@ -27,56 +29,68 @@ __all__ = [
     "SiteExposureItem",
 ]
 
-_Long = Annotated[str, Meta(min_length=1, max_length=4000)]
+#: A free text with at least one character that is not a space.
+_Long = Annotated[str, Meta(min_length=1, max_length=4000, pattern=r"\S")]
 
 
-class SendBody(msgspec.Struct, forbid_unknown_fields=True):
+class SendBody(msgspec.Struct):
     """Send a referred quote to underwriting."""
 
     message: Annotated[_Long, Meta(description="What the underwriter should know.")]
 
 
-class AnswerBody(msgspec.Struct, forbid_unknown_fields=True):
+class AnswerBody(msgspec.Struct):
     """Answer the underwriter's open question."""
 
     answer: _Long
 
 
-class ConditionsBody(msgspec.Struct, forbid_unknown_fields=True):
+class ConditionsBody(msgspec.Struct):
     """Special conditions in both languages of the documents."""
 
     zh: Annotated[_Long, Meta(description="简体中文")]
     en: Annotated[_Long, Meta(description="English")]
 
 
-class DecisionBody(msgspec.Struct, forbid_unknown_fields=True):
-    """An underwriter's decision on a referred quote."""
+class _Decision(msgspec.Struct, tag_field="decision"):
+    reason: Annotated[_Long, Meta(description="Why you decide so; kept in the audit trail.")]
 
-    decision: Annotated[
-        Literal["approve", "decline", "ask"],
-        Meta(
-            description="`approve` (it can then be bound), `decline` (it cannot), or `ask` "
-            "the quote's owner a `question` (the quote waits for the answer)."
-        ),
-    ]
-    reason: Annotated[
-        _Long | None,
-        Meta(description="Why: needed to decline and with an adjustment; kept in the trail."),
-    ] = None
-    adjustment: Annotated[
-        Decimal | None,
-        Meta(
-            description="Approve with this underwriter adjustment (loading +, discount −, a "
-            "fraction such as `0.2`) within your authority: the quote is re-priced with it "
-            "(every line's `adjustment` factor) and the decision's `adjustment_premium` shows "
-            "what it added. Left out: the quote's own adjustment stays."
-        ),
-    ] = None
+
+class ApproveBody(_Decision, tag="approve"):
+    """Approve the quote: it can then be bound."""
+
+    adjustment: (
+        Annotated[
+            float,
+            Meta(
+                ge=-0.3,
+                le=0.3,
+                description="Approve with this underwriter adjustment (loading +, discount −, "
+                "a fraction such as 0.2) within your authority: the quote is re-priced with it "
+                "(every line's `adjustment_factor`) and the decision's `adjustment_premium` "
+                "shows what it added. Left out: the quote's own adjustment stays.",
+            ),
+        ]
+        | None
+    ) = None
     conditions: Annotated[
         ConditionsBody | None,
         Meta(description="Special conditions put on the quote (and its documents)."),
     ] = None
-    question: Annotated[_Long | None, Meta(description="With `ask`: what you need to know.")] = None
+
+
+class DeclineBody(_Decision, tag="decline"):
+    """Decline the quote: it cannot be bound."""
+
+
+class AskBody(msgspec.Struct, tag_field="decision", tag="ask"):
+    """Ask the quote's owner a question; the quote waits for the answer."""
+
+    question: _Long
+
+
+#: An underwriter's decision on a referred quote, told apart by ``decision``.
+DecisionBody = ApproveBody | DeclineBody | AskBody
 
 
 class ReferralReason(msgspec.Struct):

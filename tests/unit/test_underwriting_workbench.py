@@ -16,7 +16,7 @@ from quoting.cli import main
 from quoting.clock import FixedClock
 from quoting.errors import AuthorityExceeded, Forbidden, ReferralClosed, RequestError
 from quoting.services import Context, CreateQuote
-from quoting.services.authority import SetAuthority, authority_of, set_authority
+from quoting.services.authority import authority_of
 from quoting.services.quotation import create_quote
 from quoting.services.referrals import Decision, decide, list_referrals, send_to_underwriter
 from quoting.settings import Settings
