@@ -149,18 +149,23 @@ def list_referrals(
 
 @dataclass(frozen=True, slots=True)
 class ReferralView:
-    """A quote's referral and its history (every referral event, oldest first)."""
+    """A quote's referral (None: the quote was never referred) and its history (every
+    referral event, oldest first)."""
 
-    referral: ReferralRow
+    quote_id: str
+    referral: ReferralRow | None
     history: list[Event]
 
 
 def get_referral(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> ReferralView:
     """The referral of a quote the acting account may see, with its history."""
     with uow() as work:
-        _, referral = _referral(work, ctx, quote_id)
+        row = work.quotes.get(quote_id, owner_id=visible_owner(ctx.acting()))
+        if row is None:
+            raise NotFound(f"No quote {quote_id} among yours.")
+        referral = work.referrals.get(quote_id)
         history = [e for e in work.events.all(quote_id) if e.kind.startswith("referral.")]
-    return ReferralView(referral, history)
+    return ReferralView(quote_id, referral, history)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,9 @@ _STATES: dict[str, tuple[str, ...]] = {
 def _record(view: ReferralView | ReferralRow) -> ReferralRecord:
     row = view.referral if isinstance(view, ReferralView) else view
     history = view.history if isinstance(view, ReferralView) else []
+    if row is None:
+        assert isinstance(view, ReferralView)
+        return ReferralRecord(view.quote_id, "none", [], [], None, None, None, None)
     return ReferralRecord(
         quote_id=row.quote_id,
         state=row.state,  # type: ignore[arg-type]
@@ -150,11 +153,12 @@ class QuoteReferralController(Controller):
         operation_id="getReferral",
         operation_class=ApiOperation,
         summary="A quote's referral: state, reasons, question and answer, decision, history",
-        description="What the broker or agent sees of underwriting: `information_requested` "
+        description="What the broker or agent sees of underwriting: `none` for a quote that "
+        "was never referred, `waiting`, `information_requested` "
         "with the `question` to answer (POST …/answers), or the decision. An approval's "
         "adjustment and conditions are also on the quote (`underwriting`).",
         sync_to_thread=True,
-        responses={**ERRORS, 404: NOT_FOUND, 409: _CLOSED},
+        responses={**ERRORS, 404: NOT_FOUND},
     )
     def get_referral(
         self, uow: UnitsOfWork, context: ServiceContext, quote_id: FromPath[str]

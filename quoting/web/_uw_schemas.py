@@ -113,29 +113,29 @@ class ReferralRecord(msgspec.Struct):
 
     quote_id: str
     state: Annotated[
-        Literal["waiting", "information_requested", "approved", "declined"],
+        Literal["none", "waiting", "information_requested", "approved", "declined"],
         Meta(
-            description="`waiting` for an underwriter, `information_requested` (waiting "
-            "for your answer), `approved` or `declined`."
+            description="`none` (never referred), `waiting` for an underwriter, "
+            "`information_requested` (waiting for your answer), `approved` or `declined`."
         ),
     ]
     reasons: list[ReferralReason]
     countries: list[str]
-    entered_at: dt.datetime
+    entered_at: dt.datetime | None
     sent_by: str | None
     sent_at: dt.datetime | None
     message: str | None
-    question: Annotated[str | None, Meta(description="The underwriter's open question")]
-    answer: str | None
-    decided_by: str | None
-    decided_at: dt.datetime | None
-    decision_reason: str | None
+    question: Annotated[str | None, Meta(description="The underwriter's open question")] = None
+    answer: str | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_reason: str | None = None
     escalation: Annotated[
         str | None,
         Meta(
             description="Set when a decision was beyond an underwriter's authority: what it needs"
         ),
-    ]
+    ] = None
     history: list[ReferralEvent] = []
 
 
