@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import msgspec
 
@@ -184,7 +185,7 @@ def approve_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> QuoteR
 
 
 class _Adjustment(msgspec.Struct):
-    underwriter_adjustment: float | None = None
+    underwriter_adjustment: Decimal | None = None
 
 
 def _check_authority(ctx: Context, row: QuoteRow) -> None:
@@ -195,7 +196,7 @@ def _check_authority(ctx: Context, row: QuoteRow) -> None:
     amounts = quote_amounts(row)
     shortfalls = authority_shortfalls(
         authority_of(ctx.acting()),
-        adjustment=adjustment or 0.0,
+        adjustment=float(adjustment or 0),
         member_sum_insured=amounts.member_max_cents / 100,
         group_sum_insured=amounts.group_cents / 100,
     )

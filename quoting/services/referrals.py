@@ -257,6 +257,7 @@ def _decline_or_ask(
         after = replace(
             referral,
             state="declined",
+            escalation=None,
             decided_by=ctx.acting().id,
             decided_at=now,
             decision_reason=decision.reason,
@@ -353,7 +354,7 @@ def _approve(
     after = replace(
         referral, state="approved", decided_by=ctx.acting().id, decided_at=now, updated_at=now
     )
-    after = replace(after, decision_reason=decision.reason)
+    after = replace(after, decision_reason=decision.reason, escalation=None)
     work.referrals.save(after)
     work.events.add(
         ctx.event(
