@@ -172,9 +172,15 @@ def main() -> None:
     parser.add_argument(
         "--no-end-to-end", action="store_true", help="skip the CLI runs (census file -> quote)"
     )
+    parser.add_argument(
+        "--tariff",
+        default="2026.2",
+        help="tariff version folder under tariffs/ (2027.1 declares the engine variants: "
+        "evacuation by class and age band, presence-weighted accumulation)",
+    )
     args = parser.parse_args()
 
-    tariff = load_tariff(ROOT / "tariffs" / "2026.2")
+    tariff = load_tariff(ROOT / "tariffs" / args.tariff)
     t0 = time.perf_counter()
     request = synthetic_request(args.members)
     build_seconds = time.perf_counter() - t0
@@ -199,7 +205,7 @@ def main() -> None:
         from reference import reference_quote  # tests/reference.py
 
         t0 = time.perf_counter()
-        ref = reference_quote(request, tariff, AS_OF)
+        ref = reference_quote(request, tariff, max(AS_OF, tariff.effective_date))
         reference_seconds = time.perf_counter() - t0
         speedup = reference_seconds / engine_seconds
         agree = ref.total_premium_cents == priced.total_premium_cents

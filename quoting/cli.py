@@ -24,6 +24,7 @@ from quoting.tariff.registry import (
 
 if TYPE_CHECKING:
     from quoting.services import Context
+    from quoting.settings import Settings
     from quoting.store import Account, ApiKeyRow, Database, UnitOfWorkFactory
 
 __all__ = ["main"]
@@ -141,6 +142,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="no JSON access-log line per request on stderr (same as QUOTING_ACCESS_LOG=off)",
     )
+
+    demo = sub.add_parser(
+        "demo",
+        help="start the app on the configured (default SQLite) database with a demo agent "
+        "and a demo underwriter, and print how they sign in",
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
 
     _accounts_parser(sub)
     cli_underwriting.add_parsers(sub)
@@ -435,13 +444,12 @@ def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
     from quoting.errors import NotFound
     from quoting.services import Context
     from quoting.settings import Settings
-    from quoting.store import SqlUnitOfWork
 
     settings = Settings.from_env()
     database = _database()
     ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
     try:
-        _run_accounts(args, out, lambda: SqlUnitOfWork(database), ctx)
+        _run_accounts(args, out, _units_of_work(database, settings), ctx)
     except NotFound as exc:
         # A refused command is "invalid input" to the CLI, as it always was.
         hint = _LIST_HINT.get(args.accounts_command, "")
@@ -573,6 +581,40 @@ def _list_accounts(found: list[tuple[Account, list[ApiKeyRow]]], out: TextIO) ->
             )
 
 
+def _units_of_work(database: Database, settings: Settings) -> UnitOfWorkFactory:
+    """Units of work as the app makes them: the pages' sessions in Redis when configured
+    (so that a password set here ends the sessions the servers keep there)."""
+    from quoting.store import RedisSessionStore, SqlUnitOfWork
+
+    redis_url = settings.rate_limit.redis_url
+    sessions = RedisSessionStore(redis_url) if redis_url else None
+    return lambda: SqlUnitOfWork(database, sessions)
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Create (or refresh) the demo users, print where and how they sign in, then serve."""
+    from quoting.services import Context
+    from quoting.services.demo import prepare_demo_users
+    from quoting.settings import Settings
+
+    settings = Settings.from_env()
+    database = _database()
+    ctx = Context(clock=settings.clock, tariff_root=settings.tariff_root, brand=settings.brand)
+    try:
+        users = prepare_demo_users(_units_of_work(database, settings), ctx)
+    finally:
+        database.dispose()
+    print(f"Demo: open http://{args.host}:{args.port}/ and sign in as", file=out)
+    for user in users:
+        print(
+            f"  {user.account.role:<12} {user.account.name}   password: {user.password}", file=out
+        )
+    print(f"(database {settings.database.url}; new passwords at every start)", file=out)
+    out.flush()
+    args.workers, args.no_access_log = 1, False
+    return _cmd_serve(args)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -643,6 +685,8 @@ def main(
             return _cmd_underwriting(args, out)
         if args.command == "serve":
             return _cmd_serve(args)
+        if args.command == "demo":
+            return _cmd_demo(args, out)
         if args.command == "db":
             _database().dispose()
             print("database schema is up to date", file=out)

@@ -431,6 +431,7 @@ def _rating_input(
             incurred_claims=float(e.incurred_claims) * fx_rate,
         )
     rows, period = census.rows, request.period
+    policy_days = (period.end - period.start).days + 1
     return RatingInput(
         country=np.array([r.country for r in rows], dtype=np.int64),
         occupation_class=np.array([r.occupation_class for r in rows], dtype=np.int64),
@@ -448,4 +449,9 @@ def _rating_input(
         adjustment=adjustment,
         fx_rate=fx_rate,
         experience=experience,
+        # A member outside the period is declined; clipping keeps presence within (0, 1].
+        covered_days=np.array(
+            [min(max((r.end - r.start).days + 1, 1), policy_days) for r in rows], dtype=np.int64
+        ),
+        policy_days=policy_days,
     )

@@ -17,6 +17,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from scipy import special, stats
 
@@ -337,7 +338,11 @@ def _annual(
         return pure, pure / si, si * si
     if cover.method == "frequency_severity":
         assert cover.frequency is not None and cover.severity is not None
-        base = cover.frequency[cls - 1 if cover.frequency_by == "class" else band]
+        if cover.frequency_by == "class_and_age_band":
+            assert cover.frequency_age_factors is not None
+            base = cover.frequency[cls - 1] * cover.frequency_age_factors[band]
+        else:
+            base = cover.frequency[cls - 1 if cover.frequency_by == "class" else band]
         frequency = base * _country_product(country, list(cover.frequency_country_factors))
         s = (
             getattr(country, cover.severity_country_factor)
@@ -437,6 +442,18 @@ def reference_quote(
         n_full = (
             stats.norm.ppf((1.0 + ep.credibility_probability) / 2.0) / ep.credibility_tolerance
         ) ** 2
+        if ep.full_credibility == "aggregate":
+            # One claim's size Y drawn from the census's covers with probability ∝ λ:
+            # E[Y] = Σ λ·E[Y_c] / Σ λ (λ·E[Y_c] is the pure premium), E[Y²] likewise.
+            claims = sum(line.frequency for line in lines)
+            mean_y = sum(line.pure for line in lines) / claims if claims else 0.0
+            mean_y2 = (
+                sum(line.frequency * line.second_moment for line in lines) / claims
+                if claims
+                else 0.0
+            )
+            cv2 = max(mean_y2 / mean_y**2 - 1.0, 0.0) if mean_y > 0 else 0.0
+            n_full *= 1.0 + cv2
         z = min(1.0, math.sqrt(e.claim_count / n_full))
         f_exp = min(max(z * loss_ratio + 1.0 - z, ep.factor_min), ep.factor_max)
 
@@ -458,18 +475,35 @@ def reference_quote(
         if line.cover == acc.cover:
             sites[line.member.site_key].append(line)
     site_totals: dict[tuple[str, str | None], float] = {}
+    policy_days = (request.period.end - request.period.start).days + 1
     for key, site_lines in sites.items():
         total_si = sum(line.member.benefits[acc.cover].amount for line in site_lines)
         site_totals[key] = total_si
-        n = len(site_lines)
         tier = site_lines[0].member.country.tier
-        loading = acc.event_rate_by_tier[tier - 1] * _expected_excess(
-            n, acc.victim_probability, total_si / n, acc.retention
-        )
-        for line in site_lines:
-            line.accumulation = (
-                loading * line.member.benefits[acc.cover].amount / total_si * line.term
+        rate = acc.event_rate_by_tier[tier - 1]
+        if acc.exposure == "presence":
+            # t = covered days / policy days; N = max(1, round half up of Σ t).
+            days = {
+                id(x): min((x.member.end - x.member.start).days + 1, policy_days)
+                for x in site_lines
+            }
+            sum_t = Fraction(sum(days.values()), policy_days)
+            n = max(1, math.floor(sum_t + Fraction(1, 2)))
+            weighted = sum(days[id(x)] * x.member.benefits[acc.cover].amount for x in site_lines)
+            mean_si = weighted / sum(days.values())
+            loading = rate * _expected_excess(n, acc.victim_probability, mean_si, acc.retention)
+            for line in site_lines:
+                amount = line.member.benefits[acc.cover].amount
+                line.accumulation = loading * days[id(line)] * amount / weighted
+        else:
+            n = len(site_lines)
+            loading = rate * _expected_excess(
+                n, acc.victim_probability, total_si / n, acc.retention
             )
+            for line in site_lines:
+                line.accumulation = (
+                    loading * line.member.benefits[acc.cover].amount / total_si * line.term
+                )
 
     # Steps 7-10: gross-up, adjustment, VAT, currency, rounding per member line.
     divisor = 1.0 - commission - params.loadings.expenses - params.loadings.profit

@@ -137,3 +137,48 @@ class StoreProbe:
     def dispose(self) -> None:
         """Close the probe's connections."""
         self.database.dispose()
+
+
+#: tariff.toml of 2026.2 with every engine variant of tariff 2027.1 declared and its
+#: figures otherwise unchanged: evacuation by class and age band (SPEC §3 step 1), the
+#: aggregate-claims credibility standard (step 3), accumulation by presence (step 6).
+VARIANT_EDITS = (
+    ('cover = "add"\n', 'cover = "add"\nexposure = "presence"\n'),
+    ("refer_loss_ratio = 1.00\n", 'refer_loss_ratio = 1.00\nfull_credibility = "aggregate"\n'),
+    (
+        'frequency_by = "class"\nfrequency = [0.0020,',
+        'frequency_by = "class_and_age_band"\n'
+        "frequency_age_factors = [0.70, 0.85, 1.00, 1.30, 1.70, 2.20, 2.80]\n"
+        "frequency = [0.0020,",
+    ),
+    ('version = "2026.2"', 'version = "2026.2-variants"'),
+)
+
+
+def variant_tariff(folder: Path) -> Path:
+    """A copy of tariff 2026.2 in ``folder`` with :data:`VARIANT_EDITS` applied."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("countries.csv", "occupations.csv"):
+        shutil.copyfile(TARIFF_DIR / name, folder / name)
+    text = (TARIFF_DIR / "tariff.toml").read_text(encoding="utf-8")
+    for old, new in VARIANT_EDITS:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (folder / "tariff.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def root_with_2026_2(folder: Path) -> Path:
+    """A tariff root under ``folder`` holding 2026.2, published as shipped, and nothing
+    after it (tests publish their own later versions into it)."""
+    import shutil
+
+    from quoting.tariff.files import read_manifest, write_manifest
+
+    root = folder / "tariffs"
+    root.mkdir()
+    shutil.copytree(TARIFF_DIR, root / "2026.2")
+    write_manifest(root, [p for p in read_manifest(ROOT / "tariffs") if p.version == "2026.2"])
+    return root

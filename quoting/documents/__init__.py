@@ -5,6 +5,8 @@ from quoting.documents._render import (
     DOCUMENTS,
     POLICY_DOCUMENTS,
     QUOTE_DOCUMENTS,
+    font_file,
+    font_files,
     render_html,
     render_pdf,
 )
@@ -16,6 +18,8 @@ __all__ = [
     "Brand",
     "DocumentData",
     "document_data",
+    "font_file",
+    "font_files",
     "render_html",
     "render_pdf",
     "verification_code",

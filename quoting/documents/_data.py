@@ -7,13 +7,21 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from quoting.branding import Brand
+from quoting.documents._wording import (
+    Condition,
+    CustomerText,
+    Status,
+    conditions,
+    decline_texts,
+    quote_status,
+)
 from quoting.errors import TariffError
 from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest, printable
 from quoting.tariff import COVER_CODES, Tariff
@@ -56,6 +64,43 @@ class MemberRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CensusTotal:
+    """The total row of the census tables (by country, by class): members and their
+    premiums, before the minimum-premium adjustments (shown apart)."""
+
+    headcount: int
+    premium: Decimal
+    adjustments: Decimal
+
+    @property
+    def per_member(self) -> Decimal:
+        if not self.headcount:
+            return Decimal(0)
+        return (self.premium / self.headcount).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def census_total(quote: Quote) -> CensusTotal:
+    """Sums of the census table rows (exact: decimal strings added as decimals)."""
+    return CensusTotal(
+        headcount=sum(row.headcount for row in quote.summary.by_country),
+        premium=sum((Decimal(row.premium) for row in quote.summary.by_country), Decimal(0)),
+        adjustments=sum((Decimal(a.premium) for a in quote.adjustments), Decimal(0)),
+    )
+
+
+def vat_exempt(quote: Quote, tariff: Tariff) -> frozenset[str]:
+    """The covers whose premium carries no VAT by the tariff's exemption (medical cover
+    of a policy of a year or more): their VAT reads 免税 / exempt, not 0.00."""
+    return frozenset(
+        row.key
+        for row in quote.summary.by_cover
+        if tariff.params.covers[row.key].vat_exempt_min_months is not None
+        and Decimal(row.vat) == 0
+        and Decimal(row.premium) > 0
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentData:
     quote_id: str
     created_at: dt.datetime
@@ -73,10 +118,51 @@ class DocumentData:
     countries: list[tuple[str, str, str]] = field(default_factory=list)
     #: an underwriter approved the (referred) quote
     approved: bool = False
+    #: not a stored quote (the CLI's offline letter): printed with a DRAFT watermark
+    draft: bool = False
+    #: the quote's number for people (BJ2026-000123); the id when it has none
+    quote_number: str = ""
+    #: the one status the documents show
+    status: Status = field(default_factory=lambda: Status("accepted", "可承保", "Accepted"))
+    #: the referrals as the customer reads them
+    conditions: list[Condition] = field(default_factory=list)
+    #: why each declined member is not insured, by member id
+    declined_texts: dict[str, list[CustomerText]] = field(default_factory=dict)
 
     @property
     def total_premium(self) -> Decimal:
         return Decimal(self.quote.total_premium)
+
+    @property
+    def cover_columns(self) -> list[tuple[str, str, str]]:
+        """The covers of any plan, in the tariff's order: (code, Chinese, English)."""
+        present = {b.code for rows in self.plans.values() for b in rows}
+        return [(c, *COVER_COLUMNS[c]) for c in COVER_CODES if c in present]
+
+    @property
+    def member_periods_differ(self) -> bool:
+        """Some member's cover starts or ends apart from the policy period."""
+        q = self.quote
+        return any(m.start != q.period_start or m.end != q.period_end for m in q.members)
+
+    @property
+    def plan_names_zh(self) -> dict[str, str]:
+        """The plans' Chinese names, where the request gives them (by plan name)."""
+        return {p.name: p.name_zh for p in self.request.plans if p.name_zh}
+
+    @property
+    def overseas_countries(self) -> list[tuple[str, str, str]]:
+        """The territorial scope of an overseas policy: the insured members' countries,
+        never the home country."""
+        return [c for c in self.countries if c[0] != HOME_COUNTRY]
+
+    @property
+    def census_total(self) -> CensusTotal:
+        return census_total(self.quote)
+
+    @property
+    def vat_exempt(self) -> frozenset[str]:
+        return vat_exempt(self.quote, self.tariff)
 
 
 def _tariff_of(quote: Quote, tariff_root: str | Path) -> Tariff:
@@ -92,6 +178,19 @@ def _tariff_of(quote: Quote, tariff_root: str | Path) -> Tariff:
         pass
     return in_force
 
+
+#: The insurer's home country: an overseas policy's territorial scope never lists it.
+HOME_COUNTRY = "CN"
+
+#: Column headings of the member list's amounts (short: the list has a column per cover).
+COVER_COLUMNS = {
+    "add": ("意外身故伤残", "AD&D"),
+    "amed": ("意外医疗", "Accident medical"),
+    "smed": ("疾病医疗", "Sickness medical"),
+    "evac": ("救援转运", "Evacuation"),
+    "sdeath": ("疾病身故", "Sickness death"),
+    "hcash": ("住院津贴/日", "Hospital cash / day"),
+}
 
 _AMOUNT_LABELS = {
     "add": ("保险金额", "Sum insured"),
@@ -180,11 +279,7 @@ def _member_rows(
         occupation = None
         if entry is not None and entry.occupation_code:
             occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
-        sums = {
-            b.code: b.amount
-            for b in plans.get(m.plan, [])
-            if b.code in ("add", "sdeath", "smed", "evac")
-        }
+        sums = {b.code: b.amount for b in plans.get(m.plan, [])}
         certificate = f"{policy_number}-{number:05d}" if policy_number else ""
         rows.append(
             MemberRow(
@@ -224,6 +319,8 @@ def document_data(
     brand: Brand | None = None,
     approved: bool = False,
     secret: str = "",
+    draft: bool = False,
+    quote_number: str | None = None,
 ) -> DocumentData:
     """Gather everything the documents of one quote (or policy) show."""
     quote = msgspec.json.decode(result_json, type=Quote)
@@ -257,4 +354,9 @@ def document_data(
         bound_at=bound_at,
         countries=countries,
         approved=approved,
+        draft=draft,
+        quote_number=quote_number or quote_id,
+        status=quote_status(quote, approved=approved, policy_number=policy_number),
+        conditions=conditions(quote, request, tariff),
+        declined_texts=decline_texts(quote, request, tariff),
     )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import threading
 from decimal import Decimal
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
 import jinja2
 import markupsafe
@@ -20,14 +22,19 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from quoting.documents._data import DocumentData
+from quoting.documents._numerals import capital_amount
 from quoting.resources import shipped
 from quoting.schemas import printable
 
 __all__ = [
     "DOCUMENTS",
+    "FONTS",
     "POLICY_DOCUMENTS",
     "QUOTE_DOCUMENTS",
     "TEMPLATES",
+    "Font",
+    "font_file",
+    "font_files",
     "render_html",
     "render_pdf",
 ]
@@ -37,6 +44,59 @@ QUOTE_DOCUMENTS = ("quote-letter", "benefits")
 POLICY_DOCUMENTS = ("policy-schedule", "member-list", "certificates")
 DOCUMENTS = QUOTE_DOCUMENTS + POLICY_DOCUMENTS
 Locale = Literal["zh", "en"]
+
+
+class Font(NamedTuple):
+    family: str
+    weight: int
+    file: str
+
+
+#: The shipped fonts (templates/fonts/), in the fallback order of documents.css: Latin
+#: from Noto Sans, Chinese and the rest from Noto Sans SC.
+FONTS = (
+    Font("Noto Sans", 400, "NotoSans-Regular.ttf"),
+    Font("Noto Sans", 700, "NotoSans-Bold.ttf"),
+    Font("Noto Sans SC", 400, "NotoSansSC-Regular.ttf"),
+    Font("Noto Sans SC", 700, "NotoSansSC-Bold.ttf"),
+)
+FONT_DIR = TEMPLATES / "fonts"
+
+
+@functools.cache
+def font_files() -> dict[str, Path]:
+    """The shipped fonts by their published name, which carries a hash of the content
+    (``NotoSans-Regular.1a2b3c4d5e6f.ttf``): a browser may cache one for ever, and a
+    rebuilt font gets a new name. Read on first use, never at import."""
+    out: dict[str, Path] = {}
+    for font in FONTS:
+        path = FONT_DIR / font.file
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        stem, _, ext = font.file.rpartition(".")
+        out[f"{stem}.{digest}.{ext}"] = path
+    return out
+
+
+def font_file(name: str) -> Path | None:
+    """The shipped font published as ``name``, or None: only those files, by exact name."""
+    return font_files().get(name)
+
+
+def _font_faces(fonts_url: str | None) -> str:
+    """The @font-face rules: file URLs (PDF), or ``fonts_url`` + published name (HTML
+    served to a browser)."""
+    published = {path.name: name for name, path in font_files().items()}
+    rules = []
+    for font in FONTS:
+        if fonts_url is None:
+            url = (FONT_DIR / font.file).as_uri()
+        else:
+            url = fonts_url.rstrip("/") + "/" + published[font.file]
+        rules.append(
+            f'@font-face {{ font-family: "{font.family}"; font-weight: {font.weight}; '
+            f'src: url("{url}") format("truetype"); }}'
+        )
+    return "\n".join(rules) + "\n"
 
 
 def _money(value: Decimal | str | float | None, currency: str | None = None) -> str:
@@ -79,6 +139,13 @@ def _number(value: int | float) -> str:
     return format_decimal(value, locale="en")
 
 
+def _full_stop(text: str) -> str:
+    """An English sentence's end: a full stop, unless the text ends with one already
+    ("… Co., Ltd." does not become "Ltd..")."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _printable(value: Any) -> Any:
     # Text stored before control characters were refused must not reach the HTML (a NUL
     # or U+0001 is not a valid HTML character); markup we made ourselves is left alone.
@@ -104,18 +171,24 @@ def environment() -> jinja2.Environment:
         datetime=_datetime,
         percent=_percent,
         number=_number,
+        full_stop=_full_stop,
+        capital=capital_amount,
     )
     return env
 
 
-def render_html(document: str, data: DocumentData, **extra: Any) -> str:
-    """The document as a standalone HTML page (styles inline, fonts by file URL)."""
+def render_html(
+    document: str, data: DocumentData, *, fonts_url: str | None = None, **extra: Any
+) -> str:
+    """The document as a standalone HTML page (styles inline). Fonts are file URLs, or
+    come from ``fonts_url`` (the web route that serves them, for a browser)."""
     if document not in DOCUMENTS:
         raise ValueError(f"unknown document {document!r}; known: {', '.join(DOCUMENTS)}")
     template = environment().get_template(f"{document}.html")
-    css = (TEMPLATES / "documents" / "documents.css").read_text(encoding="utf-8")
-    fonts = (TEMPLATES / "fonts").as_uri()
-    return template.render(d=data, q=data.quote, css=css, fonts=fonts, document=document, **extra)
+    css = _font_faces(fonts_url) + (TEMPLATES / "documents" / "documents.css").read_text(
+        encoding="utf-8"
+    )
+    return template.render(d=data, q=data.quote, css=css, document=document, **extra)
 
 
 _local = threading.local()

@@ -15,7 +15,7 @@ from quoting.errors import (
     SelfApproval,
 )
 
-__all__ = ["BindFacts", "check_approval", "check_bindable", "policy_number"]
+__all__ = ["BindFacts", "check_approval", "check_bindable", "policy_number", "quote_number"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,16 @@ def check_bindable(quote: BindFacts, today: dt.date) -> None:
 def policy_number(year: int, counter: int) -> str:
     """The policy number of the year's ``counter``-th policy: ``GA2027`` and seven digits."""
     return f"GA{year}{counter:07d}"
+
+
+#: The letters in front of a quote number (the issuing branch, Beijing).
+QUOTE_NUMBER_PREFIX = "BJ"
+
+
+def quote_number(year: int, counter: int) -> str:
+    """The number people quote for the year's ``counter``-th quote: ``BJ2026-000123``
+    (six digits, more once a year has a million quotes)."""
+    return f"{QUOTE_NUMBER_PREFIX}{year}-{counter:06d}"
 
 
 def check_approval(quote_id: str, owner_id: str, status: str, underwriter_id: str) -> None:

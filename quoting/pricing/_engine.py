@@ -19,6 +19,7 @@ from quoting.pricing._loadings import (
     ExperienceResult,
     SiteAccumulation,
     accumulation_loading,
+    claim_mix,
     experience_factor,
     group_size_factor,
     volatility_loading,
@@ -250,7 +251,12 @@ def price(inp: RatingInput, tariff: Tariff) -> PricedCensus:
     expected_per_member = (
         float((lines.pure * line_heads).sum() / accepted_heads) if accepted_heads else 0.0
     )
-    experience = experience_factor(inp, params, expected_per_member)
+    mix = (
+        claim_mix(line_heads, lines.pure, lines.frequency, lines.second_moment)
+        if inp.experience is not None and params.experience.full_credibility == "aggregate"
+        else None
+    )
+    experience = experience_factor(inp, params, expected_per_member, mix)
     f_exp = experience.factor if experience else 1.0
     f_group = group_size_factor(params, accepted_heads)  # step 4
     risk = lines.pure * term * f_exp * f_group

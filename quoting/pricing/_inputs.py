@@ -69,6 +69,17 @@ class RatingInput:
     #: youngest and oldest age of each row (a group's age band; else both equal ``age``)
     age_low: IntArray | None = None
     age_high: IntArray | None = None
+    #: days each row's members are covered (start to end inclusive) and the days of the
+    #: policy period: member presence t = covered_days / policy_days (accumulation by
+    #: presence, SPEC §3 step 6); None counts every member as present all period
+    covered_days: IntArray | None = None
+    policy_days: int = 1
+
+    def presence_days(self) -> tuple[IntArray, int]:
+        """(covered days per row, policy days): whole-period presence when not given."""
+        if self.covered_days is None:
+            return np.ones(len(self), dtype=np.int64), 1
+        return self.covered_days, self.policy_days
 
     def __len__(self) -> int:
         return int(self.country.shape[0])

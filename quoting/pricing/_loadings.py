@@ -13,11 +13,14 @@ from quoting.tariff import COVER_CODES, TariffParams
 
 __all__ = [
     "Accumulation",
+    "ClaimMix",
     "ExperienceResult",
     "SiteAccumulation",
     "Volatility",
     "accumulation_loading",
+    "claim_mix",
     "experience_factor",
+    "full_credibility_claims",
     "group_size_factor",
     "volatility_loading",
 ]
@@ -77,19 +80,57 @@ class Accumulation:
     site_sum_insured: FloatArray
 
 
-def experience_factor(
-    inp: RatingInput, params: TariffParams, expected_per_member: float
-) -> ExperienceResult | None:
-    """Step 3: limited-fluctuation credibility of the stated claims experience, bounded by
-    the tariff's caps; None without experience."""
-    exp = inp.experience
-    if exp is None:
-        return None
+@dataclass(frozen=True, slots=True)
+class ClaimMix:
+    """The census's claim-size mixture, weighted by expected annual claim counts: Σ w,
+    Σ w·E[Y] and Σ w·E[Y²] over member-cover lines (w = heads × λ)."""
+
+    claims: float
+    first: float
+    second: float
+
+    @property
+    def cv_squared(self) -> float:
+        """CV² = E[Y²] / E[Y]² − 1 of one claim drawn from the mixture (0 without claims)."""
+        if self.claims <= 0 or self.first <= 0:
+            return 0.0
+        return max(self.second * self.claims / (self.first * self.first) - 1.0, 0.0)
+
+
+def claim_mix(
+    line_heads: FloatArray, pure: FloatArray, frequency: FloatArray, second_moment: FloatArray
+) -> ClaimMix:
+    """The mixture of the lines' claim sizes; heads × pure is heads × λ × E[Y]."""
+    return ClaimMix(
+        claims=float((line_heads * frequency).sum()),
+        first=float((line_heads * pure).sum()),
+        second=float((line_heads * frequency * second_moment).sum()),
+    )
+
+
+def full_credibility_claims(params: TariffParams, mix: ClaimMix | None) -> float:
+    """n_full: (z/k)² claims, × (1 + CV²) under the tariff's ``aggregate`` standard."""
     ep = params.experience
     # The standard normal quantile (scipy.stats.norm.ppf is the same function, ndtri, at
     # the cost of importing all of scipy.stats).
     z_score = float(special.ndtri((1.0 + ep.credibility_probability) / 2.0))
     n_full = (z_score / ep.credibility_tolerance) ** 2
+    if ep.full_credibility == "aggregate" and mix is not None:
+        n_full *= 1.0 + mix.cv_squared
+    return n_full
+
+
+def experience_factor(
+    inp: RatingInput, params: TariffParams, expected_per_member: float, mix: ClaimMix | None = None
+) -> ExperienceResult | None:
+    """Step 3: limited-fluctuation credibility of the stated claims experience, bounded by
+    the tariff's caps; None without experience. ``mix`` is the census's claim-size mix
+    (needed by the ``aggregate`` standard)."""
+    exp = inp.experience
+    if exp is None:
+        return None
+    ep = params.experience
+    n_full = full_credibility_claims(params, mix)
     expected = exp.member_years * expected_per_member
     ratio = exp.incurred_claims / expected if expected > 0 else 1.0
     z = min(1.0, float(np.sqrt(exp.claim_count / n_full)))
@@ -131,7 +172,12 @@ def accumulation_loading(
     term: FloatArray,
 ) -> Accumulation:
     """Step 6: per site, the event rate of its country tier × E[max(0, K·s̄ − R)] with
-    K ~ Binomial(N, p_victim), allocated to the site's members by their SI share."""
+    K ~ Binomial(N, p_victim), allocated to the site's members by their exposure share.
+
+    Exposure ``headcount``: N = members, s̄ = mean SI, share by SI, × the term factor.
+    Exposure ``presence``: t = covered days / policy days, N = max(1, ⌊Σt + ½⌋),
+    s̄ = Σt·SI / Σt, share by t·SI, no term factor (the loading is for the exposure present).
+    """
     acc = params.accumulation
     acc_c = COVER_CODES.index(acc.cover)
     per_line = np.zeros(line_row.size)
@@ -142,16 +188,30 @@ def accumulation_loading(
     headcount = inp.headcount[acc_rows].astype(np.float64)
     si = inp.plans.amount[inp.plan[acc_rows], acc_c]
     site_ids, site_of_line = np.unique(inp.site[acc_rows], return_inverse=True)
-    n_site = np.bincount(site_of_line, weights=headcount).astype(np.float64)
     site_si_total = np.bincount(site_of_line, weights=si * headcount).astype(np.float64)
-    mean_si = site_si_total / n_site
+    if acc.exposure == "presence":
+        days, policy_days = inp.presence_days()
+        # weight = covered days (t × policy days); whole days keep ⌊Σt + ½⌋ exact.
+        weight = days[acc_rows].astype(np.float64)
+        site_days = np.bincount(site_of_line, weights=weight * headcount)
+        site_days_int = np.rint(site_days).astype(np.int64)  # sums of whole days
+        n_site = np.maximum(1, (2 * site_days_int + policy_days) // (2 * policy_days))
+        n_site = n_site.astype(np.float64)
+        exposure_si = np.bincount(site_of_line, weights=weight * si * headcount)
+        mean_si = exposure_si / site_days
+        share = weight * si / exposure_si[site_of_line]
+        member_term = np.ones(acc_lines.size)
+    else:
+        n_site = np.bincount(site_of_line, weights=headcount).astype(np.float64)
+        mean_si = site_si_total / n_site
+        share = si / site_si_total[site_of_line]  # one member's share of the site's SI
+        member_term = term[acc_lines]
     site_tier = np.zeros(site_ids.size, dtype=np.int64)
     site_tier[site_of_line] = country_tier[inp.country[acc_rows]]
     event_rate = np.asarray(acc.event_rate_by_tier)[site_tier - 1]
     excess = _expected_accumulation(n_site, mean_si, acc.victim_probability, acc.retention)
     site_loading = event_rate * excess
-    share = si / site_si_total[site_of_line]  # one member's share of the site's SI
-    per_member = site_loading[site_of_line] * share * term[acc_lines]
+    per_member = site_loading[site_of_line] * share * member_term
     per_line[acc_lines] = per_member
     allocated = np.bincount(site_of_line, weights=per_member * headcount).astype(np.float64)
     sites = SiteAccumulation(

@@ -98,7 +98,17 @@ def _per_mille(cover: PerMilleCover, lines: _Lines) -> CoverLines:
 
 def _frequency_severity(cover: FrequencySeverityCover, lines: _Lines) -> CoverLines:
     sev = cover.severity
-    base_freq = lines.by(cover.frequency_by, cover.frequency)
+    age_trace: dict[str, FloatArray] = {}
+    if cover.frequency_by == "class_and_age_band":
+        # λ[class, band] = frequency[class] × frequency_age_factors[band]; the trace shows
+        # both factors (frequency is then the class's).
+        assert cover.frequency_age_factors is not None  # the loader checks it
+        f_age = np.asarray(cover.frequency_age_factors, dtype=np.float64)[lines.band]
+        class_freq = lines.by("class", cover.frequency)
+        base_freq = class_freq * f_age
+        age_trace = {"frequency": class_freq, "frequency_age_factor": f_age}
+    else:
+        base_freq = lines.by(cover.frequency_by, cover.frequency)
     f_freq = lines.country_product(list(cover.frequency_country_factors))
     scale = (
         lines.country_product([cover.severity_country_factor])
@@ -129,6 +139,7 @@ def _frequency_severity(cover: FrequencySeverityCover, lines: _Lines) -> CoverLi
         "deductible": deductible,
         "coinsurance": coins,
         "expected_payment": expected_payment,
+        **age_trace,
     }
     return CoverLines(freq * expected_payment, freq, coins * coins * second_u[where], trace)
 

@@ -140,7 +140,10 @@ class ExperienceRating(_Output):
 
 
 class SiteRating(_Output):
-    """Step 6 for one site (members without a site share one per country)."""
+    """Step 6 for one site (members without a site share one per country). ``members`` is
+    the site's exposure N: its members, or, under a tariff that counts presence, the sum of
+    their covered days / policy days rounded half up (at least 1); ``mean_sum_insured`` is
+    then weighted by presence."""
 
     country: str
     site: str | None

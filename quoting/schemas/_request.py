@@ -251,6 +251,18 @@ class Plan(_Input):
     covers: PlanCovers
     classes: list[Literal[1, 2, 3, 4, 5, 6, 9]] | None = None
     member_ids: list[Identifier] | None = None
+    name_zh: (
+        Annotated[
+            Text,
+            Meta(
+                min_length=1,
+                max_length=80,
+                description="The plan's name in Chinese, printed with `name` on the documents.",
+                examples=["计划A"],
+            ),
+        ]
+        | None
+    ) = None
 
 
 _CLASSES = frozenset((1, 2, 3, 4, 5, 6, 9))

@@ -7,10 +7,11 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
+from pathlib import Path
 
 import msgspec
 
-from quoting.documents import DocumentData, document_data, render_html, render_pdf
+from quoting.documents import DocumentData, document_data, font_file, render_html, render_pdf
 from quoting.errors import DocumentNotAvailable, NotFound
 from quoting.schemas import Quote, QuoteRequest
 from quoting.services._context import Context, visible_owner
@@ -21,6 +22,7 @@ from quoting.tariff.registry import tariff_in_force
 __all__ = [
     "MAX_CERTIFICATES",
     "MAX_DOCUMENT_MEMBERS",
+    "document_font",
     "draft_quote_letter",
     "policy_document",
     "quote_document",
@@ -62,10 +64,19 @@ def _data(
         bound_at=policy.created_at if policy else None,
         approved=quote.approved_at is not None,
         secret=secret,
+        quote_number=quote.number,
     )
 
 
-def _render(document: str, fmt: str, data: DocumentData) -> bytes:
+def document_font(name: str) -> Path:
+    """A shipped document font by its published (content-hashed) name; nothing else."""
+    path = font_file(name)
+    if path is None:
+        raise NotFound(f"No font {name!r}; the documents name the fonts they use.")
+    return path
+
+
+def _render(document: str, fmt: str, data: DocumentData, fonts_url: str | None) -> bytes:
     limit = MAX_CERTIFICATES if document == "certificates" else MAX_DOCUMENT_MEMBERS
     if document in ("member-list", "certificates") and len(data.members) > limit:
         raise DocumentNotAvailable(
@@ -78,22 +89,33 @@ def _render(document: str, fmt: str, data: DocumentData) -> bytes:
     if fmt == "pdf":
         with _RENDER_SLOTS:
             return render_pdf(document, data)
-    return render_html(document, data).encode("utf-8")
+    return render_html(document, data, fonts_url=fonts_url).encode("utf-8")
 
 
 def quote_document(
-    uow: UnitOfWorkFactory, ctx: Context, quote_id: str, document: str, fmt: str
+    uow: UnitOfWorkFactory,
+    ctx: Context,
+    quote_id: str,
+    document: str,
+    fmt: str,
+    fonts_url: str | None = None,
 ) -> tuple[bytes, str]:
     """A quote's document (``quote-letter`` or ``benefits``) as PDF or HTML, with a file
-    name; rendered after the unit of work has ended."""
+    name; rendered after the unit of work has ended. An HTML document loads its fonts
+    from ``fonts_url`` when given (the web route serving them), else from files."""
     with uow() as work:
         quote = find_quote(work, ctx, quote_id)
         data = _data(work, ctx, quote, work.policies.for_quote(quote_id))
-    return _render(document, fmt, data), f"{quote.id}-{document}.{fmt}"
+    return _render(document, fmt, data, fonts_url), f"{quote.id}-{document}.{fmt}"
 
 
 def policy_document(
-    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, document: str, fmt: str
+    uow: UnitOfWorkFactory,
+    ctx: Context,
+    policy_id: str,
+    document: str,
+    fmt: str,
+    fonts_url: str | None = None,
 ) -> tuple[bytes, str]:
     """A policy's document (``policy-schedule``, ``member-list``, ``certificates``)."""
     with uow() as work:
@@ -103,12 +125,12 @@ def policy_document(
         quote = work.quotes.get(policy.quote_id)
         assert quote is not None
         data = _data(work, ctx, quote, policy)
-    return _render(document, fmt, data), f"{policy.policy_number}-{document}.{fmt}"
+    return _render(document, fmt, data, fonts_url), f"{policy.policy_number}-{document}.{fmt}"
 
 
 def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> bytes:
-    """The quote letter of an offline quote as PDF, numbered by a hash of its request (a
-    draft: it is not stored)."""
+    """The quote letter of an offline quote as PDF, numbered by a hash of its request: a
+    draft (it is not stored), marked DRAFT / 草稿 on every page."""
     today = ctx.today()
     if not quote.members[:1] or not quote.members[0].lines[0].factors:
         # The letter wants the trace.
@@ -124,9 +146,10 @@ def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> byt
         valid_until=today + dt.timedelta(days=validity),
         result_json=msgspec.json.encode(quote),
         request_json=request_json,
-        arranged_by="offline quote (quoting CLI)",
-        arranged_role="draft",
+        arranged_by="",
+        arranged_role="",
         tariff_root=ctx.tariff_root,
         brand=ctx.brand,
+        draft=True,
     )
     return render_pdf("quote-letter", data)

@@ -22,6 +22,7 @@ from quoting.errors import (
     RequestError,
 )
 from quoting.exports import members_csv, members_xlsx
+from quoting.policies import quote_number
 from quoting.pricing import PricedCensus, price
 from quoting.quote_builder import build_quote
 from quoting.rating_input import ResolvedRequest, resolve
@@ -357,11 +358,16 @@ def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> 
     row = _priced(ctx, account, command, fingerprint)
     try:
         with uow() as work:
+            # Numbered in the transaction that stores it: a quote refused by the store
+            # (idempotency key reused meanwhile) gives its number back.
+            year = ctx.today().year
+            row = dataclasses.replace(row, number=quote_number(year, work.quotes.next_number(year)))
             work.quotes.add(row)
             work.events.add(
                 ctx.event(
                     "quote.created",
                     row.id,
+                    number=row.number,
                     status=row.status,
                     total_premium=row.total_premium,
                     currency=row.currency,

@@ -35,6 +35,7 @@ from quoting.store._repositories import QuoteFilter, UnitOfWork, UnitOfWorkFacto
 
 if TYPE_CHECKING:
     from quoting.store._database import Database
+    from quoting.store._redis_sessions import RedisSessionStore
     from quoting.store._sql import SqlUnitOfWork
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "PolicyRow",
     "QuoteFilter",
     "QuoteRow",
+    "RedisSessionStore",
     "ReferralFilter",
     "ReferralRow",
     "SqlUnitOfWork",
@@ -69,6 +71,10 @@ def __getattr__(name: str) -> Any:
         from quoting.store._database import Database
 
         return Database
+    if name == "RedisSessionStore":
+        from quoting.store._redis_sessions import RedisSessionStore
+
+        return RedisSessionStore
     if name == "SqlUnitOfWork":
         from quoting.store._sql import SqlUnitOfWork
 

@@ -137,6 +137,8 @@ class QuoteRow:
     result_json: bytes | None = None
     approved_by: str | None = None
     approved_at: dt.datetime | None = None
+    #: the quote's number for people (``BJ2026-000123``), given when it is stored
+    number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

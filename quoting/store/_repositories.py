@@ -132,6 +132,9 @@ class QuoteRepository(Protocol):
     def add(self, quote: QuoteRow) -> None:
         """Store a quote; :class:`Conflict` if its owner used its idempotency key before."""
 
+    def next_number(self, year: int) -> int:
+        """The next value of the year's quote counter (1, 2, …), atomically."""
+
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's."""
 

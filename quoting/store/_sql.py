@@ -33,6 +33,7 @@ from quoting.store._records import (
     WebSession,
     is_valid_id,
 )
+from quoting.store._redis_sessions import RedisSessions, RedisSessionStore
 from quoting.store._repositories import QuoteFilter
 from quoting.store._tables import (
     accounts,
@@ -60,7 +61,8 @@ def _utc(value: dt.datetime) -> dt.datetime:
 class SqlUnitOfWork:
     """``with SqlUnitOfWork(database) as uow: …; uow.commit()`` — one transaction."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sessions: RedisSessionStore | None = None) -> None:
+        """``sessions``: keep the pages' sessions in Redis instead of the database."""
         self.database = database
         self._conn: sa.Connection | None = None
         self._lock: AbstractContextManager[Any] | None = None
@@ -69,7 +71,9 @@ class SqlUnitOfWork:
         self.policies = SqlPolicies(self)
         self.events = SqlEvents(self)
         self.secrets = SqlSecrets(self)
-        self.sessions = SqlSessions(self)
+        self.sessions: SqlSessions | RedisSessions = (
+            sessions.repository() if sessions is not None else SqlSessions(self)
+        )
         self.referrals = SqlReferrals(self)
         self.exposures = SqlExposures(self)
 
@@ -85,6 +89,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         """Roll back whatever was not committed and give the connection back."""
+        if isinstance(self.sessions, RedisSessions):
+            self.sessions.discard()
         try:
             if self._conn is not None:
                 self._conn.rollback()
@@ -96,8 +102,10 @@ class SqlUnitOfWork:
                 self._lock = None
 
     def commit(self) -> None:
-        """Commit the unit's transaction."""
+        """Commit the unit's transaction (then, with Redis sessions, their changes)."""
         self._connection().commit()
+        if isinstance(self.sessions, RedisSessions):
+            self.sessions.flush()
 
     def _connection(self) -> sa.Connection:
         if self._conn is None:
@@ -263,6 +271,10 @@ class SqlQuotes:
                 raise
             raise Conflict(f"idempotency key of quote {quote.id}") from exc
 
+    def next_number(self, year: int) -> int:
+        """The next value of the year's quote counter (1, 2, …), atomically."""
+        return _next_counter(self._uow, f"quote-{year}")
+
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's."""
         row = _owned_row(self._uow, quotes, quote_id, owner_id)
@@ -345,16 +357,8 @@ class SqlPolicies:
             raise Conflict(f"quote {policy.quote_id} is bound already") from exc
 
     def next_number(self, year: int) -> int:
-        """The next value of the year's counter, in one atomic statement on both databases
-        (SQLite >= 3.35, PostgreSQL): the row is created or incremented and returned."""
-        value = self._uow.write(
-            sa.text(
-                "INSERT INTO counters (name, value) VALUES (:name, 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
-            ),
-            {"name": f"policy-{year}"},
-        ).scalar_one()
-        return int(value)
+        """The next value of the year's policy counter (1, 2, …), atomically."""
+        return _next_counter(self._uow, f"policy-{year}")
 
     def get(self, policy_id: str, owner_id: str | None = None) -> PolicyRow | None:
         """The policy; ``owner_id`` restricts it to that owner's."""
@@ -699,6 +703,19 @@ def _policy_row(row: Any) -> PolicyRow:
     )
 
 
+def _next_counter(uow: SqlUnitOfWork, name: str) -> int:
+    """The next value of a counter, in one atomic statement on both databases (SQLite >=
+    3.35, PostgreSQL): the row is created or incremented and returned."""
+    value = uow.write(
+        sa.text(
+            "INSERT INTO counters (name, value) VALUES (:name, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value"
+        ),
+        {"name": name},
+    ).scalar_one()
+    return int(value)
+
+
 def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = None) -> QuoteRow:
     return QuoteRow(
         id=row["id"],
@@ -720,4 +737,5 @@ def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = No
         result_json=result,
         approved_by=row["approved_by"],
         approved_at=_utc(row["approved_at"]) if row["approved_at"] else None,
+        number=row["number"],
     )

@@ -95,7 +95,10 @@ quotes = Table(
     # An underwriter's approval of a referred quote (it can then be bound).
     Column("approved_by", String(32), nullable=True),
     Column("approved_at", DateTime(timezone=True), nullable=True),
+    # The number people quote (BJ2026-000123), from the counter "quote-<year>".
+    Column("number", String(32), nullable=True),
     UniqueConstraint("owner_id", "idempotency_key", name="uq_quotes_owner_idempotency_key"),
+    UniqueConstraint("number", name="uq_quotes_number"),
     Index("ix_quotes_owner_created", "owner_id", "created_at"),
     Index("ix_quotes_created", "created_at"),
 )

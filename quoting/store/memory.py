@@ -232,6 +232,12 @@ class _Quotes:
             raise Conflict(f"idempotency key of quote {quote.id}")
         self._uow.data.quotes[quote.id] = quote
 
+    def next_number(self, year: int) -> int:
+        name = f"quote-{year}"
+        value = self._uow.data.counters.get(name, 0) + 1
+        self._uow.data.counters[name] = value
+        return value
+
     def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
         found = self._uow.data.quotes.get(quote_id)
         if found is None or (owner_id is not None and found.owner_id != owner_id):

@@ -181,9 +181,12 @@ def _element_label(path: str, index: int, siblings: Mapping[str, Any], bands: li
     """What the ``index``-th element of the list at ``path`` stands for."""
     leaf = path.rsplit(".", 1)[-1]
     by = siblings.get(f"{leaf}_by") if leaf in ("frequency", "amount") else None
-    if leaf == "rate_by_class" or by == "class":
+    # With frequency by class and age band, ``frequency`` is by class and
+    # ``frequency_age_factors`` by age band.
+    if leaf == "rate_by_class" or by in ("class", "class_and_age_band"):
         return f"class {index + 1}"
-    if (leaf == "age_factors" or by == "age_band") and index < len(bands):
+    by_band = leaf in ("age_factors", "frequency_age_factors") or by == "age_band"
+    if by_band and index < len(bands):
         return bands[index]
     if path == "short_period.factors":
         return f"{index + 1} month{'s' * (index > 0)}"

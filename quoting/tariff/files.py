@@ -241,8 +241,31 @@ def _check_per_mille(cover: PerMilleCover, k: str, n_bands: int, bad: _Bad) -> N
 def _check_frequency_severity(
     cover: FrequencySeverityCover, k: str, n_bands: int, bad: _Bad
 ) -> None:
-    n = _by_basis(cover.frequency_by, n_bands)
-    _need_len(bad, f"{k}.frequency", cover.frequency, n, f"by {cover.frequency_by}")
+    basis = cover.frequency_by
+    if basis == "class_and_age_band":
+        # λ = frequency[class] × frequency_age_factors[age band]
+        _need_len(bad, f"{k}.frequency", cover.frequency, 6, "by class, occupation classes 1-6")
+        if cover.frequency_age_factors is None:
+            bad(
+                f"{k}.frequency_age_factors",
+                "required with frequency_by = 'class_and_age_band' (one factor per age band)",
+            )
+        else:
+            _need_len(
+                bad,
+                f"{k}.frequency_age_factors",
+                cover.frequency_age_factors,
+                n_bands,
+                "one per age band",
+            )
+        return
+    _need_len(bad, f"{k}.frequency", cover.frequency, _by_basis(basis, n_bands), f"by {basis}")
+    if cover.frequency_age_factors is not None:
+        bad(
+            f"{k}.frequency_age_factors",
+            f"only used with frequency_by = 'class_and_age_band' (this cover is by {basis}); "
+            "remove it or change frequency_by",
+        )
 
 
 def _check_per_member(cover: PerMemberCover, k: str, n_bands: int, bad: _Bad) -> None:

@@ -114,6 +114,12 @@ class AccumulationParams(_Strict):
     victim_probability: Fraction
     retention: NonNegative
     event_rate_by_tier: Annotated[list[Fraction], Meta(min_length=5, max_length=5)]
+    #: How a site's exposure is counted (SPEC §3 step 6). ``headcount`` (the default, the
+    #: rule of tariffs written before this key): every member counts fully in N and s̄,
+    #: shares by SI, then × the member's term factor. ``presence``: member presence
+    #: t = covered days / policy days, N = max(1, ⌊Σt + ½⌋), s̄ = Σt·SI / Σt, shares by
+    #: t·SI and no further term factor.
+    exposure: Literal["headcount", "presence"] = "headcount"
 
 
 class ExperienceParams(_Strict):
@@ -130,6 +136,11 @@ class ExperienceParams(_Strict):
     #: Member-years may exceed the census headcount × the experience period's years by
     #: this factor at most (the group may have been larger then).
     member_years_margin: Annotated[float, Meta(ge=1.0)] = 2.0
+    #: The full-credibility standard (SPEC §3 step 3). ``claim_count`` (the default, the
+    #: rule of tariffs written before this key): n_full = (z/k)². ``aggregate``: the
+    #: standard for aggregate claims, n_full = (z/k)² × (1 + CV²), CV of one claim's size
+    #: under the census's mix of covers weighted by expected claim counts.
+    full_credibility: Literal["claim_count", "aggregate"] = "claim_count"
 
 
 class MinimumParams(_Strict):
@@ -197,9 +208,12 @@ class FrequencySeverityCover(_Cover, tag="frequency_severity"):
     """Claim frequency × the exact expected payment of one claim under the plan's layer."""
 
     method: ClassVar[str] = "frequency_severity"
-    frequency_by: Literal["class", "age_band"]
+    #: ``class_and_age_band``: frequency[class] × frequency_age_factors[age band].
+    frequency_by: Literal["class", "age_band", "class_and_age_band"]
     frequency: list[NonNegative]
     severity: Severity
+    #: One factor per age band; only (and then required) with ``class_and_age_band``.
+    frequency_age_factors: list[Factor] | None = None
     frequency_country_factors: list[CountryFactorName] = []
     severity_country_factor: CountryFactorName | None = None
     vat_exempt_min_months: VatExemptMonths = None

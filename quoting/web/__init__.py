@@ -6,6 +6,7 @@ from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
 from quoting.web._deps import provide_context
 from quoting.web._docs import SwaggerUIPlugin
 from quoting.web._docs import static_router as docs_static_router
+from quoting.web._fonts import FONTS_PATH, document_font, fonts_url
 from quoting.web._headers import add_security_headers
 from quoting.web._policies import DocumentsController, PoliciesController
 from quoting.web._problems import (
@@ -20,6 +21,7 @@ from quoting.web._reference import ReferenceController, health
 from quoting.web._underwriting import QuoteReferralController, UnderwritingController
 
 __all__ = [
+    "FONTS_PATH",
     "PROBLEM_MEDIA_TYPE",
     "AccessLogMiddleware",
     "ApiKeyAuthMiddleware",
@@ -36,7 +38,9 @@ __all__ = [
     "UnderwritingController",
     "add_security_headers",
     "docs_static_router",
+    "document_font",
     "exception_handlers",
+    "fonts_url",
     "health",
     "provide_context",
     "requires_role",

@@ -4,8 +4,8 @@ Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-r
 ``X-Frame-Options: DENY`` and a Content-Security-Policy chosen by what it is:
 
 - API responses (JSON, problems, CSV, XLSX, PDF): nothing may load or frame them;
-- HTML documents (quote letter, policy schedule, …): their own inline styles and embedded
-  fonts and images, no scripts, no outside requests;
+- HTML documents (quote letter, policy schedule, …): their own inline styles, fonts from
+  this origin (``/documents/fonts/``) and embedded images, no scripts, no outside requests;
 - the docs UI pages under ``/schema``: only the package's own static script and style;
 - the agent and underwriter pages (routes marked ``page``): everything from this origin
   only — its stylesheet and scripts as files (no inline script or style), forms posting
@@ -25,8 +25,8 @@ __all__ = ["API_CSP", "DOCS_CSP", "DOCUMENT_CSP", "PAGE_CSP", "add_security_head
 
 _LOCKED = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 API_CSP = f"default-src 'none'; {_LOCKED}"
-# Documents keep their stylesheet inline (one file to save or mail); fonts and images may
-# only be embedded or come from this origin. No script source at all.
+# Documents keep their stylesheet inline (one file to save or mail); fonts come from this
+# origin's /documents/fonts/ route, images are embedded or from this origin. No script.
 DOCUMENT_CSP = (
     f"default-src 'none'; style-src 'unsafe-inline'; font-src 'self' data:; "
     f"img-src 'self' data:; {_LOCKED}"

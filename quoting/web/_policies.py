@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
@@ -16,6 +16,7 @@ from quoting.services.binding import BoundPolicy
 from quoting.services.documents import MAX_CERTIFICATES, MAX_DOCUMENT_MEMBERS
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
+from quoting.web._fonts import fonts_url
 from quoting.web._openapi import ApiOperation, binary, header, operation, problem, text
 from quoting.web._quotes import BASE, ERRORS, NOT_FOUND, _links
 from quoting.web._schemas import Approval, PolicyLinks, PolicyPage, PolicyRecord
@@ -27,8 +28,9 @@ _MEDIA = {"pdf": "application/pdf", "html": "text/html"}
 _DOCUMENT_RESPONSES = {
     200: ResponseSpec(
         data_container=bytes,
-        description="The document: a .pdf name gives application/pdf (an attachment), an .html "
-        "name text/html in UTF-8 (shown inline)",
+        description="The document: a .pdf name gives application/pdf (an attachment, fonts "
+        "embedded), an .html name text/html in UTF-8 (shown inline; its fonts load from "
+        "`/documents/fonts/`, no key needed)",
         media_type="application/pdf",
         generate_examples=False,
     ),
@@ -216,13 +218,16 @@ class DocumentsController(Controller):
     )
     def quote_document(
         self,
+        request: Request[Any, Any, Any],
         uow: UnitsOfWork,
         context: ServiceContext,
         quote_id: FromPath[str],
         filename: FromPath[str],
     ) -> Response[bytes]:
         name, fmt = _split(filename, QUOTE_DOCUMENTS)
-        body, download = documents.quote_document(uow, context, quote_id, name, fmt)
+        body, download = documents.quote_document(
+            uow, context, quote_id, name, fmt, fonts_url(request)
+        )
         return _document_response(body, download, fmt)
 
 
@@ -288,11 +293,14 @@ class PoliciesController(Controller):
     )
     def policy_document(
         self,
+        request: Request[Any, Any, Any],
         uow: UnitsOfWork,
         context: ServiceContext,
         policy_id: FromPath[str],
         filename: FromPath[str],
     ) -> Response[bytes]:
         name, fmt = _split(filename, POLICY_DOCUMENTS)
-        body, download = documents.policy_document(uow, context, policy_id, name, fmt)
+        body, download = documents.policy_document(
+            uow, context, policy_id, name, fmt, fonts_url(request)
+        )
         return _document_response(body, download, fmt)

@@ -175,6 +175,7 @@ def _record_json(row: QuoteRow, policy: PolicyRow | None = None) -> bytes:
     head = msgspec.json.encode(
         {
             "id": row.id,
+            "number": row.number,
             "created_at": row.created_at,
             "valid_until": row.valid_until,
             "links": _links(row.id),
@@ -363,6 +364,7 @@ class QuotesController(Controller):
                 headcount=r.headcount,
                 tariff_version=r.tariff_version,
                 links=_links(r.id),
+                number=r.number,
             )
             for r in rows
         ]

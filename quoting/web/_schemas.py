@@ -48,6 +48,14 @@ class QuoteRecord(Quote, kw_only=True):
         dt.datetime | None,
         msgspec.Meta(description="When an underwriter approved it (referred quotes)"),
     ] = None
+    number: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The quote number for people (on the quote letter and the policy), "
+            "given when the quote is stored: branch letters, year, a six-digit counter",
+            examples=["BJ2026-000123"],
+        ),
+    ] = None
     policy_number: Annotated[
         str | None, msgspec.Meta(description="Set once the quote is bound")
     ] = None
@@ -101,6 +109,14 @@ class QuoteListItem(msgspec.Struct):
     headcount: int
     tariff_version: str
     links: QuoteLinks
+    number: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The quote number for people (on the quote letter and the policy), "
+            "given when the quote is stored: branch letters, year, a six-digit counter",
+            examples=["BJ2026-000123"],
+        ),
+    ] = None
 
 
 class QuotePage(msgspec.Struct):

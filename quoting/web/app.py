@@ -22,7 +22,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from quoting import __version__
 from quoting.services.sessions import page_secret
 from quoting.settings import Settings
-from quoting.store import Database, SqlUnitOfWork
+from quoting.store import Database, RedisSessionStore, SqlUnitOfWork
 from quoting.web import (
     AccessLogMiddleware,
     ApiKeyAuthMiddleware,
@@ -37,6 +37,7 @@ from quoting.web import (
     UnderwritingController,
     add_security_headers,
     docs_static_router,
+    document_font,
     exception_handlers,
     health,
     provide_context,
@@ -90,8 +91,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     database = Database(settings.database.url)
 
+    # The pages' sessions live in Redis when one is configured (else in the database).
+    redis_url = settings.rate_limit.redis_url
+    session_store = RedisSessionStore(redis_url) if redis_url else None
+
     def units_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(database)
+        return SqlUnitOfWork(database, session_store)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -110,6 +115,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await app.state.rate_limiter.close()
+            if session_store is not None:
+                session_store.close()
             database.dispose()
 
     app = Litestar(
@@ -122,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UnderwritingController,
             ReferenceController,
             docs_static_router(),
+            document_font,
             pages_router(),
             static_router(),
         ],

@@ -1,6 +1,13 @@
 """Regenerate a tariff's countries.csv from country_indicators.csv.
 
 Usage:  python tariffs/sources/build_countries.py tariffs/2026.2/countries.csv
+        python tariffs/sources/build_countries.py --rules 2027.1 tariffs/2027.1/countries.csv
+
+``--rules 2026.2`` (the default) reproduces tariff 2026.2's table byte for byte (tier from
+the OECD country risk classification). ``--rules 2027.1`` takes the tier, the security
+factor and the status from the security indicators in country_security.csv (Global Peace
+Index, Global Terrorism Index, China MFA advisories first) as documented in
+country-tiers.md, and damps the road-traffic slope of the accident factor.
 
 Names come from offline packages (pycountry for the ISO 3166-1 list and official names,
 Babel's CLDR data for English and Chinese short names); figures come from
@@ -126,7 +133,102 @@ def status(code: str, advisory: int, notes: str) -> str:
     return "accept"
 
 
-def main(out: Path) -> None:
+# --------------------------------------------------------------------------- rules 2027.1
+
+AS_OF_2027 = "2026-12-01"
+#: China MFA / embassy advisory category → the lowest tier it implies (weighs first).
+MFA_TIER = {"none": 1, "reminder": 2, "heightened": 3, "targeted": 5, "do_not_travel": 5}
+#: Security factor by tier 1-5 (AD&D and evacuation frequency).
+SECURITY_2027 = {1: 1.00, 2: 1.04, 3: 1.10, 4: 1.18, 5: 1.45}
+UNVERIFIED = "values compiled offline, not verified offline against the releases"
+
+
+def accident_factor_2027(road_deaths: float) -> float:
+    """0.90 + 0.10 × deaths / 12.5 (1.00 at the world median), within [0.90, 1.30]:
+    expatriate staff travel in company vehicles, so local road deaths weigh less."""
+    return min(1.30, max(0.90, 0.90 + 0.10 * road_deaths / 12.5))
+
+
+def _points(value: float, bounds: tuple[float, float, float]) -> int:
+    return sum(value >= b for b in bounds)
+
+
+def index_tier(gpi: float, gti: float) -> int:
+    """GPI < 1.8 / 2.2 / 2.7 → 0-3 points, GTI < 1 / 4 / 6 → 0-3 points; the sum 0, 1-2,
+    3-4, 5, 6 → tier 1-5."""
+    total = _points(gpi, (1.8, 2.2, 2.7)) + _points(gti, (1.0, 4.0, 6.0))
+    return {0: 1, 1: 2, 2: 2, 3: 3, 4: 3, 5: 4, 6: 5}[total]
+
+
+def tier_2027(security: dict[str, str] | None, advisory: int) -> int:
+    """max(MFA tier, GPI/GTI tier); without recorded indicators the advisory level 1-4."""
+    if security is None:
+        return advisory
+    gpi, gti = float(security["gpi_2025"]), float(security["gti_2025"])
+    return max(MFA_TIER[security["cn_mfa"]], index_tier(gpi, gti))
+
+
+def status_2027(advisory: int, notes: str, mfa: str) -> str:
+    """UN comprehensive sanctions, or an MFA advice against travel with armed conflict over
+    the country (no regional qualifier) → decline; MFA against travel or attacks aimed at
+    Chinese nationals → refer; advisory level 4, sanctions, any armed conflict or no
+    population → refer; else accept. No country-specific exception."""
+    country_wide_conflict = any(part.strip() == "armed conflict" for part in notes.split(";"))
+    if "comprehensively sanctioned (UN)" in notes:
+        return "decline"
+    if mfa == "do_not_travel" and country_wide_conflict:
+        return "decline"
+    if mfa in ("do_not_travel", "targeted"):
+        return "refer"
+    if advisory == 4 or "sanction" in notes or "uninhabited" in notes or "armed conflict" in notes:
+        return "refer"
+    return "accept"
+
+
+def source_2027(row: dict[str, str], fig: dict[str, str], security: dict[str, str] | None) -> str:
+    """The indicator values of one row and their releases."""
+    parts = []
+    if row["proxy_of"]:
+        parts.append(f"proxy: figures of {row['proxy_of']}")
+    if security is not None:
+        note = f" ({security['cn_mfa_note']})" if security["cn_mfa_note"] else ""
+        parts += [
+            f"GPI 2025 (IEP) {security['gpi_2025']}",
+            f"GTI 2025 (IEP) {security['gti_2025']}",
+            f"China MFA/embassy advisory: {security['cn_mfa']}{note}",
+        ]
+    else:
+        parts.append("GPI/GTI and China MFA advisory not recorded (tier = advisory level)")
+    parts += [
+        f"US State Dept travel advisory 2025 level {row['advisory_level']}",
+        f"WHO road-traffic deaths 2021 est. {fig['road_deaths_per_100k']}/100k",
+        f"WHO GHED health expenditure 2021 US${fig['health_exp_per_capita_usd']}",
+        UNVERIFIED,
+    ]
+    return "; ".join(parts)
+
+
+def factors_2027(
+    code: str, row: dict[str, str], fig: dict[str, str], security: dict[str, str] | None
+) -> dict[str, str]:
+    """tier, accident, security, status, source and as_of of one row under rules 2027.1."""
+    advisory = int(row["advisory_level"])
+    tier = tier_2027(security, advisory)
+    mfa = security["cn_mfa"] if security is not None else "none"
+    return {
+        "tier": str(tier),
+        "accident": f"{accident_factor_2027(float(fig['road_deaths_per_100k'])):.2f}",
+        "security": f"{SECURITY_2027[tier]:.2f}",
+        "status": status_2027(advisory, row["notes"], mfa),
+        "source": source_2027(row, fig, security),
+        "as_of": AS_OF_2027,
+    }
+
+
+def main(out: Path, rules: str = "2026.2") -> None:
+    security_rows = {
+        r["code"]: r for r in csv.DictReader((HERE / "country_security.csv").open(encoding="utf-8"))
+    }
     rows = {
         r["code"]: r
         for r in csv.DictReader((HERE / "country_indicators.csv").open(encoding="utf-8"))
@@ -188,8 +290,24 @@ def main(out: Path) -> None:
                     "source": source,
                     "as_of": AS_OF,
                 }
+                | (
+                    factors_2027(
+                        code,
+                        row,
+                        fig,
+                        security_rows.get(code) or security_rows.get(row["proxy_of"]),
+                    )
+                    if rules == "2027.1"
+                    else {}
+                )
             )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    args = sys.argv[1:]
+    chosen = "2026.2"
+    if args[:1] == ["--rules"]:
+        chosen, args = args[1], args[2:]
+    if chosen not in ("2026.2", "2027.1") or len(args) != 1:
+        sys.exit("usage: build_countries.py [--rules 2026.2|2027.1] OUT.csv")
+    main(Path(args[0]), chosen)

@@ -8,6 +8,7 @@ one download of each document for the whole module (fetched on first use, then r
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -160,7 +161,11 @@ def test_the_quote_letter_shows_policyholder_premium_and_vat(bound: Bound) -> No
     assert CHINESE_NAME in text
     assert "China Road Overseas Engineering Co., Ltd." in text
     assert "91110000MA01ABCD52" in text
-    assert quote["id"] in text
+    # The quote's number for people, never its database id or the tariff hash.
+    assert re.fullmatch(r"BJ20\d\d-\d{6}", quote["number"]), quote["number"]
+    assert quote["number"] in text
+    assert quote["id"] not in text
+    assert quote["tariff"]["hash"] not in text
     assert "报价函" in text and "Quotation" in text
     assert f"CNY {grouped(quote['total_premium'])}" in text
     assert f"CNY {grouped(quote['total_vat'])}" in text
@@ -292,5 +297,66 @@ def test_an_unbound_quote_has_a_quote_letter_but_no_policy(bound: Bound) -> None
         f"{QUOTES}/{quote['id']}/documents/quote-letter.html", headers=broker.headers
     )
     assert response.status_code == 200
-    assert quote["id"] in response.text
+    assert quote["number"] in response.text and quote["id"] not in response.text
     assert body["policyholder"]["name"] in response.text
+    # Numbers follow on: this quote was stored after the bound one.
+    first, second = (int(q["number"].rsplit("-", 1)[1]) for q in (bound.quote, quote))
+    assert second > first
+    listed = api.client.get(QUOTES, headers=broker.headers).json()["items"]
+    assert {q["id"]: q["number"] for q in listed}[quote["id"]] == quote["number"]
+
+
+# --------------------------------------------------------------------------- fonts in a browser
+
+FONT_URL = re.compile(
+    r'@font-face \{ font-family: "([^"]+)"; font-weight: (\d+); src: url\("([^"]+)"\)'
+)
+
+
+@pytest.mark.parametrize("name", QUOTE_DOCUMENTS + POLICY_DOCUMENTS)
+def test_an_html_document_loads_its_fonts_from_the_server(bound: Bound, name: str) -> None:
+    html = bound.get(f"{name}.html").text
+    faces = FONT_URL.findall(html)
+    assert [(family, weight) for family, weight, _ in faces] == [
+        ("Noto Sans", "400"),
+        ("Noto Sans", "700"),
+        ("Noto Sans SC", "400"),
+        ("Noto Sans SC", "700"),
+    ]
+    assert 'font-family: "Noto Sans", "Noto Sans SC"' in html
+    for _, _, url in faces:
+        # An absolute URL of this server (a saved document still finds its fonts) …
+        assert re.fullmatch(
+            r"http://testserver\.local/documents/fonts/NotoSans(SC)?-(Regular|Bold)\.[0-9a-f]{12}\.ttf",
+            url,
+        ), url
+        # … that answers without a key, as a font a browser may keep for a year.
+        response = bound.api.client.get(url.removeprefix("http://testserver.local"))
+        assert response.status_code == 200, url
+        assert response.headers["content-type"] == "font/ttf"
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        digest = url.rsplit(".", 2)[-2]
+        assert response.headers["etag"] == f'"{digest}"'
+        assert hashlib.sha256(response.content).hexdigest().startswith(digest)
+        assert response.content[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+    # The document's CSP lets it load them (same origin), and nothing else.
+    csp = bound.get(f"{name}.html").headers["content-security-policy"]
+    assert "font-src 'self'" in csp and "script-src" not in csp
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/fonts/NotoSans-Regular.ttf",  # the file's own name: not published
+        "/documents/fonts/NotoSans-Regular.000000000000.ttf",
+        "/documents/fonts/OFL.txt",
+        "/documents/fonts/subset_fonts.py",
+        "/documents/fonts/..%2F..%2Fpyproject.toml",
+        "/documents/fonts/%2E%2E%2Fdocuments%2Fbase.html",
+        "/documents/fonts/..%5C..%5Cpyproject.toml",
+    ],
+)
+def test_only_the_published_fonts_are_served(bound: Bound, path: str) -> None:
+    response = bound.api.client.get(path)
+    assert response.status_code == 404, (path, response.headers.get("content-type"))
+    assert b"[project]" not in response.content and b"<html" not in response.content

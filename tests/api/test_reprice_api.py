@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from quoting.services import Context
 from quoting.services import quotation as quotation_service
 from quoting.services.tariffs import PublishVersion, publish_version
 from tests.api.conftest import Api, ApiFactory, example_request
-from tests.support import ROOT, TARIFF_DIR
+from tests.support import root_with_2026_2
 from tests.unit.test_tariff_tools import new_version, set_cell
 
 QUOTES = "/api/v1/quotes"
@@ -26,11 +25,7 @@ TODAY = dt.date(2026, 11, 20)
 
 @pytest.fixture
 def tariff_root(tmp_path: Path) -> Path:
-    root = tmp_path / "tariffs"
-    root.mkdir()
-    shutil.copytree(TARIFF_DIR, root / "2026.2")
-    shutil.copy(ROOT / "tariffs" / "published.toml", root / "published.toml")
-    return root
+    return root_with_2026_2(tmp_path)
 
 
 @pytest.fixture

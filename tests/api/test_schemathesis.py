@@ -31,6 +31,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi import checks
 
 from api import create_app
+from quoting.documents import font_files
 from tests.api.conftest import EXAMPLES, make_settings
 from tests.support import StoreProbe
 
@@ -71,7 +72,8 @@ class Target:
         for ending, index in (("/approve", 1), ("/decision", 4), ("/answers", 5)):
             if path.endswith(ending):
                 quotes = self.quotes[index : index + 1]
-        return {"quote_id": quotes, "policy_id": self.policies, "filename": files}
+        fonts = sorted(font_files())  # the fonts HTML documents name (public route)
+        return {"quote_id": quotes, "policy_id": self.policies, "filename": files, "name": fonts}
 
 
 def _body(name: str = "small_request.json", **changes: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ an existing database keeps its data."""
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -84,14 +85,30 @@ def test_a_database_made_before_the_events_table_upgrades_and_reads_back(tmp_pat
             ),
             {"now": now},
         )
-    with SqlUnitOfWork(database) as uow:
-        uow.quotes.add(quote)
-        uow.commit()
+        # Written as the code of that time wrote it (no number column yet).
+        conn.execute(
+            sa.text(
+                "INSERT INTO quotes (id, owner_id, created_at, valid_until, status, currency, "
+                "total_premium, total_vat, policyholder, credit_code, headcount, "
+                "tariff_version, tariff_hash, input_hash, request, result) VALUES (:id, "
+                ":owner_id, :created_at, :valid_until, :status, :currency, :total_premium, "
+                ":total_vat, :policyholder, :credit_code, :headcount, :tariff_version, "
+                ":tariff_hash, :input_hash, :request, :result)"
+            ),
+            {
+                **{f: getattr(quote, f) for f in QuoteRow.__dataclass_fields__ if f != "number"},
+                "request": zlib.compress(quote.request_json or b""),
+                "result": zlib.compress(quote.result_json or b""),
+            },
+        )
 
     database.upgrade()
     assert database.schema_is_current()
     with SqlUnitOfWork(database) as uow:
         kept = uow.quotes.get(quote.id)
         assert uow.events.all() == []
+        # Numbered by the upgrade, and the year's counter follows on.
+        assert uow.quotes.next_number(2026) == 2
     database.dispose()
     assert kept is not None and kept.result_json == quote.result_json
+    assert kept.number == "BJ2026-000001"

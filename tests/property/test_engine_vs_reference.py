@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 
 from quoting.schemas import Quote, QuoteRequest, credit_code_check_char
 from quoting.services import quote_request
-from quoting.tariff import Country
+from quoting.tariff import Country, Tariff
 from quoting.tariff.files import load_tariff
 from tests.reference import RefQuote, reference_quote
+from tests.support import variant_tariff
 
 TARIFF_DIR = Path(__file__).resolve().parents[2] / "tariffs" / "2026.2"
 TARIFF = load_tariff(TARIFF_DIR)
@@ -329,9 +330,28 @@ def requests(draw: st.DrawFn, *, groups: bool) -> QuoteRequest:
 # --------------------------------------------------------------------------- comparison
 
 
-def price_both(request: QuoteRequest) -> tuple[Quote, RefQuote]:
-    quote = quote_request(request, tariff_root=TARIFF_DIR, today=TODAY)
-    return quote, reference_quote(request, TARIFF, request.as_of or TODAY, TODAY)
+@pytest.fixture(scope="module", params=["2026.2", "variants"])
+def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Case:
+    """Tariff 2026.2 as shipped (today's rules), and 2026.2 with every engine variant
+    declared (evacuation by class and age band, aggregate credibility, presence)."""
+    if request.param == "2026.2":
+        return Case(TARIFF_DIR, TARIFF)
+    folder = variant_tariff(tmp_path_factory.mktemp("tariff") / "variants")
+    tariff = load_tariff(folder)
+    assert tariff.params.accumulation.exposure == "presence"
+    return Case(folder, tariff)
+
+
+class Case:
+    """The tariff folder a test prices with, and the same tariff loaded for the reference."""
+
+    def __init__(self, folder: Path, tariff: Tariff) -> None:
+        self.folder, self.tariff = folder, tariff
+
+
+def price_both(request: QuoteRequest, case: Case) -> tuple[Quote, RefQuote]:
+    quote = quote_request(request, tariff_root=case.folder, today=TODAY)
+    return quote, reference_quote(request, case.tariff, request.as_of or TODAY, TODAY)
 
 
 def label(quote: Quote, ref: RefQuote) -> None:
@@ -400,16 +420,16 @@ def assert_agree(quote: Quote, ref: RefQuote) -> None:
 
 @SETTINGS
 @given(requests(groups=False))
-def test_member_census_agrees_with_reference(request: QuoteRequest) -> None:
-    quote, ref = price_both(request)
+def test_member_census_agrees_with_reference(case: Case, request: QuoteRequest) -> None:
+    quote, ref = price_both(request, case)
     label(quote, ref)
     assert_agree(quote, ref)
 
 
 @SETTINGS
 @given(requests(groups=True))
-def test_group_census_agrees_with_reference(request: QuoteRequest) -> None:
-    quote, ref = price_both(request)
+def test_group_census_agrees_with_reference(case: Case, request: QuoteRequest) -> None:
+    quote, ref = price_both(request, case)
     label(quote, ref)
     assert_agree(quote, ref)
 
@@ -438,7 +458,7 @@ PLAN_SITE = {
 
 
 @pytest.mark.parametrize("currency", ["CNY", "USD"])
-def test_two_hundred_members(currency: str) -> None:
+def test_two_hundred_members(case: Case, currency: str) -> None:
     rng = random.Random(2026)
     start, end = dt.date(2027, 1, 1), dt.date(2027, 12, 31)
     names = ["Indonesia", "PK", "KEN", "沙特阿拉伯", "Russia", "Mali", "Laos"]
@@ -482,13 +502,13 @@ def test_two_hundred_members(currency: str) -> None:
         "commission": "0.12",
         "underwriter_adjustment": "-0.05",
     }
-    quote, ref = price_both(msgspec.convert(raw, QuoteRequest))
+    quote, ref = price_both(msgspec.convert(raw, QuoteRequest), case)
     assert_agree(quote, ref)
     assert len(quote.members) > 100 and quote.declined
 
 
 @pytest.mark.parametrize("months", [3, 12])
-def test_group_census(months: int) -> None:
+def test_group_census(case: Case, months: int) -> None:
     start = dt.date(2026, 12, 1)
     m0 = start.month - 1 + months
     end = dt.date(start.year + m0 // 12, m0 % 12 + 1, 1) - dt.timedelta(days=1)
@@ -525,7 +545,7 @@ def test_group_census(months: int) -> None:
         ],
         "census": {"groups": groups},
     }
-    quote, ref = price_both(msgspec.convert(raw, QuoteRequest))
+    quote, ref = price_both(msgspec.convert(raw, QuoteRequest), case)
     assert_agree(quote, ref)
     assert {"country_refer", "occupation_class", "site_accumulation"} <= ref.referral_codes
     assert ref.declined == {
@@ -535,7 +555,7 @@ def test_group_census(months: int) -> None:
     }
 
 
-def test_tiny_group_gets_minimums() -> None:
+def test_tiny_group_gets_minimums(case: Case) -> None:
     raw = {
         "policyholder": {"name": "Small Co", "credit_code": _code(random.Random(3))},
         "period": {"start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30)},
@@ -554,6 +574,6 @@ def test_tiny_group_gets_minimums() -> None:
             ]
         },
     }
-    quote, ref = price_both(msgspec.convert(raw, QuoteRequest))
+    quote, ref = price_both(msgspec.convert(raw, QuoteRequest), case)
     assert_agree(quote, ref)
     assert set(ref.member_minimums) == {"A", "B"} and ref.policy_minimum > 0

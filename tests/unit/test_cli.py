@@ -65,17 +65,19 @@ def example_quote() -> dict[str, Any]:
 # --------------------------------------------------------------------------- tariff check
 
 
-def test_tariff_check_default_prints_one_summary_line() -> None:
+def test_tariff_check_default_prints_one_summary_line_per_version() -> None:
     code, out, err = run("tariff", "check")
     assert code == 0
     assert err == ""
     lines = out.splitlines()
-    assert len(lines) == 1
-    line = lines[0]
-    assert line.startswith("ok: tariff 2026.2 effective 2026-10-01")
-    assert "249 countries" in line
-    assert "6 covers" in line
-    assert "sha256:" in line
+    assert [line.split(" — ")[0] for line in lines] == [
+        "ok: tariff 2026.2 effective 2026-10-01",
+        "ok: tariff 2027.1 effective 2027-01-01",
+    ]
+    for line in lines:
+        assert "249 countries" in line
+        assert "6 covers" in line
+        assert "sha256:" in line
 
 
 def test_tariff_check_one_folder() -> None:

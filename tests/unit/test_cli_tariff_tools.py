@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from quoting.cli import main
-from tests.support import ROOT
+from tests.support import ROOT, root_with_2026_2
 from tests.unit.test_tariff_tools import new_version, set_cell
 
 BOOK = ROOT / "tariffs" / "book"
@@ -74,10 +74,7 @@ def test_publish_then_refuse_an_edit(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no var/ database here: no event is written
     monkeypatch.delenv("QUOTING_DATABASE_URL", raising=False)
-    root = tmp_path / "tariffs"
-    root.mkdir()
-    shutil.copytree(ROOT / "tariffs" / "2026.2", root / "2026.2")
-    shutil.copy(ROOT / "tariffs" / "published.toml", root)
+    root = root_with_2026_2(tmp_path)
     # The command checks the effective date against the real business date: make it later.
     effective = (dt.date.today() + dt.timedelta(days=60)).isoformat()
     toml = draft / "tariff.toml"
@@ -109,9 +106,7 @@ def test_publish_writes_the_event_when_a_database_is_configured(
 
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     monkeypatch.setenv("QUOTING_DATABASE_URL", url)
-    root = tmp_path / "tariffs"
-    root.mkdir()
-    shutil.copytree(ROOT / "tariffs" / "2026.2", root / "2026.2")
+    root = root_with_2026_2(tmp_path)
     effective = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     toml = draft / "tariff.toml"
     toml.write_text(

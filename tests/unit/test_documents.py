@@ -142,14 +142,19 @@ def test_the_quote_letter_shows_the_quote_and_its_conditions(
     assert f"CNY {grouped(quote.total_premium)}" in quote_letter
     assert f"CNY {grouped(quote.total_vat)}" in quote_letter
     assert quote.status == "referred"
-    assert "Referred to underwriting" in quote_letter
-    # Declined members are named with the reason.
+    # One status: the quote is bound (data_for binds it), so not "subject to underwriting".
+    assert f"已承保 · 保险单号 {POLICY} · Bound as policy {POLICY}" in quote_letter
+    assert "Subject to underwriting" not in quote_letter and "待核保" not in quote_letter
+    # Declined members are named with the reason, in the customer's words.
     assert quote.declined
     for member in quote.declined:
         assert member.member_id in quote_letter
         assert member.name in quote_letter
+        for reason in example.data.declined_texts[member.member_id]:
+            assert flat(reason.zh) in quote_letter
+            assert flat(reason.en) in quote_letter
         for reason in member.reasons:
-            assert flat(reason.message) in quote_letter
+            assert flat(reason.message) not in quote_letter
     assert "+86 400 000 0000" in quote_letter  # assistance hotline
 
 
@@ -331,3 +336,106 @@ def test_the_cli_writes_the_quote_letter_with_the_tables_total(tmp_path: Path) -
     assert vat.group(1) in text
     assert "中路海外工程建设有限公司" in text
     assert re.search(r"DRAFT-[0-9A-F]{10}", text)
+    # An unsaved quote is a draft, and says so on every page.
+    for page in pdf_pages(pdf.read_bytes()):
+        assert "草稿 DRAFT" in page
+    assert "quoting CLI" not in text
+
+
+# --------------------------------------------------------------------------- tables and terms
+
+
+def test_benefit_tables_use_the_customer_terms(quote_letter: str) -> None:
+    # Co-insurance is what the insurer pays: "Benefit %", not the insured's share.
+    assert "赔付比例 Benefit %" in quote_letter
+    assert "Co-insurance" not in quote_letter
+    # Deductibles with their currency; sickness medical per visit, accident medical per
+    # accident (plan B: smed 500 at 80 %, amed 200 at 80 %; plan A's smed has none).
+    assert "CNY 500 每次就诊 · per visit" in quote_letter
+    assert "CNY 200 每次事故 · per accident" in quote_letter
+    assert "CNY 100 每次事故 · per accident" in quote_letter
+    assert "per claim" not in quote_letter
+    assert "无 none" in quote_letter
+
+
+def test_vat_exempt_medical_cover_reads_exempt(example: Example, quote_letter: str) -> None:
+    # Medical cover of a policy of 12 months is VAT-exempt (tariff vat_exempt_min_months).
+    smed = next(r for r in example.quote.summary.by_cover if r.key == "smed")
+    assert smed.vat == "0.00"
+    assert example.data.vat_exempt == {"smed"}
+    assert f"{grouped(smed.premium)} 免税 exempt" in quote_letter
+    schedule = " ".join(pdf_pages(render_pdf("policy-schedule", example.data)))
+    assert f"{grouped(smed.premium)} 免税 exempt" in schedule
+
+
+def test_census_tables_have_total_rows(example: Example, quote_letter: str) -> None:
+    quote = example.quote
+    total = example.data.census_total
+    # No minimum-premium adjustments in the example: the rows add up to the total premium.
+    assert quote.adjustments == []
+    assert total.premium == Decimal(quote.total_premium) == Decimal("670651.94")
+    assert total.headcount == quote.headcount == 55
+    # 670,651.94 / 55 = 12,193.6716… → 12,193.67
+    assert total.per_member == Decimal("12193.67")
+    row = "合计 Total 55 670,651.94 12,193.67"
+    assert quote_letter.count(row) == 2  # by country and by class
+    assert sum(Decimal(r.premium) for r in quote.summary.by_class) == total.premium
+
+
+def test_the_member_list_shows_id_plan_and_every_cover(example: Example) -> None:
+    html = render_html("member-list", example.data)
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    cells = {
+        m[1]: m
+        for m in (
+            [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in rows
+        )
+        if len(m) > 1
+    }
+    # Plan A covers everything: AD&D 1,000,000, accident medical 100,000, sickness medical
+    # 1,000,000, evacuation 500,000, sickness death 200,000, hospital cash 200 a day.
+    first = cells["E001"]
+    assert first[2] == "李娜"
+    assert first[9] == "计划A — 管理及工程技术人员"  # the Chinese name, when the plan has one
+    assert first[11:17] == ["1,000,000", "100,000", "1,000,000", "500,000", "200,000", "200"]
+    # Plan B has no hospital cash.
+    third = cells["E003"]
+    assert third[9] == "计划B — 现场作业人员"
+    assert third[11:17] == ["500,000", "50,000", "300,000", "300,000", "100,000", "—"]
+    # Members on the policy's period say so; the others show their own.
+    assert first[10] == "全期 full term"
+    assert any(re.fullmatch(r"2027-03-01 – 2027-12-31", row[10]) for row in cells.values())
+
+
+def test_a_name_ending_in_a_full_stop_gets_no_second_one(certificates: list[str]) -> None:
+    # The policyholder is "… China Road Overseas Engineering Co., Ltd."
+    assert "Co., Ltd.." not in certificates[0]
+    assert (
+        "to 中路海外工程建设有限公司 China Road Overseas Engineering Co., Ltd." in certificates[0]
+    )
+
+
+def test_the_policy_schedule_states_premium_in_words_and_the_beneficiary(
+    example: Example,
+) -> None:
+    text = " ".join(pdf_pages(render_pdf("policy-schedule", example.data)))
+    assert example.quote.total_premium == "670651.94"
+    assert "保险费合计（大写）：人民币陆拾柒万零陆佰伍拾壹元玖角肆分" in text
+    assert "身故受益人 Death beneficiary 法定 The insured's legal heirs" in text
+
+
+def test_the_territorial_scope_never_lists_the_home_country() -> None:
+    census = {
+        "members": [
+            {"member_id": "A1", "name": "甲", "age": 40, "occupation_class": 2, "country": "KE"},
+            {"member_id": "A2", "name": "乙", "age": 40, "occupation_class": 2, "country": "CN"},
+        ]
+    }
+    request = make_request(census, {"add": {"sum_insured": "500000"}})
+    quote = priced(request)
+    assert {m.country for m in quote.members} == {"KE", "CN"}
+    html = render_html("policy-schedule", data_for(request, quote))
+    scope = html[html.index("承保区域") : html.index("报价编号")]
+    assert "肯尼亚 Kenya (KE)" in scope
+    assert "中国" not in scope and "(CN)" not in scope

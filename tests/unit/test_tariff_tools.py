@@ -24,7 +24,7 @@ from quoting.store.memory import InMemoryDatabase, InMemoryUnitOfWork
 from quoting.tariff.diff import diff_as_dict, format_diff
 from quoting.tariff.files import content_hash, load_tariff, read_manifest
 from quoting.tariff.registry import TariffRegistry
-from tests.support import ROOT, TARIFF_DIR
+from tests.support import ROOT, TARIFF_DIR, root_with_2026_2
 
 BOOK = ROOT / "tariffs" / "book"
 
@@ -55,12 +55,8 @@ def new_version(base: Path, name: str, effective: str) -> Path:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    """A tariff root with 2026.2 published, as shipped."""
-    r = tmp_path / "tariffs"
-    r.mkdir()
-    shutil.copytree(TARIFF_DIR, r / "2026.2")
-    shutil.copy(ROOT / "tariffs" / "published.toml", r / "published.toml")
-    return r
+    """A tariff root with 2026.2 published, as shipped (and nothing after it)."""
+    return root_with_2026_2(tmp_path)
 
 
 def ctx_on(root: Path, day: dt.date = dt.date(2026, 11, 29)) -> Context:
@@ -229,9 +225,20 @@ def test_a_root_without_manifest_loads_as_before(tmp_path: Path) -> None:
     assert TariffRegistry(tmp_path).in_force(dt.date(2026, 12, 1)).version == "2026.2"
 
 
-def test_the_shipped_manifest_records_the_shipped_version() -> None:
-    (entry,) = read_manifest(ROOT / "tariffs")
-    assert (entry.version, entry.content_hash) == ("2026.2", content_hash(TARIFF_DIR))
+def test_the_shipped_manifest_records_the_shipped_versions() -> None:
+    recorded = {e.version: e.content_hash for e in read_manifest(ROOT / "tariffs")}
+    shipped = {v: content_hash(ROOT / "tariffs" / v) for v in ("2026.2", "2027.1")}
+    assert recorded == shipped
+
+
+def test_diff_labels_a_frequency_by_class_and_age_band() -> None:
+    """2027.1 rates evacuation by class and age band: its ``frequency`` is still by class
+    and ``frequency_age_factors`` by age band."""
+    diff = diff_versions(ROOT / "tariffs", "2026.2", "2027.1")
+    found = {(c.row, c.column): (c.old, c.new) for c in diff.changes}
+    assert found[("covers.evac.frequency", "class 1")] == (0.002, 0.0008)
+    assert found[("covers.evac.frequency_age_factors", "age 56-60")] == (None, 1.9)
+    assert found[("covers.evac", "frequency_by")] == ("class", "class_and_age_band")
 
 
 # ---------------------------------------------------------------------------- impact

@@ -1,0 +1,117 @@
+"""Remake the screenshots in this folder: every document of examples/construction_company.json
+as PDF pages (pdftoppm, poppler-utils) and as HTML in Chromium (Playwright), plus the CLI's
+draft quote letter.
+
+    PYTHONPATH=. .venv/bin/python docs/screenshots/render.py
+
+The quote is bound as policy GA20260000123 after an underwriter approved its referral
+(class 6 workers), numbered BJ2026-000123, as the API would show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from quoting.documents import DOCUMENTS, document_data, render_html, render_pdf  # noqa: E402
+from quoting.services import decode_request, quote_request  # noqa: E402
+
+HERE = Path(__file__).parent
+TARIFFS = ROOT / "tariffs"
+#: Pages of each PDF to show.
+PAGES = {
+    "quote-letter": (1, 3),
+    "benefits": (1, 1),
+    "policy-schedule": (1, 2),
+    "member-list": (1, 1),
+    "certificates": (1, 1),
+}
+
+
+def data(draft: bool = False):  # type: ignore[no-untyped-def]
+    request = decode_request(
+        (ROOT / "examples/construction_company.json").read_bytes(), tariff_root=TARIFFS
+    )
+    quote = quote_request(request, tariff_root=TARIFFS)
+    return document_data(
+        quote_id="DRAFT-3F2A9C1E07" if draft else "q_0123456789abcdef01234567",
+        quote_number=None if draft else "BJ2026-000123",
+        created_at=dt.datetime(2026, 11, 29, 9, 30, tzinfo=dt.UTC),
+        valid_until=dt.date(2026, 12, 29),
+        result_json=msgspec.json.encode(quote),
+        request_json=msgspec.json.encode(request),
+        arranged_by="" if draft else "Harbour Insurance Brokers",
+        arranged_role="broker",
+        tariff_root=TARIFFS,
+        policy_number=None if draft else "GA20260000123",
+        bound_at=None if draft else dt.datetime(2026, 12, 3, 14, 0, tzinfo=dt.UTC),
+        approved=not draft,
+        secret="screenshots",
+        draft=draft,
+    )
+
+
+def pdf_pages(name: str, pdf: bytes, first: int, last: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "doc.pdf"
+        path.write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                str(first),
+                "-l",
+                str(last),
+                str(path),
+                str(Path(tmp) / "page"),
+            ],
+            check=True,
+        )
+        for n, png in enumerate(sorted(Path(tmp).glob("page-*.png")), start=first):
+            shutil.move(png, HERE / f"{name}-pdf-p{n}.png")
+
+
+def browser(shots: dict[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        engine = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = engine.new_page(viewport={"width": 1280, "height": 1000})
+        for name, html in shots.items():
+            path = Path(tmp) / f"{name}.html"
+            path.write_text(html, encoding="utf-8")
+            page.goto(path.as_uri(), wait_until="load")
+            page.evaluate("document.fonts.ready")
+            page.screenshot(path=str(HERE / f"{name}-browser.png"))
+        engine.close()
+
+
+def main() -> None:
+    d = data()
+    for name in DOCUMENTS:
+        start = time.perf_counter()
+        pdf = render_pdf(name, d)
+        print(f"{name}: {time.perf_counter() - start:.2f} s, {len(pdf) / 1024:.0f} KiB")
+        pdf_pages(name, pdf, *PAGES[name])
+    pdf_pages("draft-quote-letter", render_pdf("quote-letter", data(draft=True)), 1, 1)
+    browser(
+        {name: render_html(name, d) for name in ("quote-letter", "member-list", "certificates")}
+    )
+
+
+if __name__ == "__main__":
+    main()
