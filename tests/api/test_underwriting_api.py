@@ -93,9 +93,19 @@ def test_a_referred_quote_is_queued_sent_and_approved_with_a_loading(api: Api) -
     assert Decimal(decision["premium_before"]) + Decimal(decision["adjustment_premium"]) == (
         Decimal(after["total_premium"])
     )
+    letter = api.client.get(
+        f"{QUOTES}/{quote['id']}/documents/quote-letter.html", headers=broker.headers
+    )
+    assert "夜间禁止出行" in letter.text and "No travel at night" in letter.text
     repriced = api.client.post(f"{QUOTES}/{quote['id']}/reprice", headers=underwriter.headers)
     assert repriced.json()["same_as_stored"] is True
-    assert bind(api, broker, quote["id"]).status_code == 201
+    policy = bind(api, broker, quote["id"])
+    assert policy.status_code == 201
+    schedule = api.client.get(
+        f"/api/v1/policies/{policy.json()['id']}/documents/policy-schedule.html",
+        headers=broker.headers,
+    )
+    assert "夜间禁止出行" in schedule.text and "No travel at night" in schedule.text
 
     trail = audit(api, underwriter, subject=quote["id"])
     kinds = [e["kind"] for e in trail]
