@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
+from quoting import cli_underwriting
 from quoting.errors import Problem, QuotingError
 from quoting.tariff.registry import (
     DEFAULT_TARIFF_ROOT,
@@ -79,6 +80,20 @@ def _accounts_parser(sub: Any) -> None:
     disable.add_argument("account_id")
     enable = asub.add_parser("enable", help="enable a disabled account again")
     enable.add_argument("account_id")
+    authority = asub.add_parser(
+        "set-authority",
+        help="set an account's underwriting authority (figures left out stay as they are)",
+    )
+    authority.add_argument("account_id")
+    authority.add_argument(
+        "--adjustment", help="largest underwriter adjustment, ± a fraction (0.30 = ±30 %%)"
+    )
+    authority.add_argument(
+        "--sum-insured", help="largest AD&D sum insured of one member it may accept (CNY)"
+    )
+    authority.add_argument(
+        "--group-sum-insured", help="largest AD&D total of a group it may accept (CNY)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
 
     _accounts_parser(sub)
+    cli_underwriting.add_parsers(sub)
 
     d = sub.add_parser("db", help="database tools")
     dsub = d.add_subparsers(dest="db_command", required=True)
@@ -420,6 +436,7 @@ _LIST_HINT = {
     "set-password": " (see 'quoting accounts list')",
     "disable": " (see 'quoting accounts list')",
     "enable": " (see 'quoting accounts list')",
+    "set-authority": " (see 'quoting accounts list')",
 }
 
 
@@ -442,6 +459,26 @@ def _cmd_accounts(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_underwriting(args: argparse.Namespace, out: TextIO) -> int:
+    from quoting.services import Context
+    from quoting.settings import Settings
+    from quoting.store import SqlUnitOfWork
+
+    settings = Settings.from_env()
+    database = _database()
+    ctx = Context(
+        clock=settings.clock,
+        tariff_root=settings.tariff_root,
+        brand=settings.brand,
+        book_limits=settings.book_limits,
+    )
+    try:
+        cli_underwriting.run(args, out, lambda: SqlUnitOfWork(database), ctx)
+    finally:
+        database.dispose()
+    return EXIT_OK
+
+
 def _run_accounts(
     args: argparse.Namespace, out: TextIO, uow: UnitOfWorkFactory, ctx: Context
 ) -> None:
@@ -458,6 +495,21 @@ def _run_accounts(
     if command in ("disable", "enable"):
         found = accounts.set_disabled(uow, ctx, args.account_id, command == "disable")
         print(f"{command}d: {found.id} ({found.role}) {found.name}", file=out)
+        return
+    if command == "set-authority":
+        from quoting.services.authority import SetAuthority, authority_record, set_authority
+
+        change = SetAuthority(
+            args.account_id, args.adjustment, args.sum_insured, args.group_sum_insured
+        )
+        found = set_authority(uow, ctx, change)
+        figures = authority_record(found)
+        print(
+            f"authority set: {found.id} ({found.role}) {found.name}: adjustment "
+            f"±{figures['adjustment']}, sum insured {figures['sum_insured']} per member, "
+            f"group {figures['group_sum_insured']}",
+            file=out,
+        )
         return
     if command == "set-password":
         secret = _password(args, optional=False)
@@ -629,6 +681,8 @@ def main(
             return _cmd_countries(args, out)
         if args.command == "accounts":
             return _cmd_accounts(args, out)
+        if args.command in cli_underwriting.COMMANDS:
+            return _cmd_underwriting(args, out)
         if args.command == "serve":
             return _cmd_serve(args)
         if args.command == "demo":

@@ -21,7 +21,9 @@ from typing import ClassVar
 
 __all__ = [
     "AlreadyBound",
+    "AuthorityExceeded",
     "BindRefused",
+    "BookAccumulation",
     "CensusError",
     "DocumentNotAvailable",
     "EndorsementPending",
@@ -39,6 +41,7 @@ __all__ = [
     "QuotePeriodOver",
     "QuoteReferred",
     "QuotingError",
+    "ReferralClosed",
     "Refusal",
     "RequestError",
     "SelfApproval",
@@ -216,6 +219,23 @@ class SelfApproval(Forbidden):
     title = "Approval needs a second underwriter"
 
 
+class AuthorityExceeded(Forbidden):
+    """A decision beyond the underwriter's own authority; the message names each limit
+    and the quote's referral records what it needs (referred upward)."""
+
+    problem_type = "authority-exceeded"
+    title = "Beyond your authority"
+
+
+class ReferralClosed(Refusal):
+    """A referral action that does not fit the referral's state (decided already, no
+    question open, or no referral at all)."""
+
+    status = 409
+    problem_type = "referral-closed"
+    title = "Referral not open for this"
+
+
 class BindRefused(Refusal):
     """A quote that cannot be bound; the subclass says why."""
 
@@ -233,6 +253,13 @@ class QuoteReferred(BindRefused):
     """The quote is referred and no underwriter has approved it."""
 
     problem_type = "quote-referred"
+
+
+class BookAccumulation(QuoteReferred):
+    """Binding would push a site or country of the insurer's book over its limit: the
+    quote is referred (``book_accumulation``) and an underwriter must approve it."""
+
+    problem_type = "book-accumulation"
 
 
 class QuoteExpired(BindRefused):

@@ -15,6 +15,8 @@
 | QUOTING_SESSION_LIFETIME | 24 hours | and this long after sign-in at the latest |
 | QUOTING_SIGNIN_ACCOUNT_LIMIT | 5/15 minutes | failed sign-ins per typed name; then refused (429) until the window passes |
 | QUOTING_SIGNIN_ADDRESS_LIMIT | 20/15 minutes | failed sign-ins per client address |
+| QUOTING_BOOK_SITE_LIMIT | 200000000 | the book's largest AD&D sum insured on one site (CNY), across policyholders; a bind beyond it is referred |
+| QUOTING_BOOK_COUNTRY_LIMIT | 2000000000 | and in one country |
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from pathlib import Path
 from quoting.branding import Brand
 from quoting.clock import DEFAULT_TIMEZONE, Clock, FixedClock
 from quoting.tariff.files import DEFAULT_TARIFF_ROOT
+from quoting.underwriting import BookLimits
 
 __all__ = [
     "DEFAULT_TIMEZONE",
     "ApiSettings",
+    "BookLimits",
     "Clock",
     "DatabaseSettings",
     "FixedClock",
@@ -147,6 +151,7 @@ class Settings:
     tariff_root: Path = DEFAULT_TARIFF_ROOT
     clock: Clock = field(default_factory=Clock)
     brand: Brand = field(default_factory=Brand)
+    book_limits: BookLimits = field(default_factory=BookLimits)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -169,4 +174,24 @@ class Settings:
             tariff_root=Path(env.get("QUOTING_TARIFFS") or DEFAULT_TARIFF_ROOT),
             clock=Clock.from_env(env),
             brand=Brand.from_env(env),
+            book_limits=_book_limits(env),
         )
+
+
+def _book_limits(env: Mapping[str, str]) -> BookLimits:
+    """The book limits of ``env``: positive amounts in the base currency."""
+    default = BookLimits()
+    values = []
+    for name, fallback in (
+        ("QUOTING_BOOK_SITE_LIMIT", default.site_sum_insured),
+        ("QUOTING_BOOK_COUNTRY_LIMIT", default.country_sum_insured),
+    ):
+        text = env.get(name, "").strip().replace("_", "").replace(",", "")
+        try:
+            value = float(text) if text else fallback
+        except ValueError:
+            raise ValueError(f"{name}={text!r}: give an amount, e.g. 200000000") from None
+        if not value > 0 or value == float("inf"):
+            raise ValueError(f"{name}={text!r}: must be a positive amount")
+        values.append(value)
+    return BookLimits(values[0], values[1])

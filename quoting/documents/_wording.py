@@ -257,12 +257,17 @@ _ANY_REFERRAL = _fixed(
 
 
 def conditions(quote: Quote, request: QuoteRequest, tariff: Tariff) -> list[Condition]:
-    """The customer texts of the quote's referrals, in the quote's order."""
+    """The customer texts of the quote's referrals, in the quote's order, then the special
+    conditions an underwriter put on it when approving it (as the underwriter wrote them)."""
     facts = _Facts(quote, request, tariff)
     out: list[Condition] = []
     for referral in quote.referrals:
         texts = REFERRAL_TEXTS.get(referral.code, _ANY_REFERRAL)(facts, referral)
         out.extend(Condition(referral.code, pending, agreed) for pending, agreed in texts)
+    special = quote.underwriting.conditions if quote.underwriting else None
+    if special is not None:
+        text = CustomerText(special.zh, special.en)
+        out.append(Condition("underwriter_conditions", text, text))
     return out
 
 

@@ -26,8 +26,10 @@ from quoting.schemas._quote import (
     Reason,
     Referral,
     SiteRating,
+    SpecialConditions,
     SummaryRow,
     TariffRef,
+    UnderwriterDecision,
 )
 from quoting.schemas._request import (
     EARLIEST_DATE,
@@ -95,9 +97,11 @@ __all__ = [
     "SicknessDeathCover",
     "SicknessMedicalCover",
     "SiteRating",
+    "SpecialConditions",
     "SumInsuredCover",
     "SummaryRow",
     "TariffRef",
+    "UnderwriterDecision",
     "VersionLine",
     "VersionMember",
     "check_row",

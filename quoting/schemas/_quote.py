@@ -23,8 +23,10 @@ __all__ = [
     "Reason",
     "Referral",
     "SiteRating",
+    "SpecialConditions",
     "SummaryRow",
     "TariffRef",
+    "UnderwriterDecision",
 ]
 
 QuoteStatus = Literal["accepted", "referred", "declined"]
@@ -188,6 +190,29 @@ class AsOfOverride(_Output):
     ]
 
 
+class SpecialConditions(_Output):
+    """Special conditions an underwriter puts on a quote, in both languages of the
+    documents."""
+
+    zh: str
+    en: str
+
+
+class UnderwriterDecision(_Output):
+    """An underwriter's approval of a referred quote. An adjustment re-priced the quote
+    (SPEC §3 step 8, the ``adjustment`` factor of every line): ``adjustment_premium`` is
+    what it added (negative: took off), as its own line, so ``total_premium`` =
+    ``premium_before`` + ``adjustment_premium``."""
+
+    decided_by: str
+    decided_at: dt.datetime
+    reason: str | None
+    adjustment: float
+    premium_before: MoneyText
+    adjustment_premium: MoneyText
+    conditions: SpecialConditions | None = None
+
+
 class Quote(_Output):
     """A priced group quote.
 
@@ -216,3 +241,4 @@ class Quote(_Output):
     summary: QuoteSummary
     rating: GroupRating
     as_of_override: AsOfOverride | None = None
+    underwriting: UnderwriterDecision | None = None

@@ -11,6 +11,7 @@ from quoting.branding import Brand
 from quoting.clock import Clock
 from quoting.errors import Forbidden
 from quoting.store import Account, Event
+from quoting.underwriting import BookLimits
 
 __all__ = ["Context", "visible_owner"]
 
@@ -26,12 +27,14 @@ def visible_owner(account: Account) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Context:
     """The acting account (None for the insurer's own tools, e.g. the CLI), the insurer's
-    clock, the folder of tariff versions and the insurer's brand on documents."""
+    clock, the folder of tariff versions, the insurer's brand on documents and the limits
+    of its accumulation book."""
 
     clock: Clock
     tariff_root: Path
     account: Account | None = None
     brand: Brand = field(default_factory=Brand)
+    book_limits: BookLimits = field(default_factory=BookLimits)
 
     def acting(self) -> Account:
         """The acting account; services that need one refuse to run without it."""

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import msgspec
 
-from quoting.errors import AlreadyBound, NotFound
+from quoting.errors import (
+    AlreadyBound,
+    AuthorityExceeded,
+    BookAccumulation,
+    NotFound,
+    ReferralClosed,
+)
 from quoting.policies import BindFacts, check_approval, check_bindable, policy_number
 from quoting.services._context import Context, visible_owner
-from quoting.store import Conflict, PolicyRow, QuoteRow, UnitOfWorkFactory, new_id
+from quoting.services._queue import queue_entry
+from quoting.services.authority import authority_of
+from quoting.services.exposure import book_check, exposure_rows, quote_amounts
+from quoting.store import (
+    Conflict,
+    PolicyRow,
+    QuoteRow,
+    ReferralRow,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    new_id,
+)
+from quoting.underwriting import authority_shortfalls
 
 __all__ = [
     "BoundPolicy",
@@ -48,8 +67,14 @@ def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPoli
     policy number and a ``quote.bound`` event, in one transaction.
 
     Raises :class:`NotFound` or a :class:`BindRefused` (see
-    :func:`quoting.policies.check_bindable`). Two binds of one quote at once: the store's
-    unique constraint lets exactly one win; the other is :class:`AlreadyBound`.
+    :func:`quoting.policies.check_bindable`; a quote an underwriter declined is
+    declined). Two binds of one quote at once: the store's unique constraint lets exactly
+    one win; the other is :class:`AlreadyBound`.
+
+    Book accumulation is checked here, at binding, against the policies then in force:
+    a quote (not yet approved) whose AD&D sums insured would push a site or country of
+    the book over its limit is referred (``book_accumulation``, committed with a
+    ``referral.opened`` event) and :class:`BookAccumulation` names the figures.
     """
     account = ctx.acting()
     today = ctx.today()
@@ -60,18 +85,23 @@ def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPoli
                 raise NotFound(f"No quote {quote_id} among yours.")
             period = quote_period(quote)
             bound = work.policies.for_quote(quote_id)
+            referral = work.referrals.get(quote_id)
+            approved = quote.approved_at is not None
             facts = BindFacts(
                 quote_id=quote_id,
-                status=quote.status,
-                approved=quote.approved_at is not None,
+                status=_bind_status(quote, referral),
+                approved=approved,
                 valid_until=quote.valid_until,
                 period_end=period[1],
                 bound_as=bound.policy_number if bound else None,
             )
             check_bindable(facts, today)
+            if not approved:
+                _check_book(work, ctx, quote, referral)
             number = policy_number(today.year, work.policies.next_number(today.year))
             policy = PolicyRow(new_id("pol"), quote_id, quote.owner_id, number, ctx.now())
             work.policies.add(policy)
+            work.exposures.add(exposure_rows(quote, policy.id))
             work.events.add(
                 ctx.event("quote.bound", quote_id, policy_id=policy.id, policy_number=number)
             )
@@ -88,22 +118,93 @@ def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPoli
     return BoundPolicy(policy, quote, period)
 
 
+def _bind_status(quote: QuoteRow, referral: ReferralRow | None) -> str:
+    """The status binding goes by: an underwriter's decline declines the quote, an open
+    referral (e.g. book accumulation of an accepted quote) refers it."""
+    if referral is None or referral.state == "approved":
+        return quote.status
+    return "declined" if referral.state == "declined" else "referred"
+
+
+def _check_book(
+    work: UnitOfWork, ctx: Context, quote: QuoteRow, referral: ReferralRow | None
+) -> None:
+    """Refer the quote (committed) and refuse the bind when it would break a book limit."""
+    breaches = book_check(work, quote, ctx.book_limits)
+    if not breaches:
+        return
+    message = "; ".join(b.message for b in breaches)
+    reason = ("book_accumulation", message)
+    if referral is None:
+        work.referrals.add(queue_entry(quote, ctx.now(), [reason]))
+    else:
+        kept = tuple(r for r in referral.reasons if r[0] != "book_accumulation")
+        work.referrals.save(replace(referral, reasons=(*kept, reason), updated_at=ctx.now()))
+    figures = [
+        {"scope": b.scope, "country": b.country, "site": b.site, "book": b.book}
+        | {"quote": b.quote, "limit": b.limit}
+        for b in breaches
+    ]
+    work.events.add(
+        ctx.event("referral.opened", quote.id, reason="book_accumulation", breaches=figures)
+    )
+    work.commit()
+    raise BookAccumulation(
+        f"quote {quote.id} is referred for book accumulation ({message}); an underwriter "
+        "must approve it first"
+    )
+
+
 def approve_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> QuoteRow:
-    """The acting underwriter approves a referred quote (not their own) so that it can be
-    bound; a ``quote.approved`` event records it. Approving again keeps the first approval."""
+    """The acting underwriter approves a referred quote (not their own, within their
+    authority: see :func:`quoting.services.referrals.decide` for approvals with an
+    adjustment or conditions) so that it can be bound; a ``quote.approved`` event records
+    it. Approving again keeps the first approval."""
     account = ctx.acting()
     with uow() as work:
         row = work.quotes.get(quote_id)
         if row is None:
             raise NotFound(f"No quote {quote_id}.")
-        check_approval(quote_id, row.owner_id, row.status, account.id)
+        referral = work.referrals.get(quote_id)
+        status = "referred" if referral is not None else row.status
+        check_approval(quote_id, row.owner_id, status, account.id)
+        if referral is not None and referral.state == "declined":
+            raise ReferralClosed(f"quote {quote_id} was declined already")
         if row.approved_at is None:
+            _check_authority(ctx, row)
             work.quotes.approve(quote_id, account.id, ctx.now())
             work.events.add(ctx.event("quote.approved", quote_id))
+            if referral is not None:
+                now = ctx.now()
+                decided = replace(referral, state="approved", decided_by=account.id, decided_at=now)
+                work.referrals.save(replace(decided, updated_at=now))
         approved = work.quotes.get(quote_id)
         work.commit()
     assert approved is not None
     return approved
+
+
+class _Adjustment(msgspec.Struct):
+    underwriter_adjustment: Decimal | None = None
+
+
+def _check_authority(ctx: Context, row: QuoteRow) -> None:
+    """Refuse an approval of a quote whose adjustment or sums insured are beyond the
+    acting account's authority."""
+    assert row.request_json is not None
+    adjustment = msgspec.json.decode(row.request_json, type=_Adjustment).underwriter_adjustment
+    amounts = quote_amounts(row)
+    shortfalls = authority_shortfalls(
+        authority_of(ctx.acting()),
+        adjustment=float(adjustment or 0),
+        member_sum_insured=amounts.member_max_cents / 100,
+        group_sum_insured=amounts.group_cents / 100,
+    )
+    if shortfalls:
+        raise AuthorityExceeded(
+            "; ".join(shortfalls)
+            + f"; refer quote {row.id} to an underwriter with enough authority"
+        )
 
 
 def get_policy(uow: UnitOfWorkFactory, ctx: Context, policy_id: str) -> BoundPolicy:

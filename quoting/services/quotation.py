@@ -28,6 +28,7 @@ from quoting.quote_builder import build_quote
 from quoting.rating_input import ResolvedRequest, resolve
 from quoting.schemas import AsOfOverride, Quote, QuoteRequest
 from quoting.services._context import Context, visible_owner
+from quoting.services._queue import queue_entry
 from quoting.services.intake import (
     date_problems,
     decode_request,
@@ -373,6 +374,8 @@ def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> 
                     tariff_version=row.tariff_version,
                 )
             )
+            if row.status == "referred":
+                work.referrals.add(queue_entry(row, row.created_at))
             work.commit()
     except Conflict:
         assert key is not None  # the only unique constraint a new quote can hit

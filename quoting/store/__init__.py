@@ -12,16 +12,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from quoting.store._records import (
+    REFERRAL_STATES,
     ROLES,
     Account,
     ApiKeyRow,
     Conflict,
     EndorsementRow,
     Event,
+    EventFilter,
+    ExposureRow,
     NewApiKey,
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    ReferralFilter,
+    ReferralRow,
     WebSession,
     hash_api_key,
     is_valid_id,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
     from quoting.store._sql import SqlUnitOfWork
 
 __all__ = [
+    "REFERRAL_STATES",
     "ROLES",
     "Account",
     "ApiKeyRow",
@@ -43,12 +49,16 @@ __all__ = [
     "Database",
     "EndorsementRow",
     "Event",
+    "EventFilter",
+    "ExposureRow",
     "NewApiKey",
     "PolicyRow",
     "PolicyVersionRow",
     "QuoteFilter",
     "QuoteRow",
     "RedisSessionStore",
+    "ReferralFilter",
+    "ReferralRow",
     "SqlUnitOfWork",
     "UnitOfWork",
     "UnitOfWorkFactory",

@@ -10,16 +10,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "REFERRAL_STATES",
     "ROLES",
     "Account",
     "ApiKeyRow",
     "Conflict",
     "EndorsementRow",
     "Event",
+    "EventFilter",
+    "ExposureRow",
     "NewApiKey",
     "PolicyRow",
     "PolicyVersionRow",
     "QuoteRow",
+    "ReferralFilter",
+    "ReferralRow",
     "WebSession",
     "hash_api_key",
     "is_valid_id",
@@ -70,6 +75,12 @@ class Account:
     disabled: bool
     #: The language of the pages (``zh_Hans_CN`` or ``en``).
     locale: str = "zh_Hans_CN"
+    #: The account's own authority (Decimal strings; None: its role's default): the
+    #: largest underwriter adjustment, member sum insured and group sum insured it may
+    #: accept when deciding a referred quote.
+    adjustment_authority: str | None = None
+    sum_insured_authority: str | None = None
+    group_sum_insured_authority: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,87 @@ class Event:
     account_id: str | None
     occurred_at: dt.datetime
     data: dict[str, Any] = field(default_factory=dict)
+    #: The event's place in the trail (set by the store when read back).
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events to read: of one subject, of one kind (``referral`` also matches
+    ``referral.approved``…), by one account, at or after ``since`` and before ``until``."""
+
+    subject_id: str | None = None
+    kind: str | None = None
+    account_id: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+#: The states of a referral: waiting for an underwriter, waiting for the agent or
+#: broker's answer, or decided.
+REFERRAL_STATES = ("waiting", "information_requested", "approved", "declined")
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRow:
+    """A referred quote in the underwriters' queue: why it is referred, who sent it with
+    which message, the open question and its answer, and the decision."""
+
+    quote_id: str
+    state: str
+    #: (code, message) of each referral reason.
+    reasons: tuple[tuple[str, str], ...]
+    #: The countries of the quote's members (ISO codes).
+    countries: tuple[str, ...]
+    entered_at: dt.datetime
+    updated_at: dt.datetime
+    sent_by: str | None = None
+    sent_at: dt.datetime | None = None
+    message: str | None = None
+    question: str | None = None
+    answer: str | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_reason: str | None = None
+    #: Set when a decision was refused as beyond the decider's authority: what it needs.
+    escalation: str | None = None
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        """The codes of the reasons."""
+        return tuple(code for code, _ in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralFilter:
+    """Which referrals to list (oldest first): in these states, with a reason code, with
+    members in a country."""
+
+    states: tuple[str, ...] = ("waiting", "information_requested")
+    reason: str | None = None
+    country: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureRow:
+    """A bound policy's accumulation exposure on one site (``site`` None: its members in
+    the country without a site): headcount and sums insured in the base currency's cents
+    (AD&D, the accumulation cover, and evacuation)."""
+
+    policy_id: str
+    quote_id: str
+    policyholder: str
+    country: str
+    site: str | None
+    period_start: dt.date
+    period_end: dt.date
+    headcount: int
+    add_sum_insured_cents: int
+    evac_sum_insured_cents: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,14 @@ from quoting.store._records import (
     ApiKeyRow,
     EndorsementRow,
     Event,
+    EventFilter,
+    ExposureRow,
     NewApiKey,
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    ReferralFilter,
+    ReferralRow,
     WebSession,
 )
 
@@ -29,9 +33,11 @@ __all__ = [
     "AccountRepository",
     "EndorsementRepository",
     "EventRepository",
+    "ExposureRepository",
     "PolicyRepository",
     "QuoteFilter",
     "QuoteRepository",
+    "ReferralRepository",
     "SecretRepository",
     "SessionRepository",
     "UnitOfWork",
@@ -91,6 +97,15 @@ class AccountRepository(Protocol):
     def set_locale(self, account_id: str, locale: str) -> None:
         """Store the language of an account's pages."""
 
+    def set_authority(
+        self,
+        account_id: str,
+        adjustment: str | None,
+        sum_insured: str | None,
+        group_sum_insured: str | None,
+    ) -> None:
+        """Store an account's own underwriting authority (None: its role's default)."""
+
 
 class SessionRepository(Protocol):
     """The signed-in sessions of the pages."""
@@ -137,6 +152,10 @@ class QuoteRepository(Protocol):
 
     def approve(self, quote_id: str, underwriter_id: str, at: dt.datetime) -> None:
         """Record an approval."""
+
+    def reprice(self, quote: QuoteRow) -> None:
+        """Replace a quote's figures (status, totals) and its request and result documents
+        after an underwriter's decision re-priced it."""
 
     def count(self) -> int:
         """How many quotes are stored."""
@@ -210,6 +229,40 @@ class EventRepository(Protocol):
     def all(self, subject_id: str | None = None) -> list[Event]:
         """Events oldest first, of one subject or all."""
 
+    def find(self, where: EventFilter) -> tuple[list[Event], int]:
+        """A page of the events that match, oldest first (with their ids), and how many
+        match."""
+
+
+class ReferralRepository(Protocol):
+    """The underwriters' queue of referred quotes."""
+
+    def add(self, referral: ReferralRow) -> None:
+        """Put a quote in the queue."""
+
+    def get(self, quote_id: str) -> ReferralRow | None:
+        """A quote's referral, if it has one."""
+
+    def save(self, referral: ReferralRow) -> None:
+        """Store a referral's new state (the row of its quote is replaced)."""
+
+    def find(self, where: ReferralFilter) -> tuple[list[tuple[ReferralRow, QuoteRow]], int]:
+        """Referrals oldest first, each with its quote (without documents), and the
+        total that match."""
+
+
+class ExposureRepository(Protocol):
+    """The accumulation exposures of bound policies."""
+
+    def add(self, rows: list[ExposureRow]) -> None:
+        """Store a newly bound policy's exposures."""
+
+    def lock_book(self) -> None:
+        """Serialise the book checks of concurrent binds until the unit ends."""
+
+    def in_force(self, start: dt.date, end: dt.date) -> list[ExposureRow]:
+        """The exposures of policies whose period overlaps ``start``…``end``."""
+
 
 class SecretRepository(Protocol):
     """Secrets the application makes for itself."""
@@ -241,6 +294,14 @@ class UnitOfWork(Protocol):
     @property
     def events(self) -> EventRepository:
         """Events."""
+
+    @property
+    def referrals(self) -> ReferralRepository:
+        """The referral queue."""
+
+    @property
+    def exposures(self) -> ExposureRepository:
+        """Bound policies' accumulation exposures."""
 
     @property
     def secrets(self) -> SecretRepository:

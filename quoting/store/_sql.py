@@ -24,10 +24,14 @@ from quoting.store._records import (
     Conflict,
     EndorsementRow,
     Event,
+    EventFilter,
+    ExposureRow,
     NewApiKey,
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    ReferralFilter,
+    ReferralRow,
     WebSession,
     is_valid_id,
 )
@@ -39,9 +43,11 @@ from quoting.store._tables import (
     app_secrets,
     endorsements,
     events,
+    exposures,
     policies,
     policy_versions,
     quotes,
+    referrals,
     web_sessions,
 )
 
@@ -73,6 +79,8 @@ class SqlUnitOfWork:
         self.sessions: SqlSessions | RedisSessions = (
             sessions.repository() if sessions is not None else SqlSessions(self)
         )
+        self.referrals = SqlReferrals(self)
+        self.exposures = SqlExposures(self)
 
     def __enter__(self) -> Self:
         """Take a connection; its transaction begins with the first statement."""
@@ -229,6 +237,24 @@ class SqlAccounts:
         """Store the language of an account's pages."""
         self._uow.write(accounts.update().where(accounts.c.id == account_id).values(locale=locale))
 
+    def set_authority(
+        self,
+        account_id: str,
+        adjustment: str | None,
+        sum_insured: str | None,
+        group_sum_insured: str | None,
+    ) -> None:
+        """Store an account's own underwriting authority (None: its role's default)."""
+        self._uow.write(
+            accounts.update()
+            .where(accounts.c.id == account_id)
+            .values(
+                adjustment_authority=adjustment,
+                sum_insured_authority=sum_insured,
+                group_sum_insured_authority=group_sum_insured,
+            )
+        )
+
 
 class SqlQuotes:
     """Quotes; their request and result documents are stored zlib-compressed."""
@@ -306,6 +332,21 @@ class SqlQuotes:
             quotes.update()
             .where(quotes.c.id == quote_id, quotes.c.approved_at.is_(None))
             .values(approved_by=underwriter_id, approved_at=at)
+        )
+
+    def reprice(self, quote: QuoteRow) -> None:
+        """Replace a quote's status, totals and documents."""
+        assert quote.request_json is not None and quote.result_json is not None
+        self._uow.write(
+            quotes.update()
+            .where(quotes.c.id == quote.id)
+            .values(
+                status=quote.status,
+                total_premium=quote.total_premium,
+                total_vat=quote.total_vat,
+                request=zlib.compress(quote.request_json, 1),
+                result=zlib.compress(quote.result_json, 1),
+            )
         )
 
     def count(self) -> int:
@@ -519,14 +560,172 @@ class SqlEvents:
         query = sa.select(events).order_by(events.c.id)
         if subject_id is not None:
             query = query.where(events.c.subject_id == subject_id)
-        return [
-            Event(
-                kind=r["kind"],
-                subject_id=r["subject_id"],
-                account_id=r["account_id"],
-                occurred_at=_utc(r["occurred_at"]),
-                data=json.loads(r["data"]),
+        return [_event(r) for r in self._uow.read(query).mappings().all()]
+
+    def find(self, where: EventFilter) -> tuple[list[Event], int]:
+        """A page of the events that match, oldest first, and how many match."""
+        conditions: list[Any] = []
+        if where.subject_id is not None:
+            conditions.append(events.c.subject_id == where.subject_id)
+        if where.kind is not None:
+            conditions.append(
+                sa.or_(events.c.kind == where.kind, events.c.kind.startswith(where.kind + "."))
             )
+        if where.account_id is not None:
+            conditions.append(events.c.account_id == where.account_id)
+        if where.since is not None:
+            conditions.append(events.c.occurred_at >= where.since)
+        if where.until is not None:
+            conditions.append(events.c.occurred_at < where.until)
+        query = (
+            sa.select(events)
+            .where(*conditions)
+            .order_by(events.c.id)
+            .limit(where.limit)
+            .offset(where.offset)
+        )
+        count = sa.select(sa.func.count()).select_from(events).where(*conditions)
+        rows = [_event(r) for r in self._uow.read(query).mappings().all()]
+        return rows, int(self._uow.read(count).scalar_one())
+
+
+def _event(r: Any) -> Event:
+    return Event(
+        kind=r["kind"],
+        subject_id=r["subject_id"],
+        account_id=r["account_id"],
+        occurred_at=_utc(r["occurred_at"]),
+        data=json.loads(r["data"]),
+        id=r["id"],
+    )
+
+
+def _listed(values: tuple[str, ...]) -> str:
+    """``",a,b,"``: a list a LIKE ``'%,a,%'`` finds an item of."""
+    return "," + ",".join(values) + ","
+
+
+class SqlReferrals:
+    """The referral queue."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    @staticmethod
+    def _values(referral: ReferralRow) -> dict[str, Any]:
+        values = {f: getattr(referral, f) for f in ReferralRow.__dataclass_fields__}
+        values["reasons"] = json.dumps([list(r) for r in referral.reasons], ensure_ascii=False)
+        values["reason_codes"] = _listed(referral.reason_codes)[:400]
+        values["countries"] = _listed(referral.countries)[:1000]
+        return values
+
+    def add(self, referral: ReferralRow) -> None:
+        """Put a quote in the queue."""
+        self._uow.write(referrals.insert().values(**self._values(referral)))
+
+    def get(self, quote_id: str) -> ReferralRow | None:
+        """A quote's referral, if it has one."""
+        if not is_valid_id(quote_id):
+            return None
+        query = sa.select(referrals).where(referrals.c.quote_id == quote_id)
+        row = self._uow.read(query).mappings().first()
+        return _referral(row) if row else None
+
+    def save(self, referral: ReferralRow) -> None:
+        """Store a referral's new state."""
+        values = self._values(referral)
+        del values["quote_id"]
+        self._uow.write(
+            referrals.update().where(referrals.c.quote_id == referral.quote_id).values(**values)
+        )
+
+    def find(self, where: ReferralFilter) -> tuple[list[tuple[ReferralRow, QuoteRow]], int]:
+        """Referrals oldest first, each with its quote, and the total that match."""
+        conditions: list[Any] = [referrals.c.state.in_(where.states)]
+        if where.reason is not None:
+            conditions.append(
+                referrals.c.reason_codes.contains(f",{where.reason},", autoescape=True)
+            )
+        if where.country is not None:
+            conditions.append(referrals.c.countries.contains(f",{where.country},", autoescape=True))
+        quote_columns = [c.label(f"q_{c.name}") for c in _SUMMARY_COLUMNS]
+        query = (
+            sa.select(referrals, *quote_columns)
+            .join(quotes, quotes.c.id == referrals.c.quote_id)
+            .where(*conditions)
+            .order_by(referrals.c.entered_at, referrals.c.quote_id)
+            .limit(where.limit)
+            .offset(where.offset)
+        )
+        count = sa.select(sa.func.count()).select_from(referrals).where(*conditions)
+        out = []
+        for r in self._uow.read(query).mappings().all():
+            quote = _quote_row({c.name: r[f"q_{c.name}"] for c in _SUMMARY_COLUMNS})
+            out.append((_referral(r), quote))
+        return out, int(self._uow.read(count).scalar_one())
+
+
+def _referral(row: Any) -> ReferralRow:
+    def when(name: str) -> dt.datetime | None:
+        return _utc(row[name]) if row[name] else None
+
+    return ReferralRow(
+        quote_id=row["quote_id"],
+        state=row["state"],
+        reasons=tuple((code, message) for code, message in json.loads(row["reasons"])),
+        countries=tuple(c for c in row["countries"].split(",") if c),
+        entered_at=_utc(row["entered_at"]),
+        updated_at=_utc(row["updated_at"]),
+        sent_by=row["sent_by"],
+        sent_at=when("sent_at"),
+        message=row["message"],
+        question=row["question"],
+        answer=row["answer"],
+        decided_by=row["decided_by"],
+        decided_at=when("decided_at"),
+        decision_reason=row["decision_reason"],
+        escalation=row["escalation"],
+    )
+
+
+#: Any fixed number: the advisory lock that serialises book checks of binds on PostgreSQL.
+_PG_BOOK_LOCK = 7_341_903
+
+
+class SqlExposures:
+    """Bound policies' accumulation exposures."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, rows: list[ExposureRow]) -> None:
+        """Store a newly bound policy's exposures."""
+        if rows:
+            values = [{f: getattr(r, f) for f in ExposureRow.__dataclass_fields__} for r in rows]
+            self._uow.write(exposures.insert(), values)
+
+    def lock_book(self) -> None:
+        """On PostgreSQL a transaction-level advisory lock; on SQLite the unit takes the
+        database's single write lock (a write to the counters) until it ends."""
+        if self._uow.database.is_sqlite:
+            self._uow.write(
+                sa.text(
+                    "INSERT INTO counters (name, value) VALUES ('book-check', 1) "
+                    "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"
+                )
+            )
+        else:
+            self._uow.write(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_BOOK_LOCK})
+
+    def in_force(self, start: dt.date, end: dt.date) -> list[ExposureRow]:
+        """The exposures of policies whose period overlaps ``start``…``end``."""
+        query = (
+            sa.select(exposures)
+            .where(exposures.c.period_start <= end, exposures.c.period_end >= start)
+            .order_by(exposures.c.id)
+        )
+        return [
+            ExposureRow(**{f: r[f] for f in ExposureRow.__dataclass_fields__})
             for r in self._uow.read(query).mappings().all()
         ]
 
@@ -620,6 +819,9 @@ def _account(row: Any) -> Account:
         created_at=_utc(row["created_at"]),
         disabled=bool(row["disabled"]),
         locale=row["locale"],
+        adjustment_authority=row["adjustment_authority"],
+        sum_insured_authority=row["sum_insured_authority"],
+        group_sum_insured_authority=row["group_sum_insured_authority"],
     )
 
 

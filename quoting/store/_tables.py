@@ -26,10 +26,12 @@ __all__ = [
     "counters",
     "endorsements",
     "events",
+    "exposures",
     "metadata",
     "policies",
     "policy_versions",
     "quotes",
+    "referrals",
     "web_sessions",
 ]
 
@@ -52,6 +54,10 @@ accounts = Table(
     Column("signin_name", String(200), nullable=True),
     # The language of the pages: zh_Hans_CN or en.
     Column("locale", String(16), nullable=False, server_default="zh_Hans_CN"),
+    # The account's own underwriting authority (Decimal strings); NULL: its role's default.
+    Column("adjustment_authority", String(16), nullable=True),
+    Column("sum_insured_authority", String(24), nullable=True),
+    Column("group_sum_insured_authority", String(24), nullable=True),
     Index("uq_accounts_signin_name", "signin_name", unique=True),
 )
 
@@ -140,6 +146,53 @@ events = Table(
     # JSON text: the facts of the event (e.g. a policy number, a status).
     Column("data", Text, nullable=False),
     Index("ix_events_subject", "subject_id"),
+    Index("ix_events_occurred", "occurred_at"),
+)
+# UPDATE and DELETE of events are refused by triggers (migration 0008), on SQLite and
+# PostgreSQL alike: the audit trail is append-only for everyone, the application included.
+
+# The underwriters' queue: one row per referred quote (or quote referred at binding).
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("quote_id", String(32), ForeignKey("quotes.id"), primary_key=True),
+    Column("state", String(24), nullable=False),
+    # JSON text: [[code, message], ...].
+    Column("reasons", Text, nullable=False),
+    # ",code,code," and ",CN,ID,": filterable with LIKE on both databases.
+    Column("reason_codes", String(400), nullable=False),
+    Column("countries", String(1000), nullable=False),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sent_by", String(32), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("question", Text, nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("decided_by", String(32), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    Column("escalation", Text, nullable=True),
+    Index("ix_referrals_state_entered", "state", "entered_at"),
+)
+
+# Each bound policy's accumulation exposure per site, written when it is bound.
+exposures = Table(
+    "exposures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("policy_id", String(32), ForeignKey("policies.id"), nullable=False, index=True),
+    Column("quote_id", String(32), nullable=False),
+    Column("policyholder", String(200), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("site", String(200), nullable=True),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("headcount", Integer, nullable=False),
+    # Base-currency cents: integer sums are exact.
+    Column("add_sum_insured_cents", BigInteger, nullable=False),
+    Column("evac_sum_insured_cents", BigInteger, nullable=False),
+    Index("ix_exposures_country_site", "country", "site"),
 )
 
 # A policy's member list after each endorsement (version 1 is the bound quote's). The

@@ -21,10 +21,14 @@ from quoting.store._records import (
     Conflict,
     EndorsementRow,
     Event,
+    EventFilter,
+    ExposureRow,
     NewApiKey,
     PolicyRow,
     PolicyVersionRow,
     QuoteRow,
+    ReferralFilter,
+    ReferralRow,
     WebSession,
 )
 from quoting.store._repositories import QuoteFilter
@@ -46,6 +50,8 @@ class _Data:
     sessions: dict[str, WebSession] = field(default_factory=dict)
     endorsements: dict[tuple[str, int], EndorsementRow] = field(default_factory=dict)
     versions: dict[tuple[str, int], PolicyVersionRow] = field(default_factory=dict)
+    referrals: dict[str, ReferralRow] = field(default_factory=dict)
+    exposures: list[ExposureRow] = field(default_factory=list)
 
     def copy(self) -> _Data:
         # The records are frozen, so copying the containers copies the data.
@@ -61,6 +67,8 @@ class _Data:
             dict(self.sessions),
             dict(self.endorsements),
             dict(self.versions),
+            dict(self.referrals),
+            list(self.exposures),
         )
 
 
@@ -91,6 +99,8 @@ class InMemoryUnitOfWork:
         self.secrets = _Secrets(self)
         self.sessions = _Sessions(self)
         self._base = self._data
+        self.referrals = _Referrals(self)
+        self.exposures = _Exposures(self)
 
     def __enter__(self) -> Self:
         """Begin: work on a copy of the committed data."""
@@ -276,6 +286,22 @@ class _Accounts:
         if found is not None:
             self._uow.data.accounts[account_id] = replace(found, locale=locale)
 
+    def set_authority(
+        self,
+        account_id: str,
+        adjustment: str | None,
+        sum_insured: str | None,
+        group_sum_insured: str | None,
+    ) -> None:
+        found = self._uow.data.accounts.get(account_id)
+        if found is not None:
+            self._uow.data.accounts[account_id] = replace(
+                found,
+                adjustment_authority=adjustment,
+                sum_insured_authority=sum_insured,
+                group_sum_insured_authority=group_sum_insured,
+            )
+
 
 class _Quotes:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
@@ -325,6 +351,17 @@ class _Quotes:
         if found is not None and found.approved_at is None:
             approved = replace(found, approved_by=underwriter_id, approved_at=at)
             self._uow.data.quotes[quote_id] = approved
+
+    def reprice(self, quote: QuoteRow) -> None:
+        found = self._uow.data.quotes[quote.id]
+        self._uow.data.quotes[quote.id] = replace(
+            found,
+            status=quote.status,
+            total_premium=quote.total_premium,
+            total_vat=quote.total_vat,
+            request_json=quote.request_json,
+            result_json=quote.result_json,
+        )
 
     def count(self) -> int:
         return len(self._uow.data.quotes)
@@ -387,7 +424,64 @@ class _Events:
 
     def all(self, subject_id: str | None = None) -> list[Event]:
         return [
-            e for e in self._uow.data.events if subject_id is None or e.subject_id == subject_id
+            replace(e, id=i)
+            for i, e in enumerate(self._uow.data.events, 1)
+            if subject_id is None or e.subject_id == subject_id
+        ]
+
+    def find(self, where: EventFilter) -> tuple[list[Event], int]:
+        kind = where.kind
+        rows = [
+            e
+            for e in self.all(where.subject_id)
+            if (kind is None or e.kind == kind or e.kind.startswith(kind + "."))
+            and (where.account_id is None or e.account_id == where.account_id)
+            and (where.since is None or e.occurred_at >= where.since)
+            and (where.until is None or e.occurred_at < where.until)
+        ]
+        return rows[where.offset : where.offset + where.limit], len(rows)
+
+
+class _Referrals:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, referral: ReferralRow) -> None:
+        self._uow.data.referrals[referral.quote_id] = referral
+
+    def get(self, quote_id: str) -> ReferralRow | None:
+        return self._uow.data.referrals.get(quote_id)
+
+    def save(self, referral: ReferralRow) -> None:
+        self._uow.data.referrals[referral.quote_id] = referral
+
+    def find(self, where: ReferralFilter) -> tuple[list[tuple[ReferralRow, QuoteRow]], int]:
+        rows = [
+            r
+            for r in self._uow.data.referrals.values()
+            if r.state in where.states
+            and (where.reason is None or where.reason in r.reason_codes)
+            and (where.country is None or where.country in r.countries)
+        ]
+        rows.sort(key=lambda r: (r.entered_at, r.quote_id))
+        quotes = self._uow.data.quotes
+        page = rows[where.offset : where.offset + where.limit]
+        return [(r, _summary(quotes[r.quote_id])) for r in page], len(rows)
+
+
+class _Exposures:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, rows: list[ExposureRow]) -> None:
+        self._uow.data.exposures.extend(rows)
+
+    def lock_book(self) -> None:
+        """Nothing to do: units commit one at a time under the database's lock."""
+
+    def in_force(self, start: dt.date, end: dt.date) -> list[ExposureRow]:
+        return [
+            r for r in self._uow.data.exposures if r.period_start <= end and r.period_end >= start
         ]
 
 

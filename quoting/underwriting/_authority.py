@@ -4,10 +4,18 @@ the request is refused."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from quoting.tariff import TariffParams
 from quoting.underwriting._referrals import ReferralResult
 
-__all__ = ["adjustment_beyond_maximum", "adjustment_referral"]
+__all__ = [
+    "DEFAULT_AUTHORITY",
+    "Authority",
+    "adjustment_beyond_maximum",
+    "adjustment_referral",
+    "authority_shortfalls",
+]
 
 
 def adjustment_beyond_maximum(adjustment: float, params: TariffParams) -> str | None:
@@ -30,3 +38,54 @@ def adjustment_referral(adjustment: float, params: TariffParams) -> list[Referra
             f"adjustment {adjustment:+.1%} beyond the automatic authority of ±{authority:.0%}",
         )
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """What one user may accept when deciding a referred quote: the largest underwriter
+    adjustment ±``adjustment`` (a fraction), the largest accumulation-cover sum insured of
+    one member and the largest group total (both in the tariff's base currency)."""
+
+    adjustment: float
+    member_sum_insured: float
+    group_sum_insured: float
+
+
+#: Each role's authority unless the account has its own (``quoting accounts
+#: set-authority``): brokers and agents decide nothing; a senior underwriter is an
+#: underwriter given ±30 % and higher sums insured.
+DEFAULT_AUTHORITY: dict[str, Authority] = {
+    "broker": Authority(0.0, 0.0, 0.0),
+    "agent": Authority(0.0, 0.0, 0.0),
+    "underwriter": Authority(0.15, 5_000_000.0, 500_000_000.0),
+    "admin": Authority(0.15, 5_000_000.0, 500_000_000.0),
+}
+
+
+def authority_shortfalls(
+    authority: Authority,
+    *,
+    adjustment: float,
+    member_sum_insured: float,
+    group_sum_insured: float,
+) -> list[str]:
+    """Why a decision with these figures is beyond ``authority`` (none when within it);
+    each message names the figure and the limit it exceeds."""
+    out: list[str] = []
+    # The same float margin as the tariff's automatic authority.
+    if abs(adjustment) > authority.adjustment + 1e-12:
+        out.append(
+            f"the adjustment {adjustment:+.1%} is beyond your adjustment authority of "
+            f"±{authority.adjustment:.0%}"
+        )
+    if member_sum_insured > authority.member_sum_insured:
+        out.append(
+            f"a member's sum insured of {member_sum_insured:,.0f} is beyond your authority "
+            f"of {authority.member_sum_insured:,.0f} per member"
+        )
+    if group_sum_insured > authority.group_sum_insured:
+        out.append(
+            f"the group's total sum insured of {group_sum_insured:,.0f} is beyond your "
+            f"authority of {authority.group_sum_insured:,.0f}"
+        )
+    return out

@@ -19,6 +19,7 @@ from quoting.web._problems import (
 from quoting.web._quotes import QuotesController
 from quoting.web._ratelimit import RateLimiter
 from quoting.web._reference import ReferenceController, health
+from quoting.web._underwriting import QuoteReferralController, UnderwritingController
 
 __all__ = [
     "FONTS_PATH",
@@ -31,10 +32,12 @@ __all__ = [
     "PoliciesController",
     "ProblemDetails",
     "ProblemError",
+    "QuoteReferralController",
     "QuotesController",
     "RateLimiter",
     "ReferenceController",
     "SwaggerUIPlugin",
+    "UnderwritingController",
     "add_security_headers",
     "docs_static_router",
     "document_font",

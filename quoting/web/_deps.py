@@ -34,4 +34,5 @@ def provide_context(
         tariff_root=settings.tariff_root,
         account=account,
         brand=settings.brand,
+        book_limits=settings.book_limits,
     )

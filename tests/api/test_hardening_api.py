@@ -111,7 +111,8 @@ def test_a_finished_period_cannot_be_bound_even_when_approved(api_with: ApiFacto
 
 def test_an_underwriter_cannot_approve_their_own_quote(api: Api) -> None:
     underwriter, other = api.account("underwriter"), api.account("underwriter")
-    data = body(underwriter_adjustment="-0.3")
+    # -15 %: beyond the tariff's automatic ±10 % (referred), within the other's ±15 %.
+    data = body(underwriter_adjustment="-0.15")
     quote = post(api, underwriter, data).json()
     assert quote["status"] == "referred"
     own = api.client.post(f"{QUOTES}/{quote['id']}/approve", headers=underwriter.headers)

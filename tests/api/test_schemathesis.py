@@ -70,8 +70,12 @@ class Target:
         files = POLICY_FILES if path.startswith("/api/v1/policies") else QUOTE_FILES
         if "/endorsements/" in path:
             files = ["endorsement.html", "endorsement.pdf"]
-        # Only the referred quote can be approved (index 1, see the fixture).
-        quotes = self.quotes[1:2] if path.endswith("/approve") else self.quotes
+        # Only the referred quote can be approved (index 1, see the fixture); decisions go
+        # to a referred quote of their own (4) and answers to the one with a question (5).
+        quotes = self.quotes
+        for ending, index in (("/approve", 1), ("/decision", 4), ("/answers", 5)):
+            if path.endswith(ending):
+                quotes = self.quotes[index : index + 1]
         approving = path.endswith("/endorsements/{seq}/approve")
         return {
             "quote_id": quotes,
@@ -139,7 +143,13 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         # valid for this policy.
         leaving = {"effective": "2027-12-01", "remove": [{"member_id": "E001"}]}
         post(f"/api/v1/policies/{policies[0]}/endorsements", leaving)
-    quotes = [q["id"] for q in (open_, referred, bound, aggregated)]
+        to_decide, asked = (post(QUOTES, _body("construction_company.json")) for _ in range(2))
+        question = {"decision": "ask", "question": "Who guards the site?"}
+        response = client.post(
+            f"{QUOTES}/{asked['id']}/decision", json=question, headers=headers["underwriter"]
+        )
+        assert response.status_code == 200, response.text
+    quotes = [q["id"] for q in (open_, referred, bound, aggregated, to_decide, asked)]
     yield Target(
         schemathesis.openapi.from_asgi("/schema/openapi.json", app),
         headers,
@@ -241,7 +251,9 @@ def test_generated_requests_find_no_server_error_or_schema_violation(
         assert 422 in documents.statuses, documents.statuses
     # Every operation the caller may use was reached past the guards at least once.
     for (label, mode), outcome in outcomes.items():
-        underwriters_only = label.endswith(("/approve", "/reprice"))
+        underwriters_only = label.endswith(
+            ("/approve", "/reprice", "/decision", "/referrals", "/audit", "/exposure")
+        )
         usable = underwriters_only == (caller == "underwriter")
         if mode is POSITIVE and usable:
             assert any(200 <= s < 300 for s in outcome.statuses), (label, outcome.statuses)

@@ -1,0 +1,46 @@
+"""How a stored quote enters the referral queue (used when a quote is stored and when
+its binding is referred; kept apart so that quotation and binding need not import the
+referral service, which imports them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from quoting.store import QuoteRow, ReferralRow
+
+__all__ = ["queue_entry"]
+
+
+class _Reason(msgspec.Struct):
+    code: str
+    message: str
+
+
+class _Member(msgspec.Struct):
+    country: str
+
+
+class _Result(msgspec.Struct):
+    referrals: list[_Reason] = []
+    members: list[_Member] = []
+
+
+def queue_entry(
+    row: QuoteRow, at: dt.datetime, extra: list[tuple[str, str]] | None = None
+) -> ReferralRow:
+    """A stored quote (read in full) entering the queue at ``at``, waiting for an
+    underwriter, with its referral reasons (and ``extra`` ones, e.g. book accumulation)
+    and its members' countries."""
+    assert row.result_json is not None
+    result = msgspec.json.decode(row.result_json, type=_Result)
+    reasons = [(r.code, r.message) for r in result.referrals] + list(extra or [])
+    return ReferralRow(
+        quote_id=row.id,
+        state="waiting",
+        reasons=tuple(reasons),
+        countries=tuple(sorted({m.country for m in result.members})),
+        entered_at=at,
+        updated_at=at,
+    )
