@@ -11,9 +11,11 @@ from quoting.policies import BindFacts, check_bindable
 from quoting.services._context import Context
 from quoting.services.binding import quote_period
 from quoting.services.quotation import QuoteView, find_quote
-from quoting.store import Event, UnitOfWorkFactory
+from quoting.services.referrals import send_to_underwriter
+from quoting.store import Event, ReferralRow, UnitOfWorkFactory
 
 __all__ = [
+    "DECISION_EVENTS",
     "MAX_REFERRAL_MESSAGE",
     "REFERRED_EVENT",
     "QuoteHistory",
@@ -22,18 +24,28 @@ __all__ = [
     "refer_quote",
 ]
 
-REFERRED_EVENT = "quote.referred_to_underwriter"
+#: The event of a quote sent to the underwriters (see quoting.services.referrals).
+REFERRED_EVENT = "referral.sent"
+#: The events of an underwriter's decision on a referred quote: the approval of the
+#: quote pages and the API (``quote.approved``) and the queue's decisions.
+DECISION_EVENTS = (
+    "quote.approved",
+    "referral.approved",
+    "referral.declined",
+    "referral.information_requested",
+)
 #: Longest message to the underwriter.
 MAX_REFERRAL_MESSAGE = 2000
 
 
-def refer_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str, message: str) -> Event:
-    """The acting account sends one of its referred quotes to the underwriters with
-    ``message`` (1 to 2,000 characters): a ``quote.referred_to_underwriter`` event.
+def refer_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str, message: str) -> ReferralRow:
+    """The acting account sends one of its referred quotes to the underwriters' queue with
+    ``message`` (1 to 2,000 characters): :func:`quoting.services.referrals.send_to_underwriter`,
+    which records a ``referral.sent`` event.
 
     Raises :class:`NotFound` (not among the account's quotes), :class:`NotReferred`
-    (accepted or declined quotes need no underwriter) or :class:`RequestError` (the
-    message, at ``message``)."""
+    (accepted or declined quotes need no underwriter), :class:`ReferralClosed` (decided
+    already) or :class:`RequestError` (the message, at ``message``)."""
     text = message.strip()
     if not text or len(text) > MAX_REFERRAL_MESSAGE:
         raise RequestError(
@@ -44,14 +56,11 @@ def refer_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str, message: st
         )
     with uow() as work:
         row = find_quote(work, ctx, quote_id)
-        if row.status != "referred":
-            raise NotReferred(
-                f"quote {quote_id} is {row.status}; only referred quotes go to an underwriter"
-            )
-        event = ctx.event(REFERRED_EVENT, quote_id, message=text)
-        work.events.add(event)
-        work.commit()
-    return event
+    if row.status != "referred":
+        raise NotReferred(
+            f"quote {quote_id} is {row.status}; only referred quotes go to an underwriter"
+        )
+    return send_to_underwriter(uow, ctx, quote_id, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +70,9 @@ class QuoteHistory:
     events: list[Event]
     names: dict[str, str]
 
-    def of(self, kind: str) -> list[Event]:
-        """The events of one kind."""
-        return [e for e in self.events if e.kind == kind]
+    def of(self, *kinds: str) -> list[Event]:
+        """The events of these kinds."""
+        return [e for e in self.events if e.kind in kinds]
 
 
 def quote_history(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> QuoteHistory:

@@ -200,7 +200,7 @@ def test_a_referred_quote_goes_to_an_underwriter_who_approves_it(pages: Pages) -
         follow_redirects=False,
     )
     assert sent.status_code == 303
-    events = [e for e in pages.store.events(quote_id) if e.kind == "quote.referred_to_underwriter"]
+    events = [e for e in pages.store.events(quote_id) if e.kind == "referral.sent"]
     assert [(e.account_id, e.data["message"]) for e in events] == [
         (agent.id, "Class 6 <tunnel> crew, please approve")
     ]
@@ -220,6 +220,46 @@ def test_a_referred_quote_goes_to_an_underwriter_who_approves_it(pages: Pages) -
     assert f"{underwriter.name} 于" in page.text and 'id="bind"' in page.text
     assert "第6类职业人员 30 人 按约定承保" in page.text  # the referral as agreed
     assert 'id="approve"' not in page.text  # agents do not approve
+
+
+def test_the_agent_sees_an_underwriters_question_and_decline_from_the_queue(pages: Pages) -> None:
+    agent, _ = _signed_in(pages)
+    quote_id = _priced(pages, grid_class=["2", "6"])  # class 6 is referred
+    page = pages.client.get(f"/quotes/{quote_id}")
+    sent = pages.client.post(
+        f"/quotes/{quote_id}/refer",
+        data={"_csrf": _token(page.text), "message": "tunnel crew"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    underwriter, key = pages.user(role="underwriter")
+    api = {"Authorization": f"Bearer {key}"}
+    queue = pages.client.get("/api/v1/referrals?state=all&limit=200", headers=api).json()
+    (item,) = [i for i in queue["items"] if i["quote_id"] == quote_id]
+    assert item["message"] == "tunnel crew"  # the page's message is the queue's
+    for decision in (
+        {"decision": "ask", "question": "Who guards the <tunnel>?"},
+        {"decision": "decline", "reason": "no guard on site"},
+    ):
+        if decision["decision"] == "decline":
+            answer = {"answer": "nobody yet"}
+            answered = pages.client.post(
+                f"/api/v1/quotes/{quote_id}/answers", json=answer, headers=pages_key(pages, agent)
+            )
+            assert answered.status_code == 200, answered.text
+        decided = pages.client.post(
+            f"/api/v1/quotes/{quote_id}/decision", json=decision, headers=api
+        )
+        assert decided.status_code == 200, decided.text
+    page = pages.client.get(f"/quotes/{quote_id}")
+    assert f"{underwriter.name} 于" in page.text and "提问：" in page.text
+    assert "Who guards the &lt;tunnel&gt;?" in page.text
+    assert "拒保：" in page.text and "no guard on site" in page.text
+
+
+def pages_key(pages: Pages, account: Any) -> dict[str, str]:
+    """An API key of ``account`` (pages and API are separate doors)."""
+    return {"Authorization": f"Bearer {pages.store.issue_api_key(account.id)}"}
 
 
 def test_the_list_searches_filters_and_pages_and_shows_only_ones_own(pages: Pages) -> None:

@@ -51,18 +51,17 @@ def _referred(db: InMemoryDatabase) -> str:
 
 def test_a_referred_quote_goes_to_the_underwriters_with_its_message(db: InMemoryDatabase) -> None:
     quote_id = _referred(db)
-    event = refer_quote(db.unit_of_work, ctx(), quote_id, "  tunnel crew, class 6  ")
-    assert (event.kind, event.data) == (
-        "quote.referred_to_underwriter",
-        {"message": "tunnel crew, class 6"},
-    )
+    sent = refer_quote(db.unit_of_work, ctx(), quote_id, "  tunnel crew, class 6  ")
+    # It is the underwriters' queue's own entry (the API's POST …/referral).
+    assert (sent.state, sent.message, sent.sent_by) == ("waiting", "tunnel crew, class 6", AGENT.id)
     approve_quote(db.unit_of_work, ctx(UNDERWRITER), quote_id)
     history = quote_history(db.unit_of_work, ctx(), quote_id)
-    assert [e.kind for e in history.events] == [
+    assert [e.kind for e in history.of("quote.created", "referral.sent", "quote.approved")] == [
         "quote.created",
-        "quote.referred_to_underwriter",
+        "referral.sent",
         "quote.approved",
     ]
+    assert history.of("referral.sent")[0].data == {"message": "tunnel crew, class 6"}
     assert history.names == {AGENT.id: "王伟", UNDERWRITER.id: "张核保"}
     assert [e.account_id for e in history.of("quote.approved")] == [UNDERWRITER.id]
 

@@ -40,7 +40,13 @@ from quoting.services import CensusUpload, CreateQuote, OfflineQuote, price_offl
 from quoting.services import documents as documents_service
 from quoting.services.binding import approve_quote, bind_quote
 from quoting.services.lookups import customer_reasons, tariff_choices
-from quoting.services.quote_actions import REFERRED_EVENT, bind_refusal, quote_history, refer_quote
+from quoting.services.quote_actions import (
+    DECISION_EVENTS,
+    REFERRED_EVENT,
+    bind_refusal,
+    quote_history,
+    refer_quote,
+)
 from quoting.store import QuoteFilter
 from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web.pages._messages import STATUS_WORDS, sayer
@@ -153,7 +159,7 @@ def _quote_context(
         "declined": declined,
         "refusal": bind_refusal(context, view),
         "sent": history.of(REFERRED_EVENT),
-        "approvals": history.of("quote.approved"),
+        "decisions": history.of(*DECISION_EVENTS),
         "names": history.names,
         "downloads": downloads(quote_id, view.policy, named, locale),
         "members": quote.members[(page - 1) * MEMBERS_PER_PAGE : page * MEMBERS_PER_PAGE],
