@@ -237,7 +237,7 @@ def test_quote_json_adjustment_lines_are_in_the_total(tmp_path: Path) -> None:
 
 
 def test_quote_table_prints_total_and_referred(example_quote: dict[str, Any]) -> None:
-    code, out, err = run("quote", EXAMPLE)
+    code, out, err = run("quote", EXAMPLE, "--as-of", AS_OF)  # the fixture's date and tariff
     assert code == 0, err
     total = Decimal(example_quote["total_premium"])
     assert f"Total premium (VAT included): CNY {total:,}" in out
@@ -277,13 +277,22 @@ def test_quote_census_file_with_bad_rows(tmp_path: Path) -> None:
     assert "row 3, column occupation_class: must be 1-6 or 9" in err
 
 
-def test_quote_as_of_before_the_first_tariff() -> None:
-    code, out, err = run("quote", EXAMPLE, "--as-of", "2026-01-01")
+def test_quote_as_of_before_the_first_tariff(tmp_path: Path) -> None:
+    # A root whose only tariff takes effect in 60 days; the as-of date lies before it (and
+    # inside the window around the business date, whenever the test runs).
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    effective, as_of = today + dt.timedelta(days=60), today + dt.timedelta(days=10)
+    folder = tmp_path / "later"
+    shutil.copytree(TARIFF_DIR, folder)
+    toml = folder / "tariff.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("effective_date = 2026-10-01", f"effective_date = {effective}"))
+    code, out, err = run("quote", EXAMPLE, "--tariff", folder, "--as-of", as_of.isoformat())
     assert code == 2
     assert out == ""
     assert "error: Invalid tariff (1 problem)" in err
-    assert "as_of: no tariff in force on 2026-01-01" in err
-    assert "effective from 2026-10-01" in err
+    assert f"as_of: no tariff in force on {as_of}" in err
+    assert f"effective from {effective}" in err
 
 
 def test_quote_as_of_overrides_the_request_date() -> None:
