@@ -2,7 +2,8 @@
 headcount grid, sees its status and totals (equal to the API's), opens a member's trace,
 downloads the quote letter and binds it; a bad credit code shows its error beside the
 field with everything typed kept; an uploaded census with bad rows shows the row/column
-table; the pages fit a 375 px wide phone without scrolling sideways."""
+table; the pages fit a 375 px wide phone without scrolling sideways; a quote made from
+the downloaded census template is not for another agent's eyes."""
 
 from __future__ import annotations
 
@@ -183,3 +184,32 @@ def test_the_pages_fit_a_phone_without_scrolling_sideways(
         assert width[0] <= width[1], (path, width)
     page.goto("/quotes/new")
     screenshot(page, "quote-new-phone-zh")
+
+
+def test_a_quote_from_the_downloaded_template_is_not_for_another_agents_eyes(
+    page: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """The README's path: download the census template, upload it as it is, see the
+    quote; another agent who is sent the quote's address gets "page not found"."""
+    _agent(page, live_server, "吴昊")
+    page.goto("/quotes/new")
+    page.check("#census_mode-upload")  # the templates are offered with the upload
+    with page.expect_download() as download:
+        page.click("a[href='/census-template/census-template-zh.csv']")
+    template = tmp_path / "census.csv"
+    template.write_bytes(Path(download.value.path()).read_bytes())
+    page.fill("#policyholder_name", "中路海外工程建设有限公司")
+    page.fill("#credit_code", "91110000MA01ABCD52")
+    page.set_input_files("#census_file", str(template))
+    page.click("#price")
+    page.wait_for_url(re.compile(r".*/quotes/q_[0-9a-f]+$"))
+    quote_url = page.url
+    assert page.locator("#headcount").inner_text() == "3"  # the template's three members
+    assert page.locator("#chart-country svg").count() == 1
+
+    page.click("#sign-out")
+    page.wait_for_load_state()
+    _agent(page, live_server, "郑爽")
+    response = page.goto(quote_url)
+    assert response is not None and response.status == 404
+    assert page.locator("#error-heading").inner_text() == "页面不存在"
