@@ -11,14 +11,6 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import (
-    Example,
-    OpenAPIMediaType,
-    OpenAPIType,
-    Reference,
-    RequestBody,
-    Schema,
-)
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from quoting.documents import ENDORSEMENT_DOCUMENTS
@@ -28,7 +20,13 @@ from quoting.store import Account
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._fonts import fonts_url
-from quoting.web._openapi import ApiOperation, binary, header, operation, problem
+from quoting.web._openapi import (
+    ApiOperation,
+    header,
+    json_or_census_file,
+    operation,
+    problem,
+)
 from quoting.web._policies import (
     _DOCUMENT_RESPONSES,
     _document_response,
@@ -87,34 +85,14 @@ class _EndorsementBody(ApiOperation):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.request_body = RequestBody(
-            required=True,
-            description="Members joining (census rows), leaving and changing on one date, as "
-            "JSON; or multipart/form-data with a `request` part (the same JSON without `add`) "
-            "and a `census` file (.csv, .xlsx or .json, at most 10 MB) of the members who join.",
-            content={
-                "application/json": OpenAPIMediaType(
-                    schema=Reference(ref="#/components/schemas/EndorsementRequest"),
-                    examples={
-                        "july": Example(
-                            summary="One joins, one leaves, one moves", value=_EXAMPLE_BODY
-                        )
-                    },
-                ),
-                "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        required=["request", "census"],
-                        properties={
-                            "request": Schema(
-                                type=OpenAPIType.STRING,
-                                description="EndorsementRequest JSON without add",
-                            ),
-                            "census": binary("Census file of the members who join"),
-                        },
-                    )
-                ),
-            },
+        self.request_body = json_or_census_file(
+            "Members joining (census rows), leaving and changing on one date, as JSON; or "
+            "multipart/form-data with a `request` part (the same JSON without `add`) and a "
+            "`census` file (.csv, .xlsx or .json, at most 10 MB) of the members who join.",
+            schema="EndorsementRequest",
+            example=("july", "One joins, one leaves, one moves", _EXAMPLE_BODY),
+            without="add",
+            census="Census file of the members who join",
         )
 
 

@@ -25,6 +25,8 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Reference,
+    RequestBody,
     Schema,
 )
 
@@ -36,6 +38,7 @@ __all__ = [
     "binary",
     "content_disposition",
     "header",
+    "json_or_census_file",
     "operation",
     "problem",
     "text",
@@ -137,6 +140,43 @@ class ApiOperation(Operation):
                 headers["Retry-After"] = RETRY_AFTER
             headers.update(self.extra_headers.get(status, {}))
             response.headers = headers or None
+
+
+def json_or_census_file(
+    description: str,
+    *,
+    schema: str,
+    example: tuple[str, str, Any],
+    without: str,
+    census: str,
+) -> RequestBody:
+    """A body a handler reads itself: the ``schema`` component as JSON (with one
+    ``example``: name, summary, value), or multipart/form-data with a ``request`` part (the
+    same JSON ``without`` one field) and a ``census`` file."""
+    name, summary, value = example
+    return RequestBody(
+        required=True,
+        description=description,
+        content={
+            "application/json": OpenAPIMediaType(
+                schema=Reference(ref=f"#/components/schemas/{schema}"),
+                examples={name: Example(summary=summary, value=value)},
+            ),
+            "multipart/form-data": OpenAPIMediaType(
+                schema=Schema(
+                    type=OpenAPIType.OBJECT,
+                    required=["request", "census"],
+                    properties={
+                        "request": Schema(
+                            type=OpenAPIType.STRING,
+                            description=f"{schema} JSON without {without}",
+                        ),
+                        "census": binary(census),
+                    },
+                )
+            ),
+        },
+    )
 
 
 def operation(

@@ -13,11 +13,6 @@ from litestar.datastructures import UploadFile
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
-    OpenAPIMediaType,
-    OpenAPIType,
-    Reference,
-    RequestBody,
-    Schema,
 )
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
@@ -32,9 +27,9 @@ from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._examples import example, example_request, static_example
 from quoting.web._openapi import (
     ApiOperation,
-    binary,
     content_disposition,
     header,
+    json_or_census_file,
     operation,
     problem,
 )
@@ -104,35 +99,13 @@ class _QuoteBodies(ApiOperation):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.request_body = RequestBody(
-            required=True,
-            description=(
-                "A quote request as JSON, or multipart/form-data with a `request` part (the same "
-                "JSON without `census`) and a `census` file (.csv, .xlsx or .json, at most 10 MB)."
-            ),
-            content={
-                "application/json": OpenAPIMediaType(
-                    schema=Reference(ref="#/components/schemas/QuoteRequest"),
-                    examples={
-                        "construction": Example(
-                            summary="Two members in Indonesia and Kenya", value=example_request()
-                        )
-                    },
-                ),
-                "multipart/form-data": OpenAPIMediaType(
-                    schema=Schema(
-                        type=OpenAPIType.OBJECT,
-                        required=["request", "census"],
-                        properties={
-                            "request": Schema(
-                                type=OpenAPIType.STRING,
-                                description="QuoteRequest JSON without census",
-                            ),
-                            "census": binary("Census file"),
-                        },
-                    )
-                ),
-            },
+        self.request_body = json_or_census_file(
+            "A quote request as JSON, or multipart/form-data with a `request` part (the same "
+            "JSON without `census`) and a `census` file (.csv, .xlsx or .json, at most 10 MB).",
+            schema="QuoteRequest",
+            example=("construction", "Two members in Indonesia and Kenya", example_request()),
+            without="census",
+            census="Census file",
         )
 
 

@@ -84,6 +84,15 @@ def _(message: str) -> str:
     return message  # marks a text for the catalogues (the templates translate it)
 
 
+def _pdf_name(filename: str, allowed: tuple[str, ...]) -> str:
+    """The document name of ``NAME.pdf`` among ``allowed`` (the pages offer PDFs only);
+    :class:`NotFound` otherwise."""
+    name, _dot, fmt = filename.rpartition(".")
+    if name not in allowed or fmt != "pdf":
+        raise NotFound(f"No document {filename!r}.")
+    return name
+
+
 def _download(body: bytes, filename: str) -> Response[bytes]:
     fmt = filename.rpartition(".")[2]
     return Response(
@@ -378,10 +387,8 @@ class QuotePagesController(Controller):
         filename: FromPath[str],
     ) -> Response[bytes]:
         """A quote's document as PDF (the same service as the API's)."""
-        name, _dot, fmt = filename.rpartition(".")
-        if name not in QUOTE_DOCUMENTS or fmt != "pdf":
-            raise NotFound(f"No document {filename!r}.")
-        return _download(*documents_service.quote_document(uow, context, quote_id, name, fmt))
+        name = _pdf_name(filename, QUOTE_DOCUMENTS)
+        return _download(*documents_service.quote_document(uow, context, quote_id, name, "pdf"))
 
     @get(
         "/quotes/{quote_id:str}/members.xlsx",
@@ -409,10 +416,8 @@ class QuotePagesController(Controller):
         filename: FromPath[str],
     ) -> Response[bytes]:
         """A bound policy's document as PDF."""
-        name, _dot, fmt = filename.rpartition(".")
-        if name not in POLICY_DOCUMENTS or fmt != "pdf":
-            raise NotFound(f"No document {filename!r}.")
-        return _download(*documents_service.policy_document(uow, context, policy_id, name, fmt))
+        name = _pdf_name(filename, POLICY_DOCUMENTS)
+        return _download(*documents_service.policy_document(uow, context, policy_id, name, "pdf"))
 
     @post("/quotes/{quote_id:str}/bind", name="quote-bind", sync_to_thread=True, guards=_STAFF)
     def bind(
