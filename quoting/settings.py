@@ -10,6 +10,7 @@
 | QUOTING_ACCESS_LOG | on | one JSON line per request on the ``quoting.access`` logger; ``off`` to stop |
 | QUOTING_TARIFFS | tariffs/ of the project | folder of tariff versions |
 | QUOTING_TIMEZONE | Asia/Shanghai | the insurer's time zone: its date is the business date quotes are priced and bound on |
+| QUOTING_BUSINESS_DATE | (unset) | ``YYYY-MM-DD`` pins the business date (training and demo environments, tests); time still moves. Unset in production |
 | QUOTING_SECURE_COOKIES | off | ``on`` behind HTTPS: the pages' cookies get ``Secure`` |
 | QUOTING_SESSION_IDLE | 8 hours | a page session ends after this long unused (``N seconds|minutes|hours``) |
 | QUOTING_SESSION_LIFETIME | 24 hours | and this long after sign-in at the latest |

@@ -13,6 +13,12 @@ from quoting.schemas import QuoteRequest, credit_code_check_char
 ROOT = Path(__file__).resolve().parents[1]
 TARIFF_DIR = ROOT / "tariffs" / "2026.2"
 AS_OF = dt.date(2026, 11, 29)
+#: The business date of the tests' apps, CLI runs and servers: pinned (with
+#: QUOTING_BUSINESS_DATE), so that the examples' periods (from 2027-01-01) are never
+#: backdated and a quote priced "today" is under tariff 2026.2, whatever day the suite
+#: runs on. Time itself still moves (sessions, rate limits).
+BUSINESS_DATE = dt.date(2026, 12, 1)
+BUSINESS_ENV = {"QUOTING_BUSINESS_DATE": BUSINESS_DATE.isoformat()}
 CREDIT_CODE = "91110000MA01ABCD5" + credit_code_check_char("91110000MA01ABCD5")
 
 
@@ -41,7 +47,9 @@ class StoreProbe:
         self.database = Database(url)
         self.engine = self.database.engine
         self.uow = lambda: SqlUnitOfWork(self.database)
-        self.context = Context(clock=Clock(), tariff_root=ROOT / "tariffs")
+        self.context = Context(
+            clock=Clock(business_date=BUSINESS_DATE), tariff_root=ROOT / "tariffs"
+        )
 
     def create_account(self, name: str, role: str, commission: str | None = None) -> Any:
         """A new account and its first key: (account, key). Written as it is, unchecked

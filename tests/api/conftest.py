@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 
 from api import create_app
 from quoting.settings import Clock, Settings
-from tests.support import StoreProbe
+from tests.support import BUSINESS_ENV, StoreProbe
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -100,9 +100,14 @@ class Api:
 
 
 def make_settings(database_url: str, **env: str) -> Settings:
-    """Settings on this database; failed authentications are not limited unless asked for
-    (every test client comes from one address)."""
-    defaults = {"QUOTING_DATABASE_URL": database_url, "QUOTING_AUTH_FAIL_LIMIT": "100000/minute"}
+    """Settings on this database, on the tests' business date (``BUSINESS_DATE``); failed
+    authentications are not limited unless asked for (every test client comes from one
+    address)."""
+    defaults = {
+        "QUOTING_DATABASE_URL": database_url,
+        "QUOTING_AUTH_FAIL_LIMIT": "100000/minute",
+        **BUSINESS_ENV,
+    }
     return Settings.from_env({**defaults, **env})
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -214,7 +213,7 @@ def test_an_underwriter_may_set_commission_and_adjustment(api: Api) -> None:
 
 def test_the_broker_commission_comes_from_its_account(api: Api) -> None:
     low, high = api.account(commission="0.10"), api.account(commission="0.20")
-    loadings = tariff_in_force(dt.datetime.now(dt.UTC).date(), api.settings.tariff_root).params
+    loadings = tariff_in_force(api.settings.clock.today(), api.settings.tariff_root).params
     expenses_and_profit = loadings.loadings.expenses + loadings.loadings.profit
 
     quotes = {}

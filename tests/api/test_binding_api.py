@@ -132,7 +132,8 @@ def test_binding_an_accepted_quote_creates_a_policy_with_the_quotes_totals(api: 
     assert policy["id"].startswith("pol_")
     match = POLICY_NUMBER.match(policy["policy_number"])
     assert match, policy["policy_number"]
-    assert int(match.group(1)) == before.year  # numbered in the year of binding
+    # Numbered in the year of the business date it is bound on.
+    assert int(match.group(1)) == api.settings.clock.today().year
     assert policy["quote_id"] == quote["id"]
     assert policy["status"] == "in_force"
     created_at = dt.datetime.fromisoformat(policy["created_at"])
@@ -243,7 +244,7 @@ def test_approving_a_quote_that_is_not_referred_or_does_not_exist(api: Api) -> N
 def test_an_expired_quote_cannot_be_bound(api: Api) -> None:
     broker = api.account()
     quote = create(api, broker)
-    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    yesterday = api.settings.clock.today() - dt.timedelta(days=1)
     set_valid_until(api, quote["id"], yesterday)
 
     problem = assert_problem(bind(api, broker, quote["id"]), 409, "quote-expired")

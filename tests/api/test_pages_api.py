@@ -28,7 +28,8 @@ TOKEN = re.compile(r'name="_csrf" value="([^"]+)"')
 
 @dataclass(frozen=True)
 class StepClock(Clock):
-    """The real clock moved on by ``offset[0]`` (a test moves time with :meth:`advance`)."""
+    """The real clock moved on by ``offset[0]`` (a test moves time with :meth:`advance`);
+    the business date stays the settings' pinned one."""
 
     offset: list[dt.timedelta] = field(default_factory=lambda: [dt.timedelta(0)])
 
@@ -66,7 +67,7 @@ class Pages:
 
 def _pages(database_url: str, **env: str) -> Iterator[Pages]:
     settings = make_settings(database_url, **env)
-    settings = replace(settings, clock=StepClock())
+    settings = replace(settings, clock=StepClock(business_date=settings.clock.business_date))
     with TestClient(app=create_app(settings)) as client:
         store = StoreProbe(settings.database.url)
         yield Pages(client, store, settings)

@@ -25,7 +25,7 @@ def test_current_tariff(api: Api) -> None:
     assert tariff["version"] == "2026.2"
     assert tariff["hash"].startswith("sha256:")
     assert len(tariff["hash"]) == len("sha256:") + 64
-    assert dt.date.fromisoformat(tariff["effective_date"]) <= dt.datetime.now(dt.UTC).date()
+    assert dt.date.fromisoformat(tariff["effective_date"]) <= api.settings.clock.today()
     assert tariff["base_currency"] == "CNY"
     assert tariff["quote_validity_days"] == 30
     assert tariff["fx"]["USD"] > 1

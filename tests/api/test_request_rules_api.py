@@ -7,19 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from quoting.settings import FixedClock
 from tests.api.conftest import Api, ApiFactory, Caller, example_request
+from tests.support import BUSINESS_DATE
 
 QUOTES = "/api/v1/quotes"
-
-
-def business_date() -> dt.date:
-    """Today in the insurer's time zone (the default, Asia/Shanghai)."""
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def body(**changes: Any) -> dict[str, Any]:
@@ -46,7 +41,7 @@ def period_from(start: dt.date) -> dict[str, str]:
 @pytest.mark.parametrize("days", [-30, 30])
 def test_brokers_and_agents_cannot_quote_as_of_another_date(api: Api, role: str, days: int) -> None:
     # The period began ten days ago; an as-of date before it used to hide that.
-    today = business_date()
+    today = BUSINESS_DATE
     data = body(
         period=period_from(today - dt.timedelta(days=10)),
         as_of=(today + dt.timedelta(days=days)).isoformat(),
@@ -65,14 +60,14 @@ def test_a_far_future_as_of_is_refused(api: Api) -> None:
 
 
 def test_an_as_of_of_today_is_harmless(api: Api) -> None:
-    response = post(api, api.account(), body(as_of=business_date().isoformat()))
+    response = post(api, api.account(), body(as_of=BUSINESS_DATE.isoformat()))
     assert response.status_code == 201, response.text
-    assert response.json()["as_of"] == business_date().isoformat()
+    assert response.json()["as_of"] == BUSINESS_DATE.isoformat()
     assert response.json()["as_of_override"] is None
 
 
 def test_backdating_is_judged_on_the_business_date_not_on_as_of(api: Api) -> None:
-    today = business_date()
+    today = BUSINESS_DATE
     response = post(api, api.account(), body(period=period_from(today - dt.timedelta(days=10))))
     assert response.status_code == 201, response.text
     quote = response.json()
@@ -82,7 +77,7 @@ def test_backdating_is_judged_on_the_business_date_not_on_as_of(api: Api) -> Non
 
 def test_an_underwriter_may_reprice_as_of_another_date_and_it_is_recorded(api: Api) -> None:
     underwriter = api.account("underwriter")
-    today = business_date()
+    today = BUSINESS_DATE
     as_of = today - dt.timedelta(days=20)
     data = body(period=period_from(today - dt.timedelta(days=10)), as_of=as_of.isoformat())
     response = post(api, underwriter, data)
@@ -121,7 +116,7 @@ def test_a_period_in_year_9999_is_a_422(api: Api) -> None:
 
 
 def test_a_period_years_back_or_ahead_is_a_422(api: Api) -> None:
-    today = business_date()
+    today = BUSINESS_DATE
     for start in (today - dt.timedelta(days=800), today + dt.timedelta(days=1200)):
         response = post(api, api.account(), body(period=period_from(start)))
         assert pointers(response) == ["/period/start"]
@@ -129,7 +124,7 @@ def test_a_period_years_back_or_ahead_is_a_422(api: Api) -> None:
 
 
 def test_an_absurd_claim_count_is_a_422_not_a_discount(api: Api) -> None:
-    today = business_date()
+    today = BUSINESS_DATE
     experience = {
         "start": (today - dt.timedelta(days=730)).isoformat(),
         "end": (today - dt.timedelta(days=366)).isoformat(),

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ROOT, StoreProbe
+from tests.support import BUSINESS_ENV, ROOT, StoreProbe
 
 CHROMIUM = shutil.which("chromium")
 SKIP_REASON = "browser tests need Chromium: apt-get install -y chromium"
@@ -84,6 +84,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "PYTHONPATH": str(ROOT),
         "QUOTING_DATABASE_URL": url,
         "QUOTING_ACCESS_LOG": "off",
+        **BUSINESS_ENV,
     }
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen(

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import BUSINESS_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r'name="_csrf" value="([^"]+)"')
 USER_LINE = re.compile(r"^\s+(agent|underwriter)\s+(.+?)\s+password: (\S+)$")
@@ -37,7 +39,7 @@ def demo(folder: Path) -> Iterator[tuple[str, dict[str, tuple[str, str]]]]:
     base URL and, by role, the printed (name, password)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUOTING_")}
-    env |= {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    env |= {"PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **BUSINESS_ENV}
     process = subprocess.Popen(
         [sys.executable, "-m", "quoting.cli", "demo", "--port", str(port)],
         cwd=folder,

@@ -33,6 +33,8 @@ import httpx
 import psycopg
 import pytest
 
+from tests.support import BUSINESS_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 _VENV_QUOTING = ROOT / ".venv" / "bin" / "quoting"
@@ -57,10 +59,11 @@ POSTGRES = _postgres_reachable()
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a server or CLI process: this database, in-process rate limits
-    with a limit no test reaches."""
+    """The environment of a server or CLI process: this database, the tests' business
+    date, in-process rate limits with a limit no test reaches."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUOTING_")}
     env.update(
+        BUSINESS_ENV,
         QUOTING_DATABASE_URL=database_url,
         QUOTING_RATE_LIMIT="1000000/minute",
         PYTHONUNBUFFERED="1",

@@ -14,13 +14,12 @@ from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pycountry
 import pytest
 
 from quoting.cli import main
-from tests.support import ROOT, TARIFF_DIR
+from tests.support import BUSINESS_DATE, ROOT, TARIFF_DIR
 
 EXAMPLE = ROOT / "examples" / "construction_company.json"
 AS_OF = "2026-11-29"
@@ -279,9 +278,8 @@ def test_quote_census_file_with_bad_rows(tmp_path: Path) -> None:
 
 def test_quote_as_of_before_the_first_tariff(tmp_path: Path) -> None:
     # A root whose only tariff takes effect in 60 days; the as-of date lies before it (and
-    # inside the window around the business date, whenever the test runs).
-    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    effective, as_of = today + dt.timedelta(days=60), today + dt.timedelta(days=10)
+    # inside the window around the business date).
+    effective, as_of = BUSINESS_DATE + dt.timedelta(days=60), BUSINESS_DATE + dt.timedelta(days=10)
     folder = tmp_path / "later"
     shutil.copytree(TARIFF_DIR, folder)
     toml = folder / "tariff.toml"
@@ -304,7 +302,7 @@ def test_quote_as_of_another_date_is_recorded_with_the_business_date(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("QUOTING_TIMEZONE", "Asia/Shanghai")
-    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    today = BUSINESS_DATE  # QUOTING_BUSINESS_DATE of the test session
     q = quote_json(EXAMPLE, "--as-of", (today - dt.timedelta(days=3)).isoformat())
     assert q["as_of_override"] == {"business_date": today.isoformat(), "set_by": "cli"}
     assert quote_json(EXAMPLE, "--as-of", today.isoformat())["as_of_override"] is None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from quoting.cli import main
-from tests.support import ROOT, root_with_2026_2
+from tests.support import BUSINESS_DATE, ROOT, root_with_2026_2
 from tests.unit.test_tariff_tools import new_version, set_cell
 
 BOOK = ROOT / "tariffs" / "book"
@@ -75,8 +75,8 @@ def test_publish_then_refuse_an_edit(
     monkeypatch.chdir(tmp_path)  # no var/ database here: no event is written
     monkeypatch.delenv("QUOTING_DATABASE_URL", raising=False)
     root = root_with_2026_2(tmp_path)
-    # The command checks the effective date against the real business date: make it later.
-    effective = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    # The command checks the effective date against the business date: make it later.
+    effective = (BUSINESS_DATE + dt.timedelta(days=60)).isoformat()
     toml = draft / "tariff.toml"
     toml.write_text(
         toml.read_text(encoding="utf-8").replace("2027-01-01", effective), encoding="utf-8"
@@ -107,7 +107,7 @@ def test_publish_writes_the_event_when_a_database_is_configured(
     url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
     monkeypatch.setenv("QUOTING_DATABASE_URL", url)
     root = root_with_2026_2(tmp_path)
-    effective = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    effective = (BUSINESS_DATE + dt.timedelta(days=30)).isoformat()
     toml = draft / "tariff.toml"
     toml.write_text(
         toml.read_text(encoding="utf-8").replace("2027-01-01", effective), encoding="utf-8"

@@ -67,6 +67,24 @@ def test_the_time_zone_comes_from_the_environment() -> None:
         Settings.from_env({"QUOTING_TIMEZONE": "Mars/Olympus"})
 
 
+def test_a_pinned_business_date_stays_while_time_moves() -> None:
+    clock = Settings.from_env({"QUOTING_BUSINESS_DATE": " 2031-02-28 "}).clock
+    assert clock.today() == dt.date(2031, 2, 28)
+    # now() is the real time (sessions, rate limits and timestamps need it), not the pin.
+    real = dt.datetime.now(dt.UTC)
+    assert abs((clock.now() - real).total_seconds()) < 60
+    assert clock.now().tzinfo == ZoneInfo("Asia/Shanghai")
+    unpinned = Settings.from_env({"QUOTING_BUSINESS_DATE": ""}).clock
+    assert unpinned.business_date is None
+    assert unpinned.today() == unpinned.now().date()
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "01/12/2026", "20261201", "2026-12-1", "today"])
+def test_a_bad_business_date_is_refused_naming_the_variable(text: str) -> None:
+    with pytest.raises(ValueError, match=r"QUOTING_BUSINESS_DATE=.*give a date as YYYY-MM-DD"):
+        Settings.from_env({"QUOTING_BUSINESS_DATE": text})
+
+
 # --------------------------------------------------------------------------- backdating
 
 
