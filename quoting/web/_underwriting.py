@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 import anyio
 from litestar import Controller, get, post
@@ -111,11 +112,17 @@ def _decision(data: ApproveBody | DeclineBody | AskBody) -> Decision:
 def _next(
     path: str, offset: int, limit: int, shown: int, total: int, **query: object
 ) -> str | None:
+    """The link to the next page with every filter of this one, or None on the last page.
+    Values are URL-encoded (a time's ``+08:00`` would otherwise read as a space)."""
     if offset + shown >= total:
         return None
-    pairs = {k: v for k, v in query.items() if v is not None}
+    pairs = {
+        k: v.isoformat() if isinstance(v, dt.datetime) else v
+        for k, v in query.items()
+        if v is not None
+    }
     pairs.update(limit=limit, offset=offset + limit)
-    return path + "?" + "&".join(f"{k}={v}" for k, v in pairs.items())
+    return path + "?" + urlencode(pairs)
 
 
 class QuoteReferralController(Controller):
@@ -327,9 +334,11 @@ class UnderwritingController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=10_000_000, description="to skip")] = 0,
     ) -> AuditPage:
         def utc(value: dt.datetime | None) -> dt.datetime | None:
-            if value is None or value.tzinfo is not None:
-                return value
-            return value.replace(tzinfo=dt.UTC)
+            # In UTC, as the events are stored: SQLite compares the times as text, so a
+            # +08:00 time left as it is would filter eight hours off. Naive times are UTC.
+            if value is None:
+                return None
+            return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
         where = EventFilter(subject, kind, account, utc(since), utc(until), limit, offset)
         events, total = audit.audit_trail(uow, context, where)
@@ -346,6 +355,8 @@ class UnderwritingController(Controller):
             subject=subject,
             kind=kind,
             account=account,
+            since=where.since,
+            until=where.until,
         )
         return AuditPage(items, total, limit, offset, following)
 

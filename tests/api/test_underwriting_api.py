@@ -5,10 +5,12 @@ database) and book accumulation across two policyholders on one site."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -264,3 +266,27 @@ def test_referral_queue_and_audit_need_underwriters(api: Api) -> None:
     for path in ("/api/v1/referrals", "/api/v1/audit"):
         assert api.client.get(path, headers=agent.headers).status_code == 403
     assert json.loads(api.client.get("/api/v1/referrals").text)["status"] == 401
+
+
+def test_the_audit_trails_next_page_keeps_every_filter(api: Api) -> None:
+    broker, underwriter = api.account(), api.account("underwriter")
+    made = [create(api, broker)["id"] for _ in range(4)]
+    created = {
+        e["subject_id"]: e["occurred_at"] for e in audit(api, underwriter, account=broker.id)
+    }
+
+    def shanghai(stamp: str) -> str:  # "+08:00" in a query string must be encoded
+        return dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Shanghai")).isoformat()
+
+    # The second and third quotes: since the second (inclusive), until the fourth (exclusive).
+    params = {"kind": "quote.created", "account": broker.id, "limit": 1}
+    params |= {"since": shanghai(created[made[1]]), "until": shanghai(created[made[3]])}
+    response = api.client.get("/api/v1/audit", params=params, headers=underwriter.headers)
+    assert response.status_code == 200, response.text
+    first = response.json()
+    assert ([e["subject_id"] for e in first["items"]], first["total"]) == ([made[1]], 2)
+    following = api.client.get(first["next"], headers=underwriter.headers)
+    assert following.status_code == 200, following.text
+    second = following.json()
+    assert ([e["subject_id"] for e in second["items"]], second["total"]) == ([made[2]], 2)
+    assert second["next"] is None
