@@ -176,7 +176,7 @@ def decode_request(
     if not problems:  # a cross-field check of the request as a whole
         problems = [first]
     if tariff_root is not None:
-        problems += _census_problems(good, tariff_root, today or Clock().today())
+        problems += _census_problems(good, tariff_root, today or Clock.from_env().today())
     raise RequestError(problems)
 
 

@@ -95,11 +95,12 @@ def quote_request(
     ``today`` is the business date the quote is made on: the request's dates must lie in
     their windows around it (:func:`date_problems`) and a period starting before it is
     referred as backdated. It defaults to the request's ``as_of`` (re-pricing a stored
-    request as it was priced), else to the insurer's clock. The as-of date is the
-    request's ``as_of``, else ``today``. ``trace=False`` leaves out the per-line factor
-    trace. Raises :class:`RequestError` or :class:`TariffError` for problems a user can fix.
+    request as it was priced), else to the insurer's clock as configured
+    (``Clock.from_env``). The as-of date is the request's ``as_of``, else ``today``.
+    ``trace=False`` leaves out the per-line factor trace. Raises :class:`RequestError` or
+    :class:`TariffError` for problems a user can fix.
     """
-    today = today or request.as_of or Clock().today()
+    today = today or request.as_of or Clock.from_env().today()
     problems = date_problems(request, today)
     if any(p.path == ("as_of",) for p in problems):
         raise RequestError(problems)  # no tariff is looked up for a date out of bounds

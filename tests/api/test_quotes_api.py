@@ -9,7 +9,6 @@ import io
 import json
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -60,8 +59,8 @@ def test_create_returns_201_with_identity_validity_links_and_priced_members(api:
     created_at = dt.datetime.fromisoformat(quote["created_at"])
     assert created_at.tzinfo is not None
     assert before - dt.timedelta(seconds=1) <= created_at <= after + dt.timedelta(seconds=1)
-    # Quotes are made on the insurer's business date (Asia/Shanghai), not the UTC date.
-    business_date = created_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    # Quotes are made on the insurer's business date (the fixture's pinned one).
+    business_date = api.settings.clock.today()
     assert dt.date.fromisoformat(quote["valid_until"]) == business_date + dt.timedelta(days=30)
     assert quote["links"] == {
         "self": f"{QUOTES}/{quote_id}",
@@ -194,9 +193,7 @@ def test_request_endpoint_returns_the_request_as_received_with_as_of(api: Api) -
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     priced = response.json()
-    created_at = dt.datetime.fromisoformat(quote["created_at"])
-    business_date = created_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
-    assert priced["as_of"] == quote["as_of"] == business_date.isoformat()
+    assert priced["as_of"] == quote["as_of"] == api.settings.clock.today().isoformat()
     assert priced.get("commission") is None  # the broker's commission comes from its account
     assert quote["commission"] == 0.12
     assert priced["policyholder"] == sent["policyholder"]
