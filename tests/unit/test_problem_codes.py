@@ -229,3 +229,33 @@ def test_no_message_names_a_parameter_after_a_place() -> None:
     for code, template in PROBLEM_MESSAGES.items():
         names = set(re.findall(r"%\((\w+)\)s", template))
         assert not names & {"path", "file", "row", "column"}, code
+
+
+def test_every_producer_gives_the_parameters_its_message_names() -> None:
+    """A missing parameter would be a server error when the problem is made."""
+    places = {"path", "file", "row", "column"}
+    checked = 0
+    for path in sorted((ROOT / "quoting").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            index = _PRODUCERS.get(name)
+            if index is None or len(node.args) <= index or name == "_BadValue":
+                continue
+            if name == "of" and not (isinstance(func, ast.Attribute) and _is_problem(func)):
+                continue
+            arg = node.args[index]
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                continue
+            if any(k.arg is None for k in node.keywords):  # **params: checked by callers
+                continue
+            given = {k.arg for k in node.keywords} - places
+            wanted = set(re.findall(r"%\((\w+)\)s", PROBLEM_MESSAGES[arg.value]))
+            assert given == wanted, f"{path.name} line {node.lineno}: {arg.value}"
+            checked += 1
+    assert checked > 60
+    # _BadValue fills in the one parameter of its codes, the cell's value.
+    for code in ("census.cell_sex", "census.cell_formula", "date.invalid"):
+        assert re.findall(r"%\((\w+)\)s", PROBLEM_MESSAGES[code]) == ["value"]
