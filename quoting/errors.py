@@ -16,8 +16,11 @@ tree once (quoting/web/_problems.py) and the CLI prints the problems. Only
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass, replace
-from typing import ClassVar
+from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass, field, replace
+from typing import Any, ClassVar
+
+from quoting.problem_messages import message_of
 
 __all__ = [
     "AlreadyBound",
@@ -35,6 +38,7 @@ __all__ = [
     "NotFound",
     "NotReferred",
     "Problem",
+    "ProblemValueError",
     "PublishRefused",
     "QuoteDeclined",
     "QuoteExpired",
@@ -64,7 +68,11 @@ class Problem:
       "sum_insured")``), or the key path in a file (``tariff.toml [covers.add.rate]``);
     - ``file``: the file, when the input is one (a census upload, ``countries.csv``);
     - ``row`` and ``column``: the row number (as a spreadsheet shows it) and the column;
-    - ``message``: what is wrong, in plain words.
+    - ``message``: what is wrong, in plain (English) words;
+    - ``code`` and ``params``: the same as data, a stable code of
+      :data:`quoting.problem_messages.PROBLEM_MESSAGES` and the values its message names
+      (the pages say it in the user's language by them); ``None`` for a message no code
+      covers (shown as it is). Make a coded problem with :meth:`of`.
 
     ``location`` is the place as a person reads it (``plans[0].covers.add.sum_insured``,
     ``row 7, column date_of_birth``, ``countries.csv row 12, column tier``) and ``pointer``
@@ -77,6 +85,31 @@ class Problem:
     file: str | None = None
     row: int | None = None
     column: str | None = None
+    code: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def of(
+        cls,
+        code: str,
+        /,
+        *,
+        path: FieldPath = (),
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        **params: Any,
+    ) -> Problem:
+        """The problem ``code`` (its English message filled in with ``params``) at a place."""
+        return cls(
+            message_of(code, params),
+            path=path,
+            file=file,
+            row=row,
+            column=column,
+            code=code,
+            params=params,
+        )
 
     @property
     def pointer(self) -> str:
@@ -112,6 +145,18 @@ class Problem:
     def __str__(self) -> str:
         where = self.location
         return f"{where}: {self.message}" if where else self.message
+
+
+class ProblemValueError(ValueError):
+    """A check inside a wire Struct (``__post_init__``) that failed, as msgspec wants it (a
+    ``ValueError`` whose text is ``"field: message"``), keeping its :class:`Problem`: msgspec
+    chains it as the ``__cause__`` of its ``ValidationError``, so the code and parameters
+    survive without reading the text back (quoting/validation.py)."""
+
+    def __init__(self, problem: Problem, field: str | None = None) -> None:
+        super().__init__(f"{field}: {problem.message}" if field else problem.message)
+        self.problem = problem
+        self.field = field
 
 
 class QuotingError(Exception):

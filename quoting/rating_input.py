@@ -101,31 +101,30 @@ def field_problems(
     country = values.get("country")
     if country is not None and tariff.resolve_country(country) is None:
         problems.append(
-            Problem(
-                f"unknown country {country!r} (use an ISO code, or the English or Chinese name)",
-                path=(*where, "country"),
-            )
+            Problem.of("country.unknown", path=(*where, "country"), country=repr(country))
         )
     code, occupation_class = values.get("occupation_code"), values.get("occupation_class")
     if code is not None:
         occupation = tariff.occupations.get(code.strip().upper())
         if occupation is None:
             problems.append(
-                Problem(f"unknown occupation code {code!r}", path=(*where, "occupation_code"))
+                Problem.of("occupation.unknown", path=(*where, "occupation_code"), code=repr(code))
             )
         elif occupation_class is not None and occupation_class != occupation.occupation_class:
             problems.append(
-                Problem(
-                    f"class {occupation_class} contradicts occupation {occupation.code} "
-                    f"(class {occupation.occupation_class})",
+                Problem.of(
+                    "occupation.contradicts_class",
                     path=(*where, "occupation_class"),
+                    occupation_class=occupation_class,
+                    code=occupation.code,
+                    code_class=occupation.occupation_class,
                 )
             )
     start = values.get("start") or policy_start
     born = values.get("date_of_birth")
     if born is not None and start is not None and born > start:
         problems.append(
-            Problem("is after the member's cover starts", path=(*where, "date_of_birth"))
+            Problem.of("member.born_after_cover_starts", path=(*where, "date_of_birth"))
         )
     return problems
 
@@ -149,20 +148,25 @@ def experience_problems(request: QuoteRequest, tariff: Tariff) -> list[Problem]:
     problems = []
     if e.member_years > most:
         problems.append(
-            Problem(
-                f"{e.member_years:,g} is more than {headcount:,} members over {years:.2f} years "
-                f"could have had (at most {most:,.1f} with the tariff's margin of "
-                f"{ep.member_years_margin:g})",
+            Problem.of(
+                "experience.member_years_too_many",
                 path=("experience", "member_years"),
+                member_years=f"{e.member_years:,g}",
+                headcount=f"{headcount:,}",
+                years=f"{years:.2f}",
+                most=f"{most:,.1f}",
+                margin=f"{ep.member_years_margin:g}",
             )
         )
     most_claims = e.member_years * ep.max_claims_per_member_year
     if e.claim_count > most_claims:
         problems.append(
-            Problem(
-                f"{e.claim_count:,} claims in {e.member_years:,g} member-years is more than the "
-                f"tariff's {ep.max_claims_per_member_year:g} per member-year",
+            Problem.of(
+                "experience.claims_too_many",
                 path=("experience", "claim_count"),
+                claims=f"{e.claim_count:,}",
+                member_years=f"{e.member_years:,g}",
+                most=f"{ep.max_claims_per_member_year:g}",
             )
         )
     return problems
@@ -202,10 +206,11 @@ def _plan_table(
                 max_days[p, c] = cover.max_days
                 if cover.max_days not in offered:
                     problems.append(
-                        Problem(
-                            f"{cover.max_days} days is not offered; choose one of "
-                            f"{', '.join(map(str, offered))}",
+                        Problem.of(
+                            "cover.days_not_offered",
                             path=("plans", p, "covers", "hcash", "max_days"),
+                            days=cover.max_days,
+                            offered=", ".join(map(str, offered)),
                         )
                     )
             else:
@@ -239,16 +244,25 @@ def _terms(request: QuoteRequest, tariff: Tariff, problems: list[Problem]) -> tu
     )
     if not loadings.commission_min <= commission <= loadings.commission_max:
         problems.append(
-            Problem(
-                f"{commission:g} is outside the tariff's bounds "
-                f"[{loadings.commission_min:g}, {loadings.commission_max:g}]",
+            Problem.of(
+                "commission.out_of_bounds",
                 path=("commission",),
+                value=f"{commission:g}",
+                low=f"{loadings.commission_min:g}",
+                high=f"{loadings.commission_max:g}",
             )
         )
     adjustment = float(request.underwriter_adjustment or 0)
     beyond = adjustment_beyond_maximum(adjustment, tariff.params)
     if beyond is not None:
-        problems.append(Problem(beyond, path=("underwriter_adjustment",)))
+        problems.append(
+            Problem.of(
+                "adjustment.beyond_maximum",
+                path=("underwriter_adjustment",),
+                value=f"{adjustment:+g}",
+                most=f"{tariff.params.underwriting.adjustment_max:g}",
+            )
+        )
     return commission, adjustment
 
 
@@ -276,26 +290,28 @@ def _assign_plans(request: QuoteRequest, problems: list[Problem]) -> _PlanAssign
         for mid in plan.member_ids or ():
             if mid in by_member:
                 problems.append(
-                    Problem(
-                        f"member {mid} is already in plan {request.plans[by_member[mid]].name!r}",
+                    Problem.of(
+                        "plan.member_twice",
                         path=("plans", p, "member_ids"),
+                        member=mid,
+                        plan=repr(request.plans[by_member[mid]].name),
                     )
                 )
             by_member[mid] = p
         for cls in plan.classes or ():
             if cls in by_class:
                 problems.append(
-                    Problem(
-                        f"class {cls} is already in plan {request.plans[by_class[cls]].name!r}",
+                    Problem.of(
+                        "plan.class_twice",
                         path=("plans", p, "classes"),
+                        occupation_class=cls,
+                        plan=repr(request.plans[by_class[cls]].name),
                     )
                 )
             by_class[cls] = p
         if plan.classes is None and plan.member_ids is None:
             if catch_all is not None:
-                problems.append(
-                    Problem("only one plan may omit both classes and member_ids", path=("plans", p))
-                )
+                problems.append(Problem.of("plan.catch_all_twice", path=("plans", p)))
             catch_all = p
     return _PlanAssignment(by_member, by_class, catch_all)
 
@@ -337,7 +353,9 @@ def _census_rows(
         if isinstance(entry, CensusMember):
             if entry.member_id in seen_ids:
                 problems.append(
-                    Problem(f"{entry.member_id} appears more than once", path=(*where, "member_id"))
+                    Problem.of(
+                        "member.duplicate", path=(*where, "member_id"), member=entry.member_id
+                    )
                 )
             seen_ids.add(entry.member_id)
         if len(problems) > bad:
@@ -345,10 +363,7 @@ def _census_rows(
         row = _census_row(entry, i, request, tariff, assignment)
         if row.plan < 0:
             problems.append(
-                Problem(
-                    f"no plan applies to this member (class {row.occupation_class}); add the class to a plan or add a plan without classes",
-                    path=where,
-                )
+                Problem.of("member.no_plan", path=where, occupation_class=row.occupation_class)
             )
             continue
         out.add(row, period.start, period.end)
@@ -356,7 +371,7 @@ def _census_rows(
     unknown_ids = sorted(set(by_member) - seen_ids) if kind == "members" else sorted(by_member)
     if unknown_ids:
         problems.append(
-            Problem(f"member_ids not in the census: {', '.join(unknown_ids[:10])}", path=("plans",))
+            Problem.of("plan.unknown_members", path=("plans",), ids=", ".join(unknown_ids[:10]))
         )
     return out
 

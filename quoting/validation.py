@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import msgspec
 
-from quoting.errors import FieldPath, Problem
+from quoting.errors import FieldPath, Problem, ProblemValueError
 from quoting.schemas._types import TEXT_PATTERN, text_problem
 
-__all__ = ["plain_message", "problem_from_validation", "validation_path"]
+__all__ = ["plain_message", "plain_problem", "problem_from_validation", "validation_path"]
 
 _TYPE_WORDS = {
     "str": "text",
@@ -29,31 +30,40 @@ def _type_words(spec: str) -> str:
     return " or ".join(_TYPE_WORDS.get(p, p) for p in parts) or "empty"
 
 
-def plain_message(message: str, value: object) -> str:
-    """Rewrite a msgspec validation message in plain English."""
+def plain_problem(message: str, value: object) -> Problem:
+    """A msgspec validation message as a coded problem in plain English (not yet placed);
+    a message no rule knows keeps msgspec's text, without a code."""
     shown = f"'{value}'" if value is not None else "the value"
     if m := re.fullmatch(r"Expected `str` of length >= (\d+)", message):
-        return "must not be empty" if m[1] == "1" else f"must be at least {m[1]} characters"
+        return Problem.of("text.empty") if m[1] == "1" else Problem.of("text.too_short", min=m[1])
     if m := re.fullmatch(r"Expected `str` of length <= (\d+)", message):
-        return f"is too long (at most {m[1]} characters)"
+        return Problem.of("text.too_long", max=m[1])
     if m := re.fullmatch(r"Expected `(?:int|float)` (>=|<=|>|<) (\S+)", message):
-        words = {">=": "at least", "<=": "at most", ">": "above", "<": "below"}[m[1]]
-        return f"{shown} is out of range (must be {words} {m[2]})"
+        code = {">=": "at_least", "<=": "at_most", ">": "above", "<": "below"}[m[1]]
+        return Problem.of(f"number.{code}", value=shown, bound=m[2])
     if message == f"Expected `str` matching regex {TEXT_PATTERN!r}":
         found = text_problem(value) if isinstance(value, str) else None
-        return found or (
-            "contains a control character (such as NUL, U+0001-U+001F, tab or a line break); "
-            "remove it"
-        )
+        return found or Problem.of("text.control_characters")
     if re.fullmatch(r"Expected `str` matching regex .*", message):
-        return f"{shown} is not in the expected format"
+        return Problem.of("value.format", value=shown)
     if re.fullmatch(r"Invalid enum value .*", message):
-        return f"{shown} is not one of the accepted values"
+        return Problem.of("value.not_accepted", value=shown)
     if re.fullmatch(r"Invalid RFC3339 encoded date", message):
-        return f"{shown} is not a date (use YYYY-MM-DD)"
+        return Problem.of("date.invalid", value=shown)
+    if m := re.fullmatch(r"Expected `array` of length (>=|<=) (\d+)", message):
+        if m[1] == ">=":
+            return Problem.of("list.too_short", min=m[2])
+        return Problem.of("list.too_long", max=m[2])
+    if message == "Invalid decimal string":
+        return Problem.of("number.invalid_decimal")
     if m := re.fullmatch(r"Expected `([^`]*)`, got `([^`]*)`", message):
-        return f"expected {_type_words(m[1])}, got {_type_words(m[2])}"
-    return message
+        return Problem.of("value.type", expected=_type_words(m[1]), got=_type_words(m[2]))
+    return Problem(message)
+
+
+def plain_message(message: str, value: object) -> str:
+    """Rewrite a msgspec validation message in plain English (:func:`plain_problem`)."""
+    return plain_problem(message, value).message
 
 
 _PATH_PART = re.compile(r"\.(\w+)|\[(\d+)\]|\[\.\.\.\]")
@@ -70,14 +80,19 @@ def problem_from_validation(exc: msgspec.ValidationError, prefix: FieldPath = ()
     """Turn msgspec's ``message - at `$.a.b[0]``` into a Problem at ``(*prefix, "a",
     "b", 0)``.
 
-    Checks of one field made in ``__post_init__`` write their message as
-    ``"field: message"``; the field then joins the path.
+    Checks made in ``__post_init__`` raise :class:`ProblemValueError`, which msgspec
+    chains as the cause: its problem (code and parameters) is kept and its field joins the
+    path. Other ``"field: message"`` texts are read as before.
     """
     text = str(exc)
     message, sep, where = text.rpartition(" - at `$")
     if not sep:
         message, where = text, ""
     path = (*prefix, *validation_path(where.rstrip("`")))
+    cause = exc.__cause__
+    if isinstance(cause, ProblemValueError):  # a check of ours: its problem, as made
+        field = (cause.field,) if cause.field else ()
+        return replace(cause.problem, path=(*path, *field))
     if m := re.fullmatch(r"(\w+): (.+)", message, flags=re.DOTALL):
         path, message = (*path, m[1]), m[2]
-    return Problem(plain_message(message, None), path=path)
+    return replace(plain_problem(message, None), path=path)

@@ -17,15 +17,16 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from xml.parsers import expat
 
 import msgspec
 
 from quoting.census._xlsx import MAX_CENSUS_COLUMNS, Formula, XlsxError, read_first_sheet
-from quoting.errors import CensusError, Problem
+from quoting.errors import CensusError, Problem, ProblemValueError
 from quoting.schemas import Census, CensusGroup, CensusMember, check_row
-from quoting.validation import plain_message
+from quoting.validation import plain_problem
 
 __all__ = [
     "MAX_CENSUS_BYTES",
@@ -92,7 +93,12 @@ for _field, _names in _ALIASES.items():
 
 
 class _BadValue(Exception):
-    """A cell value that cannot be normalised; the message is shown to the user."""
+    """A cell value that cannot be normalised: the problem ``code`` of the cell's value as
+    the user typed it (quoted)."""
+
+    def __init__(self, code: str, value: object) -> None:
+        self.problem = Problem.of(code, value=f"'{value}'")
+        super().__init__(self.problem.message)
 
 
 #: Blank rows after which a sheet is taken to end.
@@ -113,20 +119,22 @@ def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]
     """:func:`read_census`, also returning each census entry's row number in the file."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ACCEPTED_FORMATS:
-        hint = " (save it as .xlsx)" if suffix in (".xls", ".xlsm", ".et", ".numbers") else ""
+        xls = suffix in (".xls", ".xlsm", ".et", ".numbers")
         raise CensusError(
-            Problem(
+            Problem.of(
+                "census.file_type_xls" if xls else "census.file_type",
                 file=filename,
-                message=f"unsupported file type{hint}; a census must be a "
-                f"{', '.join(ACCEPTED_FORMATS[:-1])} or {ACCEPTED_FORMATS[-1]} file",
+                formats=", ".join(ACCEPTED_FORMATS[:-1]),
+                last=ACCEPTED_FORMATS[-1],
             )
         )
     if len(data) > MAX_CENSUS_BYTES:
         raise CensusError(
-            Problem(
+            Problem.of(
+                "census.file_too_large",
                 file=filename,
-                message=f"the file is {len(data) / 1024 / 1024:.1f} MB; a census file may be at most "
-                f"{MAX_CENSUS_BYTES // (1024 * 1024)} MB",
+                size=f"{len(data) / 1024 / 1024:.1f}",
+                most=MAX_CENSUS_BYTES // (1024 * 1024),
             )
         )
     if suffix == ".json":
@@ -187,15 +195,13 @@ def _build(
             try:
                 clean = _clean_value(field, value)
             except _BadValue as exc:
-                row_problems.append(Problem(str(exc), row=number, column=field))
+                row_problems.append(replace(exc.problem, row=number, column=field))
                 continue
             if clean is not None:
                 record[field] = clean
         for field in required:
             if field not in record and not any(p.column == field for p in row_problems):
-                row_problems.append(
-                    Problem("is empty; a value is required", row=number, column=field)
-                )
+                row_problems.append(Problem.of("census.cell_empty", row=number, column=field))
         if row_problems:
             # The other cells of a row with bad cells are still checked.
             bad_cells = {p.column for p in row_problems if p.column is not None}
@@ -210,7 +216,7 @@ def _build(
             numbers.append(number)
         except msgspec.ValidationError as exc:
             more, values = _row_problems(target, record, number, set())
-            problems.extend(more or [_problem_from_msgspec(str(exc), number, record)])
+            problems.extend(more or [_problem_from_msgspec(exc, number, record)])
             partial.append((number, values))
             if len(problems) >= MAX_CENSUS_PROBLEMS:
                 break
@@ -237,10 +243,13 @@ def _map_headers(
             continue
         if field in seen:
             problems.append(
-                Problem(
-                    f"columns '{seen[field]}' and '{header}' both mean {field}; keep one",
+                Problem.of(
+                    "census.columns_same_field",
                     row=header_row,
                     column=header,
+                    first=seen[field],
+                    second=header,
+                    field=field,
                 )
             )
             continue
@@ -248,30 +257,29 @@ def _map_headers(
         columns[header] = field
     is_groups = "headcount" in seen
     fields = _GROUP_FIELDS if is_groups else _MEMBER_FIELDS
-    if is_groups:
-        kind = "an aggregated census (one with a headcount column)"
-        examples = "人数 or count for headcount, 年龄段 for age_band, 国家 for country"
-    else:
-        kind = "a member-level census"
-        examples = "id or 序号 for member_id, 姓名 for name, dob or 出生日期 for date_of_birth"
+    kind = "groups" if is_groups else "members"
+    accepted = ", ".join(fields)
     for header in unknown:
         problems.append(
-            Problem(
-                f"unknown column '{header}'; accepted columns for {kind} are "
-                f"{', '.join(fields)} (or an English or Chinese alias, e.g. {examples})",
+            Problem.of(
+                f"census.column_unknown_{kind}",
                 row=header_row,
                 column=header,
+                header=header,
+                fields=accepted,
             )
         )
     for header, field in list(columns.items()):
         if field not in fields:
             del columns[header]
             problems.append(
-                Problem(
-                    f"column '{header}' ({field}) does not belong in {kind}; "
-                    f"accepted columns are {', '.join(fields)}",
+                Problem.of(
+                    f"census.column_not_for_{kind}",
                     row=header_row,
                     column=header,
+                    header=header,
+                    field=field,
+                    fields=accepted,
                 )
             )
     missing = False
@@ -280,10 +288,7 @@ def _map_headers(
             missing = True
             names = ", ".join(_ALIASES[field])
             problems.append(
-                Problem(
-                    f"required column '{field}' is missing (also accepted as: {names})",
-                    row=header_row,
-                )
+                Problem.of("census.column_missing", row=header_row, field=field, names=names)
             )
     return (None if missing else columns), problems
 
@@ -295,9 +300,7 @@ def _is_blank(values: Iterable[object]) -> bool:
 def _clean_value(field: str, value: object) -> object:
     """Normalise one cell for ``field``; ``None`` means absent. Raises :class:`_BadValue`."""
     if isinstance(value, Formula):
-        raise _BadValue(
-            f"'{value.text}' is a formula; formulas are not accepted (paste values instead)"
-        )
+        raise _BadValue("census.cell_formula", value.text)
     if value is None:
         return None
     if isinstance(value, str):
@@ -311,23 +314,23 @@ def _clean_value(field: str, value: object) -> object:
     if field == "sex":
         key = _header_key(str(value))
         if key not in _SEX_VALUES:
-            raise _BadValue(f"'{value}' is not a sex (use M or F, 男 or 女)")
+            raise _BadValue("census.cell_sex", value)
         return _SEX_VALUES[key]
     if isinstance(value, bool):
-        raise _BadValue(f"'{value}' is not text")
+        raise _BadValue("census.cell_not_text", value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
-        raise _BadValue(f"'{value}' is a date or time, not text")
+        raise _BadValue("census.cell_date_not_text", value)
     return value
 
 
 def _to_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0):
-            raise _BadValue(f"'{value}' has a time of day; give a date (YYYY-MM-DD)")
+            raise _BadValue("census.cell_time_of_day", value)
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -342,31 +345,31 @@ def _to_date(value: object) -> dt.date:
                     return dt.date(*(int(g) for g in match.groups()))
                 except ValueError:
                     break
-    raise _BadValue(f"'{value}' is not a date (use YYYY-MM-DD)")
+    raise _BadValue("date.invalid", value)
 
 
 def _to_int(value: object) -> int:
     if isinstance(value, bool):
-        raise _BadValue(f"'{value}' is not a whole number")
+        raise _BadValue("census.cell_whole_number", value)
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _WHOLE_NUMBER.match(value):
         return int(value.split(".")[0])
-    raise _BadValue(f"'{value}' is not a whole number")
+    raise _BadValue("census.cell_whole_number", value)
 
 
 def _census(
     rows: list[Any], is_groups: bool, filename: str | None, numbers: list[int]
 ) -> tuple[Census, list[int]]:
     if not rows:
-        raise CensusError(Problem("the census is empty (no data rows)", file=filename))
+        raise CensusError(Problem.of("census.no_data_rows", file=filename))
     try:
         return (Census(groups=rows) if is_groups else Census(members=rows)), numbers
     except ValueError as exc:  # a check of the whole census: its total headcount
-        message = str(exc).partition(": ")[2] or str(exc)
-        raise CensusError(Problem(message, file=filename, column="headcount")) from None
+        found = exc.problem if isinstance(exc, ProblemValueError) else Problem(str(exc))
+        raise CensusError(replace(found, file=filename, column="headcount")) from None
 
 
 def _with_rows(
@@ -383,19 +386,13 @@ def _with_rows(
 
 
 def _too_many_problems(last_row: int) -> Problem:
-    return Problem(
-        f"more than {MAX_CENSUS_PROBLEMS:,} problems: the file was read up to row {last_row}; "
-        "correct the problems listed (is it the right file, with the right headers?) and "
-        "send it again",
+    return Problem.of(
+        "census.too_many_problems", most=f"{MAX_CENSUS_PROBLEMS:,}", last_row=last_row
     )
 
 
 def _too_many_rows(filename: str | None) -> Problem:
-    return Problem(
-        f"the census has more than {MAX_CENSUS_ROWS:,} rows; split it or use an "
-        "aggregated census (with a headcount column)",
-        file=filename,
-    )
+    return Problem.of("census.too_many_rows", file=filename, most=f"{MAX_CENSUS_ROWS:,}")
 
 
 # --------------------------------------------------------------------------- msgspec errors
@@ -410,15 +407,13 @@ def _row_problems(
     """Every problem of a row msgspec refused (it stops at the first), besides the cells
     already found bad; returns them with the fields that converted."""
     check = check_row(target, record, bad_cells)
-    found = [Problem("is not a census field", row=row, column=name) for name in check.unknown]
+    found = [Problem.of("census.not_a_field", row=row, column=name) for name in check.unknown]
     found += [
-        Problem(plain_message(_message(exc), record.get(name)), row=row, column=name)
+        replace(_cell_problem(exc, record.get(name)), row=row, column=name)
         for name, exc in check.errors.items()
     ]
-    found += [
-        Problem("is missing; a value is required", row=row, column=name) for name in check.missing
-    ]
-    found += [Problem(m, row=row, column=n or None) for n, m in check.cross]
+    found += [Problem.of("census.cell_missing", row=row, column=name) for name in check.missing]
+    found += [replace(p, row=row, column=n or None) for n, p in check.cross]
     return found, check.values
 
 
@@ -427,8 +422,21 @@ def _message(exc: msgspec.ValidationError) -> str:
     return str(exc).rpartition(" - at `$")[0] or str(exc)
 
 
-def _problem_from_msgspec(message: str, number: int, row: Mapping[str, object]) -> Problem:
-    """Turn a msgspec ``ValidationError`` message on one row into a located problem."""
+def _cell_problem(exc: msgspec.ValidationError, value: object) -> Problem:
+    """One cell's msgspec error as a problem (a check of ours keeps its own)."""
+    if isinstance(exc.__cause__, ProblemValueError):
+        return exc.__cause__.problem
+    return plain_problem(_message(exc), value)
+
+
+def _problem_from_msgspec(
+    exc: msgspec.ValidationError, number: int, row: Mapping[str, object]
+) -> Problem:
+    """Turn a msgspec ``ValidationError`` on one row into a located problem."""
+    cause = exc.__cause__
+    if isinstance(cause, ProblemValueError):  # a check of ours, with its field
+        return replace(cause.problem, row=number, column=cause.field)
+    message = str(exc)
     if m := _MSGSPEC_PATH.match(message):
         path = m["path"]
         field = re.match(r"\.(\w+)", path)
@@ -439,15 +447,15 @@ def _problem_from_msgspec(message: str, number: int, row: Mapping[str, object]) 
                 return Problem(rest, row=number, column=field_name)
             return Problem(m["msg"], row=number)
         name = field[1]
-        return Problem(plain_message(m["msg"], row.get(name)), row=number, column=name)
+        return replace(plain_problem(m["msg"], row.get(name)), row=number, column=name)
     if m := re.fullmatch(r"([a-z_]+): (.+)", message, flags=re.DOTALL):
         # A one-field check in __post_init__.
         return Problem(m[2], row=number, column=m[1])
     if m := re.fullmatch(r"Object missing required field `(\w+)`", message):
-        return Problem("is missing; a value is required", row=number, column=m[1])
+        return Problem.of("census.cell_missing", row=number, column=m[1])
     if m := re.fullmatch(r"Object contains unknown field `([^`]*)`", message):
-        return Problem("is not a census field", row=number, column=m[1])
-    return Problem(plain_message(message, None), row=number)
+        return Problem.of("census.not_a_field", row=number, column=m[1])
+    return replace(plain_problem(message, None), row=number)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -464,9 +472,11 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     try:
         doc = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
-        raise CensusError(Problem(f"not valid JSON: {exc}", file=filename)) from None
+        raise CensusError(
+            Problem.of("census.json_invalid", file=filename, detail=str(exc))
+        ) from None
     except RecursionError:
-        raise CensusError(Problem("the JSON is nested too deeply", file=filename)) from None
+        raise CensusError(Problem.of("census.json_too_deep", file=filename)) from None
     is_groups = False
     if isinstance(doc, dict):
         keys = sorted(map(str, doc))
@@ -475,16 +485,12 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
             rows = doc[keys[0]]
         else:
             raise CensusError(
-                Problem(
-                    file=filename,
-                    message='a JSON census is {"members": [...]}, {"groups": [...]} or a list of '
-                    f"members; found keys {', '.join(keys) or '(none)'}",
-                )
+                Problem.of("census.json_shape", file=filename, keys=", ".join(keys) or "(none)")
             )
     else:
         rows = doc
     if not isinstance(rows, list):
-        raise CensusError(Problem("the census must be a list of rows", file=filename))
+        raise CensusError(Problem.of("census.json_not_list", file=filename))
     if len(rows) > MAX_CENSUS_ROWS:
         raise CensusError(_too_many_rows(filename))
     target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
@@ -494,14 +500,14 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     problems: list[Problem] = []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
-            problems.append(Problem("each row must be a JSON object", row=number))
+            problems.append(Problem.of("census.json_row_not_object", row=number))
             continue
         try:
             built.append(msgspec.convert(row, target))
             numbers.append(number)
         except msgspec.ValidationError as exc:
             more, values = _row_problems(target, row, number, set())
-            problems.extend(more or [_problem_from_msgspec(str(exc), number, row)])
+            problems.extend(more or [_problem_from_msgspec(exc, number, row)])
             partial.append((number, values))
         if len(problems) >= MAX_CENSUS_PROBLEMS:
             del problems[MAX_CENSUS_PROBLEMS - 1 :]
@@ -525,13 +531,7 @@ def _census_from_table(
     names: list[str | None] = []
     for index, cell in enumerate(header, start=1):
         if isinstance(cell, Formula):
-            problems.append(
-                Problem(
-                    row=header_row,
-                    column=str(index),
-                    message="header is a formula; formulas are not accepted (paste values instead)",
-                )
-            )
+            problems.append(Problem.of("census.header_formula", row=header_row, column=str(index)))
             names.append(None)
             continue
         text = "" if cell is None else str(cell).strip()
@@ -539,7 +539,9 @@ def _census_from_table(
     raw_seen: set[str] = set()
     for name in names:
         if name is not None and name in raw_seen:
-            problems.append(Problem(f"column '{name}' appears twice", row=header_row, column=name))
+            problems.append(
+                Problem.of("census.column_twice", row=header_row, column=name, name=name)
+            )
         if name is not None:
             raw_seen.add(name)
     if problems:
@@ -578,12 +580,7 @@ def _row_dicts(
                 if index not in reported and not _is_blank([value]):
                     reported.add(index)
                     problems.append(
-                        Problem(
-                            row=number,
-                            column=str(index + 1),
-                            message="value in a column without a header (give the column a header, "
-                            "or delete it)",
-                        )
+                        Problem.of("census.value_without_header", row=number, column=str(index + 1))
                     )
                 continue
             row[name] = value
@@ -600,9 +597,7 @@ def _decode_text(data: bytes, filename: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise CensusError(
-        Problem("cannot read the text; save the CSV as UTF-8 (or GBK/GB18030)", file=filename)
-    )
+    raise CensusError(Problem.of("census.csv_encoding", file=filename))
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -627,11 +622,7 @@ def _csv_lines(text: str) -> Iterator[str]:
         number += 1
         if len(line) > MAX_CSV_LINE_CHARS and not line.endswith(("\n", "\r")):
             raise CensusError(
-                Problem(
-                    row=number,
-                    message=f"the line is longer than {MAX_CSV_LINE_CHARS:,} characters; "
-                    "a census line is far shorter",
-                )
+                Problem.of("census.csv_line_too_long", row=number, most=f"{MAX_CSV_LINE_CHARS:,}")
             )
         yield line
 
@@ -656,9 +647,11 @@ def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], Iterable[_
             if len(records) > MAX_CENSUS_ROWS:
                 raise CensusError(_too_many_rows(filename))
     except csv.Error as exc:
-        raise CensusError(Problem(f"cannot read the CSV: {exc}", row=number + 1)) from None
+        raise CensusError(
+            Problem.of("census.csv_unreadable", row=number + 1, detail=str(exc))
+        ) from None
     if not header_row:
-        raise CensusError(Problem("the census is empty (no header row)", file=filename))
+        raise CensusError(Problem.of("census.no_header_row", file=filename))
     return header_row, header, records
 
 
@@ -674,7 +667,7 @@ def _read_xlsx(data: bytes, filename: str) -> tuple[int, list[object], Iterator[
     rows = _xlsx_rows(data, filename)
     first = next(rows, None)
     if first is None:
-        raise CensusError(Problem("the census is empty (the first sheet is blank)", file=filename))
+        raise CensusError(Problem.of("census.sheet_blank", file=filename))
     header_row, header = first
     return header_row, list(header), rows
 
@@ -699,14 +692,14 @@ def _xlsx_rows(data: bytes, filename: str) -> Iterator[_Record]:
     except XlsxError as exc:
         column = None if exc.column is None else str(exc.column)
         problem = (
-            Problem(exc.message, file=filename)
+            replace(exc.problem, file=filename)
             if exc.row is None
-            else Problem(exc.message, row=exc.row, column=column)
+            else replace(exc.problem, row=exc.row, column=column)
         )
         raise CensusError(problem) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, expat.ExpatError) as exc:
         raise CensusError(
-            Problem(f"not a readable .xlsx workbook ({exc}); save it again as .xlsx", file=filename)
+            Problem.of("census.xlsx_unreadable", file=filename, detail=str(exc))
         ) from None
 
 

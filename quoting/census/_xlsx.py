@@ -26,6 +26,8 @@ from xml.parsers import expat
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from quoting.errors import Problem
+
 __all__ = ["MAX_CENSUS_COLUMNS", "Formula", "XlsxError", "read_first_sheet"]
 
 #: Everything inflated from one workbook; a 100,000-member census is about 40 MB.
@@ -59,9 +61,18 @@ class XlsxError(Exception):
     """The workbook is refused; ``row`` and ``column`` say where, when it is a cell's or
     a row's fault (both ``None``: the file's)."""
 
-    def __init__(self, message: str, row: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        code: str | Problem,
+        row: int | None = None,
+        column: int | None = None,
+        **params: Any,
+    ) -> None:
+        """The problem ``code`` with ``params`` (or a problem as it is) at ``row`` and
+        ``column``."""
+        self.problem = code if isinstance(code, Problem) else Problem.of(code, **params)
+        super().__init__(self.problem.message)
+        self.message = self.problem.message
         self.row = row
         self.column = column
 
@@ -86,7 +97,7 @@ class _Archive:
 
     def __init__(self, data: bytes) -> None:
         if data.count(b"PK\x01\x02") > MAX_ZIP_ENTRIES:
-            raise XlsxError(f"the workbook has more than {MAX_ZIP_ENTRIES:,} parts")
+            raise XlsxError("xlsx.too_many_parts", most=f"{MAX_ZIP_ENTRIES:,}")
         self._data = data
         self._infos = {i.filename: i for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
         self._left = MAX_INFLATED_BYTES
@@ -111,7 +122,7 @@ class _Archive:
         on everything inflated; ``limit`` caps this part alone."""
         info = self._infos[name]
         if info.flag_bits & 0x1:
-            raise XlsxError("the workbook is encrypted; save it again without a password")
+            raise XlsxError("xlsx.encrypted")
         header = self._data[info.header_offset : info.header_offset + 30]
         if len(header) < 30 or header[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile(f"bad local header of {name}")
@@ -126,7 +137,7 @@ class _Archive:
         elif info.compress_type == zipfile.ZIP_DEFLATED:
             pieces = _inflate(raw)
         else:
-            raise XlsxError("the workbook uses an unknown compression; save it again as .xlsx")
+            raise XlsxError("xlsx.compression")
         produced = consumed = crc = 0
         for piece, used in pieces:
             produced += len(piece)
@@ -160,17 +171,11 @@ def _inflate(raw: memoryview) -> Iterator[tuple[bytes, int]]:
 
 
 def _too_big(cap: int) -> XlsxError:
-    return XlsxError(
-        f"the workbook unpacks to more than {cap // _MB} MB; a census needs far "
-        "less (save only the census sheet, as values)"
-    )
+    return XlsxError("xlsx.too_big", most=cap // _MB)
 
 
 def _too_compressed() -> XlsxError:
-    return XlsxError(
-        f"the workbook is compressed more than {MAX_RATIO} to 1, which no census is; "
-        "save it again as .xlsx"
-    )
+    return XlsxError("xlsx.too_compressed", ratio=MAX_RATIO)
 
 
 # --------------------------------------------------------------------------- XML
@@ -190,7 +195,7 @@ def _local(name: str) -> str:
 
 
 def _refuse_dtd(*_: object) -> None:
-    raise XlsxError("the workbook contains a DTD, which a spreadsheet never has")
+    raise XlsxError("xlsx.dtd")
 
 
 def _parse(
@@ -264,13 +269,13 @@ class _Text:
         if self.on and not self.in_phonetic:
             self.size += len(data)
             if self.size > MAX_CELL_CHARS * 2:  # escapes count double; checked exactly below
-                raise XlsxError(f"a text is longer than {MAX_CELL_CHARS:,} characters")
+                raise XlsxError("xlsx.text_too_long", most=f"{MAX_CELL_CHARS:,}")
             self.parts.append(data)
 
     def value(self) -> str:
         value = _unescape("".join(self.parts))
         if len(value) > MAX_CELL_CHARS:
-            raise XlsxError(f"a text is longer than {MAX_CELL_CHARS:,} characters")
+            raise XlsxError("xlsx.text_too_long", most=f"{MAX_CELL_CHARS:,}")
         return value
 
 
@@ -294,7 +299,7 @@ def _shared_strings(archive: _Archive, part: str | None) -> list[str]:
         if name == "si":
             strings.append(text.value())
             if len(strings) > MAX_SHARED_STRINGS:
-                raise XlsxError(f"the workbook has more than {MAX_SHARED_STRINGS:,} texts")
+                raise XlsxError("xlsx.too_many_texts", most=f"{MAX_SHARED_STRINGS:,}")
         elif name == "t":
             text.on = False
         elif name == "rPh":
@@ -321,7 +326,7 @@ def _date_styles(archive: _Archive, part: str | None) -> set[int]:
         elif name == "xf" and depth["cellXfs"]:
             styles.append(int(attrs.get("numFmtId", "0")))
             if len(styles) > MAX_SHARED_STRINGS:
-                raise XlsxError("the workbook has too many cell styles")
+                raise XlsxError("xlsx.too_many_styles")
 
     def end(name: str) -> None:
         if _local(name) == "cellXfs":
@@ -351,7 +356,7 @@ def read_first_sheet(data: bytes) -> Iterator[tuple[int, list[object]]]:
     main = next((t for kind, t in root.values() if kind.endswith("/officeDocument")), None)
     main = main or "xl/workbook.xml"
     if not archive.has(main):
-        raise XlsxError("the file is a zip but not a workbook; save it again as .xlsx")
+        raise XlsxError("xlsx.not_a_workbook")
     rels = _relationships(archive, main)
     sheets: list[str] = []
     epoch = [CALENDAR_WINDOWS_1900]
@@ -393,10 +398,7 @@ def _count_cells(archive: _Archive, part: str) -> None:
 
 
 def _too_many_cells() -> XlsxError:
-    return XlsxError(
-        f"the sheet has more than {MAX_CELLS:,} cells; delete empty formatted rows and "
-        "columns, or save the census as CSV"
-    )
+    return XlsxError("xlsx.too_many_cells", most=f"{MAX_CELLS:,}")
 
 
 class _SheetReader:
@@ -447,7 +449,7 @@ class _SheetReader:
     def start_row(self, number: str | None) -> None:
         self.row_number = int(number) if number and number.isdigit() else self.row_number + 1
         if not 1 <= self.row_number <= MAX_SHEET_ROWS:
-            raise XlsxError(f"row number {number} is not a spreadsheet row")
+            raise XlsxError("xlsx.bad_row_number", number=number)
         self.row, self.row_cells, self.column = [], 0, 0
 
     def start_cell(self, attrs: dict[str, str]) -> None:
@@ -459,7 +461,7 @@ class _SheetReader:
         self.row_cells += 1
         self.cells += 1
         if self.column > MAX_ROW_CELLS or self.row_cells > MAX_ROW_CELLS:
-            raise XlsxError(f"the row has more than {MAX_ROW_CELLS:,} cells", self.row_number)
+            raise XlsxError("xlsx.row_too_many_cells", self.row_number, most=f"{MAX_ROW_CELLS:,}")
         if self.cells > MAX_CELLS:
             raise _too_many_cells()
         self.kind = attrs.get("t", "n")
@@ -484,9 +486,7 @@ class _SheetReader:
             self.size += len(data)
             if self.size > 2 * MAX_CELL_CHARS:  # _xHHHH_ escapes count more; exact check later
                 raise XlsxError(
-                    f"the cell holds more than {MAX_CELL_CHARS:,} characters",
-                    self.row_number,
-                    self.column,
+                    "xlsx.cell_too_long", self.row_number, self.column, most=f"{MAX_CELL_CHARS:,}"
                 )
             self.capture.append(data)
 
@@ -494,7 +494,7 @@ class _SheetReader:
         try:
             value = self.cell_value()
         except XlsxError as exc:
-            raise XlsxError(exc.message, self.row_number, self.column) from None
+            raise XlsxError(exc.problem, self.row_number, self.column) from None
         if value is not None:
             row = self.row
             if len(row) < self.column:
@@ -513,7 +513,7 @@ class _SheetReader:
         if kind == "s":
             index = int(text) if text.isdigit() else -1
             if not 0 <= index < len(self.strings):
-                raise XlsxError(f"the cell refers to text {text[:20]}, which the workbook lacks")
+                raise XlsxError("xlsx.missing_text", text=text[:20])
             return self.strings[index]
         if kind in ("str", "e"):
             return _text([text])
@@ -530,12 +530,12 @@ class _SheetReader:
         try:
             value: Any = int(text) if _INT.match(text) else float(text)
         except ValueError:
-            raise XlsxError(f"'{text[:40]}' is not a number") from None
+            raise XlsxError("xlsx.not_a_number", text=text[:40]) from None
         if self.style != "0" and self.style.isdigit() and int(self.style) in self.dates:
             try:
                 return from_excel(value, self.epoch)
             except (ValueError, OverflowError):
-                raise XlsxError(f"{value} is not a date Excel can show") from None
+                raise XlsxError("xlsx.not_a_date", value=value) from None
         return value
 
 
@@ -548,7 +548,7 @@ def _column(ref: str, row: int) -> int:
     column = _COLUMNS.get(letters)
     if column is None:
         if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isupper()):
-            raise XlsxError(f"'{ref[:20]}' is not a cell reference", row)
+            raise XlsxError("xlsx.bad_reference", row, ref=ref[:20])
         column = 0
         for letter in letters:
             column = column * 26 + ord(letter) - 64
@@ -559,5 +559,5 @@ def _column(ref: str, row: int) -> int:
 def _text(parts: list[str]) -> str:
     value = _unescape("".join(parts))
     if len(value) > MAX_CELL_CHARS:
-        raise XlsxError(f"the cell holds more than {MAX_CELL_CHARS:,} characters")
+        raise XlsxError("xlsx.cell_too_long", most=f"{MAX_CELL_CHARS:,}")
     return value

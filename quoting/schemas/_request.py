@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from quoting.errors import Problem, ProblemValueError
 from quoting.schemas._types import (
     Currency,
     Identifier,
@@ -79,14 +80,17 @@ class Policyholder(_Input):
 
     def __post_init__(self) -> None:
         require(
-            is_valid_credit_code(self.credit_code), "credit_code: check character does not match"
+            is_valid_credit_code(self.credit_code), "credit_code.check_character", "credit_code"
         )
 
 
 def _in_range(value: dt.date | None, name: str) -> None:
     require(
         value is None or EARLIEST_DATE <= value <= LATEST_DATE,
-        f"{name}: must be a date from {EARLIEST_DATE} to {LATEST_DATE}",
+        "date.out_of_range",
+        name,
+        earliest=str(EARLIEST_DATE),
+        latest=str(LATEST_DATE),
     )
 
 
@@ -108,10 +112,12 @@ class Period(_Input):
     def __post_init__(self) -> None:
         _in_range(self.start, "start")
         _in_range(self.end, "end")
-        require(self.end >= self.start, "end: must not be before start")
+        require(self.end >= self.start, "date.end_before_start", "end")
         require(
             inclusive_days(self.start, self.end) <= MAX_POLICY_DAYS,
-            f"end: a policy period is at most {MAX_POLICY_DAYS} days",
+            "period.too_long",
+            "end",
+            days=MAX_POLICY_DAYS,
         )
 
 
@@ -146,7 +152,10 @@ CoverDate = Annotated[
 def _positive(value: Decimal, name: str) -> None:
     require(
         value.is_finite() and 1 <= value <= MAX_AMOUNT,
-        f"{name}: must be an amount from 1 to {MAX_AMOUNT:,}",
+        "amount.out_of_range",
+        name,
+        low="1",
+        high=f"{MAX_AMOUNT:,}",
     )
 
 
@@ -157,7 +166,7 @@ def _fraction(
         return
     ok = value.is_finite() and (low < value if low_open else low <= value) and value <= high
     bracket = "(" if low_open else "["
-    require(ok, f"{name}: must be a number in {bracket}{low}, {high}]")
+    require(ok, "number.interval", name, interval=f"{bracket}{low}, {high}]")
 
 
 class SumInsuredCover(_Input):
@@ -181,7 +190,10 @@ class _MedicalCover(_Input):
         _positive(self.limit, "limit")
         require(
             self.deductible.is_finite() and 0 <= self.deductible <= MAX_AMOUNT,
-            f"deductible: must be an amount from 0 to {MAX_AMOUNT:,}",
+            "amount.out_of_range",
+            "deductible",
+            low="0",
+            high=f"{MAX_AMOUNT:,}",
         )
         _fraction(self.coinsurance, "coinsurance", Decimal(0), Decimal(1), low_open=True)
 
@@ -230,10 +242,7 @@ class PlanCovers(_Input):
     hcash: HospitalCashCover | None = None
 
     def __post_init__(self) -> None:
-        require(
-            any(getattr(self, f) is not None for f in self.__struct_fields__),
-            "a plan needs at least one cover",
-        )
+        require(any(getattr(self, f) is not None for f in self.__struct_fields__), "plan.no_cover")
 
     def codes(self) -> list[str]:
         """Cover codes present, in the fixed cover order."""
@@ -266,9 +275,11 @@ class Plan(_Input):
 
 
 _CLASSES = frozenset((1, 2, 3, 4, 5, 6, 9))
+_DATE_RANGE = Problem.of("date.out_of_range", earliest=str(EARLIEST_DATE), latest=str(LATEST_DATE))
 _NOTHING_FAILED: frozenset[str] = frozenset()
-#: A problem of one census row: the field it concerns (``None``: the row) and a message.
-RowProblem = tuple[str | None, str]
+#: A problem of one census row: the field it concerns (``None``: the row) and the problem
+#: (not yet placed: the caller knows the row or path).
+RowProblem = tuple[str | None, Problem]
 
 
 def _given(values: Mapping[str, Any], failed: AbstractSet[str], name: str) -> bool:
@@ -304,21 +315,21 @@ def _member_problems(
     # themselves): plain comparisons, no dict of the member is built.
     problems: list[RowProblem] = []
     if (born is not None or "date_of_birth" in failed) == (age is not None or "age" in failed):
-        problems.append((None, "give exactly one of date_of_birth and age"))
+        problems.append((None, Problem.of("member.age_or_birth_date")))
     if (
         occupation_class is None
         and code is None
         and "occupation_class" not in failed
         and "occupation_code" not in failed
     ):
-        problems.append((None, "give occupation_class or occupation_code"))
+        problems.append((None, Problem.of("member.class_or_code")))
     if occupation_class is not None and occupation_class not in _CLASSES:
-        problems.append(("occupation_class", "must be 1-6 or 9"))
+        problems.append(("occupation_class", Problem.of("member.class_invalid")))
     for name, value in (("date_of_birth", born), ("start", start), ("end", end)):
         if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-            problems.append((name, f"must be a date from {EARLIEST_DATE} to {LATEST_DATE}"))
+            problems.append((name, _DATE_RANGE))
     if start is not None and end is not None and end < start:
-        problems.append(("end", "must not be before start"))
+        problems.append(("end", Problem.of("date.end_before_start")))
     return problems
 
 
@@ -326,15 +337,15 @@ def group_problems(values: Mapping[str, Any], failed: AbstractSet[str]) -> list[
     """Every cross-field problem of one census group; see :func:`member_problems`."""
     problems: list[RowProblem] = []
     if _given(values, failed, "age") == _given(values, failed, "age_band"):
-        problems.append((None, "give exactly one of age and age_band"))
+        problems.append((None, Problem.of("group.age_or_band")))
     occupation_class = values.get("occupation_class")
     if occupation_class is not None and occupation_class not in _CLASSES:
-        problems.append(("occupation_class", "must be 1-6 or 9"))
+        problems.append(("occupation_class", Problem.of("member.class_invalid")))
     band = values.get("age_band")
     if band is not None:
         lo, hi = (int(x) for x in band.split("-"))
         if not lo <= hi <= MAX_AGE:
-            problems.append(("age_band", f"must be low-high, both from 0 to {MAX_AGE}"))
+            problems.append(("age_band", Problem.of("group.band_out_of_range", max=MAX_AGE)))
     return problems
 
 
@@ -386,8 +397,8 @@ def check_row(
 def _raise_first(problems: list[RowProblem]) -> None:
     """Raise the first problem as msgspec expects (``"field: message"`` for one field)."""
     if problems:
-        name, message = problems[0]
-        raise ValueError(f"{name}: {message}" if name else message)
+        name, problem = problems[0]
+        raise ProblemValueError(problem, name)
 
 
 class CensusMember(_Input):
@@ -472,18 +483,17 @@ class Census(_Input):
     groups: Annotated[list[CensusGroup], Meta(max_length=MAX_CENSUS_ROWS)] | None = None
 
     def __post_init__(self) -> None:
-        require(
-            (self.members is None) != (self.groups is None),
-            "give exactly one of members and groups",
-        )
+        require((self.members is None) != (self.groups is None), "census.members_or_groups")
         rows = self.members if self.members is not None else self.groups
-        require(bool(rows), "the census is empty")
+        require(bool(rows), "census.empty")
         if self.groups is not None:
             total = sum(g.headcount for g in self.groups)
             require(
                 total <= MAX_CENSUS_MEMBERS,
-                f"groups: the headcounts add up to {total:,} members; a census has at most "
-                f"{MAX_CENSUS_MEMBERS:,}",
+                "census.too_many_members",
+                "groups",
+                total=f"{total:,}",
+                most=f"{MAX_CENSUS_MEMBERS:,}",
             )
 
 
@@ -517,10 +527,13 @@ class Experience(_Input):
     def __post_init__(self) -> None:
         _in_range(self.start, "start")
         _in_range(self.end, "end")
-        require(self.end >= self.start, "end: must not be before start")
+        require(self.end >= self.start, "date.end_before_start", "end")
         require(
             self.incurred_claims.is_finite() and 0 <= self.incurred_claims <= MAX_INCURRED,
-            f"incurred_claims: must be an amount from 0 to {MAX_INCURRED:,}",
+            "amount.out_of_range",
+            "incurred_claims",
+            low="0",
+            high=f"{MAX_INCURRED:,}",
         )
 
 
@@ -553,7 +566,7 @@ class QuoteRequest(_Input):
     def __post_init__(self) -> None:
         _in_range(self.as_of, "as_of")
         names = [p.name for p in self.plans]
-        require(len(set(names)) == len(names), "plans: plan names must be unique")
+        require(len(set(names)) == len(names), "plan.names_not_unique", "plans")
         _fraction(self.commission, "commission", Decimal(0), Decimal("0.9"), low_open=False)
         _fraction(
             self.underwriter_adjustment,

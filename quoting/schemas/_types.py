@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta
+
+from quoting.errors import Problem, ProblemValueError
 
 __all__ = [
     "CREDIT_CODE_ALPHABET",
@@ -46,14 +48,14 @@ def printable(value: str) -> str:
     return _BAD_TEXT.sub("\ufffd", value)
 
 
-def text_problem(value: str) -> str | None:
-    """The plain message for the first character of ``value`` that :data:`Text` refuses."""
+def text_problem(value: str) -> Problem | None:
+    """The problem of the first character of ``value`` that :data:`Text` refuses."""
     found = _BAD_TEXT.search(value)
     if found is None:
         return None
     char = found[0]
     name = " (NUL)" if char == "\0" else ""
-    return f"contains the control character U+{ord(char):04X}{name}; remove it"
+    return Problem.of("text.control_character", char=f"U+{ord(char):04X}{name}")
 
 
 OccupationClass = Annotated[
@@ -94,10 +96,11 @@ def is_valid_credit_code(code: str) -> bool:
     )
 
 
-def require(condition: bool, message: str) -> None:
-    """Raise ``ValueError`` (reported by msgspec with the field path) unless ``condition``."""
+def require(condition: bool, code: str, /, field: str | None = None, **params: Any) -> None:
+    """Unless ``condition``, raise the problem ``code`` (with ``params``) of ``field`` as the
+    ``ValueError`` msgspec reports with the path (:class:`ProblemValueError`)."""
     if not condition:
-        raise ValueError(message)
+        raise ProblemValueError(Problem.of(code, **params), field)
 
 
 def inclusive_days(start: dt.date, end: dt.date) -> int:

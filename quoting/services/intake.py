@@ -3,6 +3,7 @@ census file merged into it, and the date windows around the business date."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,11 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
     fields = {f.encode_name: f for f in msgspec.structs.fields(QuoteRequest)}
     for key in raw:
         if key not in fields:
-            problems.append(Problem("is not a field of a quote request", path=(key,)))
+            problems.append(Problem.of("field.unknown", path=(key,)))
     for name, field in fields.items():
         if name not in raw:
             if field.required:
-                problems.append(Problem("is required", path=(name,)))
+                problems.append(Problem.of("field.required", path=(name,)))
             continue
         if name == "census" and isinstance(raw[name], dict):
             census = raw[name]
@@ -64,11 +65,11 @@ def _field_problems(raw: dict[str, Any]) -> tuple[list[Problem], dict[str, Any]]
                         # cell of 100,000 rows would cost the server seconds per request.
                         del problems[MAX_CENSUS_PROBLEMS - 1 :]
                         problems.append(
-                            Problem(
-                                f"more than {MAX_CENSUS_PROBLEMS:,} problems: the census was "
-                                f"checked up to row {i}; correct the problems listed and "
-                                "send it again",
+                            Problem.of(
+                                "request.too_many_problems",
                                 path=("census", key),
+                                most=f"{MAX_CENSUS_PROBLEMS:,}",
+                                last_row=i,
                             )
                         )
                         break
@@ -94,15 +95,16 @@ def _row_field_problems(
     if not isinstance(row, dict):
         return [problem_from_validation(exc, where)], {}
     check = check_row(model, row)
-    found = [
-        Problem("is not a field of a census row", path=(*where, name)) for name in check.unknown
-    ]
+    found = [Problem.of("census_row.unknown_field", path=(*where, name)) for name in check.unknown]
     found += [
         problem_from_validation(field_exc, (*where, name))
         for name, field_exc in check.errors.items()
     ]
-    found += [Problem("is required", path=(*where, name)) for name in check.missing]
-    found += [Problem(msg, path=(*where, name) if name else where) for name, msg in check.cross]
+    found += [Problem.of("field.required", path=(*where, name)) for name in check.missing]
+    found += [
+        dataclasses.replace(problem, path=(*where, name) if name else where)
+        for name, problem in check.cross
+    ]
     return found or [problem_from_validation(exc, where)], check.values
 
 
@@ -161,17 +163,17 @@ def decode_request(
     except msgspec.ValidationError as exc:
         first = problem_from_validation(exc)
     except msgspec.DecodeError as exc:
-        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+        raise RequestError(Problem.of("request.invalid_json", detail=str(exc))) from None
     except RecursionError:
-        raise RequestError(Problem("the request is nested too deeply")) from None
+        raise RequestError(Problem.of("request.too_deep")) from None
     try:
         raw = msgspec.json.decode(data)
     except msgspec.DecodeError as exc:  # pragma: no cover - the typed decode saw it first
-        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+        raise RequestError(Problem.of("request.invalid_json", detail=str(exc))) from None
     except RecursionError:
-        raise RequestError(Problem("the request is nested too deeply")) from None
+        raise RequestError(Problem.of("request.too_deep")) from None
     if not isinstance(raw, dict):
-        raise RequestError(Problem("the request must be a JSON object"))
+        raise RequestError(Problem.of("request.not_object"))
     problems, good = _field_problems(raw)
     if not problems:  # a cross-field check of the request as a whole
         problems = [first]
@@ -189,8 +191,9 @@ def relocate_to_file_rows(error: QuotingError, row_numbers: list[int]) -> Quotin
         if isinstance(entry, int) and entry < len(row_numbers):
             column = p.path[3] if len(p.path) > 3 else None
             problems.append(
-                Problem(
-                    p.message,
+                dataclasses.replace(
+                    p,
+                    path=(),
                     row=row_numbers[entry],
                     column=None if column is None else str(column),
                 )
@@ -219,17 +222,13 @@ def merge_census_file(
     try:
         body = msgspec.json.decode(raw_request)
     except msgspec.DecodeError as exc:
-        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+        raise RequestError(Problem.of("request.invalid_json", detail=str(exc))) from None
     except RecursionError:
-        raise RequestError(Problem("the request is nested too deeply")) from None
+        raise RequestError(Problem.of("request.too_deep")) from None
     if not isinstance(body, dict):
-        raise RequestError(Problem("the request must be a JSON object"))
+        raise RequestError(Problem.of("request.not_object"))
     if "census" in body and not replace:
-        raise RequestError(
-            Problem(
-                "send the census either in the request or as a file, not both", path=("census",)
-            )
-        )
+        raise RequestError(Problem.of("request.census_twice", path=("census",)))
     try:
         census, numbers = read_census_numbered(data, filename)
     except CensusError as exc:
@@ -257,10 +256,8 @@ def _file_row_problems(
     # Each row's problems come back at (row number, field): the file's row and column.
     found = _tariff_checks([((n,), e) for n, e in rows], as_of, start, tariff_root)
     return [
-        Problem(
-            p.message,
-            row=int(p.path[0]),
-            column=str(p.path[1]) if len(p.path) > 1 else None,
+        dataclasses.replace(
+            p, path=(), row=int(p.path[0]), column=str(p.path[1]) if len(p.path) > 1 else None
         )
         for p in found
     ]
@@ -282,9 +279,12 @@ EXPERIENCE_DAYS_BACK = 10 * 366
 def _window(
     path: FieldPath, value: dt.date | None, low: dt.date, high: dt.date, what: str
 ) -> list[Problem]:
+    """``value`` outside ``low`` to ``high``: the problem ``date.window_<what>``."""
     if value is None or low <= value <= high:
         return []
-    return [Problem(f"{value} is outside the window for {what}: {low} to {high}", path=path)]
+    return [
+        Problem.of(f"date.window_{what}", path=path, value=str(value), low=str(low), high=str(high))
+    ]
 
 
 def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
@@ -296,14 +296,14 @@ def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
         request.as_of,
         today - dt.timedelta(days=AS_OF_DAYS_BACK),
         today + dt.timedelta(days=AS_OF_DAYS_AHEAD),
-        "an as-of date",
+        "as_of",
     )
     problems += _window(
         ("period", "start"),
         request.period.start,
         back,
         today + dt.timedelta(days=PERIOD_START_DAYS_AHEAD),
-        "a policy start (a year back, two years ahead)",
+        "period_start",
     )
     ahead = today + dt.timedelta(days=COVER_DAYS_AHEAD)
     for i, member in enumerate(request.census.members or []):
@@ -313,12 +313,12 @@ def date_problems(request: QuoteRequest, today: dt.date) -> list[Problem]:
                 getattr(member, name),
                 back,
                 ahead,
-                "a member's cover (a year back, three years ahead)",
+                "member_cover",
             )
     e = request.experience
     if e is not None:
         low = today - dt.timedelta(days=EXPERIENCE_DAYS_BACK)
-        what = "claims experience (ten years back, up to today)"
+        what = "experience"
         problems += _window(("experience", "start"), e.start, low, today, what)
         problems += _window(("experience", "end"), e.end, low, today, what)
     return problems

@@ -18,6 +18,7 @@ from quoting.errors import (
     IdempotencyKeyReused,
     NotFound,
     Problem,
+    ProblemValueError,
     QuotingError,
     RequestError,
 )
@@ -190,7 +191,8 @@ def price_offline(ctx: Context, command: OfflineQuote) -> tuple[QuoteRequest, Qu
             try:
                 request = msgspec.structs.replace(request, as_of=command.as_of)
             except ValueError as exc:  # the request's own check of the date
-                raise RequestError(Problem(str(exc).partition(": ")[2], path=("as_of",))) from None
+                found = exc.problem if isinstance(exc, ProblemValueError) else Problem(str(exc))
+                raise RequestError(dataclasses.replace(found, path=("as_of",))) from None
         quote = quote_request(
             request, tariff_root=ctx.tariff_root, today=today, trace=command.trace
         )
@@ -245,22 +247,14 @@ def _channel_terms(
     another as-of date, the record of it."""
     problems = []
     if account.role == "broker" and request.commission is not None:
-        problems.append(
-            Problem("is set by your broker account; leave it out", path=("commission",))
-        )
+        problems.append(Problem.of("commission.set_by_broker", path=("commission",)))
     if request.underwriter_adjustment is not None and account.role not in ("underwriter", "admin"):
         problems.append(
-            Problem("only underwriters may adjust a premium", path=("underwriter_adjustment",))
+            Problem.of("adjustment.underwriters_only", path=("underwriter_adjustment",))
         )
     other_date = request.as_of is not None and request.as_of != today
     if other_date and account.role not in REPRICING_ROLES:
-        problems.append(
-            Problem(
-                f"quotes are priced as of today, the insurer's business date ({today}); leave "
-                "as_of out — only underwriters may re-price as of another date",
-                path=("as_of",),
-            )
-        )
+        problems.append(Problem.of("as_of.today_only", path=("as_of",), today=str(today)))
     if problems:
         raise RequestError(problems)
     override = None

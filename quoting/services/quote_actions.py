@@ -1,6 +1,6 @@
 """What the quote page offers besides the quote itself: sending a referred quote to the
-underwriters with a message, what has happened to a quote since it was made (its
-events), and whether it may be bound today."""
+underwriters with a message, answering an underwriter's question, what has happened to a
+quote since it was made (its events), and whether it may be bound today."""
 
 from __future__ import annotations
 
@@ -11,15 +11,18 @@ from quoting.policies import BindFacts, check_bindable
 from quoting.services._context import Context
 from quoting.services.binding import quote_period
 from quoting.services.quotation import QuoteView, find_quote
-from quoting.services.referrals import send_to_underwriter
+from quoting.services.referrals import answer_question, get_referral, send_to_underwriter
 from quoting.store import Event, ReferralRow, UnitOfWorkFactory
 
 __all__ = [
+    "ANSWERED_EVENT",
     "DECISION_EVENTS",
     "MAX_REFERRAL_MESSAGE",
     "REFERRED_EVENT",
     "QuoteHistory",
+    "answer_underwriter",
     "bind_refusal",
+    "open_question",
     "quote_history",
     "refer_quote",
 ]
@@ -34,8 +37,20 @@ DECISION_EVENTS = (
     "referral.declined",
     "referral.information_requested",
 )
-#: Longest message to the underwriter.
+#: The event of the owner's answer to an underwriter's question.
+ANSWERED_EVENT = "referral.answered"
+#: Longest message to the underwriter (and answer to their question).
 MAX_REFERRAL_MESSAGE = 2000
+
+
+def _page_text(text: str, field: str) -> str:
+    """``text`` stripped, 1 to :data:`MAX_REFERRAL_MESSAGE` characters, else a
+    :class:`RequestError` at ``field`` (``message`` or ``answer``)."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_REFERRAL_MESSAGE:
+        most = f"{MAX_REFERRAL_MESSAGE:,}"
+        raise RequestError(Problem.of(f"referral.{field}_length", path=(field,), most=most))
+    return stripped
 
 
 def refer_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str, message: str) -> ReferralRow:
@@ -46,14 +61,7 @@ def refer_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str, message: st
     Raises :class:`NotFound` (not among the account's quotes), :class:`NotReferred`
     (accepted or declined quotes need no underwriter), :class:`ReferralClosed` (decided
     already) or :class:`RequestError` (the message, at ``message``)."""
-    text = message.strip()
-    if not text or len(text) > MAX_REFERRAL_MESSAGE:
-        raise RequestError(
-            Problem(
-                f"write a message of 1 to {MAX_REFERRAL_MESSAGE:,} characters for the underwriter",
-                path=("message",),
-            )
-        )
+    text = _page_text(message, "message")
     with uow() as work:
         row = find_quote(work, ctx, quote_id)
     if row.status != "referred":
@@ -61,6 +69,28 @@ def refer_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str, message: st
             f"quote {quote_id} is {row.status}; only referred quotes go to an underwriter"
         )
     return send_to_underwriter(uow, ctx, quote_id, text)
+
+
+def answer_underwriter(
+    uow: UnitOfWorkFactory, ctx: Context, quote_id: str, answer: str
+) -> ReferralRow:
+    """The acting account answers the underwriter's open question on one of its quotes
+    with ``answer`` (1 to 2,000 characters, as a message):
+    :func:`quoting.services.referrals.answer_question`, which records a
+    ``referral.answered`` event and puts the quote back in the underwriters' queue.
+
+    Raises :class:`NotFound` (not among the account's quotes), :class:`ReferralClosed`
+    (no open question) or :class:`RequestError` (the answer, at ``answer``)."""
+    return answer_question(uow, ctx, quote_id, _page_text(answer, "answer"))
+
+
+def open_question(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> str | None:
+    """The underwriter's question waiting for an answer on a quote the acting account may
+    see, or None (no referral, or no question open)."""
+    referral = get_referral(uow, ctx, quote_id).referral
+    if referral is None or referral.state != "information_requested":
+        return None
+    return referral.question
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,10 +64,10 @@ def _text(value: str | None, field: str, *, required: bool) -> str | None:
     text = (value or "").strip()
     if not text:
         if required:
-            raise RequestError(Problem("must not be empty", path=(field,)))
+            raise RequestError(Problem.of("text.empty", path=(field,)))
         return None
     if len(text) > MAX_TEXT:
-        raise RequestError(Problem(f"at most {MAX_TEXT} characters", path=(field,)))
+        raise RequestError(Problem.of("text.at_most", path=(field,), max=MAX_TEXT))
     return text
 
 

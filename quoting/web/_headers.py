@@ -21,7 +21,18 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-__all__ = ["API_CSP", "DOCS_CSP", "DOCUMENT_CSP", "PAGE_CSP", "add_security_headers"]
+__all__ = [
+    "API_CSP",
+    "DOCS_CSP",
+    "DOCUMENT_CSP",
+    "PAGE_CSP",
+    "PAGE_ERROR_STATE_KEY",
+    "add_security_headers",
+]
+
+#: Set in the request's state when an error page of the pages answers before any route
+#: was found (quoting/web/pages/_errors.py): it gets the pages' CSP too.
+PAGE_ERROR_STATE_KEY = "page_error"
 
 _LOCKED = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 API_CSP = f"default-src 'none'; {_LOCKED}"
@@ -66,7 +77,10 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers["Referrer-Policy"] = "no-referrer"
     headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
     handler = scope.get("route_handler")
-    page = bool(handler is not None and handler.opt.get("page"))
+    # An error page of the pages answered before any route was found (404, 405) is a page.
+    page = bool(handler is not None and handler.opt.get("page")) or bool(
+        scope.get("state", {}).get(PAGE_ERROR_STATE_KEY)
+    )
     headers["Content-Security-Policy"] = _policy(
         str(scope.get("path", "")), headers.get("content-type", ""), page
     )

@@ -49,6 +49,7 @@ from quoting.web.pages import (
     pages_router,
     session_policy,
     static_router,
+    unrouted_exception_handlers,
 )
 
 __all__ = ["create_app"]
@@ -159,7 +160,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(ApiKeyAuthMiddleware, exclude=["^/health$", "^/schema"])],
-        exception_handlers=exception_handlers,
+        # Problem details for the API; HTML error pages for unknown paths outside it.
+        exception_handlers=unrouted_exception_handlers(exception_handlers),
         before_send=[add_security_headers],
         request_max_body_size=settings.api.max_body_bytes,
         # The new-quote form posts a field per amount and per grid cell.

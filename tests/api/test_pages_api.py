@@ -446,3 +446,44 @@ def test_a_server_error_on_a_page_shows_an_incident_number_and_no_trace(
     incident = re.search(r"事件编号 ([0-9a-f]{12})", response.text)
     assert incident is not None and f"incident {incident[1]}" in response.text  # and in English
     assert "a bug of ours" not in response.text and "Traceback" not in response.text
+
+
+# ------------------------------------------------------- answers before any route
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/quotes/q_1/no/such/thing", "/static/x.js"])
+def test_an_unknown_page_path_gets_the_bilingual_html_404(pages: Pages, path: str) -> None:
+    response = pages.client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "页面不存在" in response.text
+    assert "There is nothing here, or it is not yours to see." in response.text  # beside it
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_the_404_page_is_in_the_language_chosen_on_the_sign_in_page(pages: Pages) -> None:
+    pages.client.post("/language", data={"locale": "en", "next": "/", "_csrf": pages.token()})
+    response = pages.client.get("/no-such-page")
+    assert response.status_code == 404
+    assert '<html lang="en">' in response.text
+    assert '<h1 id="error-heading">Page not found</h1>' in response.text
+
+
+def test_another_method_on_a_page_path_gets_the_html_405_with_allow(pages: Pages) -> None:
+    response = pages.client.delete("/signin")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("text/html")
+    assert "error-heading" in response.text and "Traceback" not in response.text
+    assert "POST" in response.headers["allow"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/nothing", "/health/x"])
+def test_unknown_api_paths_keep_problem_details(pages: Pages, path: str) -> None:
+    response = pages.client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/not-found"
+    wrong_method = pages.client.put("/api/v1/quotes")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"] == "application/problem+json"

@@ -267,6 +267,94 @@ def test_the_agent_sees_an_underwriters_question_and_decline_from_the_queue(page
     assert "拒保：" in page.text and "no guard on site" in page.text
 
 
+def test_the_agent_answers_an_underwriters_question_on_the_quote_page(pages: Pages) -> None:
+    agent, _ = _signed_in(pages)
+    quote_id = _priced(pages, grid_class=["2", "6"])  # class 6 is referred
+    page = pages.client.get(f"/quotes/{quote_id}")
+    assert 'id="open-question"' not in page.text  # nothing asked yet
+    pages.client.post(
+        f"/quotes/{quote_id}/refer", data={"_csrf": _token(page.text), "message": "tunnel crew"}
+    )
+    _underwriter, key = pages.user(role="underwriter")
+    api = {"Authorization": f"Bearer {key}"}
+    question = {"decision": "ask", "question": "Who guards the <tunnel>?"}
+    asked = pages.client.post(f"/api/v1/quotes/{quote_id}/decision", json=question, headers=api)
+    assert asked.status_code == 200, asked.text
+
+    page = pages.client.get(f"/quotes/{quote_id}")
+    assert 'id="open-question"' in page.text and "核保人提问" in page.text
+    assert "<q>Who guards the &lt;tunnel&gt;?</q>" in page.text
+    assert 'action="/quotes/' + quote_id + '/answer"' in page.text
+    token = _token(page.text)
+    for bad in (" \n ", "x" * 2001):
+        refused = pages.client.post(f"/quotes/{quote_id}/answer", data={"answer": bad})
+        assert refused.status_code == 403  # no CSRF token: refused before anything
+        refused = pages.client.post(
+            f"/quotes/{quote_id}/answer", data={"_csrf": token, "answer": bad}
+        )
+        assert refused.status_code == 422
+        assert 'aria-describedby="answer-error"' in refused.text
+        assert "答复" in refused.text.split('id="answer-error">')[1].split("</p>")[0]
+        assert f">{bad}</textarea>" in refused.text  # kept as typed
+    assert pages.client.get(f"/api/v1/quotes/{quote_id}/referral", headers=api).json()["state"] == (
+        "information_requested"
+    )
+
+    answered = pages.client.post(
+        f"/quotes/{quote_id}/answer",
+        data={"_csrf": token, "answer": "  Two <armed> guards, day and night  "},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    events = [e for e in pages.store.events(quote_id) if e.kind == "referral.answered"]
+    assert [(e.account_id, e.data["answer"], e.data["question"]) for e in events] == [
+        (agent.id, "Two <armed> guards, day and night", "Who guards the <tunnel>?")
+    ]
+    page = pages.client.get(f"/quotes/{quote_id}")
+    assert 'id="open-question"' not in page.text  # answered: no form any more
+    assert f"{agent.name} 于" in page.text and "答复：" in page.text
+    assert "<q>Two &lt;armed&gt; guards, day and night</q>" in page.text
+    # The underwriters see the answer where they decide (the API's referral, the queue).
+    referral = pages.client.get(f"/api/v1/quotes/{quote_id}/referral", headers=api).json()
+    assert referral["state"] == "waiting"
+    assert referral["answer"] == "Two <armed> guards, day and night"
+    again = pages.client.post(
+        f"/quotes/{quote_id}/answer", data={"_csrf": _token(page.text), "answer": "more"}
+    )
+    assert again.status_code == 409 and 'id="answer-error"' not in again.text
+
+
+def test_only_the_quotes_owner_answers_and_in_english_too(pages: Pages) -> None:
+    owner, _ = _signed_in(pages)
+    quote_id = _priced(pages, grid_class=["2", "6"])
+    underwriter, key = pages.user(role="underwriter")
+    question = {"decision": "ask", "question": "Which site?"}
+    api = {"Authorization": f"Bearer {key}"}
+    asked = pages.client.post(f"/api/v1/quotes/{quote_id}/decision", json=question, headers=api)
+    assert asked.status_code == 200, asked.text
+
+    _signed_in(pages)  # another agent
+    page = pages.client.get("/quotes")
+    stranger = pages.client.post(
+        f"/quotes/{quote_id}/answer", data={"_csrf": _token(page.text), "answer": "Site 3"}
+    )
+    assert stranger.status_code == 404
+
+    pages.sign_in(underwriter.name, PASSWORD)  # sees the question, no answer form
+    page = pages.client.get(f"/quotes/{quote_id}")
+    assert "Which site?" in page.text and 'id="send-answer"' not in page.text
+
+    pages.sign_in(owner.name, PASSWORD)
+    page = pages.client.get(f"/quotes/{quote_id}")
+    pages.client.post("/language", data={"locale": "en", "next": "/", "_csrf": _token(page.text)})
+    page = pages.client.get(f"/quotes/{quote_id}")
+    assert "The underwriter asks" in page.text and 'id="send-answer"' in page.text
+    refused = pages.client.post(
+        f"/quotes/{quote_id}/answer", data={"_csrf": _token(page.text), "answer": ""}
+    )
+    assert "write an answer of 1 to 2,000 characters" in refused.text
+
+
 def pages_key(pages: Pages, account: Any) -> dict[str, str]:
     """An API key of ``account`` (pages and API are separate doors)."""
     return {"Authorization": f"Bearer {pages.store.issue_api_key(account.id)}"}
@@ -324,6 +412,73 @@ def test_declined_members_are_said_plainly_and_declined_countries_marked(pages: 
     english = pages.client.get(f"/quotes/{quote_id}").text
     assert "Cover is not available in this country (Afghanistan)" in english
     assert "Kenya (KE)" in english
+
+
+def test_commission_experience_and_chinese_plan_names_from_the_form(pages: Pages) -> None:
+    _agent, key = _signed_in(pages)
+    page = pages.client.get("/quotes/new")
+    for field in ("commission", "experience_start", "experience_member_years", "plan-0-name_zh"):
+        assert f'<label for="{field}">' in page.text  # every input has its label
+    typed = {
+        "commission": "20%",
+        "experience_start": "2024-01-01",
+        "experience_end": "2025-12-31",
+        "experience_member_years": "80",
+        "experience_claim_count": "2",
+        "experience_incurred_claims": "30,000",
+        "plan-0-name": "Office",
+        "plan-0-name_zh": "管理人员",
+    }
+    data = _form(pages, **typed)
+    token = data.pop("_csrf")
+    preview = pages.client.post("/quotes/preview", data=data, headers={"X-CSRF-Token": token})
+    plain = {k: v for k, v in _form(pages).items() if k != "_csrf"}
+    default = pages.client.post("/quotes/preview", data=plain, headers={"X-CSRF-Token": token})
+    assert preview.json()["ok"] and default.json()["ok"]
+    # The live premium uses them: 20 % commission (and the experience) against the default.
+    assert preview.json()["total_premium"] != default.json()["total_premium"]
+    response = _post(pages, data | {"_csrf": token})
+    assert response.status_code == 303, response.text
+    quote_id = QUOTE_URL.match(response.headers["location"])[1]  # type: ignore[index]
+    api = pages.client.get(
+        f"/api/v1/quotes/{quote_id}", headers={"Authorization": f"Bearer {key}"}
+    ).json()
+    assert api["commission"] == 0.2 and api["total_premium"] == preview.json()["total_premium"]
+    assert api["rating"]["experience"] is not None
+    stored = pages.client.get(
+        f"/api/v1/quotes/{quote_id}/request", headers={"Authorization": f"Bearer {key}"}
+    )
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["plans"][0]["name_zh"] == "管理人员"
+    assert stored.json()["commission"] == "0.2"
+
+
+def test_commission_and_experience_problems_show_beside_their_fields_kept(pages: Pages) -> None:
+    _signed_in(pages)
+    experience = {
+        "experience_start": "2024-01-01",
+        "experience_end": "2025-12-31",
+        "experience_member_years": "80",
+        "experience_claim_count": "lots",
+        "experience_incurred_claims": "100",
+    }
+    response = _post(pages, _form(pages, **experience))
+    assert response.status_code == 422
+    text = response.text
+    assert 'id="experience_claim_count-error">应为整数，而不是文字<' in text
+    assert 'name="experience_claim_count" value="lots"' in text
+    assert 'name="experience_member_years" value="80"' in text
+    assert '<a href="#experience_claim_count">' in text
+    # The tariff's bounds of the commission, said beside it, in either language.
+    response = _post(pages, _form(pages, commission="0.4"))
+    assert response.status_code == 422
+    assert 'id="commission-error">0.4 超出费率表范围 [0, 0.25]<' in response.text
+    assert 'name="commission" value="0.4"' in response.text
+    assert '<a href="#commission">' in response.text
+    token = _token(response.text)
+    pages.client.post("/language", data={"locale": "en", "next": "/", "_csrf": token})
+    english = _post(pages, _form(pages, commission="0.4"))
+    assert "0.4 is outside the tariff&#39;s bounds [0, 0.25]" in english.text
 
 
 def test_the_live_premium_is_the_quotes_premium_and_stores_nothing(pages: Pages) -> None:

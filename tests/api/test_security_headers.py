@@ -112,12 +112,22 @@ def test_html_documents_may_use_their_inline_styles_and_fonts_but_no_script(site
 
 
 def test_problems_without_authentication_and_unknown_routes_get_the_headers(site: Site) -> None:
-    for url, status in ((QUOTES, 401), ("/no/such/route", 404), ("/api/v1/quotes/x/y/z", 404)):
+    for url, status in ((QUOTES, 401), ("/api/v1/quotes/x/y/z", 404)):
         response = _get(site, url, auth=False)
         assert response.status_code == status, url
         csp = _assert_common(response)
         assert "script-src" not in csp
         assert response.headers["cache-control"] == "no-store"
+    # Outside the API an unknown path is the pages' HTML 404: the pages' own policy.
+    response = _get(site, "/no/such/route", auth=False)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    csp = _directives(response)
+    assert csp["default-src"] == "'self'" and csp["script-src"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'" and "unsafe-inline" not in str(csp)
+    assert response.headers["cache-control"] == "no-store"
 
 
 def test_health_and_the_openapi_document_get_the_headers(site: Site) -> None:

@@ -164,6 +164,13 @@ def test_an_uploaded_census_with_bad_rows_shows_them_as_a_table(
     assert rows.nth(0).locator("td").nth(1).inner_text() == "date_of_birth"
     assert rows.nth(1).locator("td").nth(0).inner_text() == "4"
     assert rows.nth(1).locator("td").nth(1).inner_text() == "country"
+    # The problems in the customer's language (said by their codes), with the typed values.
+    assert rows.nth(0).locator("td").nth(2).inner_text() == (
+        "'1979-13-02' 不是日期（请用 YYYY-MM-DD 格式）"
+    )
+    assert rows.nth(1).locator("td").nth(2).inner_text() == (
+        "未知国家 'Atlantis'（请用 ISO 代码或中英文名称）"
+    )
     assert page.locator("#policyholder_name").input_value() == "中路海外工程建设有限公司"
     assert page.locator("#census_mode-upload").is_checked()
     screenshot(page, "quote-new-census-problems-zh")

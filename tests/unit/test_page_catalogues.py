@@ -21,6 +21,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_other": None}
 METHODS = [
     ("templates/pages/**.html", "jinja2"),
     ("quoting/web/pages/**.py", "python"),
+    # The problems' messages, which the pages say by code (quoting/problem_messages.py).
+    ("quoting/problem_messages.py", "python"),
 ]
 
 

@@ -178,3 +178,62 @@ def test_a_new_form_starts_next_month_for_a_year_with_two_presets() -> None:
     assert not form.plans[1].covers["hcash"]
     assert form.plans[1].amounts["hcash"] == {"daily_benefit": "300", "max_days": "365"}
     assert all(r.is_blank() for r in form.grid)
+
+
+def test_commission_experience_and_chinese_plan_names_go_into_the_request() -> None:
+    form = QuoteForm.parse(
+        _submitted(
+            commission=["12.5%"],
+            experience_start=["2023-01-01"],
+            experience_end=["2025-12-31"],
+            experience_member_years=["120.5"],
+            experience_claim_count=["3"],
+            experience_incurred_claims=["45,000.50"],
+            **{"plan-0-name_zh": [" 管理人员 "], "plan-1-name": ["Site workers"]},
+        )
+    )
+    body, _rows = form.request()
+    assert body["commission"] == "0.125"  # 12.5 % as the request's fraction, exactly
+    assert body["experience"] == {
+        "start": "2023-01-01",
+        "end": "2025-12-31",
+        "member_years": 120.5,
+        "claim_count": 3,
+        "incurred_claims": "45000.50",
+    }
+    assert body["plans"][0]["name_zh"] == "管理人员" and "name_zh" not in body["plans"][1]
+    request = decode_request(msgspec.json.encode(body), tariff_root=TARIFF_DIR, today=TODAY)
+    assert str(request.commission) == "0.125" and request.experience is not None
+    assert request.experience.claim_count == 3 and request.plans[0].name_zh == "管理人员"
+    # A plain fraction goes as typed; nothing typed: the tariff's default, no experience.
+    assert QuoteForm.parse(_submitted(commission=["0.1"])).request()[0]["commission"] == "0.1"
+    plain, _rows = QuoteForm.parse(_submitted()).request()
+    assert "commission" not in plain and "experience" not in plain
+
+
+def test_commission_and_experience_problems_land_beside_their_fields() -> None:
+    form = QuoteForm.parse(
+        _submitted(
+            commission=["lots"],
+            experience_start=["2023-01-01"],
+            experience_member_years=["many"],
+            **{"plan-0-name_zh": ["\x01"]},
+        )
+    )
+    body, rows = form.request()
+    with pytest.raises(QuotingError) as caught:
+        decode_request(msgspec.json.encode(body), tariff_root=TARIFF_DIR, today=TODAY)
+    errors = form_errors(caught.value.problems, form, rows)
+    assert set(errors.fields) >= {"commission", "plan-0-name_zh"}
+    assert any(f.startswith("experience_") for f in errors.fields)
+    assert form.commission == "lots" and form.experience["member_years"] == "many"  # kept
+
+
+def test_an_english_form_prefills_the_presets_chinese_names() -> None:
+    english = QuoteForm.new(TODAY, "en")
+    assert [(p.name, p.name_zh) for p in english.plans] == [
+        ("Office and management", "管理人员"),
+        ("Site workers", "现场人员"),
+    ]
+    # In Chinese the plan's name is the Chinese one already.
+    assert [p.name_zh for p in QuoteForm.new(TODAY, "zh_Hans_CN").plans] == ["", ""]

@@ -15,6 +15,7 @@ What a page module uses:
 """
 
 from quoting.web.pages._csrf import CSRF_FIELD, CSRF_HEADER, CsrfRefused, csrf_guard
+from quoting.web.pages._errors import is_api_path, unrouted_exception_handlers
 from quoting.web.pages._i18n import DEFAULT_LOCALE, LOCALES, PageLocale
 from quoting.web.pages._quotes import QuotePagesController
 from quoting.web.pages._render import PageRenderer, render
@@ -45,6 +46,7 @@ __all__ = [
     "QuotePagesController",
     "SignInRequired",
     "csrf_guard",
+    "is_api_path",
     "page_user",
     "pages_router",
     "render",
@@ -53,4 +55,5 @@ __all__ = [
     "session_policy",
     "signed_in",
     "static_router",
+    "unrouted_exception_handlers",
 ]

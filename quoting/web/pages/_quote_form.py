@@ -7,8 +7,12 @@ every value sent under it, so the unit tests drive it with plain dicts.
 Field names of the form (each also the ``id`` of its input, so an error links to it):
 
 - ``policyholder_name``, ``credit_code``, ``period_start``, ``period_end``, ``currency``;
+- ``commission`` (blank: the tariff's default; ``0.15`` or ``15%``) and the claims
+  experience ``experience_start``, ``experience_end``, ``experience_member_years``,
+  ``experience_claim_count``, ``experience_incurred_claims`` (all blank: none);
 - ``census_mode`` (``grid`` or ``upload``) and the file ``census_file``;
-- per plan ``i`` (``plan_count`` of them): ``plan-i-name``, ``plan-i-classes`` (one value
+- per plan ``i`` (``plan_count`` of them): ``plan-i-name``, ``plan-i-name_zh`` (the
+  Chinese name the documents print beside it; blank: none), ``plan-i-classes`` (one value
   per ticked class), per cover ``plan-i-<cover>`` (ticked: the plan has it) and
   ``plan-i-<cover>-<field>`` (its amounts);
 - the headcount grid as repeated fields ``grid_country``, ``grid_class``,
@@ -21,8 +25,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from quoting.errors import Problem
@@ -64,7 +69,14 @@ _TOP_FIELDS: dict[tuple[str | int, ...], str] = {
     ("period", "end"): "period_end",
     ("period",): "period_start",
     ("currency",): "currency",
+    ("commission",): "commission",
+    ("experience",): "experience_start",
+    **{("experience", f): f"experience_{f}" for f in ("start", "end", "member_years")},
+    **{("experience", f): f"experience_{f}" for f in ("claim_count", "incurred_claims")},
 }
+#: The claims experience's fields (SPEC §3 step 3), as the request names them.
+EXPERIENCE_FIELDS = ("start", "end", "member_years", "claim_count", "incurred_claims")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 @dataclass
@@ -90,6 +102,7 @@ class PlanForm:
     classes: list[int]
     covers: dict[str, bool]
     amounts: dict[str, dict[str, str]]
+    name_zh: str = ""
 
     @classmethod
     def from_preset(cls, found: PlanPreset, locale: str) -> PlanForm:
@@ -98,6 +111,8 @@ class PlanForm:
         fullest = PRESETS[-1].covers
         return cls(
             name=found.name(locale),
+            # The documents print the Chinese name beside an English one.
+            name_zh=found.name_zh if locale == "en" else "",
             classes=list(found.classes),
             covers={code: code in found.covers for code in COVER_FIELDS},
             amounts={
@@ -117,6 +132,8 @@ class QuoteForm:
     period_start: str = ""
     period_end: str = ""
     currency: str = "CNY"
+    commission: str = ""
+    experience: dict[str, str] = field(default_factory=lambda: dict.fromkeys(EXPERIENCE_FIELDS, ""))
     census_mode: str = "grid"
     plans: list[PlanForm] = field(default_factory=list)
     grid: list[GridRow] = field(default_factory=list)
@@ -157,6 +174,8 @@ class QuoteForm:
             period_start=one("period_start"),
             period_end=one("period_end"),
             currency=one("currency", "CNY"),
+            commission=one("commission"),
+            experience={f: one(f"experience_{f}") for f in EXPERIENCE_FIELDS},
             census_mode="upload" if one("census_mode") == "upload" else "grid",
             plans=plans,
             grid=grid,
@@ -201,6 +220,10 @@ class QuoteForm:
             "currency": self.currency.strip(),
             "plans": [_plan_request(p) for p in self.plans],
         }
+        if self.commission.strip():
+            body["commission"] = _commission(self.commission)
+        if any(v.strip() for v in self.experience.values()):
+            body["experience"] = _experience_request(self.experience)
         rows = [r for r, row in enumerate(self.grid) if not row.is_blank()]
         if self.census_mode == "grid":
             body["census"] = {"groups": [_group_request(self.grid[r]) for r in rows]}
@@ -215,6 +238,7 @@ def _parse_plan(data: FormData, i: int, one: Any) -> PlanForm:
             classes.append(int(value))
     return PlanForm(
         name=one(f"{prefix}-name"),
+        name_zh=one(f"{prefix}-name_zh"),
         classes=sorted(classes),
         covers={code: bool(one(f"{prefix}-{code}")) for code in COVER_FIELDS},
         amounts={
@@ -239,8 +263,42 @@ def _plan_request(plan: PlanForm) -> dict[str, Any]:
         if included
     }
     body: dict[str, Any] = {"name": plan.name.strip(), "covers": covers}
+    if plan.name_zh.strip():
+        body["name_zh"] = plan.name_zh.strip()
     if plan.classes:
         body["classes"] = plan.classes
+    return body
+
+
+def _commission(text: str) -> str:
+    """The commission as the request's fraction: ``0.15`` as it is, ``15%`` as ``0.15``
+    (exactly: Decimal); anything else as typed, for the service to refuse at the field."""
+    value = _AMOUNT_NOISE.sub("", text)
+    percent = value.endswith(("%", "％"))
+    value = value.rstrip("%％")
+    if not _DECIMAL.match(value):
+        return text.strip()
+    return str(Decimal(value) / 100) if percent else value
+
+
+def _experience_request(typed: Mapping[str, str]) -> dict[str, Any]:
+    """The claims experience: dates as typed, member-years as a number, the claim count a
+    whole number, incurred claims an amount; a blank field is sent empty (``null``), so
+    the service says it is missing at its field."""
+    body: dict[str, Any] = {}
+    for name in EXPERIENCE_FIELDS:
+        text = typed.get(name, "").strip()
+        if not text:
+            body[name] = None
+        elif name == "member_years":
+            number = _AMOUNT_NOISE.sub("", text)
+            body[name] = float(number) if _DECIMAL.match(number) else text
+        elif name == "claim_count":
+            body[name] = _number(text, whole=True)
+        elif name == "incurred_claims":
+            body[name] = _number(text, whole=False)
+        else:
+            body[name] = text
     return body
 
 
@@ -297,7 +355,7 @@ def _field_of(path: tuple[str | int, ...], grid_rows: list[int], mode: str) -> s
         rest = path[2:]
         if rest[:1] == ("covers",) and len(rest) >= 2:
             return f"{prefix}-{rest[1]}" + (f"-{rest[2]}" if len(rest) > 2 else "")
-        if rest[:1] in (("name",), ("classes",)):
+        if rest[:1] in (("name",), ("classes",), ("name_zh",)):
             return f"{prefix}-{rest[0]}"
         return f"{prefix}-name"
     if path[:1] == ("plans",):
@@ -313,20 +371,30 @@ def _field_of(path: tuple[str | int, ...], grid_rows: list[int], mode: str) -> s
     return None
 
 
-def form_errors(problems: Sequence[Problem], form: QuoteForm, grid_rows: list[int]) -> FormErrors:
+def _english(problem: Problem) -> str:
+    return problem.message
+
+
+def form_errors(
+    problems: Sequence[Problem],
+    form: QuoteForm,
+    grid_rows: list[int],
+    say: Callable[[Problem], str] = _english,
+) -> FormErrors:
     """Where each of the service's problems goes on the form: beside its field, in the
     census file's table (problems that name a file, row or column), or above the form.
-    ``grid_rows`` is the second value of :meth:`QuoteForm.request`."""
+    ``grid_rows`` is the second value of :meth:`QuoteForm.request`; ``say`` words each
+    problem (the page's language: quoting/web/pages/_messages.py; default its English
+    message)."""
     errors = FormErrors()
     for problem in problems:
         if problem.file is not None or problem.row is not None or problem.column is not None:
-            errors.census_rows.append(
-                CensusRowProblem(problem.row, problem.column, problem.message)
-            )
+            errors.census_rows.append(CensusRowProblem(problem.row, problem.column, say(problem)))
             continue
         target = _field_of(problem.path, grid_rows, form.census_mode)
         if target is None:
-            errors.general.append(str(problem))
+            where = problem.location
+            errors.general.append(f"{where}: {say(problem)}" if where else say(problem))
         else:
-            errors.add(target, problem.message)
+            errors.add(target, say(problem))
     return errors

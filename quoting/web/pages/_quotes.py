@@ -16,7 +16,8 @@ Routes (all need a signed-in agent or underwriter; another agent's quote is a 40
 - ``POST /quotes/preview`` — the form's premium as it stands (JSON, for the live premium
   of ``quote-form.js``): priced like the quote would be, not stored;
 - ``POST /quotes/{id}/bind``, ``POST /quotes/{id}/refer`` (``message``), ``POST
-  /quotes/{id}/approve`` (underwriters).
+  /quotes/{id}/approve`` (underwriters), ``POST /quotes/{id}/answer`` (``answer``: the
+  owner answers an underwriter's question).
 """
 
 from __future__ import annotations
@@ -41,15 +42,18 @@ from quoting.services import documents as documents_service
 from quoting.services.binding import approve_quote, bind_quote
 from quoting.services.lookups import customer_reasons, tariff_choices
 from quoting.services.quote_actions import (
+    ANSWERED_EVENT,
     DECISION_EVENTS,
     REFERRED_EVENT,
+    answer_underwriter,
     bind_refusal,
+    open_question,
     quote_history,
     refer_quote,
 )
 from quoting.store import QuoteFilter
 from quoting.web._deps import ServiceContext, UnitsOfWork
-from quoting.web.pages._messages import STATUS_WORDS, sayer
+from quoting.web.pages._messages import STATUS_WORDS, problem_sayer, sayer
 from quoting.web.pages._quote_form import (
     CLASSES,
     GRID_COLUMNS,
@@ -132,10 +136,12 @@ async def _census_upload(value: object) -> CensusUpload | Problem | None:
         return None
     name = value.filename
     if not name.lower().endswith(_CENSUS_TYPES):
-        return Problem(_("the census file must be .csv or .xlsx"), path=("census",))
+        return Problem.of("form.census_file_type", path=("census",))
     data = await value.read(MAX_CENSUS_BYTES + 1)
     if len(data) > MAX_CENSUS_BYTES:
-        return Problem(_("the census file is larger than 10 MB"), path=("census",))
+        return Problem.of(
+            "form.census_file_too_large", path=("census",), most=MAX_CENSUS_BYTES // 2**20
+        )
     return CensusUpload(name, data)
 
 
@@ -168,7 +174,9 @@ def _quote_context(
         "declined": declined,
         "refusal": bind_refusal(context, view),
         "sent": history.of(REFERRED_EVENT),
-        "decisions": history.of(*DECISION_EVENTS),
+        # The underwriter's decisions and questions and the owner's answers, oldest first.
+        "decisions": history.of(*DECISION_EVENTS, ANSWERED_EVENT),
+        "question": open_question(uow, context, quote_id),
         "names": history.names,
         "downloads": downloads(quote_id, view.policy, named, locale),
         "members": quote.members[(page - 1) * MEMBERS_PER_PAGE : page * MEMBERS_PER_PAGE],
@@ -179,6 +187,8 @@ def _quote_context(
         "action_error": None,
         "refer_error": None,
         "message": "",
+        "answer_error": None,
+        "answer": "",
     }
 
 
@@ -215,12 +225,11 @@ class QuotePagesController(Controller):
         upload = None
         if form.census_mode == "upload":
             found = await _census_upload(submitted.get("census_file"))
-            missing = Problem(
-                _("choose a census file (.csv or .xlsx), or type the headcount grid instead"),
-                path=("census",),
-            )
+            missing = Problem.of("form.census_file_missing", path=("census",))
             if not isinstance(found, CensusUpload):
-                errors = form_errors([found or missing], form, rows)
+                errors = form_errors(
+                    [found or missing], form, rows, problem_sayer(page_locale(request))
+                )
                 return _form_page(request, context, form, errors, 422)
             upload = found
         command = CreateQuote(msgspec.json.encode(body), upload)
@@ -229,7 +238,7 @@ class QuotePagesController(Controller):
         except QuotingError as exc:
             if isinstance(exc, Refusal) or exc.status >= 500:
                 raise
-            errors = form_errors(exc.problems, form, rows)
+            errors = form_errors(exc.problems, form, rows, problem_sayer(page_locale(request)))
             return _form_page(request, context, form, errors, 422)
         return Redirect(f"/quotes/{stored.quote.id}", status_code=303)
 
@@ -456,11 +465,33 @@ class QuotePagesController(Controller):
         except QuotingError as exc:
             if exc.status in (404,) or exc.status >= 500:
                 raise
-            text = exc.problems[0].message if exc.problems else str(exc)
+            text = problem_sayer(page_locale(request))(exc.problems[0])
             page = await anyio.to_thread.run_sync(_quote_context, request, uow, context, quote_id)
             page |= {"refer_error": text, "message": message}
             return render(request, "quotes/quote.html", status_code=exc.status, **page)
         return Redirect(f"/quotes/{quote_id}#referral", status_code=303)
+
+    @post("/quotes/{quote_id:str}/answer", name="quote-answer", guards=_STAFF)
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+    ) -> Response[Any]:
+        """Answer the underwriter's open question with the typed answer (the quote goes back
+        to the underwriters); problems show beside the answer, which is kept."""
+        answer = str((await request.form()).get("answer") or "")
+        try:
+            await anyio.to_thread.run_sync(answer_underwriter, uow, context, quote_id, answer)
+        except QuotingError as exc:
+            if exc.status == 404 or exc.status >= 500:
+                raise
+            text = problem_sayer(page_locale(request))(exc.problems[0])
+            page = await anyio.to_thread.run_sync(_quote_context, request, uow, context, quote_id)
+            page |= {"answer_error": text, "answer": answer}
+            return render(request, "quotes/quote.html", status_code=exc.status, **page)
+        return Redirect(f"/quotes/{quote_id}#underwriter-decision", status_code=303)
 
     @post(
         "/quotes/{quote_id:str}/approve",
