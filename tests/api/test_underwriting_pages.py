@@ -35,6 +35,16 @@ def pages(database_url: str) -> Iterator[Pages]:
     yield from _pages(database_url)
 
 
+def _next_year(pages: Pages, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` for a year from the first of next month by the app's clock (the examples'
+    fixed period would be backdated, hence referred, on a later day)."""
+    today = pages.settings.clock.today()
+    start = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    end = start.replace(year=start.year + 1) - dt.timedelta(days=1)
+    body["period"] = {"start": start.isoformat(), "end": end.isoformat()}
+    return body
+
+
 def _credit_code() -> str:
     """A valid unified social credit code of this test's own."""
     first = "91110000" + "".join(secrets.choice("0123456789") for _ in range(9))
@@ -45,7 +55,7 @@ def _referred(
     pages: Pages, owner: Any, name: str, credit_code: str | None = None
 ) -> dict[str, Any]:
     """A referred quote (a class 6 member) of ``owner`` for policyholder ``name``."""
-    body = referred_small_body()
+    body = _next_year(pages, referred_small_body())
     body["policyholder"] = {"name": name, "credit_code": credit_code or _credit_code()}
     response = pages.client.post(QUOTES, json=body, headers=pages_key(pages, owner))
     assert response.status_code == 201, response.text
@@ -112,7 +122,7 @@ def test_approve_with_a_loading_and_conditions_that_print_in_the_documents(pages
     agent, _ = pages.user()
     code = _credit_code()
     # The policyholder's earlier business: a quote bound as a policy.
-    earlier = small_body()
+    earlier = _next_year(pages, small_body())
     earlier["policyholder"] = {"name": f"丙矿业 {tag}", "credit_code": code}
     key = pages_key(pages, agent)
     made = pages.client.post(QUOTES, json=earlier, headers=key).json()
@@ -308,7 +318,8 @@ def test_the_exposure_page_shows_two_policyholders_on_one_site(pages: Pages) -> 
     for name, prefix in (("甲建设集团", "91110000MA01AB"), ("乙电力公司", "91320000MA02CD")):
         broker, _ = pages.user()
         key = pages_key(pages, broker)
-        made = pages.client.post(QUOTES, json=_company(name, prefix, sites), headers=key).json()
+        body = _next_year(pages, _company(name, prefix, sites))
+        made = pages.client.post(QUOTES, json=body, headers=key).json()
         policy = pages.client.post(f"{QUOTES}/{made['id']}/bind", headers=key)
         assert policy.status_code == 201, policy.text
         bound.append(made)
@@ -323,6 +334,9 @@ def test_the_exposure_page_shows_two_policyholders_on_one_site(pages: Pages) -> 
     assert "¥2,000,000.00" in smelter[1] and "1%" in smelter[1]
     assert 'value="0.01"' in smelter[1]  # the meter's share of the limit
     assert "¥200,000,000.00" in page.text  # the site limit
+    kenya = pages.client.get("/exposure", params={"on": on, "country": "ke"}).text
+    assert sites[1] in kenya and sites[0] not in kenya
+    assert pages.client.get("/exposure", params={"country": "中国"}).status_code == 422
     later = dt.date.fromisoformat(bound[0]["period_end"]) + dt.timedelta(days=1)
     out = pages.client.get("/exposure", params={"on": later.isoformat()}).text
     assert sites[0] not in out

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -296,7 +297,7 @@ class UnderwritingPagesController(Controller):
                 on = dt.date.fromisoformat(typed_on)
             except ValueError:
                 errors["on"] = _("a date like 2027-01-31")
-        if country and not (len(country) == 2 and country.isalpha()):
+        if country and not _COUNTRY.fullmatch(country):
             errors["country"] = _("a two-letter country code, e.g. ID")
             country = ""
         found = exposure.book_exposure(uow, context, on, country or None)
@@ -314,3 +315,4 @@ class UnderwritingPagesController(Controller):
 
 
 _AUDIT_FILTERS = ("subject", "account", "kind", "since", "until")
+_COUNTRY = re.compile(r"[A-Z]{2}")
