@@ -220,13 +220,15 @@ class ReferralRow:
 @dataclass(frozen=True, slots=True)
 class ReferralFilter:
     """Which referrals to list (oldest first): in these states, with a reason code, with
-    members in a country."""
+    members in a country, and ``search``: text found in the policyholder's name (case
+    aside) or the start of the credit code (as :class:`QuoteFilter`'s)."""
 
     states: tuple[str, ...] = ("waiting", "information_requested")
     reason: str | None = None
     country: str | None = None
     limit: int = 50
     offset: int = 0
+    search: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

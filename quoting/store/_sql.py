@@ -307,13 +307,7 @@ class SqlQuotes:
         if where.created_to is not None:
             conditions.append(quotes.c.created_at < where.created_to)
         if where.search:
-            text = where.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            conditions.append(
-                sa.or_(
-                    quotes.c.policyholder.ilike(f"%{text}%", escape="\\"),
-                    quotes.c.credit_code.like(f"{text.upper()}%", escape="\\"),
-                )
-            )
+            conditions.append(_quote_search(where.search))
         query = (
             sa.select(*_SUMMARY_COLUMNS)
             .where(*conditions)
@@ -648,6 +642,8 @@ class SqlReferrals:
             )
         if where.country is not None:
             conditions.append(referrals.c.countries.contains(f",{where.country},", autoescape=True))
+        if where.search:
+            conditions.append(_quote_search(where.search))
         quote_columns = [c.label(f"q_{c.name}") for c in _SUMMARY_COLUMNS]
         query = (
             sa.select(referrals, *quote_columns)
@@ -657,12 +653,26 @@ class SqlReferrals:
             .limit(where.limit)
             .offset(where.offset)
         )
-        count = sa.select(sa.func.count()).select_from(referrals).where(*conditions)
+        count = (
+            sa.select(sa.func.count())
+            .select_from(referrals.join(quotes, quotes.c.id == referrals.c.quote_id))
+            .where(*conditions)
+        )
         out = []
         for r in self._uow.read(query).mappings().all():
             quote = _quote_row({c.name: r[f"q_{c.name}"] for c in _SUMMARY_COLUMNS})
             out.append((_referral(r), quote))
         return out, int(self._uow.read(count).scalar_one())
+
+
+def _quote_search(search: str) -> Any:
+    """Quotes whose policyholder's name holds ``search`` (case aside) or whose credit code
+    starts with it."""
+    text = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return sa.or_(
+        quotes.c.policyholder.ilike(f"%{text}%", escape="\\"),
+        quotes.c.credit_code.like(f"{text.upper()}%", escape="\\"),
+    )
 
 
 def _referral(row: Any) -> ReferralRow:

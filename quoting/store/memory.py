@@ -462,6 +462,7 @@ class _Referrals:
             if r.state in where.states
             and (where.reason is None or where.reason in r.reason_codes)
             and (where.country is None or where.country in r.countries)
+            and (not where.search or _matches(self._uow.data.quotes[r.quote_id], where.search))
         ]
         rows.sort(key=lambda r: (r.entered_at, r.quote_id))
         quotes = self._uow.data.quotes

@@ -46,6 +46,7 @@ from quoting.web import (
 from quoting.web.pages import (
     PageRenderer,
     QuotePagesController,
+    UnderwritingPagesController,
     pages_router,
     session_policy,
     static_router,
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReferenceController,
             docs_static_router(),
             document_font,
-            pages_router([QuotePagesController]),
+            pages_router([QuotePagesController, UnderwritingPagesController]),
             static_router(),
         ],
         lifespan=[lifespan],

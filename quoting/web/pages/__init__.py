@@ -11,7 +11,9 @@ What a page module uses:
 - the guards :func:`signed_in` and :func:`require_role`; CSRF is checked on every
   unsafe request of the pages' router (forms include ``{{ csrf_field }}``);
 - :func:`pages_router` — everything above wired into one Litestar router;
-- :class:`QuotePagesController` — the quote pages (``/quotes``…), given to it by the app.
+- :class:`QuotePagesController` — the quote pages (``/quotes``…), given to it by the app;
+- :class:`UnderwritingPagesController` — the underwriters' pages (``/referrals``,
+  ``/audit``, ``/exposure``).
 """
 
 from quoting.web.pages._csrf import CSRF_FIELD, CSRF_HEADER, CsrfRefused, csrf_guard
@@ -31,6 +33,7 @@ from quoting.web.pages._session import (
     session_policy,
     signed_in,
 )
+from quoting.web.pages._underwriting import UnderwritingPagesController
 
 __all__ = [
     "CSRF_FIELD",
@@ -45,6 +48,7 @@ __all__ = [
     "PageUser",
     "QuotePagesController",
     "SignInRequired",
+    "UnderwritingPagesController",
     "csrf_guard",
     "is_api_path",
     "page_user",
