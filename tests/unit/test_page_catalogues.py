@@ -21,6 +21,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_other": None}
 METHODS = [
     ("templates/pages/**.html", "jinja2"),
     ("quoting/web/pages/**.py", "python"),
+    # The impact report's chart texts (also shown on the page /tariffs/impact).
+    ("quoting/impact_report.py", "python"),
 ]
 
 

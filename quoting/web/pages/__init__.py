@@ -11,7 +11,8 @@ What a page module uses:
 - the guards :func:`signed_in` and :func:`require_role`; CSRF is checked on every
   unsafe request of the pages' router (forms include ``{{ csrf_field }}``);
 - :func:`pages_router` — everything above wired into one Litestar router;
-- :class:`QuotePagesController` — the quote pages (``/quotes``…), given to it by the app.
+- :class:`QuotePagesController` — the quote pages (``/quotes``…), given to it by the app;
+- :class:`TariffPagesController` — the underwriters' tariff pages (``/tariffs``…).
 """
 
 from quoting.web.pages._csrf import CSRF_FIELD, CSRF_HEADER, CsrfRefused, csrf_guard
@@ -30,6 +31,7 @@ from quoting.web.pages._session import (
     session_policy,
     signed_in,
 )
+from quoting.web.pages._tariffs import TariffPagesController
 
 __all__ = [
     "CSRF_FIELD",
@@ -44,6 +46,7 @@ __all__ = [
     "PageUser",
     "QuotePagesController",
     "SignInRequired",
+    "TariffPagesController",
     "csrf_guard",
     "page_user",
     "pages_router",
