@@ -91,8 +91,9 @@ def _version_name(ctx: Context, value: object) -> str:
 def _versions(ctx: Context) -> list[dict[str, Any]]:
     """Each version with its state (in force, future, past) and the one before it."""
     rows: list[dict[str, Any]] = []
-    current = next((v for v in list_versions(ctx) if v.in_force), None)
-    for i, v in enumerate(infos := list_versions(ctx)):
+    infos = list_versions(ctx)
+    current = next((v for v in infos if v.in_force), None)
+    for i, v in enumerate(infos):
         if v.in_force:
             state = "in-force"
         elif current is None or v.effective_date > current.effective_date:
