@@ -260,6 +260,7 @@ def _read_members(
     name: str, archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]
 ) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
+    seen: set[str] = set()
     problems: list[Problem] = []
     budget = MAX_UNCOMPRESSED_BYTES
     for info in members:
@@ -272,7 +273,7 @@ def _read_members(
                 Problem("must lie at the top of the archive or in one folder", file=where)
             )
             continue
-        if parts[-1] in files:
+        if parts[-1] in seen:
             problems.append(Problem(f"a second {parts[-1]}", file=where))
             continue
         try:
@@ -284,11 +285,12 @@ def _read_members(
         budget -= len(content)
         if budget < 0:
             raise TooLarge(_too_large(name))
+        seen.add(parts[-1])
         try:
             files[parts[-1]] = _text(where, content)
         except DraftError as exc:
             problems += exc.problems
-    missing = [f for f in DATA_FILES if f not in files]
+    missing = [f for f in DATA_FILES if f not in seen]
     if missing:
         problems.append(Problem(f"has no {', '.join(missing)}", file=name))
     if problems:
