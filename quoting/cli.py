@@ -207,6 +207,12 @@ def _tariff_tool_parsers(tsub: Any) -> None:
     publish.add_argument(
         "--by", help="who publishes (recorded in the manifest; default: your user name)"
     )
+    publish.add_argument(
+        "--effective",
+        type=_date,
+        help="effective date to publish with (YYYY-MM-DD; set in the published copy's "
+        "tariff.toml; default: the folder's own effective_date)",
+    )
 
 
 def _print_problems(error: QuotingError, out: TextIO) -> None:
@@ -338,7 +344,7 @@ def _cmd_tariff_publish(args: argparse.Namespace, out: TextIO) -> int:
 
     settings = Settings.from_env()
     ctx = Context(clock=settings.clock, tariff_root=_tariff_root(args))
-    command = PublishVersion(args.folder, args.by or getpass.getuser())
+    command = PublishVersion(args.folder, args.by or getpass.getuser(), effective=args.effective)
     database = _database() if _database_configured(settings.database.url) else None
     try:
         uow = None

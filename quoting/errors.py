@@ -29,6 +29,7 @@ __all__ = [
     "BookAccumulation",
     "CensusError",
     "DocumentNotAvailable",
+    "DraftError",
     "EndorsementPending",
     "FieldPath",
     "Forbidden",
@@ -374,6 +375,14 @@ class UnsupportedMediaType(Refusal):
     status = 415
     problem_type = "unsupported-media-type"
     title = "Unsupported media type"
+
+
+class DraftError(QuotingError):
+    """An uploaded tariff draft that cannot be taken in: a file of another type, an
+    archive with unsafe or missing members; every problem names the file (member)."""
+
+    problem_type = "invalid-tariff-draft"
+    title = "Invalid tariff draft"
 
 
 class PublishRefused(Refusal):

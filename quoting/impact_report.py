@@ -1,19 +1,21 @@
 """An impact report as a terminal table, as plain data for JSON, and as an HTML page with
-SVG charts (``templates/reports/impact.html``, autoescaped)."""
+SVG charts (``templates/reports/impact.html``, autoescaped, around the body it shares with
+the web page ``/tariffs/impact``: ``templates/pages/tariffs/_impact.html``)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import jinja2
 
 from quoting.charts import bar_chart, histogram
-from quoting.impact import BANDS, Breakdown, ImpactReport, QuoteMove
+from quoting.impact import Breakdown, ImpactReport, QuoteMove
 from quoting.resources import shipped
 
-__all__ = ["impact_as_dict", "impact_html", "impact_table"]
+__all__ = ["impact_as_dict", "impact_charts", "impact_html", "impact_table"]
 
 #: Histogram edges of the per-quote change in % (values beyond fall in the end bins).
 _HISTOGRAM_EDGES = [-30.0, -20.0, -10.0, -5.0, -2.0, 0.0, 2.0, 5.0, 10.0, 20.0, 30.0]
@@ -161,14 +163,38 @@ def _grouped(amount: str) -> str:
     return f"{Decimal(amount):,.2f}"
 
 
+def _(message: str) -> str:
+    return message  # marks a chart text for the pages' catalogues (translated when shown)
+
+
+#: The charts' texts (message ids of the pages' catalogues; English in the HTML report).
+HISTOGRAM_TITLE = _(
+    "Change in premium of the %(moved)d quotes that moved (%(unchanged)d unchanged)"
+)
+HISTOGRAM_AXIS = _("change in per cent (beyond ±30 counted in the end bins)")
+BANDS_TITLE = _("Quotes per band")
+QUOTES_UNIT = _("quotes")
+COUNTRY_TITLE = _("Change in premium by country (largest 15)")
+CLASS_TITLE = _("Change in premium by occupation class")
+COVER_TITLE = _("Change in premium by cover")
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
+    # The report's own page, and the body it shares with the web page (templates/pages/
+    # tariffs/_impact.html), in English: gettext without a catalogue.
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(shipped("templates") / "reports"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(shipped("templates") / "reports"),
+                jinja2.FileSystemLoader(shipped("templates") / "pages"),
+            ]
+        ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["money"] = _grouped
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     return env
 
 
@@ -177,42 +203,50 @@ def _clamped(values: list[float]) -> list[float]:
     return [min(max(v, lo), hi) for v in values]
 
 
-def impact_html(report: ImpactReport, seconds: float | None = None) -> str:
-    """The report as a self-contained HTML page: tables and server-side SVG charts
-    (histogram of the change per quote, bars of the change by country, class and cover)."""
+def impact_charts(report: ImpactReport, gettext: Callable[[str], str] = str) -> dict[str, str]:
+    """The report's SVG charts (histogram of the change per quote; bars of the quotes per
+    band and of the change by country, class and cover), their texts through ``gettext``."""
     # Unchanged quotes are most of a book after a targeted change: they would flatten
     # the histogram into one bar at 0, so it shows the quotes that moved (the bands count all).
     moved = [c for m in report.moves if (c := m.change_percent) is not None and c != 0]
     unchanged = sum(1 for m in report.moves if m.change_percent == 0)
-    charts = {
+    cny = "CNY"
+    return {
         "histogram": histogram(
             _clamped(moved),
             _HISTOGRAM_EDGES,
-            title=f"Change in premium of the {len(moved)} quotes that moved ({unchanged} unchanged)",
-            x_label="change in % (beyond ±30 % counted in the end bins)",
+            title=gettext(HISTOGRAM_TITLE) % {"moved": len(moved), "unchanged": unchanged},
+            x_label=gettext(HISTOGRAM_AXIS),
         ),
         "bands": bar_chart(
-            [(b, float(n)) for b, n in report.bands], title="Quotes per band", unit_label="quotes"
+            [(b, float(n)) for b, n in report.bands],
+            title=gettext(BANDS_TITLE),
+            unit_label=gettext(QUOTES_UNIT),
         ),
         "country": bar_chart(
             [(f"{r.key} {r.label}", float(r.change)) for r in report.by_country[:15]],
-            title="Change in premium by country (largest 15)",
-            unit_label="CNY",
+            title=gettext(COUNTRY_TITLE),
+            unit_label=cny,
         ),
         "class": bar_chart(
             [(r.label, float(r.change)) for r in report.by_class],
-            title="Change in premium by occupation class",
-            unit_label="CNY",
+            title=gettext(CLASS_TITLE),
+            unit_label=cny,
         ),
         "cover": bar_chart(
             [(r.label, float(r.change)) for r in report.by_cover],
-            title="Change in premium by cover",
-            unit_label="CNY",
+            title=gettext(COVER_TITLE),
+            unit_label=cny,
         ),
     }
+
+
+def impact_html(report: ImpactReport, seconds: float | None = None) -> str:
+    """The report as a self-contained HTML page: tables and server-side SVG charts
+    (histogram of the change per quote, bars of the change by country, class and cover)."""
     data = impact_as_dict(report, seconds)
     return (
         _environment()
         .get_template("impact.html")
-        .render(report=data, charts=charts, band_labels=[b for b, _, _ in BANDS])
+        .render(report=data, charts=impact_charts(report), amount=_grouped)
     )

@@ -4,7 +4,9 @@ request files, every stored quote, or the bound policies) priced under two versi
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from quoting.impact import (
     figures_from_columns,
     summarise,
 )
+from quoting.resources import shipped
 from quoting.schemas import Quote, QuoteRequest
 from quoting.services._context import Context
 from quoting.services.quotation import price_columns
@@ -25,17 +28,22 @@ from quoting.services.repricing import request_as_priced
 from quoting.services.tariffs import version_folder
 from quoting.store import QuoteFilter, QuoteRow, UnitOfWorkFactory
 from quoting.tariff import Tariff
-from quoting.tariff.files import load_tariff
+from quoting.tariff.files import content_hash, load_tariff
 
 __all__ = [
     "BookRequest",
     "Impact",
     "book_from_folder",
     "book_from_store",
+    "cached_impact",
     "tariff_impact",
 ]
 
 _PAGE = 200
+#: How many impacts of the reference book the process keeps (see :func:`cached_impact`).
+_CACHED = 16
+_cache: OrderedDict[tuple[str, str, str, dt.date], Impact] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +144,43 @@ def tariff_impact(
     pairs = price_book(old_tariff, new_tariff, book)
     report = summarise(old_tariff.version, new_tariff.version, pairs)
     return Impact(report, time.perf_counter() - started, len(book))
+
+
+def cached_impact(
+    ctx: Context,
+    old: str | Path,
+    new: str | Path,
+    *,
+    from_store: UnitOfWorkFactory | None = None,
+    book: Path | None = None,
+) -> tuple[Impact, bool]:
+    """:func:`tariff_impact` of the reference book (``book``, default ``tariffs/book``), or
+    of every stored quote with ``from_store``, and whether it came from the cache.
+
+    The reference book's impact depends only on the two versions' contents and the
+    business date, so the process keeps the last few by (old hash, new hash, book, date):
+    a page shown again, or a draft's page after a refused publication, does not price the
+    book again. The stored quotes change with every quote, so their impact is always
+    priced anew."""
+    root = Path(ctx.tariff_root)
+    if from_store is not None:
+        return tariff_impact(ctx, old, new, book_from_store(from_store)), False
+    folder = book or shipped("tariffs") / "book"
+    today = ctx.today()
+    key = (
+        content_hash(version_folder(root, old)),
+        content_hash(version_folder(root, new)),
+        str(folder),
+        today,
+    )
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit, True
+    impact = tariff_impact(ctx, old, new, book_from_folder(folder, today))
+    with _cache_lock:
+        _cache[key] = impact
+        while len(_cache) > _CACHED:
+            _cache.popitem(last=False)
+    return impact, False

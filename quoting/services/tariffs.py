@@ -8,8 +8,9 @@ import datetime as dt
 import fcntl
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from quoting.errors import Problem, PublishRefused, TariffError
@@ -18,12 +19,14 @@ from quoting.store import UnitOfWorkFactory
 from quoting.tariff import Tariff
 from quoting.tariff.diff import TariffDiff, diff_file_sets
 from quoting.tariff.files import (
+    TOML,
     Publication,
     content_hash,
     load_tariff,
     read_file_set,
     read_header,
     read_manifest,
+    with_header,
     write_manifest,
 )
 from quoting.tariff.registry import registry_for
@@ -97,10 +100,16 @@ def list_versions(ctx: Context) -> list[VersionInfo]:
 @dataclass(frozen=True, slots=True)
 class PublishVersion:
     """Publish the tariff folder ``folder`` (anywhere; copied into the tariff root when it
-    is not there yet) as recorded by ``by`` (the account's name when there is one)."""
+    is not there yet) as recorded by ``by`` (the account's name when there is one).
+
+    ``effective`` (and ``version``), when given, are set in the published copy's
+    ``tariff.toml`` (the folder itself is left as it is), so an underwriter chooses the
+    date at publication; the content hash is that of the copy as published."""
 
     folder: Path
     by: str
+    effective: dt.date | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +136,36 @@ def publish_version(
     Publishing the same content again changes nothing (``created=False``).
     """
     root = Path(ctx.tariff_root)
-    tariff = load_tariff(command.folder)
-    with _publishing_lock(root):
-        return _publish(ctx, root, tariff, command, uow)
+    if command.effective is None and command.version is None:
+        tariff = load_tariff(command.folder)
+        with _publishing_lock(root):
+            return _publish(ctx, root, tariff, command, uow)
+    with _with_header(root, command) as staged:
+        tariff = load_tariff(staged)
+        with _publishing_lock(root):
+            return _publish(ctx, root, tariff, replace(command, folder=staged), uow)
+
+
+@contextlib.contextmanager
+def _with_header(root: Path, command: PublishVersion) -> Iterator[Path]:
+    """A copy of the folder with the version and effective date of ``command`` set, under a
+    hidden name in the root (the registry ignores it; publishing then renames a copy of
+    it into place), removed afterwards."""
+    source = Path(command.folder)
+    if not (source / TOML).is_file():
+        raise TariffError(
+            Problem("is not a tariff folder (no tariff.toml in it)", file=str(source))
+        )
+    with tempfile.TemporaryDirectory(prefix=".staging-", dir=root) as staging:
+        staged = Path(staging) / "version"
+        shutil.copytree(source, staged)
+        toml = staged / TOML
+        text = toml.read_text(encoding="utf-8-sig")
+        toml.write_text(
+            with_header(text, version=command.version, effective=command.effective),
+            encoding="utf-8",
+        )
+        yield staged
 
 
 @contextlib.contextmanager

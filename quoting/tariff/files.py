@@ -14,6 +14,7 @@ import hashlib
 import io
 import itertools
 import os
+import re
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -52,6 +53,7 @@ __all__ = [
     "read_file_set",
     "read_header",
     "read_manifest",
+    "with_header",
     "write_manifest",
 ]
 
@@ -459,6 +461,41 @@ def read_header(folder: Path) -> tuple[str, dt.date]:
             )
         ) from None
     return version, effective
+
+
+_SECTION = re.compile(r"^\s*\[")
+
+
+def with_header(text: str, *, version: str | None = None, effective: dt.date | None = None) -> str:
+    """``tariff.toml`` text with the ``[tariff]`` section's ``version`` and/or
+    ``effective_date`` set (each line replaced in place, everything else byte for byte).
+
+    Raises :class:`TariffError` naming the key when the section has no such line.
+    """
+    lines = text.splitlines(keepends=True)
+    wanted: dict[str, str | None] = {
+        "version": None if version is None else _toml_string(version),
+        "effective_date": None if effective is None else effective.isoformat(),
+    }
+    start = next((i for i, line in enumerate(lines) if line.strip() == "[tariff]"), None)
+    end = len(lines)
+    if start is not None:
+        end = next((i for i in range(start + 1, len(lines)) if _SECTION.match(lines[i])), end)
+    for key, value in wanted.items():
+        if value is None:
+            continue
+        pattern = re.compile(rf"^(\s*{key}\s*=\s*)[^#\r\n]*?(\s*(#.*)?)(\r?\n)?$")
+        found = (
+            None
+            if start is None
+            else next((i for i in range(start + 1, end) if pattern.match(lines[i])), None)
+        )
+        if found is None:
+            raise TariffError(Problem("has no such line to set", file=TOML, path=("tariff", key)))
+        m = pattern.match(lines[found])
+        assert m is not None
+        lines[found] = f"{m[1]}{value}{m[2] or ''}{m[4] or ''}"
+    return "".join(lines)
 
 
 def load_tariff(folder: str | Path) -> Tariff:

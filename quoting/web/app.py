@@ -46,6 +46,7 @@ from quoting.web import (
 from quoting.web.pages import (
     PageRenderer,
     QuotePagesController,
+    TariffPagesController,
     UnderwritingPagesController,
     pages_router,
     session_policy,
@@ -140,7 +141,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReferenceController,
             docs_static_router(),
             document_font,
-            pages_router([QuotePagesController, UnderwritingPagesController]),
+            pages_router(
+                [QuotePagesController, UnderwritingPagesController, TariffPagesController]
+            ),
             static_router(),
         ],
         lifespan=[lifespan],

@@ -23,6 +23,8 @@ METHODS = [
     ("quoting/web/pages/**.py", "python"),
     # The problems' messages, which the pages say by code (quoting/problem_messages.py).
     ("quoting/problem_messages.py", "python"),
+    # The impact report's chart texts (also shown on the page /tariffs/impact).
+    ("quoting/impact_report.py", "python"),
 ]
 
 

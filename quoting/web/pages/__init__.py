@@ -14,6 +14,7 @@ What a page module uses:
 - :class:`QuotePagesController` — the quote pages (``/quotes``…), given to it by the app;
 - :class:`UnderwritingPagesController` — the underwriters' pages (``/referrals``,
   ``/audit``, ``/exposure``).
+- :class:`TariffPagesController` — the underwriters' tariff pages (``/tariffs``…).
 """
 
 from quoting.web.pages._csrf import CSRF_FIELD, CSRF_HEADER, CsrfRefused, csrf_guard
@@ -33,6 +34,7 @@ from quoting.web.pages._session import (
     session_policy,
     signed_in,
 )
+from quoting.web.pages._tariffs import TariffPagesController
 from quoting.web.pages._underwriting import UnderwritingPagesController
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "PageUser",
     "QuotePagesController",
     "SignInRequired",
+    "TariffPagesController",
     "UnderwritingPagesController",
     "csrf_guard",
     "is_api_path",
