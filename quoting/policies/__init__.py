@@ -1,6 +1,6 @@
 """Policies, the pure rules: when a quote may be bound, how a policy (and a quote) is
-numbered, who may approve a referred quote, and endorsements (policy versions, what a change
-does, refunds). Plain data in, an exception of :mod:`quoting.errors` out."""
+numbered, who may approve a referred quote, endorsements (policy versions, what a change
+does, refunds) and cancellation. Plain data in, an exception of :mod:`quoting.errors` out."""
 
 from quoting.policies._binding import (
     BindFacts,
@@ -8,6 +8,13 @@ from quoting.policies._binding import (
     check_bindable,
     policy_number,
     quote_number,
+)
+from quoting.policies._cancellation import (
+    Initiator,
+    SegmentRefund,
+    cancellation_refunds,
+    check_cancellation,
+    refund_share,
 )
 from quoting.policies._endorsements import (
     EndorsementPlan,
@@ -26,10 +33,14 @@ from quoting.policies._endorsements import (
 __all__ = [
     "BindFacts",
     "EndorsementPlan",
+    "Initiator",
     "Joining",
     "Leaving",
+    "SegmentRefund",
+    "cancellation_refunds",
     "check_approval",
     "check_bindable",
+    "check_cancellation",
     "check_endorsement_approval",
     "endorsement_number",
     "in_force",
@@ -38,6 +49,7 @@ __all__ = [
     "priced_segment",
     "quote_number",
     "refund",
+    "refund_share",
     "version_one",
     "version_total_cents",
 ]

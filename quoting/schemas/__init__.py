@@ -1,6 +1,8 @@
 """Wire schemas shared by the CLI, the broker API and the web form."""
 
 from quoting.schemas._endorsement import (
+    CancellationRequest,
+    CancellationTerms,
     EndorsementMember,
     EndorsementRequest,
     EndorsementStatus,
@@ -64,6 +66,8 @@ __all__ = [
     "AccidentMedicalCover",
     "Adjustment",
     "AsOfOverride",
+    "CancellationRequest",
+    "CancellationTerms",
     "Census",
     "CensusGroup",
     "CensusMember",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from quoting.errors import (
     EndorsementPending,
     IdempotencyKeyReused,
     NotFound,
+    PolicyCancelled,
     Problem,
     RequestError,
 )
@@ -121,6 +123,8 @@ class PolicyVersion:
     members: list[VersionMember]
     premium_cents: int
     vat_cents: int
+    #: the first day without cover of a cancelled policy
+    cancelled_from: dt.date | None = None
 
     @property
     def premium(self) -> str:
@@ -453,7 +457,10 @@ def _record(
 
 
 def _rows(
-    record: PricedEndorsement, members: list[VersionMember], command: Endorse, fingerprint: str
+    record: PricedEndorsement,
+    members: list[VersionMember],
+    idempotency_key: str | None,
+    fingerprint: str,
 ) -> tuple[EndorsementRow, PolicyVersionRow]:
     members_json = msgspec.json.encode(members)
     version = PolicyVersionRow(
@@ -478,7 +485,7 @@ def _rows(
         policy_version=record.policy_version,
         created_by=record.created_by,
         created_at=record.created_at,
-        idempotency_key=command.idempotency_key,
+        idempotency_key=idempotency_key,
         input_hash=fingerprint,
         result_json=msgspec.json.encode(record),
         pending_json=members_json if record.status == "referred" else None,
@@ -500,6 +507,24 @@ def _replay(
             "different request; use a new key for a new request."
         )
     return msgspec.json.decode(earlier.result_json, type=PricedEndorsement)
+
+
+def cancellation_of(state: _State) -> PricedEndorsement | None:
+    """The policy's cancellation (always its last endorsement), if it is cancelled."""
+    if not state.endorsements:
+        return None
+    last = msgspec.json.decode(state.endorsements[-1].result_json, type=PricedEndorsement)
+    return last if last.cancellation is not None else None
+
+
+def refuse_if_cancelled(state: _State) -> None:
+    """Refuse any change of a cancelled policy (``409 policy-cancelled``)."""
+    cancelled = cancellation_of(state)
+    if cancelled is not None:
+        raise PolicyCancelled(
+            f"policy {state.policy.policy_number} is cancelled from {cancelled.effective} "
+            f"({cancelled.number}); it takes no further endorsement or cancellation"
+        )
 
 
 def _refuse_while_pending(state: _State) -> None:
@@ -532,12 +557,13 @@ def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEnd
         if earlier is not None:
             return StoredEndorsement(earlier, False)
         _refuse_while_pending(state)
+        refuse_if_cancelled(state)
         try:
             change, referrals = _priced(ctx, state, request)
         except RequestError as exc:
             raise _at_file_rows(exc, file_rows) if file_rows else exc from None
         record = _record(ctx, state, request, change, referrals)
-        row, version = _rows(record, change.members, command, fingerprint)
+        row, version = _rows(record, change.members, key, fingerprint)
         try:
             if _store(uow, ctx, state, row, version):
                 return StoredEndorsement(record, True)
@@ -552,9 +578,12 @@ def _store(
     state: _State,
     row: EndorsementRow,
     version: PolicyVersionRow,
+    event: str = "policy.endorsed",
+    also: Callable[[UnitOfWork], None] | None = None,
 ) -> bool:
-    """Write the endorsement (and its version when accepted) if the policy is still at
-    the version it was priced on; False when another endorsement came first."""
+    """Write the endorsement (and its version when accepted) and its ``event``, and do
+    ``also`` in the same unit, if the policy is still at the version it was priced on;
+    False when another endorsement came first."""
     with uow() as work:
         work.endorsements.lock_policy(state.policy.id)
         latest = work.endorsements.latest_version(state.policy.id)
@@ -565,9 +594,11 @@ def _store(
         work.endorsements.add(row)
         if row.status == "accepted":
             work.endorsements.add_version(version)
+        if also is not None:
+            also(work)
         work.events.add(
             ctx.event(
-                "policy.endorsed",
+                event,
                 state.policy.id,
                 number=row.number,
                 status=row.status,
@@ -676,7 +707,17 @@ def policy_version(
     if not 1 <= wanted <= state.version:
         raise NotFound(f"Policy {state.policy.policy_number} has versions 1 to {state.version}.")
     premium, vat = version_total_cents(members, state.adjustment_cents)
-    return PolicyVersion(state.policy, state.quote, wanted, state.version, members, premium, vat)
+    cancelled = cancellation_of(state)
+    return PolicyVersion(
+        state.policy,
+        state.quote,
+        wanted,
+        state.version,
+        members,
+        premium,
+        vat,
+        cancelled.effective if cancelled is not None else None,
+    )
 
 
 def members_on(
@@ -695,8 +736,9 @@ def endorsement_document(
     fonts_url: str | None = None,
 ) -> tuple[bytes, str]:
     """The endorsement's bilingual document (批单: what changed, from when, the premium
-    due or refunded, the policy's new totals) as ``pdf`` or ``html``, with a file name;
-    an HTML document loads its fonts from ``fonts_url`` when given."""
+    due or refunded, the policy's new totals; for a cancellation the 退保批单 with its
+    refund basis) as ``pdf`` or ``html``, with a file name; an HTML document loads its
+    fonts from ``fonts_url`` when given."""
     with uow() as work:
         state = _state(work, ctx, policy_id)
         row = work.endorsements.get(state.policy.id, seq)
@@ -704,8 +746,9 @@ def endorsement_document(
             raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
         data = policy_document_data(work, ctx, state.policy)
     record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
-    body = render_document("endorsement", fmt, data, fonts_url, e=record)
-    return body, f"{record.number}-endorsement.{fmt}"
+    document = "endorsement" if record.cancellation is None else "cancellation"
+    body = render_document(document, fmt, data, fonts_url, e=record)
+    return body, f"{record.number}-{document}.{fmt}"
 
 
 def current_versions(uow: UnitOfWorkFactory, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:

@@ -263,6 +263,13 @@ class ExposureRepository(Protocol):
     def in_force(self, start: dt.date, end: dt.date) -> list[ExposureRow]:
         """The exposures of policies whose period overlaps ``start``…``end``."""
 
+    def for_policy(self, policy_id: str) -> list[ExposureRow]:
+        """One policy's exposures, in the order stored."""
+
+    def replace(self, policy_id: str, rows: list[ExposureRow]) -> None:
+        """The policy's exposures become ``rows`` (after an endorsement or a
+        cancellation)."""
+
 
 class SecretRepository(Protocol):
     """Secrets the application makes for itself."""

@@ -729,6 +729,21 @@ class SqlExposures:
             for r in self._uow.read(query).mappings().all()
         ]
 
+    def for_policy(self, policy_id: str) -> list[ExposureRow]:
+        """One policy's exposures, in the order stored."""
+        query = (
+            sa.select(exposures).where(exposures.c.policy_id == policy_id).order_by(exposures.c.id)
+        )
+        return [
+            ExposureRow(**{f: r[f] for f in ExposureRow.__dataclass_fields__})
+            for r in self._uow.read(query).mappings().all()
+        ]
+
+    def replace(self, policy_id: str, rows: list[ExposureRow]) -> None:
+        """Delete the policy's exposures and store ``rows`` in their place."""
+        self._uow.write(sa.delete(exposures).where(exposures.c.policy_id == policy_id))
+        self.add(rows)
+
 
 class SqlSecrets:
     """The application's own secrets."""

@@ -484,6 +484,13 @@ class _Exposures:
             r for r in self._uow.data.exposures if r.period_start <= end and r.period_end >= start
         ]
 
+    def for_policy(self, policy_id: str) -> list[ExposureRow]:
+        return [r for r in self._uow.data.exposures if r.policy_id == policy_id]
+
+    def replace(self, policy_id: str, rows: list[ExposureRow]) -> None:
+        kept = [r for r in self._uow.data.exposures if r.policy_id != policy_id]
+        self._uow.data.exposures[:] = [*kept, *rows]
+
 
 class _Secrets:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:

@@ -320,6 +320,8 @@ class PoliciesController(Controller):
             else record.headcount,
             version=shown.number,
             latest_version=shown.latest,
+            status="in_force" if shown.cancelled_from is None else "cancelled",
+            cancelled_from=shown.cancelled_from,
         )
 
     @get(

@@ -26,6 +26,7 @@ from quoting.store import Database, RedisSessionStore, SqlUnitOfWork
 from quoting.web import (
     AccessLogMiddleware,
     ApiKeyAuthMiddleware,
+    CancellationController,
     DocumentsController,
     EndorsementsController,
     KeyCache,
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DocumentsController,
             PoliciesController,
             EndorsementsController,
+            CancellationController,
             QuoteReferralController,
             UnderwritingController,
             ReferenceController,
