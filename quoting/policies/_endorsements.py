@@ -94,6 +94,8 @@ def priced_segment(member: CensusMember, priced: MemberQuote, term_days: int) ->
         premium=priced.premium,
         vat=priced.vat,
         lines=[_version_line(line) for line in priced.lines],
+        plan=priced.plan,
+        country_code=priced.country,
     )
 
 

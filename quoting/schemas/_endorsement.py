@@ -141,6 +141,10 @@ class VersionMember(_Output):
     premium: MoneyText
     vat: MoneyText
     lines: list[VersionLine]
+    #: the plan and ISO country code it was priced under (absent in versions stored
+    #: before they were kept: then read from the bound quote or the census row)
+    plan: str | None = None
+    country_code: str | None = None
 
 
 class EndorsementMember(_Output):

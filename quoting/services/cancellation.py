@@ -9,9 +9,7 @@ in the same transaction and writes a ``policy.cancelled`` event.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,9 +45,10 @@ from quoting.services.endorsements import (
     _state,
     _store,
     refuse_if_cancelled,
+    replace_exposure,
 )
 from quoting.services.quotation import request_fingerprint
-from quoting.store import Conflict, UnitOfWork, UnitOfWorkFactory
+from quoting.store import Conflict, UnitOfWorkFactory
 from quoting.tariff.registry import registry_for
 from quoting.validation import problem_from_validation
 
@@ -102,6 +101,14 @@ def _priced(
 ) -> tuple[PricedEndorsement, list[VersionMember]]:
     """The cancellation of ``state`` as the client sees it, and the last version's
     segments; nothing is stored."""
+    if state.request.census.members is None:
+        raise RequestError(
+            Problem(
+                "this policy insures a headcount grid without named members; its "
+                "cancellation is made by the insurer's staff, not through this route",
+                path=(),
+            )
+        )
     quote = state.quote
     last_endorsed = max((e.effective for e in state.endorsements), default=None)
     period = (quote.period_start, quote.period_end)
@@ -153,20 +160,6 @@ def _priced(
     return record, members
 
 
-def _end_exposure(policy_id: str, last_day: dt.date) -> Callable[[UnitOfWork], None]:
-    """The policy's exposure rows ended on ``last_day`` (rows that begin later go)."""
-
-    def end(work: UnitOfWork) -> None:
-        rows = [
-            dataclasses.replace(r, period_end=min(r.period_end, last_day))
-            for r in work.exposures.for_policy(policy_id)
-            if r.period_start <= last_day
-        ]
-        work.exposures.replace(policy_id, rows)
-
-    return end
-
-
 def cancel_policy(uow: UnitOfWorkFactory, ctx: Context, command: Cancel) -> StoredEndorsement:
     """Cancel a policy the acting account may see from ``effective`` (the first day
     without cover): every member's segment ends the day before and is refunded, by the
@@ -193,9 +186,10 @@ def cancel_policy(uow: UnitOfWorkFactory, ctx: Context, command: Cancel) -> Stor
         _refuse_while_pending(state)
         record, members = _priced(ctx, state, request)
         row, version = _rows(record, members, key, fingerprint)
-        end = _end_exposure(state.policy.id, request.effective - _DAY)
+        tariff = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
+        exposure = replace_exposure(state, members, tariff)
         try:
-            if _store(uow, ctx, state, row, version, "policy.cancelled", end):
+            if _store(uow, ctx, state, row, version, "policy.cancelled", exposure):
                 return StoredEndorsement(record, True)
         except Conflict:
             continue

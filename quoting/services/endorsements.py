@@ -43,6 +43,7 @@ from quoting.quote_builder import build_quote
 from quoting.rating_input import resolve
 from quoting.schemas import (
     Census,
+    CensusMember,
     EndorsementMember,
     EndorsementRequest,
     EndorsementStatus,
@@ -56,12 +57,14 @@ from quoting.schemas import (
 )
 from quoting.services._context import Context, visible_owner
 from quoting.services.documents import policy_document_data, render_document
+from quoting.services.exposure import version_exposure_rows
 from quoting.services.quotation import CensusUpload, fx_rate, request_fingerprint
 from quoting.store import (
     Conflict,
     EndorsementRow,
     PolicyRow,
     PolicyVersionRow,
+    QuoteRow,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -149,6 +152,7 @@ class _State:
     members: list[VersionMember]
     adjustment_cents: tuple[int, int]
     endorsements: list[EndorsementRow]
+    quote_row: QuoteRow
 
 
 def insured_count(members: list[VersionMember]) -> int:
@@ -194,7 +198,9 @@ def _at_file_rows(error: RequestError, numbers: list[int]) -> RequestError:
 
 def _state(work: UnitOfWork, ctx: Context, policy_id: str) -> _State:
     """The policy (one the acting account may see) as it stands in this unit."""
-    policy = work.policies.get(policy_id, owner_id=visible_owner(ctx.acting()))
+    # The insurer's own tools (no account, e.g. the CLI) see every policy.
+    owner = None if ctx.account is None else visible_owner(ctx.account)
+    policy = work.policies.get(policy_id, owner_id=owner)
     if policy is None:
         raise NotFound(f"No policy {policy_id} among yours.")
     quote_row = work.quotes.get(policy.quote_id)
@@ -212,7 +218,14 @@ def _state(work: UnitOfWork, ctx: Context, policy_id: str) -> _State:
         (1, first) if latest is None else (latest.version, _MEMBERS.decode(latest.members_json))
     )
     return _State(
-        policy, request, quote, number, members, adjustments, work.endorsements.all(policy_id)
+        policy,
+        request,
+        quote,
+        number,
+        members,
+        adjustments,
+        work.endorsements.all(policy_id),
+        quote_row,
     )
 
 
@@ -527,6 +540,61 @@ def refuse_if_cancelled(state: _State) -> None:
         )
 
 
+def _plan_for(request: QuoteRequest, member: CensusMember, tariff: Tariff) -> str:
+    """The plan that applies to a census row (member ids, then classes, then the plan
+    without either), as the rating input assigns it."""
+    cls = member.occupation_class
+    if cls is None and member.occupation_code in tariff.occupations:
+        cls = tariff.occupations[member.occupation_code].occupation_class
+    for plan in request.plans:
+        if member.member_id in (plan.member_ids or ()):
+            return plan.name
+    for plan in request.plans:
+        if cls in (plan.classes or ()):
+            return plan.name
+    rest = [p.name for p in request.plans if p.classes is None and p.member_ids is None]
+    return rest[0] if rest else request.plans[0].name
+
+
+def segment_place(state: _State, tariff: Tariff) -> Callable[[VersionMember], tuple[str, str]]:
+    """A segment's ISO country code and plan: as priced (kept on the segment), else the
+    bound quote's for the member, else from the census row under the tariff."""
+    bound = {m.member_id: (m.country, m.plan) for m in state.quote.members}
+    as_bound = {_terms(m): m.member_id for m in state.request.census.members or ()}
+
+    def place(segment: VersionMember) -> tuple[str, str]:
+        if segment.country_code is not None and segment.plan is not None:
+            return segment.country_code, segment.plan
+        row = segment.member
+        if as_bound.get(_terms(row)) == row.member_id and row.member_id in bound:
+            return bound[row.member_id]
+        index = tariff.resolve_country(row.country)
+        code = tariff.countries[index].code if index is not None else row.country[:2].upper()
+        return code, _plan_for(state.request, row, tariff)
+
+    return place
+
+
+def _terms(row: CensusMember) -> tuple[str, str, int | None, str | None]:
+    """What decides a row's country and plan."""
+    return row.member_id, row.country, row.occupation_class, row.occupation_code
+
+
+def replace_exposure(
+    state: _State, members: list[VersionMember], tariff: Tariff
+) -> Callable[[UnitOfWork], None]:
+    """In the unit that stores a new version: the policy's exposure rows become those of
+    the version (members joining, leaving, changing site or country; a cancellation)."""
+    rows = version_exposure_rows(
+        state.quote_row, state.policy.id, members, segment_place(state, tariff)
+    )
+
+    def write(work: UnitOfWork) -> None:
+        work.exposures.replace(state.policy.id, rows)
+
+    return write
+
+
 def _refuse_while_pending(state: _State) -> None:
     pending = [e for e in state.endorsements if e.status == "referred"]
     if pending:
@@ -564,8 +632,12 @@ def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEnd
             raise _at_file_rows(exc, file_rows) if file_rows else exc from None
         record = _record(ctx, state, request, change, referrals)
         row, version = _rows(record, change.members, key, fingerprint)
+        exposure = None
+        if row.status == "accepted":
+            tariff = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
+            exposure = replace_exposure(state, change.members, tariff)
         try:
-            if _store(uow, ctx, state, row, version):
+            if _store(uow, ctx, state, row, version, "policy.endorsed", exposure):
                 return StoredEndorsement(record, True)
         except Conflict:
             continue
@@ -627,6 +699,10 @@ def approve_endorsement(
             return record
         check_endorsement_approval(row.number, row.created_by, row.status, account.id)
         assert row.pending_json is not None
+        pending = _MEMBERS.decode(row.pending_json)
+        state = _state(work, ctx, policy_id)
+        tariff = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
+        replace_exposure(state, pending, tariff)(work)
         now = ctx.now()
         record = msgspec.structs.replace(
             record,
@@ -644,7 +720,7 @@ def approve_endorsement(
                 endorsement_seq=seq,
                 total_premium=totals.premium,
                 total_vat=totals.vat,
-                headcount=insured_count(_MEMBERS.decode(row.pending_json)),
+                headcount=insured_count(pending),
                 members_json=row.pending_json,
             )
         )

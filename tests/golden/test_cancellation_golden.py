@@ -15,9 +15,11 @@ import pytest
 
 from quoting.clock import FixedClock
 from quoting.errors import PolicyCancelled, RequestError
-from quoting.services import Context
+from quoting.services import Context, CreateQuote
+from quoting.services.binding import bind_quote
 from quoting.services.cancellation import Cancel, cancel_policy
 from quoting.services.endorsements import members_on, policy_version
+from quoting.services.quotation import create_quote
 from quoting.store.memory import InMemoryDatabase
 from tests.golden.test_endorsements_golden import (
     BROKER,
@@ -166,3 +168,20 @@ def test_a_backdated_or_early_cancellation_is_refused_at_effective(db):
     with pytest.raises(RequestError) as raised:
         cancel(db, policy_id, "2027-09-01", "nobody")
     assert raised.value.problems[0].path == ("initiator",)
+
+
+def test_a_policy_insuring_a_headcount_grid_is_not_cancelled_here(db):
+    """Without named members there are no segments to refund: a clear 422, nothing stored."""
+    body = {
+        "policyholder": {"name": "中国测试工程有限公司", "credit_code": "91110000MA01ABCD52"},
+        "period": {"start": "2027-01-01", "end": "2027-12-31"},
+        "plans": [{"name": "Plan", "covers": {"sdeath": {"sum_insured": "100000"}}}],
+        "census": {
+            "groups": [{"country": "RS", "occupation_class": 2, "headcount": 40, "age": 40}]
+        },
+    }
+    stored = create_quote(db.unit_of_work, ctx(), CreateQuote(json.dumps(body).encode()))
+    policy_id = bind_quote(db.unit_of_work, ctx(), stored.quote.id).policy.id
+    with pytest.raises(RequestError, match="headcount grid"):
+        cancel(db, policy_id, "2027-07-01", "insurer")
+    assert policy_version(db.unit_of_work, ctx(), policy_id).cancelled_from is None

@@ -4,16 +4,19 @@ kind of cancellation refunds, the dates it may take effect, the tariff's scale."
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import msgspec
 import pytest
 
-from quoting.errors import RequestError
+from quoting.errors import RequestError, TariffError
 from quoting.policies import cancellation_refunds, check_cancellation, refund_share
 from quoting.schemas import CensusMember, VersionLine, VersionMember
+from quoting.tariff.files import load_tariff
 from quoting.tariff.model import DEFAULT_CANCELLATION_SCALE
 from quoting.tariff.registry import registry_for
-from tests.support import ROOT
+from tests.support import ROOT, TARIFF_DIR
 
 YEAR = (dt.date(2027, 1, 1), dt.date(2027, 12, 31))
 SCALE = list(DEFAULT_CANCELLATION_SCALE)
@@ -102,3 +105,30 @@ def test_the_effective_date_lies_in_the_period_from_today_and_after_the_last_cha
             check_cancellation(effective, YEAR, today, dt.date(2027, 5, 1))
         [problem] = raised.value.problems
         assert problem.path == ("effective",) and words in problem.message
+
+
+def _with_section(tmp_path: Path, section: str) -> Path:
+    folder = tmp_path / "2026.2"
+    shutil.copytree(TARIFF_DIR, folder)
+    toml = folder / "tariff.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + section, encoding="utf-8")
+    return folder
+
+
+def test_a_future_tariff_states_its_own_scale_and_it_is_checked(tmp_path: Path) -> None:
+    own = [0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.9, 0.95, 1.0, 1.0]
+    loaded = load_tariff(
+        _with_section(tmp_path / "a", f"\n[cancellation]\nshort_period_scale = {own}\n")
+    )
+    assert loaded.params.cancellation.short_period_scale == own
+    bad = [0.2, 0.1, *own[2:]]
+    with pytest.raises(TariffError) as raised:
+        load_tariff(
+            _with_section(tmp_path / "b", f"\n[cancellation]\nshort_period_scale = {bad}\n")
+        )
+    [problem] = raised.value.problems
+    assert problem.location == "tariff.toml [cancellation.short_period_scale]"
+    assert "must not decrease" in problem.message
+    with pytest.raises(TariffError) as raised:
+        load_tariff(_with_section(tmp_path / "c", "\n[cancellation]\nshort_period_scale = [0.5]\n"))
+    assert "cancellation" in raised.value.problems[0].location
