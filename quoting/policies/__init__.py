@@ -1,6 +1,6 @@
 """Policies, the pure rules: when a quote may be bound, how a policy (and a quote) is
 numbered, who may approve a referred quote, endorsements (policy versions, what a change
-does, refunds) and cancellation. Plain data in, an exception of :mod:`quoting.errors` out."""
+does, refunds), cancellation and claims experience. Plain data in, an exception of :mod:`quoting.errors` out."""
 
 from quoting.policies._binding import (
     BindFacts,
@@ -16,6 +16,7 @@ from quoting.policies._cancellation import (
     check_cancellation,
     refund_share,
 )
+from quoting.policies._claims import check_claims, earned_cents, member_days
 from quoting.policies._endorsements import (
     EndorsementPlan,
     Joining,
@@ -41,9 +42,12 @@ __all__ = [
     "check_approval",
     "check_bindable",
     "check_cancellation",
+    "check_claims",
     "check_endorsement_approval",
+    "earned_cents",
     "endorsement_number",
     "in_force",
+    "member_days",
     "plan_endorsement",
     "policy_number",
     "priced_segment",

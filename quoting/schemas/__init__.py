@@ -1,5 +1,6 @@
 """Wire schemas shared by the CLI, the broker API and the web form."""
 
+from quoting.schemas._claims import Claim, ClaimInput, ClaimsRequest, ClaimsSummary, ClaimStatus
 from quoting.schemas._endorsement import (
     CancellationRequest,
     CancellationTerms,
@@ -71,6 +72,11 @@ __all__ = [
     "Census",
     "CensusGroup",
     "CensusMember",
+    "Claim",
+    "ClaimInput",
+    "ClaimStatus",
+    "ClaimsRequest",
+    "ClaimsSummary",
     "DeclinedMember",
     "EndorsementMember",
     "EndorsementRequest",

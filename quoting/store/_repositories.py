@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self
 from quoting.store._records import (
     Account,
     ApiKeyRow,
+    ClaimRow,
     EndorsementRow,
     Event,
     EventFilter,
@@ -271,6 +272,16 @@ class ExposureRepository(Protocol):
         cancellation)."""
 
 
+class ClaimRepository(Protocol):
+    """The claims recorded on policies."""
+
+    def add(self, rows: list[ClaimRow]) -> None:
+        """Store new claims (numbered after the policy's last one)."""
+
+    def for_policy(self, policy_id: str) -> list[ClaimRow]:
+        """A policy's claims in the order recorded."""
+
+
 class SecretRepository(Protocol):
     """Secrets the application makes for itself."""
 
@@ -297,6 +308,10 @@ class UnitOfWork(Protocol):
     @property
     def endorsements(self) -> EndorsementRepository:
         """Endorsements and policy versions."""
+
+    @property
+    def claims(self) -> ClaimRepository:
+        """Claims on policies."""
 
     @property
     def events(self) -> EventRepository:

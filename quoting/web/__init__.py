@@ -4,6 +4,7 @@ besides api.py."""
 from quoting.web._access import AccessLogMiddleware
 from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
 from quoting.web._cancellation import CancellationController
+from quoting.web._claims import ClaimsController
 from quoting.web._deps import provide_context
 from quoting.web._docs import SwaggerUIPlugin
 from quoting.web._docs import static_router as docs_static_router
@@ -28,6 +29,7 @@ __all__ = [
     "AccessLogMiddleware",
     "ApiKeyAuthMiddleware",
     "CancellationController",
+    "ClaimsController",
     "DocumentsController",
     "EndorsementsController",
     "KeyCache",
