@@ -77,6 +77,7 @@ __all__ = [
     "PolicyVersion",
     "StoredEndorsement",
     "approve_endorsement",
+    "cancellations",
     "current_versions",
     "endorse",
     "endorsement_document",
@@ -825,6 +826,23 @@ def endorsement_document(
     document = "endorsement" if record.cancellation is None else "cancellation"
     body = render_document(document, fmt, data, fonts_url, e=record)
     return body, f"{record.number}-{document}.{fmt}"
+
+
+def cancellations(
+    uow: UnitOfWorkFactory, newest: dict[str, PolicyVersionRow]
+) -> dict[str, dt.date]:
+    """The first day without cover of each of these policies that is cancelled, read from
+    the endorsement that made its newest version (a cancellation is always the last)."""
+    found: dict[str, dt.date] = {}
+    with uow() as work:
+        for policy_id, version in newest.items():
+            row = work.endorsements.get(policy_id, version.endorsement_seq)
+            if row is None:
+                continue
+            record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
+            if record.cancellation is not None:
+                found[policy_id] = record.effective
+    return found
 
 
 def current_versions(uow: UnitOfWorkFactory, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:

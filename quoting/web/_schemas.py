@@ -187,7 +187,7 @@ class PolicyRecord(msgspec.Struct):
     policy_number: str
     quote_id: str
     created_at: dt.datetime
-    #: ``cancelled`` once the policy's cancellation is stored (in the list: ``in_force``)
+    #: ``cancelled`` once the policy's cancellation is stored
     status: Literal["in_force", "cancelled"]
     policyholder: str
     credit_code: str

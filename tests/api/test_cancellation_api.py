@@ -53,6 +53,12 @@ def test_a_cancellation_refunds_the_unused_days_and_closes_the_policy(api: Api) 
         3,
     )
     assert Decimal(shown["total_premium"]) == after
+    [listed] = api.client.get(POLICIES, headers=broker.headers).json()["items"]
+    assert (listed["status"], listed["cancelled_from"], listed["total_premium"]) == (
+        "cancelled",
+        "2027-07-01",
+        shown["total_premium"],
+    )
     members = api.client.get(f"{POLICIES}/{pid}/members?on=2027-07-01", headers=broker.headers)
     assert members.json()["count"] == 0
     replay = cancel(api, broker, pid, BODY, **{"Idempotency-Key": "cancel-1"})
