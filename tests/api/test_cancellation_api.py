@@ -5,12 +5,25 @@ retries are idempotent, problems name the field, other brokers see nothing, and 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from tests.api.conftest import Api, Caller
+import pytest
+
+from quoting.clock import FixedClock
+from tests.api.conftest import Api, ApiFactory, Caller
 from tests.api.test_binding_api import assert_problem
 from tests.api.test_endorsements_api import POLICIES, endorse, joiner, policy_of
+
+BUSINESS_DATE = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def api(api_with: ApiFactory) -> Api:
+    """The app on a business date before the policies' period (1 December 2026), whatever
+    day the tests run on."""
+    return api_with(clock=FixedClock.on(BUSINESS_DATE))
 
 
 def cancel(api: Api, caller: Caller, policy_id: str, body: dict[str, Any], **headers: str) -> Any:

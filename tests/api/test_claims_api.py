@@ -1,7 +1,7 @@
 """Claims through the broker API on SQLite and PostgreSQL: recorded as JSON or a CSV
 file, every problem with its pointer or file row and column and nothing recorded, the
 claims experience after an endorsement, and other brokers see nothing. The policy is
-bound today; the claims are recorded by an app whose business date is 15 April 2027
+bound on 1 December 2026; the claims are recorded by an app whose business date is 15 April 2027
 (on the same database), when the losses have happened."""
 
 from __future__ import annotations
@@ -10,10 +10,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from quoting.clock import FixedClock
 from tests.api.conftest import Api, ApiFactory, Caller
 from tests.api.test_binding_api import assert_problem
 from tests.api.test_endorsements_api import POLICIES, endorse, joiner, policy_of
+
+BUSINESS_DATE = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def api(api_with: ApiFactory) -> Api:
+    """The app on a business date before the policies' period (1 December 2026), whatever
+    day the tests run on."""
+    return api_with(clock=FixedClock.on(BUSINESS_DATE))
 
 
 def post(api: Api, caller: Caller, policy_id: str, claims: list[dict[str, Any]]) -> Any:

@@ -5,13 +5,26 @@ this test's own tag (the PostgreSQL database is shared by the session's tests)."
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
-from tests.api.conftest import Api, Caller
+import pytest
+
+from quoting.clock import FixedClock
+from tests.api.conftest import Api, ApiFactory, Caller
 from tests.api.test_binding_api import bound, create, small_body
 from tests.api.test_cancellation_api import cancel
 from tests.api.test_endorsements_api import endorse, joiner
+
+BUSINESS_DATE = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def api(api_with: ApiFactory) -> Api:
+    """The app on a business date before the policies' period (1 December 2026), whatever
+    day the tests run on."""
+    return api_with(clock=FixedClock.on(BUSINESS_DATE))
 
 
 def sites_on(api: Api, underwriter: Caller, on: str, tag: str) -> dict[str, tuple[int, str]]:
