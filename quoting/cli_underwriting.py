@@ -47,6 +47,14 @@ def add_parsers(sub: Any) -> None:
     e = sub.add_parser(
         "exposure", help="the book's AD&D and evacuation sums insured per site and country"
     )
+    e.add_argument(
+        "action",
+        nargs="?",
+        choices=("rebuild",),
+        help="rebuild: make every policy's exposure rows again from its newest version "
+        "(policies bound before the book existed; endorsements and cancellations made "
+        "before exposure followed them)",
+    )
     e.add_argument("--on", type=_date, help="the date (default: today, the business date)")
     e.add_argument("--country", help="one ISO country code")
 
@@ -125,6 +133,13 @@ def _audit(args: argparse.Namespace, out: TextIO, uow: UnitOfWorkFactory, ctx: C
 
 def _exposure(args: argparse.Namespace, out: TextIO, uow: UnitOfWorkFactory, ctx: Context) -> None:
     from quoting.services.exposure import book_exposure
+
+    if args.action == "rebuild":
+        from quoting.services.policy_exposure import rebuild_exposure
+
+        done = rebuild_exposure(uow, ctx)
+        print(f"exposure rebuilt: {done.policies} policies, {done.rows} rows", file=out)
+        return
 
     book = book_exposure(uow, ctx, args.on, args.country)
     limits = book.limits

@@ -38,6 +38,7 @@ __all__ = [
     "NoTariffInForce",
     "NotFound",
     "NotReferred",
+    "PolicyCancelled",
     "Problem",
     "ProblemValueError",
     "PublishRefused",
@@ -345,6 +346,14 @@ class EndorsementPending(Refusal):
     status = 409
     problem_type = "endorsement-pending"
     title = "An endorsement awaits approval"
+
+
+class PolicyCancelled(Refusal):
+    """The policy is cancelled: no endorsement and no second cancellation."""
+
+    status = 409
+    problem_type = "policy-cancelled"
+    title = "The policy is cancelled"
 
 
 class IdempotencyKeyReused(Refusal):

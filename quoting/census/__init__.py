@@ -7,6 +7,7 @@ from quoting.census._files import (
     census_from_rows,
     read_census,
     read_census_numbered,
+    read_table,
 )
 from quoting.census._template import TEMPLATE_FIELDS, census_template
 
@@ -19,4 +20,5 @@ __all__ = [
     "census_template",
     "read_census",
     "read_census_numbered",
+    "read_table",
 ]

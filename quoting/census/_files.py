@@ -33,6 +33,7 @@ __all__ = [
     "MAX_CENSUS_ROWS",
     "census_from_rows",
     "read_census",
+    "read_table",
 ]
 
 MAX_CENSUS_BYTES = 10 * 1024 * 1024
@@ -142,6 +143,63 @@ def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]
     read = _read_csv if suffix == ".csv" else _read_xlsx
     header_row, header, records = read(data, filename)
     return _census_from_table(header_row, header, records, filename)
+
+
+def read_table(
+    data: bytes,
+    filename: str,
+    aliases: Mapping[str, tuple[str, ...]],
+    dates: frozenset[str] = frozenset(),
+) -> list[tuple[int, dict[str, object]]]:
+    """A CSV or XLSX file of another kind of rows (claims, …) with the census readers'
+    bounds, encodings and header checks: each non-blank row as a dict keyed by field
+    name (headers matched to a field or one of its ``aliases``, as census headers are;
+    other columns are a problem), with its row number; the ``dates`` fields read as the
+    census reads dates (2027-04-02, 2027/4/2, 20270402, a spreadsheet date). Raises
+    :class:`CensusError` with every problem."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in (".csv", ".xlsx"):
+        raise CensusError(Problem("the file must be a .csv or .xlsx file", file=filename))
+    if len(data) > MAX_CENSUS_BYTES:
+        raise CensusError(
+            Problem(
+                f"the file may be at most {MAX_CENSUS_BYTES // (1024 * 1024)} MB", file=filename
+            )
+        )
+    read = _read_csv if suffix == ".csv" else _read_xlsx
+    header_row, header, records = read(data, filename)
+    lookup = {_header_key(n): f for f, names in aliases.items() for n in (f, *names)}
+    problems: list[Problem] = []
+    names: list[str | None] = []
+    for cell in header:
+        text = "" if cell is None or isinstance(cell, Formula) else str(cell).strip()
+        field = lookup.get(_header_key(text)) if text else None
+        if text and field is None:
+            known = ", ".join(aliases)
+            problems.append(
+                Problem(
+                    f"unknown column {text!r}; the columns are {known}", row=header_row, column=text
+                )
+            )
+        elif field is not None and field in names:
+            problems.append(Problem(f"column {field!r} appears twice", row=header_row, column=text))
+        names.append(field)
+    if problems:
+        raise CensusError(problems)
+    rows = []
+    for number, values in records:
+        cells = {f: v for f, v in zip(names, values, strict=False) if f is not None}
+        if _is_blank(cells.values()):
+            continue
+        for field in dates & cells.keys():
+            try:
+                cells[field] = _clean_value("start", cells[field])  # read as a cover date
+            except _BadValue as exc:
+                problems.append(Problem(str(exc), row=number, column=field))
+        rows.append((number, cells))
+    if problems:
+        raise CensusError(problems)
+    return rows
 
 
 # --------------------------------------------------------------------------- shared core

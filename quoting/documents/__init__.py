@@ -2,6 +2,7 @@
 
 from quoting.documents._data import Brand, DocumentData, document_data, verification_code
 from quoting.documents._render import (
+    CANCELLATION_DOCUMENTS,
     DOCUMENTS,
     ENDORSEMENT_DOCUMENTS,
     POLICY_DOCUMENTS,
@@ -14,6 +15,7 @@ from quoting.documents._render import (
 from quoting.documents._wording import Condition, CustomerText, conditions, decline_texts
 
 __all__ = [
+    "CANCELLATION_DOCUMENTS",
     "DOCUMENTS",
     "ENDORSEMENT_DOCUMENTS",
     "POLICY_DOCUMENTS",

@@ -27,6 +27,7 @@ from quoting.resources import shipped
 from quoting.schemas import printable
 
 __all__ = [
+    "CANCELLATION_DOCUMENTS",
     "DOCUMENTS",
     "ENDORSEMENT_DOCUMENTS",
     "FONTS",
@@ -46,6 +47,8 @@ POLICY_DOCUMENTS = ("policy-schedule", "member-list", "certificates")
 #: Documents of one endorsement of a policy (rendered with ``e``, the endorsement; not in
 #: ``DOCUMENTS``, the documents made from a quote or policy alone).
 ENDORSEMENT_DOCUMENTS = ("endorsement",)
+#: The document of a policy's cancellation (its last endorsement, rendered with ``e``).
+CANCELLATION_DOCUMENTS = ("cancellation",)
 DOCUMENTS = QUOTE_DOCUMENTS + POLICY_DOCUMENTS
 Locale = Literal["zh", "en"]
 
@@ -186,7 +189,7 @@ def render_html(
 ) -> str:
     """The document as a standalone HTML page (styles inline). Fonts are file URLs, or
     come from ``fonts_url`` (the web route that serves them, for a browser)."""
-    known = DOCUMENTS + ENDORSEMENT_DOCUMENTS
+    known = DOCUMENTS + ENDORSEMENT_DOCUMENTS + CANCELLATION_DOCUMENTS
     if document not in known:
         raise ValueError(f"unknown document {document!r}; known: {', '.join(known)}")
     template = environment().get_template(f"{document}.html")

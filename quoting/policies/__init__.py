@@ -1,6 +1,6 @@
 """Policies, the pure rules: when a quote may be bound, how a policy (and a quote) is
-numbered, who may approve a referred quote, and endorsements (policy versions, what a change
-does, refunds). Plain data in, an exception of :mod:`quoting.errors` out."""
+numbered, who may approve a referred quote, endorsements (policy versions, what a change
+does, refunds), cancellation and claims experience. Plain data in, an exception of :mod:`quoting.errors` out."""
 
 from quoting.policies._binding import (
     BindFacts,
@@ -9,6 +9,14 @@ from quoting.policies._binding import (
     policy_number,
     quote_number,
 )
+from quoting.policies._cancellation import (
+    Initiator,
+    SegmentRefund,
+    cancellation_refunds,
+    check_cancellation,
+    refund_share,
+)
+from quoting.policies._claims import check_claims, earned_cents, member_days
 from quoting.policies._endorsements import (
     EndorsementPlan,
     Joining,
@@ -26,18 +34,26 @@ from quoting.policies._endorsements import (
 __all__ = [
     "BindFacts",
     "EndorsementPlan",
+    "Initiator",
     "Joining",
     "Leaving",
+    "SegmentRefund",
+    "cancellation_refunds",
     "check_approval",
     "check_bindable",
+    "check_cancellation",
+    "check_claims",
     "check_endorsement_approval",
+    "earned_cents",
     "endorsement_number",
     "in_force",
+    "member_days",
     "plan_endorsement",
     "policy_number",
     "priced_segment",
     "quote_number",
     "refund",
+    "refund_share",
     "version_one",
     "version_total_cents",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "Joining",
     "Leaving",
     "check_endorsement_approval",
+    "end_segment",
     "endorsement_number",
     "in_force",
     "plan_endorsement",
@@ -93,6 +94,8 @@ def priced_segment(member: CensusMember, priced: MemberQuote, term_days: int) ->
         premium=priced.premium,
         vat=priced.vat,
         lines=[_version_line(line) for line in priced.lines],
+        plan=priced.plan,
+        country_code=priced.country,
     )
 
 
@@ -303,6 +306,25 @@ def refund(
     covered = (segment.end - segment.start).days + 1
     unused = (segment.end - effective).days + 1
     share = 0.0 if withheld else unused / covered * (1.0 - retention)
+    factors: dict[str, float | str] = {
+        "method": "pro_rata_refund",
+        "unused_days": float(unused),
+        "covered_days": float(covered),
+        "refund_retention": retention,
+        "withheld_for_claim": "yes" if withheld else "no",
+    }
+    return end_segment(segment, effective - dt.timedelta(days=1), share, factors)
+
+
+def end_segment(
+    segment: VersionMember,
+    last_day: dt.date,
+    share: float,
+    factors: dict[str, float | str],
+) -> tuple[VersionMember, list[QuoteLine]]:
+    """A segment whose last covered day becomes ``last_day``, refunding ``share`` of each
+    line's paid premium (rounded half-up once per line; VAT ``round(refund × v/(1+v))``),
+    and its refund lines (negative), each with ``factors`` in its trace."""
     kept: list[VersionLine] = []
     lines: list[QuoteLine] = []
     for line in segment.lines:
@@ -319,13 +341,10 @@ def refund(
                 vat_rate=v,
             )
         )
-        factors: dict[str, float | str] = {
-            "method": "pro_rata_refund",
+        trace: dict[str, float | str] = {
+            "method": factors["method"],
             "paid_premium": paid / 100.0,
-            "unused_days": float(unused),
-            "covered_days": float(covered),
-            "refund_retention": retention,
-            "withheld_for_claim": "yes" if withheld else "no",
+            **factors,
             "vat_rate": v,
         }
         lines.append(
@@ -333,12 +352,12 @@ def refund(
                 cover=line.cover,
                 premium=cents_to_text(-back),
                 vat=cents_to_text(-back_vat),
-                factors=factors,
+                factors=trace,
             )
         )
     ended = msgspec.structs.replace(
         segment,
-        end=effective - dt.timedelta(days=1),
+        end=last_day,
         premium=cents_to_text(sum(_cents(k.premium) for k in kept)),
         vat=cents_to_text(sum(_cents(k.vat) for k in kept)),
         lines=kept,

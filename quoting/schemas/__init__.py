@@ -1,6 +1,9 @@
 """Wire schemas shared by the CLI, the broker API and the web form."""
 
+from quoting.schemas._claims import Claim, ClaimInput, ClaimsRequest, ClaimsSummary, ClaimStatus
 from quoting.schemas._endorsement import (
+    CancellationRequest,
+    CancellationTerms,
     EndorsementMember,
     EndorsementRequest,
     EndorsementStatus,
@@ -64,9 +67,16 @@ __all__ = [
     "AccidentMedicalCover",
     "Adjustment",
     "AsOfOverride",
+    "CancellationRequest",
+    "CancellationTerms",
     "Census",
     "CensusGroup",
     "CensusMember",
+    "Claim",
+    "ClaimInput",
+    "ClaimStatus",
+    "ClaimsRequest",
+    "ClaimsSummary",
     "DeclinedMember",
     "EndorsementMember",
     "EndorsementRequest",

@@ -14,6 +14,8 @@ from quoting.schemas._request import MAX_CENSUS_MEMBERS, CensusMember
 from quoting.schemas._types import Identifier, MoneyText, OccupationClass, Text
 
 __all__ = [
+    "CancellationRequest",
+    "CancellationTerms",
     "EndorsementMember",
     "EndorsementRequest",
     "EndorsementStatus",
@@ -70,8 +72,50 @@ class EndorsementRequest(_Input):
     reason: Annotated[Text, Meta(max_length=500)] = ""
 
 
+class CancellationRequest(_Input):
+    """The whole policy ends: ``effective`` is the first day no longer covered."""
+
+    effective: Annotated[
+        dt.date,
+        Meta(
+            description="The first day without cover: every member's last covered day is the "
+            "day before. Within the policy period, not before the business date, and not "
+            "before the effective date of the policy's latest endorsement.",
+            examples=["2027-07-01"],
+        ),
+    ]
+    reason: Annotated[
+        Text,
+        Meta(
+            min_length=1,
+            max_length=500,
+            description="Why the policy is cancelled (printed on the document).",
+            examples=["project finished early"],
+        ),
+    ]
+    initiator: Annotated[
+        Literal["policyholder", "insurer"],
+        Meta(
+            description="`policyholder`: the premium for the time on risk is earned by the "
+            "tariff's short-period scale (months begun); `insurer`: earned pro rata by days.",
+        ),
+    ]
+
+
 class _Output(msgspec.Struct, kw_only=True):
     pass
+
+
+class CancellationTerms(_Output):
+    """How a cancellation was refunded: who asked, and the basis of the earned premium
+    (the short-period scale as applied, or pro rata by days)."""
+
+    initiator: Literal["policyholder", "insurer"]
+    basis: Literal["short_period_scale", "pro_rata_days"]
+    #: the earned shares by months begun that applied (policyholder), else empty
+    short_period_scale: list[float]
+    #: the bound quote's adjustment lines (minimum premiums) stay earned
+    retained_adjustment: MoneyText
 
 
 class VersionLine(_Output):
@@ -97,6 +141,10 @@ class VersionMember(_Output):
     premium: MoneyText
     vat: MoneyText
     lines: list[VersionLine]
+    #: the plan and ISO country code it was priced under (absent in versions stored
+    #: before they were kept: then read from the bound quote or the census row)
+    plan: str | None = None
+    country_code: str | None = None
 
 
 class EndorsementMember(_Output):
@@ -105,7 +153,7 @@ class EndorsementMember(_Output):
 
     member_id: str
     name: str
-    action: Literal["add", "remove", "change"]
+    action: Literal["add", "remove", "change", "cancel"]
     kind: Literal["addition", "refund"]
     start: dt.date
     end: dt.date
@@ -151,6 +199,9 @@ class PricedEndorsement(_Output):
     request: EndorsementRequest
     approved_by: str | None = None
     approved_at: dt.datetime | None = None
+    #: set on the cancellation of the policy (its last endorsement), with the request
+    cancellation: CancellationTerms | None = None
+    cancellation_request: CancellationRequest | None = None
 
 
 class PolicyMember(_Output):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from quoting.errors import (
     EndorsementPending,
     IdempotencyKeyReused,
     NotFound,
+    PolicyCancelled,
     Problem,
     RequestError,
 )
@@ -41,6 +43,7 @@ from quoting.quote_builder import build_quote
 from quoting.rating_input import resolve
 from quoting.schemas import (
     Census,
+    CensusMember,
     EndorsementMember,
     EndorsementRequest,
     EndorsementStatus,
@@ -54,12 +57,14 @@ from quoting.schemas import (
 )
 from quoting.services._context import Context, visible_owner
 from quoting.services.documents import policy_document_data, render_document
+from quoting.services.exposure import version_exposure_rows
 from quoting.services.quotation import CensusUpload, fx_rate, request_fingerprint
 from quoting.store import (
     Conflict,
     EndorsementRow,
     PolicyRow,
     PolicyVersionRow,
+    QuoteRow,
     UnitOfWork,
     UnitOfWorkFactory,
 )
@@ -72,6 +77,7 @@ __all__ = [
     "PolicyVersion",
     "StoredEndorsement",
     "approve_endorsement",
+    "cancellations",
     "current_versions",
     "endorse",
     "endorsement_document",
@@ -121,6 +127,8 @@ class PolicyVersion:
     members: list[VersionMember]
     premium_cents: int
     vat_cents: int
+    #: the first day without cover of a cancelled policy
+    cancelled_from: dt.date | None = None
 
     @property
     def premium(self) -> str:
@@ -145,6 +153,7 @@ class _State:
     members: list[VersionMember]
     adjustment_cents: tuple[int, int]
     endorsements: list[EndorsementRow]
+    quote_row: QuoteRow
 
 
 def insured_count(members: list[VersionMember]) -> int:
@@ -190,7 +199,9 @@ def _at_file_rows(error: RequestError, numbers: list[int]) -> RequestError:
 
 def _state(work: UnitOfWork, ctx: Context, policy_id: str) -> _State:
     """The policy (one the acting account may see) as it stands in this unit."""
-    policy = work.policies.get(policy_id, owner_id=visible_owner(ctx.acting()))
+    # The insurer's own tools (no account, e.g. the CLI) see every policy.
+    owner = None if ctx.account is None else visible_owner(ctx.account)
+    policy = work.policies.get(policy_id, owner_id=owner)
     if policy is None:
         raise NotFound(f"No policy {policy_id} among yours.")
     quote_row = work.quotes.get(policy.quote_id)
@@ -208,7 +219,14 @@ def _state(work: UnitOfWork, ctx: Context, policy_id: str) -> _State:
         (1, first) if latest is None else (latest.version, _MEMBERS.decode(latest.members_json))
     )
     return _State(
-        policy, request, quote, number, members, adjustments, work.endorsements.all(policy_id)
+        policy,
+        request,
+        quote,
+        number,
+        members,
+        adjustments,
+        work.endorsements.all(policy_id),
+        quote_row,
     )
 
 
@@ -453,7 +471,10 @@ def _record(
 
 
 def _rows(
-    record: PricedEndorsement, members: list[VersionMember], command: Endorse, fingerprint: str
+    record: PricedEndorsement,
+    members: list[VersionMember],
+    idempotency_key: str | None,
+    fingerprint: str,
 ) -> tuple[EndorsementRow, PolicyVersionRow]:
     members_json = msgspec.json.encode(members)
     version = PolicyVersionRow(
@@ -478,7 +499,7 @@ def _rows(
         policy_version=record.policy_version,
         created_by=record.created_by,
         created_at=record.created_at,
-        idempotency_key=command.idempotency_key,
+        idempotency_key=idempotency_key,
         input_hash=fingerprint,
         result_json=msgspec.json.encode(record),
         pending_json=members_json if record.status == "referred" else None,
@@ -500,6 +521,79 @@ def _replay(
             "different request; use a new key for a new request."
         )
     return msgspec.json.decode(earlier.result_json, type=PricedEndorsement)
+
+
+def cancellation_of(state: _State) -> PricedEndorsement | None:
+    """The policy's cancellation (always its last endorsement), if it is cancelled."""
+    if not state.endorsements:
+        return None
+    last = msgspec.json.decode(state.endorsements[-1].result_json, type=PricedEndorsement)
+    return last if last.cancellation is not None else None
+
+
+def refuse_if_cancelled(state: _State) -> None:
+    """Refuse any change of a cancelled policy (``409 policy-cancelled``)."""
+    cancelled = cancellation_of(state)
+    if cancelled is not None:
+        raise PolicyCancelled(
+            f"policy {state.policy.policy_number} is cancelled from {cancelled.effective} "
+            f"({cancelled.number}); it takes no further endorsement or cancellation"
+        )
+
+
+def _plan_for(request: QuoteRequest, member: CensusMember, tariff: Tariff) -> str:
+    """The plan that applies to a census row (member ids, then classes, then the plan
+    without either), as the rating input assigns it."""
+    cls = member.occupation_class
+    if cls is None and member.occupation_code in tariff.occupations:
+        cls = tariff.occupations[member.occupation_code].occupation_class
+    for plan in request.plans:
+        if member.member_id in (plan.member_ids or ()):
+            return plan.name
+    for plan in request.plans:
+        if cls in (plan.classes or ()):
+            return plan.name
+    rest = [p.name for p in request.plans if p.classes is None and p.member_ids is None]
+    return rest[0] if rest else request.plans[0].name
+
+
+def segment_place(state: _State, tariff: Tariff) -> Callable[[VersionMember], tuple[str, str]]:
+    """A segment's ISO country code and plan: as priced (kept on the segment), else the
+    bound quote's for the member, else from the census row under the tariff."""
+    bound = {m.member_id: (m.country, m.plan) for m in state.quote.members}
+    as_bound = {_terms(m): m.member_id for m in state.request.census.members or ()}
+
+    def place(segment: VersionMember) -> tuple[str, str]:
+        if segment.country_code is not None and segment.plan is not None:
+            return segment.country_code, segment.plan
+        row = segment.member
+        if as_bound.get(_terms(row)) == row.member_id and row.member_id in bound:
+            return bound[row.member_id]
+        index = tariff.resolve_country(row.country)
+        code = tariff.countries[index].code if index is not None else row.country[:2].upper()
+        return code, _plan_for(state.request, row, tariff)
+
+    return place
+
+
+def _terms(row: CensusMember) -> tuple[str, str, int | None, str | None]:
+    """What decides a row's country and plan."""
+    return row.member_id, row.country, row.occupation_class, row.occupation_code
+
+
+def replace_exposure(
+    state: _State, members: list[VersionMember], tariff: Tariff
+) -> Callable[[UnitOfWork], None]:
+    """In the unit that stores a new version: the policy's exposure rows become those of
+    the version (members joining, leaving, changing site or country; a cancellation)."""
+    rows = version_exposure_rows(
+        state.quote_row, state.policy.id, members, segment_place(state, tariff)
+    )
+
+    def write(work: UnitOfWork) -> None:
+        work.exposures.replace(state.policy.id, rows)
+
+    return write
 
 
 def _refuse_while_pending(state: _State) -> None:
@@ -532,14 +626,19 @@ def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEnd
         if earlier is not None:
             return StoredEndorsement(earlier, False)
         _refuse_while_pending(state)
+        refuse_if_cancelled(state)
         try:
             change, referrals = _priced(ctx, state, request)
         except RequestError as exc:
             raise _at_file_rows(exc, file_rows) if file_rows else exc from None
         record = _record(ctx, state, request, change, referrals)
-        row, version = _rows(record, change.members, command, fingerprint)
+        row, version = _rows(record, change.members, key, fingerprint)
+        exposure = None
+        if row.status == "accepted":
+            tariff = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
+            exposure = replace_exposure(state, change.members, tariff)
         try:
-            if _store(uow, ctx, state, row, version):
+            if _store(uow, ctx, state, row, version, "policy.endorsed", exposure):
                 return StoredEndorsement(record, True)
         except Conflict:
             continue
@@ -552,9 +651,12 @@ def _store(
     state: _State,
     row: EndorsementRow,
     version: PolicyVersionRow,
+    event: str = "policy.endorsed",
+    also: Callable[[UnitOfWork], None] | None = None,
 ) -> bool:
-    """Write the endorsement (and its version when accepted) if the policy is still at
-    the version it was priced on; False when another endorsement came first."""
+    """Write the endorsement (and its version when accepted) and its ``event``, and do
+    ``also`` in the same unit, if the policy is still at the version it was priced on;
+    False when another endorsement came first."""
     with uow() as work:
         work.endorsements.lock_policy(state.policy.id)
         latest = work.endorsements.latest_version(state.policy.id)
@@ -565,9 +667,11 @@ def _store(
         work.endorsements.add(row)
         if row.status == "accepted":
             work.endorsements.add_version(version)
+        if also is not None:
+            also(work)
         work.events.add(
             ctx.event(
-                "policy.endorsed",
+                event,
                 state.policy.id,
                 number=row.number,
                 status=row.status,
@@ -596,6 +700,10 @@ def approve_endorsement(
             return record
         check_endorsement_approval(row.number, row.created_by, row.status, account.id)
         assert row.pending_json is not None
+        pending = _MEMBERS.decode(row.pending_json)
+        state = _state(work, ctx, policy_id)
+        tariff = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
+        replace_exposure(state, pending, tariff)(work)
         now = ctx.now()
         record = msgspec.structs.replace(
             record,
@@ -613,7 +721,7 @@ def approve_endorsement(
                 endorsement_seq=seq,
                 total_premium=totals.premium,
                 total_vat=totals.vat,
-                headcount=insured_count(_MEMBERS.decode(row.pending_json)),
+                headcount=insured_count(pending),
                 members_json=row.pending_json,
             )
         )
@@ -676,7 +784,17 @@ def policy_version(
     if not 1 <= wanted <= state.version:
         raise NotFound(f"Policy {state.policy.policy_number} has versions 1 to {state.version}.")
     premium, vat = version_total_cents(members, state.adjustment_cents)
-    return PolicyVersion(state.policy, state.quote, wanted, state.version, members, premium, vat)
+    cancelled = cancellation_of(state)
+    return PolicyVersion(
+        state.policy,
+        state.quote,
+        wanted,
+        state.version,
+        members,
+        premium,
+        vat,
+        cancelled.effective if cancelled is not None else None,
+    )
 
 
 def members_on(
@@ -695,8 +813,9 @@ def endorsement_document(
     fonts_url: str | None = None,
 ) -> tuple[bytes, str]:
     """The endorsement's bilingual document (批单: what changed, from when, the premium
-    due or refunded, the policy's new totals) as ``pdf`` or ``html``, with a file name;
-    an HTML document loads its fonts from ``fonts_url`` when given."""
+    due or refunded, the policy's new totals; for a cancellation the 退保批单 with its
+    refund basis) as ``pdf`` or ``html``, with a file name; an HTML document loads its
+    fonts from ``fonts_url`` when given."""
     with uow() as work:
         state = _state(work, ctx, policy_id)
         row = work.endorsements.get(state.policy.id, seq)
@@ -704,8 +823,26 @@ def endorsement_document(
             raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
         data = policy_document_data(work, ctx, state.policy)
     record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
-    body = render_document("endorsement", fmt, data, fonts_url, e=record)
-    return body, f"{record.number}-endorsement.{fmt}"
+    document = "endorsement" if record.cancellation is None else "cancellation"
+    body = render_document(document, fmt, data, fonts_url, e=record)
+    return body, f"{record.number}-{document}.{fmt}"
+
+
+def cancellations(
+    uow: UnitOfWorkFactory, newest: dict[str, PolicyVersionRow]
+) -> dict[str, dt.date]:
+    """The first day without cover of each of these policies that is cancelled, read from
+    the endorsement that made its newest version (a cancellation is always the last)."""
+    found: dict[str, dt.date] = {}
+    with uow() as work:
+        for policy_id, version in newest.items():
+            row = work.endorsements.get(policy_id, version.endorsement_seq)
+            if row is None:
+                continue
+            record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
+            if record.cancellation is not None:
+                found[policy_id] = record.effective
+    return found
 
 
 def current_versions(uow: UnitOfWorkFactory, policy_ids: list[str]) -> dict[str, PolicyVersionRow]:

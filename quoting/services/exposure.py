@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import msgspec
 
 from quoting.errors import Forbidden
+from quoting.schemas import VersionMember
 from quoting.services._context import Context
 from quoting.store import ExposureRow, QuoteRow, UnitOfWork, UnitOfWorkFactory
 from quoting.underwriting import BookBreach, BookLimits, book_breaches
@@ -31,6 +33,7 @@ __all__ = [
     "exposure_rows",
     "quote_amounts",
     "require_underwriter",
+    "version_exposure_rows",
 ]
 
 #: Roles that see the queue, the audit trail and the book, and decide referrals.
@@ -107,8 +110,9 @@ def _cents(amount: Decimal | None, fx: Decimal) -> int:
     return int((amount * fx / _CENT).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def quote_amounts(row: QuoteRow) -> QuoteAmounts:
-    """The accumulation amounts of a stored quote (read in full)."""
+def _plan_cents(row: QuoteRow) -> tuple[_Request, _Result, dict[str, tuple[int, int]]]:
+    """The stored quote's request and result (partly), and each plan's AD&D sum insured
+    and evacuation limit in base-currency cents."""
     assert row.request_json is not None and row.result_json is not None
     request = msgspec.json.decode(row.request_json, type=_Request)
     result = msgspec.json.decode(row.result_json, type=_Result)
@@ -120,6 +124,12 @@ def quote_amounts(row: QuoteRow) -> QuoteAmounts:
         )
         for p in request.plans
     }
+    return request, result, plans
+
+
+def quote_amounts(row: QuoteRow) -> QuoteAmounts:
+    """The accumulation amounts of a stored quote (read in full)."""
+    _, result, plans = _plan_cents(row)
     sites: dict[SiteKey, list[int]] = defaultdict(lambda: [0, 0, 0])
     member_max = 0
     for m in result.members:
@@ -155,6 +165,47 @@ def exposure_rows(row: QuoteRow, policy_id: str) -> list[ExposureRow]:
         )
         for (country, site), (headcount, add, evac) in sorted(
             amounts.sites.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        )
+    ]
+
+
+def version_exposure_rows(
+    row: QuoteRow,
+    policy_id: str,
+    members: list[VersionMember],
+    place: Callable[[VersionMember], tuple[str, str]],
+) -> list[ExposureRow]:
+    """The exposure rows of a policy version: its segments grouped by country, site and
+    period of cover (a segment that ended before it began — never covered — adds
+    nothing). ``place`` gives a segment's ISO country code and plan name."""
+    _, _, plans = _plan_cents(row)
+    groups: dict[tuple[str, str | None, dt.date, dt.date], list[int]] = defaultdict(
+        lambda: [0, 0, 0]
+    )
+    for m in members:
+        if m.end < m.start:
+            continue
+        country, plan = place(m)
+        add, evac = plans.get(plan, (0, 0))
+        total = groups[(country, m.member.site, m.start, m.end)]
+        total[0] += 1
+        total[1] += add
+        total[2] += evac
+    return [
+        ExposureRow(
+            policy_id=policy_id,
+            quote_id=row.id,
+            policyholder=row.policyholder,
+            country=country,
+            site=site,
+            period_start=start,
+            period_end=end,
+            headcount=headcount,
+            add_sum_insured_cents=add,
+            evac_sum_insured_cents=evac,
+        )
+        for (country, site, start, end), (headcount, add, evac) in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2], kv[0][3])
         )
     ]
 

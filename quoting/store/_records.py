@@ -14,6 +14,7 @@ __all__ = [
     "ROLES",
     "Account",
     "ApiKeyRow",
+    "ClaimRow",
     "Conflict",
     "EndorsementRow",
     "Event",
@@ -262,6 +263,24 @@ class PolicyVersionRow:
     total_vat: str
     headcount: int
     members_json: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """A claim recorded on a policy: amounts as decimal strings of the policy currency."""
+
+    policy_id: str
+    seq: int
+    number: str
+    member_id: str
+    cover: str
+    loss_date: dt.date
+    paid: str
+    outstanding: str
+    status: str
+    reference: str | None
+    created_at: dt.datetime
+    created_by: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self
 from quoting.store._records import (
     Account,
     ApiKeyRow,
+    ClaimRow,
     EndorsementRow,
     Event,
     EventFilter,
@@ -263,6 +264,23 @@ class ExposureRepository(Protocol):
     def in_force(self, start: dt.date, end: dt.date) -> list[ExposureRow]:
         """The exposures of policies whose period overlaps ``start``…``end``."""
 
+    def for_policy(self, policy_id: str) -> list[ExposureRow]:
+        """One policy's exposures, in the order stored."""
+
+    def replace(self, policy_id: str, rows: list[ExposureRow]) -> None:
+        """The policy's exposures become ``rows`` (after an endorsement or a
+        cancellation)."""
+
+
+class ClaimRepository(Protocol):
+    """The claims recorded on policies."""
+
+    def add(self, rows: list[ClaimRow]) -> None:
+        """Store new claims (numbered after the policy's last one)."""
+
+    def for_policy(self, policy_id: str) -> list[ClaimRow]:
+        """A policy's claims in the order recorded."""
+
 
 class SecretRepository(Protocol):
     """Secrets the application makes for itself."""
@@ -290,6 +308,10 @@ class UnitOfWork(Protocol):
     @property
     def endorsements(self) -> EndorsementRepository:
         """Endorsements and policy versions."""
+
+    @property
+    def claims(self) -> ClaimRepository:
+        """Claims on policies."""
 
     @property
     def events(self) -> EventRepository:

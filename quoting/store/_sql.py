@@ -21,6 +21,7 @@ from quoting.store._database import Database
 from quoting.store._records import (
     Account,
     ApiKeyRow,
+    ClaimRow,
     Conflict,
     EndorsementRow,
     Event,
@@ -41,6 +42,7 @@ from quoting.store._tables import (
     accounts,
     api_keys,
     app_secrets,
+    claims,
     endorsements,
     events,
     exposures,
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.quotes = SqlQuotes(self)
         self.policies = SqlPolicies(self)
         self.endorsements = SqlEndorsements(self)
+        self.claims = SqlClaims(self)
         self.events = SqlEvents(self)
         self.secrets = SqlSecrets(self)
         self.sessions: SqlSessions | RedisSessions = (
@@ -736,6 +739,42 @@ class SqlExposures:
         )
         return [
             ExposureRow(**{f: r[f] for f in ExposureRow.__dataclass_fields__})
+            for r in self._uow.read(query).mappings().all()
+        ]
+
+    def for_policy(self, policy_id: str) -> list[ExposureRow]:
+        """One policy's exposures, in the order stored."""
+        query = (
+            sa.select(exposures).where(exposures.c.policy_id == policy_id).order_by(exposures.c.id)
+        )
+        return [
+            ExposureRow(**{f: r[f] for f in ExposureRow.__dataclass_fields__})
+            for r in self._uow.read(query).mappings().all()
+        ]
+
+    def replace(self, policy_id: str, rows: list[ExposureRow]) -> None:
+        """Delete the policy's exposures and store ``rows`` in their place."""
+        self._uow.write(sa.delete(exposures).where(exposures.c.policy_id == policy_id))
+        self.add(rows)
+
+
+class SqlClaims:
+    """Claims recorded on policies."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, rows: list[ClaimRow]) -> None:
+        """Store new claims."""
+        if rows:
+            values = [{f: getattr(r, f) for f in ClaimRow.__dataclass_fields__} for r in rows]
+            self._uow.write(claims.insert(), values)
+
+    def for_policy(self, policy_id: str) -> list[ClaimRow]:
+        """A policy's claims in the order recorded."""
+        query = sa.select(claims).where(claims.c.policy_id == policy_id).order_by(claims.c.seq)
+        return [
+            ClaimRow(**{f: r[f] for f in ClaimRow.__dataclass_fields__})
             for r in self._uow.read(query).mappings().all()
         ]
 

@@ -195,6 +195,24 @@ exposures = Table(
     Index("ix_exposures_country_site", "country", "site"),
 )
 
+# Claims recorded on a policy (migration 0010), numbered per policy.
+claims = Table(
+    "claims",
+    metadata,
+    Column("policy_id", String(32), ForeignKey("policies.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("number", String(48), nullable=False, unique=True),
+    Column("member_id", String(64), nullable=False),
+    Column("cover", String(16), nullable=False),
+    Column("loss_date", Date, nullable=False),
+    Column("paid", String(24), nullable=False),
+    Column("outstanding", String(24), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reference", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(32), nullable=False),
+)
+
 # A policy's member list after each endorsement (version 1 is the bound quote's). The
 # primary key settles two endorsements made at once on one policy: one version each.
 policy_versions = Table(

@@ -18,6 +18,7 @@ from typing import Any, Self
 from quoting.store._records import (
     Account,
     ApiKeyRow,
+    ClaimRow,
     Conflict,
     EndorsementRow,
     Event,
@@ -52,6 +53,7 @@ class _Data:
     versions: dict[tuple[str, int], PolicyVersionRow] = field(default_factory=dict)
     referrals: dict[str, ReferralRow] = field(default_factory=dict)
     exposures: list[ExposureRow] = field(default_factory=list)
+    claims: list[ClaimRow] = field(default_factory=list)
 
     def copy(self) -> _Data:
         # The records are frozen, so copying the containers copies the data.
@@ -69,6 +71,7 @@ class _Data:
             dict(self.versions),
             dict(self.referrals),
             list(self.exposures),
+            list(self.claims),
         )
 
 
@@ -95,6 +98,7 @@ class InMemoryUnitOfWork:
         self.quotes = _Quotes(self)
         self.policies = _Policies(self)
         self.endorsements = _Endorsements(self)
+        self.claims = _Claims(self)
         self.events = _Events(self)
         self.secrets = _Secrets(self)
         self.sessions = _Sessions(self)
@@ -484,6 +488,29 @@ class _Exposures:
         return [
             r for r in self._uow.data.exposures if r.period_start <= end and r.period_end >= start
         ]
+
+    def for_policy(self, policy_id: str) -> list[ExposureRow]:
+        return [r for r in self._uow.data.exposures if r.policy_id == policy_id]
+
+    def replace(self, policy_id: str, rows: list[ExposureRow]) -> None:
+        kept = [r for r in self._uow.data.exposures if r.policy_id != policy_id]
+        self._uow.data.exposures[:] = [*kept, *rows]
+
+
+class _Claims:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, rows: list[ClaimRow]) -> None:
+        taken = {(r.policy_id, r.seq) for r in self._uow.data.claims}
+        if any((r.policy_id, r.seq) in taken for r in rows):
+            raise Conflict("claim numbers taken")
+        self._uow.data.claims.extend(rows)
+
+    def for_policy(self, policy_id: str) -> list[ClaimRow]:
+        return sorted(
+            (r for r in self._uow.data.claims if r.policy_id == policy_id), key=lambda r: r.seq
+        )
 
 
 class _Secrets:

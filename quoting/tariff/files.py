@@ -189,6 +189,12 @@ def _check_ages_and_bands(p: TariffParams, bad: _Bad) -> None:
     if sp[0] <= 0:
         bad("short_period.factors", "the 1-month factor must be above 0")
 
+    scale = p.cancellation.short_period_scale
+    if any(b < a for a, b in itertools.pairwise(scale)):
+        bad("cancellation.short_period_scale", "the earned shares must not decrease with months")
+    if scale[-1] != 1.0:
+        bad("cancellation.short_period_scale", "the 12-month share must be 1.0 (all earned)")
+
     heads = [b.min_headcount for b in p.group_size]
     if heads[0] != 1:
         bad("group_size", "the first band must start at min_headcount = 1")

@@ -24,9 +24,11 @@ __all__ = [
     "COUNTRY_FACTORS",
     "COUNTRY_STATUSES",
     "COVER_CODES",
+    "DEFAULT_CANCELLATION_SCALE",
     "RATING_METHODS",
     "AccumulationParams",
     "AgeParams",
+    "CancellationParams",
     "Country",
     "CoverParams",
     "EndorsementParams",
@@ -160,6 +162,37 @@ class EndorsementParams(_Strict):
     no_refund_with_claim: bool = False
 
 
+#: The product default short-period scale of a cancellation at the policyholder's request
+#: (the usual Chinese 短期费率表): the share of the annual premium earned after 1, 2, …
+#: 12 months begun. Tariffs 2026.2 and 2027.1, published before ``[cancellation]``
+#: existed, use it.
+DEFAULT_CANCELLATION_SCALE: tuple[float, ...] = (
+    0.10,
+    0.20,
+    0.30,
+    0.40,
+    0.50,
+    0.60,
+    0.70,
+    0.80,
+    0.85,
+    0.90,
+    0.95,
+    1.00,
+)
+
+
+class CancellationParams(_Strict):
+    """Cancellation of a whole policy (``[cancellation]``, optional: a tariff without it
+    earns the product default scale, :data:`DEFAULT_CANCELLATION_SCALE`)."""
+
+    #: share of the annual premium earned when the policyholder cancels after 1, 2, … 12
+    #: months begun (short-period scale); an insurer's cancellation earns days/365 instead
+    short_period_scale: Annotated[list[Fraction], Meta(min_length=12, max_length=12)] = (
+        msgspec.field(default_factory=lambda: list(DEFAULT_CANCELLATION_SCALE))
+    )
+
+
 class UnderwritingParams(_Strict):
     auto_max_class: Annotated[int, Meta(ge=1, le=6)]
     group_sum_insured_limit: Positive
@@ -266,6 +299,7 @@ class TariffParams(_Strict):
     underwriting: UnderwritingParams
     covers: dict[str, CoverParams]
     endorsements: EndorsementParams = msgspec.field(default_factory=EndorsementParams)
+    cancellation: CancellationParams = msgspec.field(default_factory=CancellationParams)
 
 
 @dataclass(frozen=True, slots=True)

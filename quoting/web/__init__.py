@@ -3,6 +3,8 @@ besides api.py."""
 
 from quoting.web._access import AccessLogMiddleware
 from quoting.web._auth import ApiKeyAuthMiddleware, KeyCache, requires_role
+from quoting.web._cancellation import CancellationController
+from quoting.web._claims import ClaimsController
 from quoting.web._deps import provide_context
 from quoting.web._docs import SwaggerUIPlugin
 from quoting.web._docs import static_router as docs_static_router
@@ -26,6 +28,8 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "AccessLogMiddleware",
     "ApiKeyAuthMiddleware",
+    "CancellationController",
+    "ClaimsController",
     "DocumentsController",
     "EndorsementsController",
     "KeyCache",

@@ -38,6 +38,7 @@ __all__ = [
     "binary",
     "content_disposition",
     "header",
+    "json_body",
     "json_or_census_file",
     "operation",
     "problem",
@@ -140,6 +141,22 @@ class ApiOperation(Operation):
                 headers["Retry-After"] = RETRY_AFTER
             headers.update(self.extra_headers.get(status, {}))
             response.headers = headers or None
+
+
+def json_body(description: str, *, schema: str, example: tuple[str, str, Any]) -> RequestBody:
+    """A JSON body a handler reads itself (so that its problems are ``422`` with
+    pointers): the ``schema`` component, with one ``example`` (name, summary, value)."""
+    name, summary, value = example
+    return RequestBody(
+        required=True,
+        description=description,
+        content={
+            "application/json": OpenAPIMediaType(
+                schema=Reference(ref=f"#/components/schemas/{schema}"),
+                examples={name: Example(summary=summary, value=value)},
+            )
+        },
+    )
 
 
 def json_or_census_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import anyio
@@ -127,8 +128,11 @@ def _policy_record(bound: BoundPolicy) -> PolicyRecord:
     )
 
 
-def _as_endorsed(record: PolicyRecord, newest: PolicyVersionRow | None) -> PolicyRecord:
-    """A policy's record with its newest version's totals (as bound without one)."""
+def _as_endorsed(
+    record: PolicyRecord, newest: PolicyVersionRow | None, cancelled_from: dt.date | None = None
+) -> PolicyRecord:
+    """A policy's record with its newest version's totals (as bound without one), and
+    cancelled from a date if it is."""
     if newest is None:
         return record
     return msgspec.structs.replace(
@@ -138,6 +142,8 @@ def _as_endorsed(record: PolicyRecord, newest: PolicyVersionRow | None) -> Polic
         headcount=newest.headcount,
         version=newest.version,
         latest_version=newest.version,
+        status="in_force" if cancelled_from is None else "cancelled",
+        cancelled_from=cancelled_from,
     )
 
 
@@ -274,7 +280,11 @@ class PoliciesController(Controller):
     ) -> PolicyPage:
         bound, total = binding.list_policies(uow, context, limit, offset)
         current = endorsements.current_versions(uow, [b.policy.id for b in bound])
-        items = [_as_endorsed(_policy_record(b), current.get(b.policy.id)) for b in bound]
+        cancelled = endorsements.cancellations(uow, current)
+        items = [
+            _as_endorsed(_policy_record(b), current.get(b.policy.id), cancelled.get(b.policy.id))
+            for b in bound
+        ]
         following = (
             f"{POLICIES}?limit={limit}&offset={offset + limit}"
             if offset + len(items) < total
@@ -320,6 +330,8 @@ class PoliciesController(Controller):
             else record.headcount,
             version=shown.number,
             latest_version=shown.latest,
+            status="in_force" if shown.cancelled_from is None else "cancelled",
+            cancelled_from=shown.cancelled_from,
         )
 
     @get(

@@ -187,7 +187,8 @@ class PolicyRecord(msgspec.Struct):
     policy_number: str
     quote_id: str
     created_at: dt.datetime
-    status: Literal["in_force"]
+    #: ``cancelled`` once the policy's cancellation is stored
+    status: Literal["in_force", "cancelled"]
     policyholder: str
     credit_code: str
     period_start: dt.date
@@ -202,6 +203,8 @@ class PolicyRecord(msgspec.Struct):
     version: int = 1
     #: the newest version (each applied endorsement makes one)
     latest_version: int = 1
+    #: the first day without cover of a cancelled policy
+    cancelled_from: dt.date | None = None
 
 
 class PolicyPage(msgspec.Struct):

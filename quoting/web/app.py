@@ -26,6 +26,8 @@ from quoting.store import Database, RedisSessionStore, SqlUnitOfWork
 from quoting.web import (
     AccessLogMiddleware,
     ApiKeyAuthMiddleware,
+    CancellationController,
+    ClaimsController,
     DocumentsController,
     EndorsementsController,
     KeyCache,
@@ -64,6 +66,20 @@ Errors are RFC 9457 problem details (`application/problem+json`); validation err
 every problem with a JSON pointer or a census file row and column. Amounts are decimal
 strings with two places. Rate limits answer `429` with `Retry-After`.
 """
+
+
+#: The broker API's controllers, in the order the OpenAPI document lists them.
+_API_CONTROLLERS = (
+    QuotesController,
+    DocumentsController,
+    PoliciesController,
+    EndorsementsController,
+    CancellationController,
+    ClaimsController,
+    QuoteReferralController,
+    UnderwritingController,
+    ReferenceController,
+)
 
 
 def _openapi_config() -> OpenAPIConfig:
@@ -132,13 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             health,
-            QuotesController,
-            DocumentsController,
-            PoliciesController,
-            EndorsementsController,
-            QuoteReferralController,
-            UnderwritingController,
-            ReferenceController,
+            *_API_CONTROLLERS,
             docs_static_router(),
             document_font,
             pages_router(

@@ -64,6 +64,8 @@ class Target:
     policies: list[str]
     #: a policy whose endorsement 1 is referred (the one an underwriter can approve)
     referred_policy: str = ""
+    #: a policy of its own for the cancellation (then it takes no other change)
+    cancellable: str = ""
 
     def ids(self, path: str) -> dict[str, list[str]]:
         """Real values for the path parameters of the operation at ``path``."""
@@ -77,9 +79,12 @@ class Target:
             if path.endswith(ending):
                 quotes = self.quotes[index : index + 1]
         approving = path.endswith("/endorsements/{seq}/approve")
+        policies = [self.referred_policy] if approving else self.policies
+        if path.endswith("/cancel"):
+            policies = [self.cancellable]
         return {
             "quote_id": quotes,
-            "policy_id": [self.referred_policy] if approving else self.policies,
+            "policy_id": policies,
             "filename": files,
             "name": sorted(font_files()),  # the fonts HTML documents name (public route)
             # The first policy has one endorsement; the referred policy's is number 1.
@@ -116,7 +121,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
             assert response.status_code == 201, response.text
             return dict(response.json())
 
-        open_, referred, bound, aggregated, endorsed = (
+        open_, referred, bound, aggregated, endorsed, to_cancel = (
             post(QUOTES, body)
             for body in (
                 _body(),
@@ -124,8 +129,10 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
                 _body(),
                 _body(census=grouped),
                 _body(),
+                _body(),
             )
         )
+        cancellable = post(f"{QUOTES}/{to_cancel['id']}/bind")["id"]
         policies = [post(f"{QUOTES}/{q['id']}/bind")["id"] for q in (bound, aggregated)]
         referred_policy = post(f"{QUOTES}/{endorsed['id']}/bind")["id"]
         in_belarus = {
@@ -156,6 +163,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         quotes,
         policies,
         referred_policy,
+        cancellable,
     )
     store.dispose()
 
@@ -164,8 +172,9 @@ def _with_known_ids(strategy: Any, ids: dict[str, list[str]]) -> Any:
     """Half of the cases get real ids in all their path parameters."""
 
     def swap(case: Any, data: st.DataObject) -> Any:
-        # An endorsement is only priced on a real policy: always give it one.
-        always = case.method == "POST" and case.path.endswith("/endorsements")
+        # An endorsement or a cancellation is only priced on a real policy: always give
+        # it one.
+        always = case.method == "POST" and case.path.endswith(("/endorsements", "/cancel"))
         if case.path_parameters and (always or data.draw(st.booleans())):
             for name in case.path_parameters:
                 case.path_parameters[name] = data.draw(st.sampled_from(ids[name]))
@@ -255,5 +264,9 @@ def test_generated_requests_find_no_server_error_or_schema_violation(
             ("/approve", "/reprice", "/decision", "/referrals", "/audit", "/exposure")
         )
         usable = underwriters_only == (caller == "underwriter")
-        if mode is POSITIVE and usable:
+        # Recording a claim needs a loss that has happened: the business date lies before
+        # every policy period here (tests/api/test_claims_api.py records claims on a later
+        # one), so its cases end in documented 404s and 422s.
+        recording = label == "POST /api/v1/policies/{policy_id}/claims"
+        if mode is POSITIVE and usable and not recording:
             assert any(200 <= s < 300 for s in outcome.statuses), (label, outcome.statuses)

@@ -1,0 +1,207 @@
+"""Claims experience of a policy: claims recorded from JSON or a CSV/XLSX file (checked
+against the policy's members and covers, every problem at once with its pointer or file
+row and column), and the summary — count, incurred, premium earned by days, loss ratio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import msgspec
+
+from quoting.census import read_table
+from quoting.errors import CensusError, Problem, RequestError
+from quoting.policies import check_claims, earned_cents, member_days
+from quoting.pricing import cents_to_text
+from quoting.schemas import Claim, ClaimInput, ClaimsRequest, ClaimsSummary
+from quoting.services._context import Context
+from quoting.services.endorsements import _state
+from quoting.services.quotation import CensusUpload
+from quoting.store import ClaimRow, UnitOfWorkFactory
+from quoting.validation import problem_from_validation
+
+__all__ = ["ClaimsReport", "RecordClaims", "claims_report", "record_claims"]
+
+#: Headers a claims file may use for each field (English and Chinese), as for censuses.
+CLAIM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "member_id": ("id", "member id", "工号", "编号", "被保险人编号"),
+    "cover": ("险种", "保障", "责任"),
+    "loss_date": ("date of loss", "loss date", "出险日期", "事故日期"),
+    "paid": ("paid amount", "已决赔款", "已付金额", "已赔付"),
+    "outstanding": ("outstanding amount", "未决赔款", "未决金额"),
+    "status": ("状态", "案件状态"),
+    "reference": ("claim no", "claim number", "赔案号", "报案号"),
+}
+_STATUS = {"未结": "open", "已结": "closed", "结案": "closed"}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordClaims:
+    """Record claims on a policy: a JSON :class:`ClaimsRequest`, or a claims file."""
+
+    policy_id: str
+    raw_request: bytes = b""
+    file: CensusUpload | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimsReport:
+    """A policy's claims and their summary."""
+
+    claims: list[Claim]
+    summary: ClaimsSummary
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return _STATUS.get(text, text) or None
+    return value
+
+
+def _from_file(upload: CensusUpload) -> tuple[list[ClaimInput], list[int]]:
+    """The file's claims and their row numbers; problems at row and column."""
+    rows = read_table(upload.data, upload.filename, CLAIM_COLUMNS, frozenset({"loss_date"}))
+    if not rows:
+        raise CensusError(Problem("the file has no claims", file=upload.filename))
+    claims, numbers, problems = [], [], []
+    for number, cells in rows:
+        values = {k: _cell(v) for k, v in cells.items() if _cell(v) is not None}
+        try:
+            claims.append(msgspec.convert(values, ClaimInput, strict=False))
+            numbers.append(number)
+        except msgspec.ValidationError as exc:
+            p = problem_from_validation(exc)
+            column = str(p.path[0]) if p.path else None
+            problems.append(Problem(p.message, row=number, column=column))
+    if problems:
+        raise CensusError(problems)
+    return claims, numbers
+
+
+def _decode(command: RecordClaims) -> tuple[list[ClaimInput], list[int]]:
+    if command.file is not None:
+        return _from_file(command.file)
+    try:
+        return msgspec.json.decode(command.raw_request, type=ClaimsRequest).claims, []
+    except msgspec.ValidationError as exc:
+        raise RequestError(problem_from_validation(exc)) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+
+
+def _claim(row: ClaimRow, names: dict[str, str]) -> Claim:
+    incurred = Decimal(row.paid) + Decimal(row.outstanding)
+    return Claim(
+        number=row.number,
+        seq=row.seq,
+        member_id=row.member_id,
+        name=names.get(row.member_id, ""),
+        cover=row.cover,
+        loss_date=row.loss_date,
+        paid=row.paid,
+        outstanding=row.outstanding,
+        incurred=f"{incurred:.2f}",
+        status=row.status,  # type: ignore[arg-type]
+        reference=row.reference,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+def record_claims(uow: UnitOfWorkFactory, ctx: Context, command: RecordClaims) -> list[Claim]:
+    """Record claims on a policy the acting account may see, all or none: each is checked
+    against the newest version (a member of the policy, covered on the date of loss, the
+    cover in their plan, the date within the period and not after the business date).
+    Numbered ``{policy number}-C{nnn}`` in order; a ``policy.claims_recorded`` event in
+    the same transaction. Raises :class:`RequestError` (pointers) or :class:`CensusError`
+    (file rows and columns) with every problem, or :class:`NotFound`."""
+    claims, numbers = _decode(command)
+    with uow() as work:
+        state = _state(work, ctx, command.policy_id)
+        period = (state.quote.period_start, state.quote.period_end)
+        problems = check_claims(claims, state.members, period, ctx.today())
+        if problems and numbers:
+            raise CensusError(
+                [
+                    Problem(p.message, row=numbers[int(p.path[1])], column=str(p.path[2]))
+                    for p in problems
+                ]
+            )
+        if problems:
+            raise RequestError(problems)
+        work.endorsements.lock_policy(state.policy.id)
+        first = len(work.claims.for_policy(state.policy.id)) + 1
+        now, who = ctx.now(), ctx.acting().id
+        rows = [
+            ClaimRow(
+                policy_id=state.policy.id,
+                seq=first + i,
+                number=f"{state.policy.policy_number}-C{first + i:03d}",
+                member_id=c.member_id,
+                cover=c.cover,
+                loss_date=c.loss_date,
+                paid=f"{c.paid:.2f}",
+                outstanding=f"{c.outstanding:.2f}",
+                status=c.status,
+                reference=c.reference,
+                created_at=now,
+                created_by=who,
+            )
+            for i, c in enumerate(claims)
+        ]
+        work.claims.add(rows)
+        work.events.add(
+            ctx.event(
+                "policy.claims_recorded",
+                state.policy.id,
+                count=len(rows),
+                numbers=[rows[0].number, rows[-1].number],
+            )
+        )
+        work.commit()
+    names = {m.member.member_id: m.member.name for m in state.members}
+    return [_claim(r, names) for r in rows]
+
+
+def claims_report(
+    uow: UnitOfWorkFactory, ctx: Context, policy_id: str, as_of: dt.date | None = None
+) -> ClaimsReport:
+    """A policy's claims and their summary on ``as_of`` (default: the business date):
+    count, paid, outstanding, incurred, the premium net of VAT earned by days to that
+    date under the newest version (so after endorsements and a cancellation), the loss
+    ratio incurred / earned and the member-years of cover."""
+    day = as_of or ctx.today()
+    with uow() as work:
+        state = _state(work, ctx, policy_id)
+        rows = work.claims.for_policy(state.policy.id)
+    names = {m.member.member_id: m.member.name for m in state.members}
+    claims = [_claim(r, names) for r in rows if r.loss_date <= day]
+    period = (state.quote.period_start, state.quote.period_end)
+    adjustment = state.adjustment_cents[0] - state.adjustment_cents[1]
+    earned = earned_cents(state.members, adjustment, period, day)
+    paid = sum(Decimal(c.paid) for c in claims)
+    outstanding = sum(Decimal(c.outstanding) for c in claims)
+    incurred = Decimal(paid) + Decimal(outstanding)
+    four = Decimal("0.0001")
+    ratio = (incurred * 100 / earned).quantize(four, ROUND_HALF_UP) if earned > 0 else None
+    years = (Decimal(member_days(state.members, day)) / 365).quantize(four, ROUND_HALF_UP)
+    summary = ClaimsSummary(
+        as_of=day,
+        count=len(claims),
+        paid=f"{paid:.2f}",
+        outstanding=f"{outstanding:.2f}",
+        incurred=f"{incurred:.2f}",
+        earned_premium=cents_to_text(earned),
+        loss_ratio=None if ratio is None else f"{ratio}",
+        member_years=f"{years}",
+    )
+    return ClaimsReport(claims, summary)
