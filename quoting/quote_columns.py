@@ -139,11 +139,11 @@ class MemberColumns:
         columns have it), else empty ``factors``."""
         factors = self._factors(covers) if trace and self.trace else None
         line_cover = self.line_cover.tolist()
-        line_prem, line_vat = self.line_premium.tolist(), self.line_vat.tolist()
+        line_prem, line_vat = _texts(self.line_premium), _texts(self.line_vat)
         codes = [c.code for c in covers]
         out: list[MemberQuote] = []
         i = 0
-        heads, prem, vat = self.headcount.tolist(), self.premium.tolist(), self.vat.tolist()
+        heads, prem, vat = self.headcount.tolist(), _texts(self.premium), _texts(self.vat)
         ordinal = dt.date.fromordinal
         for m, (count, plan, cls, age, months, start, end) in enumerate(
             zip(
@@ -160,8 +160,8 @@ class MemberColumns:
             lines = [
                 QuoteLine(
                     cover=codes[line_cover[j]],
-                    premium=cents_to_text(line_prem[j]),
-                    vat=cents_to_text(line_vat[j]),
+                    premium=line_prem[j],
+                    vat=line_vat[j],
                     factors=factors[j] if factors is not None else {},
                 )
                 for j in range(i, i + count)
@@ -179,8 +179,8 @@ class MemberColumns:
                     start=ordinal(start),
                     end=ordinal(end),
                     months=months,
-                    premium=cents_to_text(prem[m]),
-                    vat=cents_to_text(vat[m]),
+                    premium=prem[m],
+                    vat=vat[m],
                     lines=lines,
                     site=self.site[m],
                 )
@@ -205,6 +205,15 @@ class MemberColumns:
                 f["headcount"] = heads
                 factors[j] = f
         return factors
+
+
+def _texts(cents: np.ndarray) -> list[str]:
+    """:func:`cents_to_text` of every value (whole cents and their remainders split in
+    numpy, one f-string per value)."""
+    if cents.size and int(cents.min()) < 0:
+        return [cents_to_text(c) for c in cents.tolist()]
+    whole, rest = np.divmod(cents, 100)
+    return [f"{w}.{r:02d}" for w, r in zip(whole.tolist(), rest.tolist(), strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +309,8 @@ def _smallest(values: np.ndarray) -> np.ndarray:
 
 
 def _uses(covers: list[CoverTrace], key: str) -> np.ndarray:
-    return np.array([i for i, c in enumerate(covers) if key in c.keys], dtype=np.int64)
+    """Per cover index: whether its lines show ``key`` (index it by the lines' covers)."""
+    return np.array([key in c.keys for c in covers], dtype=bool)
 
 
 def encode_columns(columns: QuoteColumns) -> bytes:
@@ -334,7 +344,7 @@ def encode_columns(columns: QuoteColumns) -> bytes:
         trace_values: dict[str, np.ndarray] = {}
         if columns.has_trace:
             for k in keys:
-                mask = np.isin(part.line_cover, uses[k])
+                mask = uses[k][part.line_cover]
                 trace_values[k] = np.ascontiguousarray(part.trace[k][mask], dtype="<f8")
         chunks.append((*add(base), *add(_pack({}, trace_values))))
     meta = _Meta(
@@ -398,7 +408,7 @@ class ColumnarQuote:
             _, values = _unpack(self._section((trace_at, trace_len), self._meta.compressed))
             for k in self._meta.trace_keys:
                 full = np.full(ints["line_cover"].size, np.nan)
-                full[np.isin(ints["line_cover"], _uses(self.covers, k))] = values[k]
+                full[_uses(self.covers, k)[ints["line_cover"]]] = values[k]
                 factors[k] = full
         return MemberColumns(
             member_id=strings["member_id"],  # type: ignore[arg-type]
