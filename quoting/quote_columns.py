@@ -7,7 +7,10 @@ The stored form (``QCOL`` version 1) is one byte string::
 
 ``meta`` holds where each section lies. The sections are the *header* — the wire
 :class:`Quote` JSON with ``"members":[]`` (totals, summaries, status, referrals, declines,
-group rating), spliced unchanged into responses — the members' ids (to find one member),
+group rating), spliced unchanged into responses — for a quote of up to
+:data:`INLINE_MEMBERS` members the members' wire JSON (what its responses hold whole;
+building it again from the columns on every read would cost more than keeping it), the
+members' ids (to find one member),
 and chunks of :data:`CHUNK_MEMBERS` members. A chunk is two blobs, zlib-compressed for
 quotes beyond :data:`COMPRESS_BEYOND` members: *base* (the members' fields and their
 lines' cover and cents) and *trace* (each factor of the lines whose cover uses it, as
@@ -264,6 +267,9 @@ class _Meta(msgspec.Struct, kw_only=True):
     #: every trace key in the order of the trace blob
     trace_keys: list[str]
     header: tuple[int, int]
+    #: the members' wire JSON, kept for a quote of up to INLINE_MEMBERS members (its
+    #: responses hold it whole; it costs less to keep than to build again on each read)
+    inline: tuple[int, int] | None = None
     ids: tuple[int, int]
     #: (base offset, base length, trace offset, trace length) per chunk
     chunks: list[tuple[int, int, int, int]]
@@ -317,6 +323,9 @@ def encode_columns(columns: QuoteColumns) -> bytes:
     """The stored form of a quote (see the module docstring)."""
     members = columns.members
     n = len(members)
+    inline = None
+    if n <= INLINE_MEMBERS:
+        inline = msgspec.json.encode(columns.member_quotes(0, n, trace=True))
     compress = n > COMPRESS_BEYOND
     keys = list(dict.fromkeys(k for c in columns.covers for k in c.keys))
     sections: list[bytes] = []
@@ -334,6 +343,11 @@ def encode_columns(columns: QuoteColumns) -> bytes:
     header_at = (0, len(header))
     sections.append(header)
     offset = len(header)
+    inline_at = None
+    if inline is not None:
+        inline_at = (offset, len(inline))
+        sections.append(inline)
+        offset += len(inline)
     ids_at = add(msgspec.json.encode(members.member_id))
     uses = {k: _uses(columns.covers, k) for k in keys}
     chunks = []
@@ -356,6 +370,7 @@ def encode_columns(columns: QuoteColumns) -> bytes:
         covers=[(c.code, c.method, list(c.keys)) for c in columns.covers],
         trace_keys=keys,
         header=header_at,
+        inline=inline_at,
         ids=ids_at,
         chunks=chunks,
     )
@@ -390,6 +405,14 @@ class ColumnarQuote:
     def header_json(self) -> bytes:
         """The wire quote JSON with ``"members":[]``."""
         return self._section(self._meta.header, False)
+
+    @property
+    def inline_json(self) -> bytes | None:
+        """Every member's wire JSON (with the trace), kept for a quote of up to
+        :data:`INLINE_MEMBERS` members; else None."""
+        if self._meta.inline is None:
+            return None
+        return self._section(self._meta.inline, False)
 
     def header(self) -> Quote:
         """The wire quote without members."""
@@ -447,8 +470,10 @@ class ColumnarQuote:
 
     def quote_json(self) -> bytes:
         """The whole wire quote JSON, as the quote was encoded before it was columnar."""
-        members = self.member_quotes(0, len(self), trace=True)
-        return splice_members(self.header_json, msgspec.json.encode(members))
+        members = self.inline_json
+        if members is None:
+            members = msgspec.json.encode(self.member_quotes(0, len(self), trace=True))
+        return splice_members(self.header_json, members)
 
 
 class JsonQuote:

@@ -22,6 +22,7 @@ from quoting.quote_columns import (
     INLINE_MEMBERS,
     MAX_MEMBERS_PAGE,
     MEMBERS_PAGE,
+    ColumnarQuote,
     JsonQuote,
     QuoteSource,
     splice_members,
@@ -173,6 +174,8 @@ def _record_json(
     total = len(source)
     if isinstance(source, JsonQuote) and total <= INLINE_MEMBERS:
         body = source.quote_json  # stored before quotes were columnar: as it was
+    elif isinstance(source, ColumnarQuote) and source.inline_json is not None:
+        body = splice_members(source.header_json, source.inline_json)
     elif total <= INLINE_MEMBERS:
         members = msgspec.json.encode(source.member_quotes(0, total, trace=True))
         body = splice_members(source.header_json, members)
@@ -315,8 +318,7 @@ class QuotesController(Controller):
         headers = {"Location": f"{BASE}/{row.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        source = stored.columns if stored.columns is not None else None
-        return _json(_record_json(row, source), 201, headers)
+        return _json(_record_json(row), 201, headers)
 
     @get(
         "/",
