@@ -11,8 +11,8 @@ group rating), spliced unchanged into responses — for a quote of up to
 :data:`INLINE_MEMBERS` members the members' wire JSON (what its responses hold whole;
 building it again from the columns on every read would cost more than keeping it), the
 members' ids (to find one member),
-and chunks of :data:`CHUNK_MEMBERS` members. A chunk is two blobs, zlib-compressed for
-quotes beyond :data:`COMPRESS_BEYOND` members: *base* (the members' fields and their
+and chunks of :data:`CHUNK_MEMBERS` members; every section is zlib-compressed (level 1)
+for a quote beyond :data:`COMPRESS_BEYOND` members. A chunk is two blobs: *base* (the members' fields and their
 lines' cover and cents) and *trace* (each factor of the lines whose cover uses it, as
 float64 — the same numbers the wire trace shows). A page reads only its chunks, and a
 page without the trace reads no trace blob. Blobs are a small JSON manifest followed by
@@ -339,15 +339,10 @@ def encode_columns(columns: QuoteColumns) -> bytes:
         offset += len(blob)
         return offset - len(blob), len(blob)
 
-    header = msgspec.json.encode(msgspec.structs.replace(columns.header, members=[]))
-    header_at = (0, len(header))
-    sections.append(header)
-    offset = len(header)
-    inline_at = None
-    if inline is not None:
-        inline_at = (offset, len(inline))
-        sections.append(inline)
-        offset += len(inline)
+    # The header of a large quote is large too (its declined members, the members of
+    # each referral): compressed with the chunks.
+    header_at = add(msgspec.json.encode(msgspec.structs.replace(columns.header, members=[])))
+    inline_at = add(inline) if inline is not None else None
     ids_at = add(msgspec.json.encode(members.member_id))
     uses = {k: _uses(columns.covers, k) for k in keys}
     chunks = []
@@ -404,7 +399,7 @@ class ColumnarQuote:
     @property
     def header_json(self) -> bytes:
         """The wire quote JSON with ``"members":[]``."""
-        return self._section(self._meta.header, False)
+        return self._section(self._meta.header, self._meta.compressed)
 
     @property
     def inline_json(self) -> bytes | None:
@@ -412,7 +407,7 @@ class ColumnarQuote:
         :data:`INLINE_MEMBERS` members; else None."""
         if self._meta.inline is None:
             return None
-        return self._section(self._meta.inline, False)
+        return self._section(self._meta.inline, self._meta.compressed)
 
     def header(self) -> Quote:
         """The wire quote without members."""
