@@ -124,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     q.add_argument("--format", choices=("table", "json"), default="table")
     q.add_argument(
+        "--trace",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --format json: every line's factors (default); --no-trace: premiums only",
+    )
+    q.add_argument(
         "--pdf", type=Path, help="also write the quote letter (报价函) as PDF to this file"
     )
 
@@ -238,20 +244,34 @@ def _cmd_quote(args: argparse.Namespace, out: TextIO) -> int:
     census = None
     if args.census is not None:
         census = CensusUpload(args.census.name, args.census.read_bytes())
-    command = OfflineQuote(
-        args.request.read_bytes(), census, as_of=args.as_of, trace=args.format == "json"
-    )
-    request, quote = price_offline(ctx, command)
     if args.format == "json":
-        out.write(msgspec.json.format(msgspec.json.encode(quote).decode(), indent=2) + "\n")
-    else:
-        from quoting.report import quote_table
+        return _quote_json(ctx, args, census, out)
+    command = OfflineQuote(args.request.read_bytes(), census, as_of=args.as_of, trace=False)
+    request, quote = price_offline(ctx, command)
+    from quoting.report import quote_table
 
-        out.write(quote_table(quote))
+    out.write(quote_table(quote))
     if args.pdf is not None:
         from quoting.services.documents import draft_quote_letter
 
         args.pdf.write_bytes(draft_quote_letter(ctx, request, quote))
+    return EXIT_OK
+
+
+def _quote_json(ctx: Any, args: argparse.Namespace, census: Any, out: TextIO) -> int:
+    """The quote as JSON, streamed from the engine's columns a chunk of members at a time."""
+    from quoting.quote_columns import write_json
+    from quoting.services import OfflineQuote
+    from quoting.services.quotation import columns_offline
+
+    trace = args.trace or args.pdf is not None
+    command = OfflineQuote(args.request.read_bytes(), census, as_of=args.as_of, trace=trace)
+    request, columns = columns_offline(ctx, command)
+    write_json(columns, out.write, trace=args.trace)
+    if args.pdf is not None:
+        from quoting.services.documents import draft_quote_letter
+
+        args.pdf.write_bytes(draft_quote_letter(ctx, request, columns.quote()))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from quoting.pricing import PricedCensus, cents_to_text
+from quoting.quote_columns import CoverTrace, MemberColumns, QuoteColumns
 from quoting.rating_input import CensusRow, ResolvedRequest
 from quoting.schemas import (
     Adjustment,
@@ -37,7 +38,7 @@ from quoting.underwriting import (
     quote_status,
 )
 
-__all__ = ["build_quote", "quote_outcome"]
+__all__ = ["build_quote", "build_quote_columns", "quote_outcome"]
 
 
 def _summary_rows(
@@ -438,3 +439,164 @@ def quote_outcome(
     referrals = _referrals(resolved, priced, today)
     accepted = int((priced.declined == 0).sum())
     return quote_status(accepted, len(referrals)), [r.code for r in referrals]
+
+
+# -- the columnar quote ------------------------------------------------------------------
+
+
+def build_quote_columns(
+    resolved: ResolvedRequest,
+    priced: PricedCensus,
+    as_of: dt.date,
+    *,
+    today: dt.date | None = None,
+    trace: bool = True,
+) -> QuoteColumns:
+    """The quote :func:`build_quote` makes, as its header and the members' columns: no
+    object per line. Its wire form (:meth:`QuoteColumns.quote`) is byte for byte the
+    quote :func:`build_quote` makes."""
+    today = today or as_of
+    request = resolved.request
+    totals = _cover_totals(resolved, priced)
+    accepted = np.flatnonzero(priced.declined == 0)
+    members = _member_columns(resolved, priced, accepted, trace)
+    header = _header(resolved, priced, as_of, today, totals, members)
+    covers = _cover_traces(resolved, priced) if trace else _cover_traces(resolved, None)
+    return QuoteColumns(header, [p.name for p in request.plans], covers, members, trace)
+
+
+def _cover_traces(resolved: ResolvedRequest, priced: PricedCensus | None) -> list[CoverTrace]:
+    """Each cover's method and the factors its lines show (as :func:`_line_factors`
+    chooses them: those set on the cover's first line)."""
+    covers = resolved.tariff.params.covers
+    out = []
+    for index, code in enumerate(COVER_CODES):
+        keys: tuple[str, ...] = ()
+        if priced is not None:
+            where = np.flatnonzero(priced.line_cover == index)
+            if where.size:
+                lo = int(where[0])
+                keys = tuple(k for k, col in priced.trace.items() if not np.isnan(col[lo]))
+        method = covers[code].method if code in covers else ""
+        out.append(CoverTrace(code, method, keys))
+    return out
+
+
+def _cover_totals(resolved: ResolvedRequest, priced: PricedCensus) -> _Totals:
+    """Cents and heads per cover, summed exactly over the lines."""
+    heads_of_row = np.array([r.headcount for r in resolved.rows], dtype=np.int64)
+    totals = _Totals()
+    n = len(COVER_CODES)
+    prem = np.zeros(n, dtype=np.int64)
+    vat = np.zeros(n, dtype=np.int64)
+    heads = np.zeros(n, dtype=np.int64)
+    np.add.at(prem, priced.line_cover, priced.premium_cents.astype(np.int64))
+    np.add.at(vat, priced.line_cover, priced.vat_cents.astype(np.int64))
+    np.add.at(heads, priced.line_cover, heads_of_row[priced.line_row])
+    for c in np.unique(priced.line_cover).tolist():
+        code = COVER_CODES[c]
+        totals.cover_prem[code] = int(prem[c])
+        totals.cover_vat[code] = int(vat[c])
+        totals.cover_heads[code] = int(heads[c])
+    return totals
+
+
+def _member_columns(
+    resolved: ResolvedRequest, priced: PricedCensus, accepted: np.ndarray, trace: bool
+) -> MemberColumns:
+    rows, countries = resolved.rows, resolved.tariff.countries
+    member_of_row = np.full(len(rows), -1, dtype=np.int64)
+    member_of_row[accepted] = np.arange(accepted.size)
+    order = np.argsort(priced.line_row, kind="stable")
+    line_member = member_of_row[priced.line_row[order]]
+    order = order[line_member >= 0]
+    line_member = line_member[line_member >= 0]
+    line_prem = priced.premium_cents.astype(np.int64)[order]
+    line_vat = priced.vat_cents.astype(np.int64)[order]
+    prem = np.zeros(accepted.size, dtype=np.int64)
+    vat = np.zeros(accepted.size, dtype=np.int64)
+    np.add.at(prem, line_member, line_prem)
+    np.add.at(vat, line_member, line_vat)
+    chosen = [rows[r] for r in accepted.tolist()]
+
+    def ints(name: str) -> np.ndarray:
+        return np.array([getattr(r, name) for r in chosen], dtype=np.int64)
+
+    return MemberColumns(
+        member_id=[r.member_id for r in chosen],
+        name=[r.name for r in chosen],
+        site=[r.site for r in chosen],
+        country=[countries[r.country].code for r in chosen],
+        plan=ints("plan"),
+        headcount=ints("headcount"),
+        occupation_class=ints("occupation_class"),
+        age=ints("age"),
+        months=ints("months"),
+        start=np.array([r.start.toordinal() for r in chosen], dtype=np.int64),
+        end=np.array([r.end.toordinal() for r in chosen], dtype=np.int64),
+        premium=prem,
+        vat=vat,
+        line_count=np.bincount(line_member, minlength=accepted.size).astype(np.int64),
+        line_cover=priced.line_cover.astype(np.int64)[order],
+        line_premium=line_prem,
+        line_vat=line_vat,
+        trace={k: _tidy_column(np.asarray(v))[order] for k, v in priced.trace.items()}
+        if trace
+        else {},
+    )
+
+
+def _header(
+    resolved: ResolvedRequest,
+    priced: PricedCensus,
+    as_of: dt.date,
+    today: dt.date,
+    totals: _Totals,
+    members: MemberColumns,
+) -> Quote:
+    """The wire quote without its members, from the cover totals and member columns."""
+    request, tariff = resolved.request, resolved.tariff
+    by_country: _Breakdown = defaultdict(lambda: [0, 0, 0])
+    by_class: _Breakdown = defaultdict(lambda: [0, 0, 0])
+    for country, cls, heads, prem, vat in zip(
+        members.country,
+        members.occupation_class.tolist(),
+        members.headcount.tolist(),
+        members.premium.tolist(),
+        members.vat.tolist(),
+        strict=True,
+    ):
+        for acc, key in ((by_country, country), (by_class, str(cls))):
+            acc[key][0] += heads
+            acc[key][1] += prem
+            acc[key][2] += vat
+    declined = [
+        _declined_member(resolved, row, bits, tariff.countries[row.country].name_en)
+        for row, bits in zip(resolved.rows, priced.declined.tolist(), strict=True)
+        if bits
+    ]
+    referrals = _referrals(resolved, priced, today)
+    return Quote(
+        status=quote_status(len(members), len(referrals)),
+        currency=request.currency,
+        as_of=as_of,
+        policyholder=request.policyholder.name,
+        credit_code=request.policyholder.credit_code,
+        period_start=request.period.start,
+        period_end=request.period.end,
+        tariff=TariffRef(
+            version=tariff.version, effective_date=tariff.effective_date, hash=tariff.content_hash
+        ),
+        headcount=priced.accepted_headcount,
+        declined_headcount=sum(d.headcount for d in declined),
+        total_premium=cents_to_text(priced.total_premium_cents),
+        total_vat=cents_to_text(priced.total_vat_cents),
+        commission=resolved.commission,
+        fx_rate=resolved.rating.fx_rate,
+        members=[],
+        adjustments=_adjustments(resolved, priced),
+        declined=declined,
+        referrals=referrals,
+        summary=_summary(tariff, totals, by_country, by_class),
+        rating=_group_rating(resolved, priced),
+    )

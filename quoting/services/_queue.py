@@ -8,6 +8,7 @@ import datetime as dt
 
 import msgspec
 
+from quoting.quote_columns import ColumnarQuote
 from quoting.store import QuoteRow, ReferralRow
 
 __all__ = ["queue_entry"]
@@ -18,13 +19,18 @@ class _Reason(msgspec.Struct):
     message: str
 
 
-class _Member(msgspec.Struct):
-    country: str
+class _Country(msgspec.Struct):
+    key: str
+
+
+class _Summary(msgspec.Struct):
+    by_country: list[_Country] = []
 
 
 class _Result(msgspec.Struct):
     referrals: list[_Reason] = []
-    members: list[_Member] = []
+    # the quoted members' countries (each member's country is in the summary by country)
+    summary: _Summary = msgspec.field(default_factory=_Summary)
 
 
 def queue_entry(
@@ -33,14 +39,18 @@ def queue_entry(
     """A stored quote (read in full) entering the queue at ``at``, waiting for an
     underwriter, with its referral reasons (and ``extra`` ones, e.g. book accumulation)
     and its members' countries."""
-    assert row.result_json is not None
-    result = msgspec.json.decode(row.result_json, type=_Result)
+    if row.result_columns is not None:
+        result_json = ColumnarQuote(row.result_columns).header_json
+    else:
+        assert row.result_json is not None
+        result_json = row.result_json
+    result = msgspec.json.decode(result_json, type=_Result)
     reasons = [(r.code, r.message) for r in result.referrals] + list(extra or [])
     return ReferralRow(
         quote_id=row.id,
         state="waiting",
         reasons=tuple(reasons),
-        countries=tuple(sorted({m.country for m in result.members})),
+        countries=tuple(sorted({c.key for c in result.summary.by_country})),
         entered_at=at,
         updated_at=at,
     )

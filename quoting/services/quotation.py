@@ -7,9 +7,11 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
@@ -25,9 +27,17 @@ from quoting.errors import (
 from quoting.exports import members_csv, members_xlsx
 from quoting.policies import quote_number
 from quoting.pricing import PricedCensus, price
-from quoting.quote_builder import build_quote
+from quoting.quote_builder import build_quote, build_quote_columns
+from quoting.quote_columns import (
+    MAX_MEMBERS_PAGE,
+    ColumnarQuote,
+    JsonQuote,
+    QuoteColumns,
+    QuoteSource,
+    encode_columns,
+)
 from quoting.rating_input import ResolvedRequest, resolve
-from quoting.schemas import AsOfOverride, Quote, QuoteRequest
+from quoting.schemas import AsOfOverride, MemberQuote, Quote, QuoteRequest
 from quoting.services._context import Context, visible_owner
 from quoting.services._queue import queue_entry
 from quoting.services.intake import (
@@ -50,24 +60,31 @@ from quoting.tariff import Tariff
 from quoting.tariff.registry import DEFAULT_TARIFF_ROOT, tariff_in_force
 
 _log = logging.getLogger("quoting.quotes")
+T = TypeVar("T", Quote, QuoteColumns)
 
 __all__ = [
     "REPRICING_ROLES",
     "CensusUpload",
     "CreateQuote",
+    "MemberPage",
     "OfflineQuote",
     "QuoteView",
     "StoredQuote",
+    "columns_offline",
     "create_quote",
     "find_quote",
     "fx_rate",
     "get_quote",
+    "get_quote_source",
     "list_quotes",
     "member_export",
     "price_columns",
     "price_offline",
     "price_under",
+    "quote_member",
+    "quote_members",
     "quote_request",
+    "quote_source",
     "request_fingerprint",
 ]
 
@@ -107,6 +124,24 @@ def quote_request(
         raise RequestError(problems)  # no tariff is looked up for a date out of bounds
     tariff = tariff_in_force(request.as_of or today, tariff_root)
     return price_under(request, tariff, today=today, trace=trace, problems=problems)
+
+
+def quote_columns_request(
+    request: QuoteRequest,
+    *,
+    tariff_root: str | Path = DEFAULT_TARIFF_ROOT,
+    today: dt.date | None = None,
+    trace: bool = True,
+) -> QuoteColumns:
+    """:func:`quote_request` as the engine's columns: the same checks and errors, the
+    same quote (:meth:`QuoteColumns.quote`), no object per line."""
+    today = today or request.as_of or Clock.from_env().today()
+    problems = date_problems(request, today)
+    if any(p.path == ("as_of",) for p in problems):
+        raise RequestError(problems)
+    tariff = tariff_in_force(request.as_of or today, tariff_root)
+    resolved, priced = price_columns(request, tariff, today=today, problems=problems)
+    return build_quote_columns(resolved, priced, request.as_of or today, today=today, trace=trace)
 
 
 def price_under(
@@ -174,6 +209,18 @@ class OfflineQuote:
 def price_offline(ctx: Context, command: OfflineQuote) -> tuple[QuoteRequest, Quote]:
     """The request as priced and its quote; a quote as of another date than the business
     date records it (``as_of_override``, set by ``cli``). Raises :class:`QuotingError`."""
+    return _offline(ctx, command, quote_request)
+
+
+def columns_offline(ctx: Context, command: OfflineQuote) -> tuple[QuoteRequest, QuoteColumns]:
+    """:func:`price_offline` as the engine's columns (to stream a large quote without
+    building it)."""
+    return _offline(ctx, command, quote_columns_request)
+
+
+def _offline(
+    ctx: Context, command: OfflineQuote, pricing: Callable[..., T]
+) -> tuple[QuoteRequest, T]:
     today = ctx.today()
     raw, rows = command.raw_request, list[int]()
     if command.census is not None:
@@ -193,15 +240,23 @@ def price_offline(ctx: Context, command: OfflineQuote) -> tuple[QuoteRequest, Qu
             except ValueError as exc:  # the request's own check of the date
                 found = exc.problem if isinstance(exc, ProblemValueError) else Problem(str(exc))
                 raise RequestError(dataclasses.replace(found, path=("as_of",))) from None
-        quote = quote_request(
-            request, tariff_root=ctx.tariff_root, today=today, trace=command.trace
-        )
+        result = pricing(request, tariff_root=ctx.tariff_root, today=today, trace=command.trace)
     except QuotingError as exc:
         raise relocate_to_file_rows(exc, rows) if rows else exc from None
-    if quote.as_of != today:
-        override = AsOfOverride(business_date=today, set_by="cli")
-        quote = msgspec.structs.replace(quote, as_of_override=override)
-    return request, quote
+    return request, _with_override(result, today, "cli")
+
+
+def _with_override(result: T, today: dt.date, set_by: str) -> T:
+    """The quote (or its columns) recording an as-of date other than the business date."""
+    header = result if isinstance(result, Quote) else result.header
+    if header.as_of == today:
+        return result
+    header = msgspec.structs.replace(
+        header, as_of_override=AsOfOverride(business_date=today, set_by=set_by)
+    )
+    if isinstance(result, Quote):
+        return header
+    return dataclasses.replace(result, header=header)
 
 
 # -- stored quotes ----------------------------------------------------------------------
@@ -218,10 +273,12 @@ class CreateQuote:
 
 @dataclass(frozen=True, slots=True)
 class StoredQuote:
-    """A stored quote and whether this call stored it (False: an idempotent replay)."""
+    """A stored quote and whether this call stored it (False: an idempotent replay), with
+    its columns when this call priced it."""
 
     quote: QuoteRow
     created: bool
+    columns: QuoteColumns | None = None
 
 
 def request_fingerprint(raw_request: bytes, census: CensusUpload | None) -> str:
@@ -283,11 +340,14 @@ def _replay(uow: UnitOfWork, owner_id: str, key: str, fingerprint: str) -> Quote
             f"Idempotency-Key {key!r} was used for quote {earlier.id} with a different "
             "request; use a new key for a new request."
         )
-    return uow.quotes.get(earlier.id)
+    return uow.quotes.get(earlier.id, expand=False)
 
 
-def _priced(ctx: Context, account: Account, command: CreateQuote, fingerprint: str) -> QuoteRow:
-    """Decode, check and price the request under the account's terms: the row to store."""
+def _priced(
+    ctx: Context, account: Account, command: CreateQuote, fingerprint: str
+) -> tuple[QuoteRow, QuoteColumns]:
+    """Decode, check and price the request under the account's terms: the row to store
+    (its result the engine's columns) and the columns."""
     today = ctx.today()
     body, rows = command.raw_request, list[int]()
     if command.census is not None:
@@ -304,11 +364,13 @@ def _priced(ctx: Context, account: Account, command: CreateQuote, fingerprint: s
         # Stored as received (with its as-of date fixed), so that posting it again prices
         # the same quote; the channel's terms are applied again on every pricing.
         received = msgspec.structs.replace(received, as_of=request.as_of)
-        quote = quote_request(request, tariff_root=ctx.tariff_root, today=today)
+        columns = quote_columns_request(request, tariff_root=ctx.tariff_root, today=today)
     except QuotingError as exc:
         raise relocate_to_file_rows(exc, rows) if rows else exc from None
     if override is not None:
-        quote = msgspec.structs.replace(quote, as_of_override=override)
+        header = msgspec.structs.replace(columns.header, as_of_override=override)
+        columns = dataclasses.replace(columns, header=header)
+    quote = columns.header
     validity = tariff_in_force(quote.as_of, ctx.tariff_root).params.tariff.quote_validity_days
     return QuoteRow(
         id=new_id("q"),
@@ -327,8 +389,8 @@ def _priced(ctx: Context, account: Account, command: CreateQuote, fingerprint: s
         input_hash=fingerprint,
         idempotency_key=command.idempotency_key,
         request_json=msgspec.json.encode(received),
-        result_json=msgspec.json.encode(quote),
-    )
+        result_columns=encode_columns(columns),
+    ), columns
 
 
 def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> StoredQuote:
@@ -350,7 +412,7 @@ def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> 
             earlier = _replay(work, account.id, key, fingerprint)
         if earlier is not None:
             return StoredQuote(earlier, False)
-    row = _priced(ctx, account, command, fingerprint)
+    row, columns = _priced(ctx, account, command, fingerprint)
     try:
         with uow() as work:
             # Numbered in the transaction that stores it: a quote refused by the store
@@ -379,7 +441,7 @@ def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> 
         if earlier is None:  # pragma: no cover - the constraint said it exists
             raise
         return StoredQuote(earlier, False)
-    return StoredQuote(row, True)
+    return StoredQuote(row, True, columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,9 +452,10 @@ class QuoteView:
     policy: PolicyRow | None
 
 
-def find_quote(work: UnitOfWork, ctx: Context, quote_id: str) -> QuoteRow:
-    """One of the quotes the acting account may see, in full; else :class:`NotFound`."""
-    row = work.quotes.get(quote_id, owner_id=visible_owner(ctx.acting()))
+def find_quote(work: UnitOfWork, ctx: Context, quote_id: str, *, expand: bool = True) -> QuoteRow:
+    """One of the quotes the acting account may see, in full (a columnar one without its
+    wire JSON unless ``expand``); else :class:`NotFound`."""
+    row = work.quotes.get(quote_id, owner_id=visible_owner(ctx.acting()), expand=expand)
     if row is None:
         raise NotFound(f"No quote {quote_id} among yours.")
     return row
@@ -403,6 +466,55 @@ def get_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> QuoteView:
     with uow() as work:
         row = find_quote(work, ctx, quote_id)
         return QuoteView(row, work.policies.for_quote(row.id))
+
+
+def quote_source(row: QuoteRow) -> QuoteSource:
+    """A stored quote (read in full) to read member by member: its columns, or the JSON
+    of a quote stored before quotes were columnar."""
+    if row.result_columns is not None:
+        return ColumnarQuote(row.result_columns)
+    assert row.result_json is not None
+    return JsonQuote(row.result_json)
+
+
+def get_quote_source(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> QuoteView:
+    """:func:`get_quote` without building the wire JSON of a columnar quote (read it with
+    :func:`quote_source`)."""
+    with uow() as work:
+        row = find_quote(work, ctx, quote_id, expand=False)
+        return QuoteView(row, work.policies.for_quote(row.id))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPage:
+    """Some of a quote's members (their premium per cover, no trace) and how many it has."""
+
+    members: list[MemberQuote]
+    total: int
+
+
+def quote_members(
+    uow: UnitOfWorkFactory, ctx: Context, quote_id: str, offset: int, limit: int
+) -> MemberPage:
+    """Members ``offset`` to ``offset + limit`` of a quote the acting account may see
+    (``limit`` at most :data:`MAX_MEMBERS_PAGE`); :class:`NotFound` otherwise."""
+    with uow() as work:
+        source = quote_source(find_quote(work, ctx, quote_id, expand=False))
+    limit = min(limit, MAX_MEMBERS_PAGE)
+    return MemberPage(source.member_quotes(offset, offset + limit, trace=False), len(source))
+
+
+def quote_member(
+    uow: UnitOfWorkFactory, ctx: Context, quote_id: str, member_id: str
+) -> MemberQuote:
+    """One member of a quote the acting account may see, with every line's factors (the
+    explanation trace); :class:`NotFound` for another quote or member."""
+    with uow() as work:
+        source = quote_source(find_quote(work, ctx, quote_id, expand=False))
+    member = source.find_member(member_id)
+    if member is None:
+        raise NotFound(f"No member {member_id} among the quoted members of quote {quote_id}.")
+    return member
 
 
 def list_quotes(

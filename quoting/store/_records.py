@@ -119,7 +119,11 @@ class NewApiKey:
 
 @dataclass(frozen=True, slots=True)
 class QuoteRow:
-    """A stored quote; ``request_json``/``result_json`` only when read in full."""
+    """A stored quote; ``request_json``/``result_json`` only when read in full.
+
+    ``result_columns`` is the quote's stored form (:mod:`quoting.quote_columns`), set on
+    a quote priced since quotes are columnar; ``result_json`` is then its wire JSON,
+    built only when read in full and expanded (older quotes have only ``result_json``)."""
 
     id: str
     owner_id: str
@@ -142,6 +146,7 @@ class QuoteRow:
     approved_at: dt.datetime | None = None
     #: the quote's number for people (``BJ2026-000123``), given when it is stored
     number: str | None = None
+    result_columns: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,8 +142,12 @@ class QuoteRepository(Protocol):
     def next_number(self, year: int) -> int:
         """The next value of the year's quote counter (1, 2, …), atomically."""
 
-    def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
-        """The quote with its documents; ``owner_id`` restricts it to that owner's."""
+    def get(
+        self, quote_id: str, owner_id: str | None = None, *, expand: bool = True
+    ) -> QuoteRow | None:
+        """The quote with its documents; ``owner_id`` restricts it to that owner's. A
+        columnar quote comes with ``result_columns``, and with its wire ``result_json``
+        too unless ``expand`` is False."""
 
     def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
         """The owner's quote stored under an idempotency key (without documents)."""

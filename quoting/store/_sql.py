@@ -12,11 +12,13 @@ import json
 import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy as sa
 
+from quoting.quote_columns import ColumnarQuote, is_columnar
 from quoting.store._database import Database
 from quoting.store._records import (
     Account,
@@ -260,18 +262,20 @@ class SqlAccounts:
 
 
 class SqlQuotes:
-    """Quotes; their request and result documents are stored zlib-compressed."""
+    """Quotes; the request is stored zlib-compressed, the result as the engine's columns
+    (:mod:`quoting.quote_columns`) — or, for quotes stored before and results written as
+    JSON, zlib-compressed JSON (told apart by the container's magic bytes)."""
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
 
     def add(self, quote: QuoteRow) -> None:
         """Store a quote; :class:`Conflict` if its owner used its idempotency key before."""
-        assert quote.request_json is not None and quote.result_json is not None
+        assert quote.request_json is not None
         values: dict[str, Any] = {c.name: getattr(quote, c.name) for c in _SUMMARY_COLUMNS}
         # Level 1: most of the gain (JSON shrinks ~8x) at a fraction of the CPU.
         values["request"] = zlib.compress(quote.request_json, 1)
-        values["result"] = zlib.compress(quote.result_json, 1)
+        values["result"] = _stored_result(quote)
         try:
             self._uow.write(quotes.insert(), values)
         except sa.exc.IntegrityError as exc:
@@ -283,12 +287,21 @@ class SqlQuotes:
         """The next value of the year's quote counter (1, 2, …), atomically."""
         return _next_counter(self._uow, f"quote-{year}")
 
-    def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
-        """The quote with its documents; ``owner_id`` restricts it to that owner's."""
+    def get(
+        self, quote_id: str, owner_id: str | None = None, *, expand: bool = True
+    ) -> QuoteRow | None:
+        """The quote with its documents; ``owner_id`` restricts it to that owner's. A
+        columnar quote comes with ``result_columns``, and with its wire ``result_json``
+        too unless ``expand`` is False."""
         row = _owned_row(self._uow, quotes, quote_id, owner_id)
         if row is None:
             return None
-        return _quote_row(row, zlib.decompress(row["request"]), zlib.decompress(row["result"]))
+        stored = bytes(row["result"])
+        quote = _quote_row(row, zlib.decompress(row["request"]))
+        if not is_columnar(stored):
+            return replace(quote, result_json=zlib.decompress(stored))
+        result = ColumnarQuote(stored).quote_json() if expand else None
+        return replace(quote, result_columns=stored, result_json=result)
 
     def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
         """The owner's quote stored under an idempotency key (without documents)."""
@@ -332,8 +345,9 @@ class SqlQuotes:
         )
 
     def reprice(self, quote: QuoteRow) -> None:
-        """Replace a quote's status, totals and documents."""
-        assert quote.request_json is not None and quote.result_json is not None
+        """Replace a quote's status, totals and documents (a result given as JSON — an
+        underwriter's decision re-priced it — is stored as JSON)."""
+        assert quote.request_json is not None
         self._uow.write(
             quotes.update()
             .where(quotes.c.id == quote.id)
@@ -342,7 +356,7 @@ class SqlQuotes:
                 total_premium=quote.total_premium,
                 total_vat=quote.total_vat,
                 request=zlib.compress(quote.request_json, 1),
-                result=zlib.compress(quote.result_json, 1),
+                result=_stored_result(quote, prefer_json=True),
             )
         )
 
@@ -905,6 +919,15 @@ def _next_counter(uow: SqlUnitOfWork, name: str) -> int:
         {"name": name},
     ).scalar_one()
     return int(value)
+
+
+def _stored_result(quote: QuoteRow, *, prefer_json: bool = False) -> bytes:
+    """The result column of a quote: its columns, else its JSON compressed (the JSON
+    first with ``prefer_json``: a row read in full and given a new result JSON)."""
+    if quote.result_columns is not None and not (prefer_json and quote.result_json):
+        return quote.result_columns
+    assert quote.result_json is not None
+    return zlib.compress(quote.result_json, 1)
 
 
 def _quote_row(row: Any, request: bytes | None = None, result: bytes | None = None) -> QuoteRow:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
+from quoting.quote_columns import ColumnarQuote
 from quoting.store._records import (
     Account,
     ApiKeyRow,
@@ -324,10 +325,15 @@ class _Quotes:
         self._uow.data.counters[name] = value
         return value
 
-    def get(self, quote_id: str, owner_id: str | None = None) -> QuoteRow | None:
+    def get(
+        self, quote_id: str, owner_id: str | None = None, *, expand: bool = True
+    ) -> QuoteRow | None:
         found = self._uow.data.quotes.get(quote_id)
         if found is None or (owner_id is not None and found.owner_id != owner_id):
             return None
+        if found.result_columns is not None:
+            expanded = ColumnarQuote(found.result_columns).quote_json() if expand else None
+            return replace(found, result_json=expanded)
         return found
 
     def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
@@ -365,6 +371,7 @@ class _Quotes:
             total_vat=quote.total_vat,
             request_json=quote.request_json,
             result_json=quote.result_json,
+            result_columns=quote.result_columns if quote.result_json is None else None,
         )
 
     def count(self) -> int:
@@ -378,7 +385,7 @@ def _matches(quote: QuoteRow, search: str) -> bool:
 
 
 def _summary(quote: QuoteRow) -> QuoteRow:
-    return replace(quote, request_json=None, result_json=None)
+    return replace(quote, request_json=None, result_json=None, result_columns=None)
 
 
 class _Policies:

@@ -18,7 +18,16 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from quoting.census import MAX_CENSUS_BYTES
 from quoting.errors import MalformedRequest, TooLarge, UnsupportedMediaType
-from quoting.schemas import QuoteRequest
+from quoting.quote_columns import (
+    INLINE_MEMBERS,
+    MAX_MEMBERS_PAGE,
+    MEMBERS_PAGE,
+    ColumnarQuote,
+    JsonQuote,
+    QuoteSource,
+    splice_members,
+)
+from quoting.schemas import MemberQuote, QuoteRequest
 from quoting.services import CensusUpload, CreateQuote, repricing
 from quoting.services import quotation as quotes
 from quoting.store import Account, PolicyRow, QuoteFilter, QuoteRow
@@ -34,6 +43,8 @@ from quoting.web._openapi import (
     problem,
 )
 from quoting.web._schemas import (
+    MemberPage,
+    MembersPageInfo,
     QuoteLinks,
     QuoteListItem,
     QuotePage,
@@ -141,23 +152,51 @@ def _links(quote_id: FromPath[str]) -> QuoteLinks:
     )
 
 
-def _record_json(row: QuoteRow, policy: PolicyRow | None = None) -> bytes:
-    """The stored quote JSON with id, dates, links, approval and policy in front (the
-    lines are not re-encoded)."""
-    assert row.result_json is not None
-    head = msgspec.json.encode(
-        {
-            "id": row.id,
-            "number": row.number,
-            "created_at": row.created_at,
-            "valid_until": row.valid_until,
-            "links": _links(row.id),
-            "approved_at": row.approved_at,
-            "policy_number": policy.policy_number if policy else None,
-            "policy": f"/api/v1/policies/{policy.id}" if policy else None,
-        }
+def _record_json(
+    row: QuoteRow, source: QuoteSource | None = None, policy: PolicyRow | None = None
+) -> bytes:
+    """The quote JSON with id, dates, links, approval and policy in front. Up to
+    :data:`INLINE_MEMBERS` members it holds every member and line with its trace (as it
+    always did); a larger quote holds its first page of members without the trace, and
+    ``members_page`` says where the rest are."""
+    if source is None:
+        source = quotes.quote_source(row)
+    record: dict[str, Any] = {
+        "id": row.id,
+        "number": row.number,
+        "created_at": row.created_at,
+        "valid_until": row.valid_until,
+        "links": _links(row.id),
+        "approved_at": row.approved_at,
+        "policy_number": policy.policy_number if policy else None,
+        "policy": f"/api/v1/policies/{policy.id}" if policy else None,
+    }
+    total = len(source)
+    if isinstance(source, JsonQuote) and total <= INLINE_MEMBERS:
+        body = source.quote_json  # stored before quotes were columnar: as it was
+    elif isinstance(source, ColumnarQuote) and source.inline_json is not None:
+        body = splice_members(source.header_json, source.inline_json)
+    elif total <= INLINE_MEMBERS:
+        members = msgspec.json.encode(source.member_quotes(0, total, trace=True))
+        body = splice_members(source.header_json, members)
+    else:
+        page = source.member_quotes(0, MEMBERS_PAGE, trace=False)
+        record["members_page"] = _page_info(row.id, 0, MEMBERS_PAGE, total)
+        body = splice_members(source.header_json, msgspec.json.encode(page))
+    head = msgspec.json.encode(record)
+    return head[:-1] + b"," + body[1:]
+
+
+def _page_info(quote_id: str, offset: int, limit: int, total: int) -> MembersPageInfo:
+    following = offset + limit
+    return MembersPageInfo(
+        offset=offset,
+        limit=limit,
+        total=total,
+        next=f"{BASE}/{quote_id}/members?offset={following}&limit={limit}"
+        if following < total
+        else None,
     )
-    return head[:-1] + b"," + row.result_json[1:]
 
 
 def _json(
@@ -369,7 +408,11 @@ class QuotesController(Controller):
             404: NOT_FOUND,
         },
         summary="One quote with every member line and its factor trace",
-        description="404 for a quote that does not exist or is not yours.",
+        description=f"A quote of up to {INLINE_MEMBERS} members holds every member and line "
+        "with its factor trace. A larger one holds its first page of members (premium per "
+        "cover, no trace) and `members_page` (offset, limit, total, `next`): read the rest "
+        "from `/members` and a member's trace from `/members/{member_id}`. 404 for a quote "
+        "that does not exist or is not yours.",
         sync_to_thread=True,
     )
     def get_quote(
@@ -378,8 +421,81 @@ class QuotesController(Controller):
         context: ServiceContext,
         quote_id: FromPath[str],
     ) -> Response[QuoteRecord]:
-        view = quotes.get_quote(uow, context, quote_id)
-        return _json(_record_json(view.quote, view.policy))
+        view = quotes.get_quote_source(uow, context, quote_id)
+        return _json(_record_json(view.quote, policy=view.policy))
+
+    @get(
+        "/{quote_id:str}/members",
+        operation_id="listQuoteMembers",
+        operation_class=ApiOperation,
+        responses={
+            200: ResponseSpec(
+                data_container=MemberPage,
+                description="A page of the quote's members",
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: NOT_FOUND,
+        },
+        summary="A page of a quote's members with their premium per cover",
+        description="The quoted members in census order, each with its premium and VAT per "
+        "cover (`lines`, with empty `factors`: a member's trace is at "
+        "`/members/{member_id}`), and `next` until the last page. Read from the stored "
+        "columns: a page of a 100,000-member quote costs what a page of a small one does. "
+        "404 for a quote that does not exist or is not yours.",
+        sync_to_thread=True,
+    )
+    def list_quote_members(
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+        limit: Annotated[
+            int,
+            QueryParameter(ge=1, le=MAX_MEMBERS_PAGE, description="members per page"),
+        ] = MEMBERS_PAGE,
+        offset: Annotated[
+            int, QueryParameter(ge=0, le=10_000_000, description="members to skip")
+        ] = 0,
+    ) -> Response[MemberPage]:
+        page = quotes.quote_members(uow, context, quote_id, offset, limit)
+        info = _page_info(quote_id, offset, limit, page.total)
+        body = MemberPage(
+            items=page.members, total=page.total, limit=limit, offset=offset, next=info.next
+        )
+        return _json(msgspec.json.encode(body))
+
+    @get(
+        "/{quote_id:str}/members/{member_id:str}",
+        operation_id="getQuoteMember",
+        operation_class=ApiOperation,
+        responses={
+            200: ResponseSpec(
+                data_container=MemberQuote,
+                description="The member with every line's factors",
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: problem(
+                404,
+                "No quote with this id among yours, or no quoted member with this id in it",
+                "No member E999 among the quoted members of quote q_2f1c9a7e5b3d4c6a8e0f1a2b.",
+            ),
+        },
+        summary="One member of a quote with its explanation trace",
+        description="The member's lines with every factor used (see `QuoteLine`), so each "
+        "premium can be recomputed by hand with the quote's `rating`. Declined members are "
+        "in the quote's `declined`, not here (404).",
+        sync_to_thread=True,
+    )
+    def get_quote_member(
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+        member_id: FromPath[str],
+    ) -> Response[MemberQuote]:
+        return _json(msgspec.json.encode(quotes.quote_member(uow, context, quote_id, member_id)))
 
     @post(
         "/{quote_id:str}/reprice",

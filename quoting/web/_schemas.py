@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from quoting.schemas import Quote
+from quoting.schemas import MemberQuote, Quote
 
 __all__ = [
     "Approval",
@@ -37,6 +37,27 @@ class QuoteLinks(msgspec.Struct):
     request: str
 
 
+class MembersPageInfo(msgspec.Struct):
+    """Which members a large quote's response holds, and where the next page is."""
+
+    offset: int
+    limit: int
+    total: Annotated[int, msgspec.Meta(description="How many members the quote has")]
+    next: Annotated[
+        str | None, msgspec.Meta(description="The next page of `/members`; null on the last")
+    ] = None
+
+
+class MemberPage(msgspec.Struct):
+    """A page of a quote's members (premium per cover; the trace is per member)."""
+
+    items: list[MemberQuote]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
+
+
 class QuoteRecord(Quote, kw_only=True):
     """A stored quote: the priced quote plus its identity and validity."""
 
@@ -60,6 +81,13 @@ class QuoteRecord(Quote, kw_only=True):
         str | None, msgspec.Meta(description="Set once the quote is bound")
     ] = None
     policy: Annotated[str | None, msgspec.Meta(description="Link to the policy, once bound")] = None
+    members_page: Annotated[
+        MembersPageInfo | None,
+        msgspec.Meta(
+            description="Only on a quote of more than 500 members: `members` is then this "
+            "page of them (without the trace) and the rest are at `/members`"
+        ),
+    ] = None
 
 
 class RepricingDifference(msgspec.Struct):

@@ -59,6 +59,7 @@ def api_operations(api: Api, quote_id: str, policy_id: str = "pol_none") -> list
             path.replace("{quote_id}", quote_id)
             .replace("{policy_id}", policy_id)
             .replace("{seq}", "1")
+            .replace("{member_id}", "E001")  # a member of the example quote
             .replace("{filename}", document[kind(path)])
             + ("?on=2027-07-01" if path.endswith("/members") else ""),
         )

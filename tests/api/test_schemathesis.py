@@ -89,6 +89,8 @@ class Target:
             "name": sorted(font_files()),  # the fonts HTML documents name (public route)
             # The first policy has one endorsement; the referred policy's is number 1.
             "seq": [1] if approving else [1, 2],
+            # members of the example quotes, and one that is in none of them
+            "member_id": ["E001", "E002", "NOBODY"],
         }
 
 

@@ -3,6 +3,7 @@ idempotency, the events written, commission bounds under the context's tariffs."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from decimal import Decimal
@@ -46,7 +47,12 @@ def test_a_quote_is_stored_with_its_created_event(db: InMemoryDatabase) -> None:
     assert stored.created
     row = stored.quote
     assert (row.owner_id, row.created_at) == (BROKER.id, NOW.replace(hour=4))
-    assert get_quote(db.unit_of_work, ctx(), row.id).quote == row
+    # Stored as the engine's columns; read in full, it comes with its wire JSON too.
+    assert row.result_json is None and row.result_columns is not None
+    read = get_quote(db.unit_of_work, ctx(), row.id).quote
+    assert dataclasses.replace(read, result_json=None) == row
+    assert stored.columns is not None
+    assert read.result_json == msgspec.json.encode(stored.columns.quote())
     with db.unit_of_work() as uow:
         [event] = uow.events.all(row.id)
     assert (event.kind, event.account_id, event.data["status"]) == (
