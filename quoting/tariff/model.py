@@ -48,6 +48,7 @@ __all__ = [
     "TariffParams",
     "UnderwritingParams",
     "VolatilityParams",
+    "WordingParams",
     "normalise_name",
 ]
 
@@ -160,6 +161,17 @@ class EndorsementParams(_Strict):
     no_refund_with_claim: bool = False
 
 
+class WordingParams(_Strict):
+    """The policy wording (保险条款) the tariff's policies are issued under (``[wording]``,
+    optional: a tariff without it, such as 2026.2 and 2027.1, prints the brand's default
+    wording). Printed on the policy schedule."""
+
+    name_zh: Annotated[str, Meta(min_length=1, max_length=120)]
+    name_en: Annotated[str, Meta(min_length=1, max_length=200)]
+    #: 备案编号: the wording's filing number with the regulator
+    filing_number: Annotated[str, Meta(min_length=1, max_length=80)]
+
+
 class UnderwritingParams(_Strict):
     auto_max_class: Annotated[int, Meta(ge=1, le=6)]
     group_sum_insured_limit: Positive
@@ -266,6 +278,7 @@ class TariffParams(_Strict):
     underwriting: UnderwritingParams
     covers: dict[str, CoverParams]
     endorsements: EndorsementParams = msgspec.field(default_factory=EndorsementParams)
+    wording: WordingParams | None = None
 
 
 @dataclass(frozen=True, slots=True)

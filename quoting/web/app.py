@@ -46,6 +46,7 @@ from quoting.web import (
 from quoting.web.pages import (
     PageRenderer,
     QuotePagesController,
+    VerifyController,
     pages_router,
     session_policy,
     static_router,
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReferenceController,
             docs_static_router(),
             document_font,
-            pages_router([QuotePagesController]),
+            pages_router([QuotePagesController, VerifyController]),
             static_router(),
         ],
         lifespan=[lifespan],

@@ -30,6 +30,7 @@ from quoting.web.pages._session import (
     session_policy,
     signed_in,
 )
+from quoting.web.pages._verify import VerifyController
 
 __all__ = [
     "CSRF_FIELD",
@@ -44,6 +45,7 @@ __all__ = [
     "PageUser",
     "QuotePagesController",
     "SignInRequired",
+    "VerifyController",
     "csrf_guard",
     "page_user",
     "pages_router",
