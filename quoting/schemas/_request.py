@@ -77,8 +77,9 @@ PassportName = Annotated[
 ]
 
 
-class Policyholder(_Input):
-    """The employing company (投保人)."""
+class Policyholder(_Input, omit_defaults=True):
+    """The employing company (投保人). Encoded without an address that was not given, so a
+    request stored before the field existed reads back as it was sent."""
 
     name: Annotated[
         ShortText,

@@ -19,11 +19,14 @@ from tests.api.test_binding_api import bound, create, small_body
 POLICIES = "/api/v1/policies"
 VERIFY = re.compile(r"/verify/([0-9a-f]{24}-[0-9]+-[A-Z2-7]{16})")
 INSIDE = dt.date(2027, 8, 15)
+#: The business date the policy is quoted and bound on: before the period starts.
+BOUND_ON = dt.date(2026, 12, 3)
 
 
-def certificate_codes(api: Api) -> tuple[Caller, str, dict[str, str]]:
-    """A bound policy of the small example and its members' codes (read off the
-    certificates, where the QR code and its address print)."""
+def certificate_codes(api_with: ApiFactory) -> tuple[Api, Caller, str, dict[str, str]]:
+    """An app whose business date is ``BOUND_ON``, a bound policy of the small example
+    and its members' codes (read off the certificates, where the QR code prints)."""
+    api = api_with(clock=FixedClock.on(BOUND_ON))
     broker = api.account()
     body = small_body()
     body["census"]["members"][0]["name_en"] = "LI NA"
@@ -34,7 +37,7 @@ def certificate_codes(api: Api) -> tuple[Caller, str, dict[str, str]]:
     codes = list(dict.fromkeys(VERIFY.findall(html)))
     ids = [m["member_id"] for m in body["census"]["members"]]
     assert len(codes) == len(ids) == 2
-    return broker, policy["id"], dict(zip(ids, codes, strict=True))
+    return api, broker, policy["id"], dict(zip(ids, codes, strict=True))
 
 
 def state(response_text: str) -> str:
@@ -44,9 +47,9 @@ def state(response_text: str) -> str:
 
 
 def test_a_certificate_in_force_is_valid_with_initials_and_period_only(
-    api: Api, api_with: ApiFactory
+    api_with: ApiFactory,
 ) -> None:
-    _, _, codes = certificate_codes(api)
+    _, _, _, codes = certificate_codes(api_with)
     on_the_day = api_with(clock=FixedClock.on(INSIDE))
     response = on_the_day.client.get(f"/verify/{codes['E001']}")  # no key, no session
     assert response.status_code == 200, response.text
@@ -66,8 +69,8 @@ def test_a_certificate_in_force_is_valid_with_initials_and_period_only(
     assert re.search(r'id="verify-period">January 1, 2027 – December 31, 2027<', english)
 
 
-def test_an_unknown_or_altered_code_is_a_not_valid_404_page(api: Api, api_with: ApiFactory) -> None:
-    _, _, codes = certificate_codes(api)
+def test_an_unknown_or_altered_code_is_a_not_valid_404_page(api_with: ApiFactory) -> None:
+    _, _, _, codes = certificate_codes(api_with)
     app = api_with(clock=FixedClock.on(INSIDE))
     code = codes["E001"]
     altered = code[:-1] + ("A" if code[-1] != "A" else "B")
@@ -78,10 +81,8 @@ def test_an_unknown_or_altered_code_is_a_not_valid_404_page(api: Api, api_with: 
         assert state(response.text) == "无效"
 
 
-def test_a_member_who_left_and_an_ended_period_are_not_valid(
-    api: Api, api_with: ApiFactory
-) -> None:
-    broker, policy_id, codes = certificate_codes(api)
+def test_a_member_who_left_and_an_ended_period_are_not_valid(api_with: ApiFactory) -> None:
+    api, broker, policy_id, codes = certificate_codes(api_with)
     left = api.client.post(
         f"{POLICIES}/{policy_id}/endorsements",
         json={"effective": "2027-07-01", "remove": [{"member_id": "E002"}]},
