@@ -1,6 +1,7 @@
-"""Benchmark document rendering: the quote letter, and the member list of 1,000 members.
+"""Benchmark document rendering: the quote letter, the policy schedule, the member list
+of 1,000 members and the certificates of the first 100.
 
-    .venv/bin/python bench/documents.py [--members 1000] [--repeat 3]
+    .venv/bin/python bench/documents.py [--members 1000] [--certificates 100] [--repeat 3]
 
 Prices a synthetic census (the same generator as bench/pricing.py), then renders each
 document as PDF (best of --repeat, after one warm-up that loads the fonts). The last
@@ -10,7 +11,9 @@ line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import inspect
 import io
 import json
 import sys
@@ -43,6 +46,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--certificates", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
@@ -60,26 +64,52 @@ def main() -> None:
         tariff_root=ROOT / "tariffs",
         policy_number="GA20269999999",
         bound_at=now,
+        # the certificates' QR codes (where this version of the code makes them)
+        **(
+            {"policy_id": "pol_0123456789abcdef01234567"}
+            if "policy_id" in inspect.signature(document_data).parameters
+            else {}
+        ),
     )
     render_pdf("benefits", data)  # warm-up: fonts and templates
     letter_seconds, letter = best(args.repeat, lambda: render_pdf("quote-letter", data))
+    schedule_seconds, schedule = best(args.repeat, lambda: render_pdf("policy-schedule", data))
     list_seconds, member_list = best(args.repeat, lambda: render_pdf("member-list", data))
+    few = dataclasses.replace(data, members=data.members[: args.certificates])
+    certificate_seconds, certificates = best(args.repeat, lambda: render_pdf("certificates", few))
     letter_pages = len(PdfReader(io.BytesIO(letter)).pages)
+    schedule_pages = len(PdfReader(io.BytesIO(schedule)).pages)
     list_pages = len(PdfReader(io.BytesIO(member_list)).pages)
+    certificate_pages = len(PdfReader(io.BytesIO(certificates)).pages)
     print(f"census: {args.members} members ({quote.headcount} priced)")
     print(
         f"quote letter: {letter_seconds:.3f} s, {letter_pages} pages, {len(letter) / 1024:.0f} KiB"
     )
     print(
+        f"policy schedule: {schedule_seconds:.3f} s, {schedule_pages} pages, "
+        f"{len(schedule) / 1024:.0f} KiB"
+    )
+    print(
         f"member list: {list_seconds:.3f} s, {list_pages} pages, {len(member_list) / 1024:.0f} KiB"
+    )
+    print(
+        f"certificates ({len(few.members)}): {certificate_seconds:.3f} s, "
+        f"{certificate_pages} pages, {len(certificates) / 1024:.0f} KiB"
     )
     print(
         json.dumps(
             {
                 "members": quote.headcount,
                 "quote_letter_seconds": round(letter_seconds, 3),
+                "policy_schedule_seconds": round(schedule_seconds, 3),
                 "member_list_1000_seconds": round(list_seconds, 3),
-                "pages": {"quote_letter": letter_pages, "member_list": list_pages},
+                "certificates_seconds": round(certificate_seconds, 3),
+                "pages": {
+                    "quote_letter": letter_pages,
+                    "policy_schedule": schedule_pages,
+                    "member_list": list_pages,
+                    "certificates": certificate_pages,
+                },
             }
         )
     )

@@ -18,6 +18,7 @@
 | QUOTING_SIGNIN_ADDRESS_LIMIT | 20/15 minutes | failed sign-ins per client address |
 | QUOTING_BOOK_SITE_LIMIT | 200000000 | the book's largest AD&D sum insured on one site (CNY), across policyholders; a bind beyond it is referred |
 | QUOTING_BOOK_COUNTRY_LIMIT | 2000000000 | and in one country |
+| QUOTING_INSURER_*, QUOTING_ASSISTANCE_*, QUOTING_WORDING_*, QUOTING_DISPUTE, QUOTING_PUBLIC_URL | demo brand | the insurer on documents: see quoting/branding.py |
 """
 
 from __future__ import annotations

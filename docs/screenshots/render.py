@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import msgspec
@@ -32,9 +33,9 @@ TARIFFS = ROOT / "tariffs"
 PAGES = {
     "quote-letter": (1, 3),
     "benefits": (1, 1),
-    "policy-schedule": (1, 2),
+    "policy-schedule": (1, 3),
     "member-list": (1, 1),
-    "certificates": (1, 1),
+    "certificates": (1, 2),
 }
 
 
@@ -58,6 +59,7 @@ def data(draft: bool = False):  # type: ignore[no-untyped-def]
         approved=not draft,
         secret="screenshots",
         draft=draft,
+        policy_id=None if draft else "pol_0123456789abcdef01234567",
     )
 
 
@@ -100,16 +102,63 @@ def browser(shots: dict[str, str]) -> None:
         engine.close()
 
 
+def verify_pages() -> dict[str, str]:
+    """The public verification page of a certificate of the small example, bound through
+    the API on a scratch SQLite database, in Chinese and English (the page's stylesheet
+    inlined as a file URL: the screenshot is taken from a file)."""
+    import json
+    import re
+
+    from litestar.testing import TestClient
+
+    from api import create_app
+    from quoting.clock import FixedClock
+    from quoting.settings import Settings
+    from tests.support import StoreProbe
+
+    pages = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/screens.sqlite3"
+        settings = Settings.from_env({"QUOTING_DATABASE_URL": url})
+        store = StoreProbe(url)
+        body = json.loads((ROOT / "examples/small_request.json").read_bytes())
+        with TestClient(app=create_app(settings)) as client:  # its start-up makes the tables
+            _, key = store.create_account("Harbour Insurance Brokers", "broker", "0.15")
+            headers = {"Authorization": f"Bearer {key}"}
+            quote = client.post("/api/v1/quotes", json=body, headers=headers).json()
+            policy = client.post(f"/api/v1/quotes/{quote['id']}/bind", headers=headers).json()
+            html = client.get(
+                f"/api/v1/policies/{policy['id']}/documents/certificates.html", headers=headers
+            ).text
+        code = re.findall(r"/verify/([0-9a-f]{24}-[0-9]+-[A-Z2-7]{16})", html)[0]
+        on_the_day = replace(settings, clock=FixedClock.on(dt.date(2027, 8, 15)))
+        css = (ROOT / "quoting/web/static/app.css").as_uri()
+        with TestClient(app=create_app(on_the_day)) as client:
+            for locale in ("zh", "en"):
+                client.cookies.set("quoting_lang", "en" if locale == "en" else "zh_Hans_CN")
+                page = client.get(f"/verify/{code}").text
+                pages[f"verify-{locale}"] = re.sub(
+                    r'href="/static/app\.css[^"]*"', f'href="{css}"', page
+                )
+        store.dispose()
+    return pages
+
+
 def main() -> None:
     d = data()
-    for name in DOCUMENTS:
+    for name in DOCUMENTS if "--browser-only" not in sys.argv else ():
         start = time.perf_counter()
         pdf = render_pdf(name, d)
         print(f"{name}: {time.perf_counter() - start:.2f} s, {len(pdf) / 1024:.0f} KiB")
         pdf_pages(name, pdf, *PAGES[name])
-    pdf_pages("draft-quote-letter", render_pdf("quote-letter", data(draft=True)), 1, 1)
+    if "--browser-only" not in sys.argv:
+        pdf_pages("draft-quote-letter", render_pdf("quote-letter", data(draft=True)), 1, 1)
     browser(
-        {name: render_html(name, d) for name in ("quote-letter", "member-list", "certificates")}
+        {
+            name: render_html(name, d)
+            for name in ("quote-letter", "policy-schedule", "member-list", "certificates")
+        }
+        | verify_pages()
     )
 
 

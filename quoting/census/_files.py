@@ -48,6 +48,7 @@ ACCEPTED_FORMATS = (".csv", ".xlsx", ".json")
 _ALIASES: dict[str, tuple[str, ...]] = {
     "member_id": ("id", "member id", "no", "序号", "编号", "工号"),
     "name": ("姓名", "full name"),
+    "name_en": ("姓名拼音", "拼音", "护照姓名", "passport name", "english name", "name (passport)"),
     "sex": ("性别", "gender"),
     "date_of_birth": ("dob", "birth date", "birthday", "出生日期"),
     "age": ("年龄",),

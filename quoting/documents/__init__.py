@@ -1,6 +1,7 @@
 """Bilingual quote and policy documents as HTML and PDF, usable outside HTTP."""
 
 from quoting.documents._data import Brand, DocumentData, document_data, verification_code
+from quoting.documents._names import LatinName, initials, latin_name
 from quoting.documents._render import (
     CANCELLATION_DOCUMENTS,
     DOCUMENTS,
@@ -12,6 +13,7 @@ from quoting.documents._render import (
     render_html,
     render_pdf,
 )
+from quoting.documents._verify import certificate_code, parse_certificate_code, tag_matches
 from quoting.documents._wording import Condition, CustomerText, conditions, decline_texts
 
 __all__ = [
@@ -24,12 +26,18 @@ __all__ = [
     "Condition",
     "CustomerText",
     "DocumentData",
+    "LatinName",
+    "certificate_code",
     "conditions",
     "decline_texts",
     "document_data",
     "font_file",
     "font_files",
+    "initials",
+    "latin_name",
+    "parse_certificate_code",
     "render_html",
     "render_pdf",
+    "tag_matches",
     "verification_code",
 ]

@@ -14,6 +14,8 @@ from typing import Any
 import msgspec
 
 from quoting.branding import Brand
+from quoting.documents._names import LatinName, latin_name
+from quoting.documents._verify import certificate_code
 from quoting.documents._wording import (
     Condition,
     CustomerText,
@@ -61,6 +63,10 @@ class MemberRow:
     sums_insured: dict[str, Decimal]
     certificate_number: str = ""
     verification_code: str = ""
+    #: the name as in the passport (the census's ``name_en``, else pinyin, marked)
+    latin_name: LatinName = field(default_factory=lambda: LatinName(""))
+    #: the code of the public verification page ``/verify/{code}`` (once bound)
+    verify_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,8 @@ def vat_exempt(quote: Quote, tariff: Tariff) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class DocumentData:
+    """Everything one quote's or policy's documents show."""
+
     quote_id: str
     created_at: dt.datetime
     valid_until: dt.date
@@ -128,6 +136,25 @@ class DocumentData:
     conditions: list[Condition] = field(default_factory=list)
     #: why each declined member is not insured, by member id
     declined_texts: dict[str, list[CustomerText]] = field(default_factory=dict)
+    policy_id: str | None = None
+
+    @property
+    def wording(self) -> tuple[str, str, str]:
+        """The policy wording: Chinese name, English name, filing number (备案编号) — the
+        tariff's ``[wording]``, else the brand's default."""
+        w = self.tariff.params.wording
+        if w is not None:
+            return w.name_zh, w.name_en, w.filing_number
+        b = self.brand
+        return b.wording_zh, b.wording_en, b.wording_filing
+
+    def usd(self, amount: Decimal | str) -> Decimal | None:
+        """An amount of the quote currency in US dollars at the tariff's rate (CNY per
+        USD), to the dollar, for certificates read abroad; None for a quote in dollars."""
+        if self.quote.currency == "USD":
+            return None
+        rate = Decimal(str(self.tariff.params.fx.USD))
+        return (Decimal(str(amount)) / rate).quantize(Decimal(1), ROUND_HALF_UP)
 
     @property
     def total_premium(self) -> Decimal:
@@ -269,9 +296,10 @@ def _member_rows(
     tariff: Tariff,
     policy_number: str | None,
     secret: str,
+    policy_id: str | None = None,
 ) -> list[MemberRow]:
     """One row per priced member: census details, names in both languages, sums insured,
-    certificate number and verification code (once bound)."""
+    certificate number, verification code and verification page code (once bound)."""
     rows: list[MemberRow] = []
     for number, m in enumerate(quote.members, start=1):
         entry = census.get(m.member_id)
@@ -299,6 +327,10 @@ def _member_rows(
                     if policy_number
                     else ""
                 ),
+                latin_name=latin_name(m.name, entry.name_en if entry else None),
+                verify_code=(
+                    certificate_code(policy_id, number, m.member_id, secret) if policy_id else ""
+                ),
             )
         )
     return rows
@@ -321,14 +353,16 @@ def document_data(
     secret: str = "",
     draft: bool = False,
     quote_number: str | None = None,
+    policy_id: str | None = None,
 ) -> DocumentData:
-    """Gather everything the documents of one quote (or policy) show."""
+    """Gather everything the documents of one quote (or policy) show; with ``policy_id``
+    the certificates get the codes of their verification page."""
     quote = msgspec.json.decode(result_json, type=Quote)
     request = _stored_request(request_json)
     tariff = _tariff_of(quote, tariff_root)
     census: dict[str, CensusMember] = {m.member_id: m for m in request.census.members or []}
     plans = _plans(request, tariff)
-    members = _member_rows(quote, census, plans, tariff, policy_number, secret)
+    members = _member_rows(quote, census, plans, tariff, policy_number, secret, policy_id)
     codes = sorted({m.country for m in quote.members})
     countries = [
         (
@@ -359,4 +393,5 @@ def document_data(
         status=quote_status(quote, approved=approved, policy_number=policy_number),
         conditions=conditions(quote, request, tariff),
         declined_texts=decline_texts(quote, request, tariff),
+        policy_id=policy_id,
     )

@@ -153,6 +153,15 @@ def _full_stop(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _qr(url: str) -> markupsafe.Markup:
+    """A QR code of ``url`` as inline SVG (no file, no script; sized by the stylesheet)."""
+    import segno
+
+    code = segno.make(url, error="m", micro=False)
+    svg = code.svg_inline(omitsize=True, border=2, svgclass="qr", lineclass=None)
+    return markupsafe.Markup(svg)
+
+
 def _printable(value: Any) -> Any:
     # Text stored before control characters were refused must not reach the HTML (a NUL
     # or U+0001 is not a valid HTML character); markup we made ourselves is left alone.
@@ -180,6 +189,7 @@ def environment() -> jinja2.Environment:
         number=_number,
         full_stop=_full_stop,
         capital=capital_amount,
+        qr=_qr,
     )
     return env
 

@@ -62,8 +62,25 @@ class _Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
 
-class Policyholder(_Input):
-    """The employing company (投保人)."""
+#: A name as the passport prints it: Latin letters (accents allowed), spaces, hyphens,
+#: apostrophes and full stops; no digits or control characters.
+PassportName = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F .,'-]*$",
+        description="The insured's name as in the passport (姓名拼音), e.g. `ZHANG YUE`. "
+        "Printed first on the certificate; without it the certificate prints the pinyin of "
+        "`name`, marked as such.",
+        examples=["ZHANG YUE"],
+    ),
+]
+
+
+class Policyholder(_Input, omit_defaults=True):
+    """The employing company (投保人). Encoded without an address that was not given, so a
+    request stored before the field existed reads back as it was sent."""
 
     name: Annotated[
         ShortText,
@@ -77,6 +94,18 @@ class Policyholder(_Input):
             examples=["91110000MA01ABCD52"],
         ),
     ]
+    address: (
+        Annotated[
+            Text,
+            Meta(
+                min_length=1,
+                max_length=300,
+                description="Registered address (住所), printed on the policy schedule.",
+                examples=["北京市海淀区示例大街88号"],
+            ),
+        ]
+        | None
+    ) = None
 
     def __post_init__(self) -> None:
         require(
@@ -415,6 +444,7 @@ class CensusMember(_Input):
             examples=["ID", "Indonesia", "印度尼西亚"],
         ),
     ]
+    name_en: PassportName | None = None
     sex: Literal["M", "F"] | None = None
     date_of_birth: BirthDate | None = None
     age: Age | None = None

@@ -23,6 +23,7 @@ __all__ = [
     "MAX_CERTIFICATES",
     "MAX_DOCUMENT_MEMBERS",
     "document_font",
+    "document_secret",
     "draft_quote_letter",
     "policy_document",
     "policy_document_data",
@@ -39,7 +40,7 @@ MAX_CERTIFICATES = 1000
 _RENDER_SLOTS = threading.BoundedSemaphore(2)
 
 
-def _document_secret(work: UnitOfWork) -> str:
+def document_secret(work: UnitOfWork) -> str:
     """The key of certificate verification codes: made once at random, kept in the
     database (never in the code or the repository), the same for every process."""
     return work.secrets.get_or_create("documents", lambda: secrets.token_hex(32))
@@ -50,7 +51,7 @@ def _data(
 ) -> DocumentData:
     assert quote.result_json is not None and quote.request_json is not None
     owner = work.accounts.get(quote.owner_id)
-    secret = _document_secret(work)
+    secret = document_secret(work)
     work.commit()  # the secret, made by the first document ever asked for
     return document_data(
         quote_id=quote.id,
@@ -63,6 +64,7 @@ def _data(
         tariff_root=ctx.tariff_root,
         brand=ctx.brand,
         policy_number=policy.policy_number if policy else None,
+        policy_id=policy.id if policy else None,
         bound_at=policy.created_at if policy else None,
         approved=quote.approved_at is not None,
         secret=secret,

@@ -50,6 +50,7 @@ __all__ = [
     "TariffParams",
     "UnderwritingParams",
     "VolatilityParams",
+    "WordingParams",
     "normalise_name",
 ]
 
@@ -193,6 +194,17 @@ class CancellationParams(_Strict):
     )
 
 
+class WordingParams(_Strict):
+    """The policy wording (保险条款) the tariff's policies are issued under (``[wording]``,
+    optional: a tariff without it, such as 2026.2 and 2027.1, prints the brand's default
+    wording). Printed on the policy schedule."""
+
+    name_zh: Annotated[str, Meta(min_length=1, max_length=120)]
+    name_en: Annotated[str, Meta(min_length=1, max_length=200)]
+    #: 备案编号: the wording's filing number with the regulator
+    filing_number: Annotated[str, Meta(min_length=1, max_length=80)]
+
+
 class UnderwritingParams(_Strict):
     auto_max_class: Annotated[int, Meta(ge=1, le=6)]
     group_sum_insured_limit: Positive
@@ -300,6 +312,7 @@ class TariffParams(_Strict):
     covers: dict[str, CoverParams]
     endorsements: EndorsementParams = msgspec.field(default_factory=EndorsementParams)
     cancellation: CancellationParams = msgspec.field(default_factory=CancellationParams)
+    wording: WordingParams | None = None
 
 
 @dataclass(frozen=True, slots=True)

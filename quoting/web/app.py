@@ -50,6 +50,7 @@ from quoting.web.pages import (
     QuotePagesController,
     TariffPagesController,
     UnderwritingPagesController,
+    VerifyController,
     pages_router,
     session_policy,
     static_router,
@@ -80,6 +81,15 @@ _API_CONTROLLERS = (
     UnderwritingController,
     ReferenceController,
 )
+
+
+#: The pages: agents' quotes, underwriters' referrals and tariffs, the public certificate check.
+_PAGE_CONTROLLERS = [
+    QuotePagesController,
+    UnderwritingPagesController,
+    TariffPagesController,
+    VerifyController,
+]
 
 
 def _openapi_config() -> OpenAPIConfig:
@@ -151,9 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *_API_CONTROLLERS,
             docs_static_router(),
             document_font,
-            pages_router(
-                [QuotePagesController, UnderwritingPagesController, TariffPagesController]
-            ),
+            pages_router(_PAGE_CONTROLLERS),
             static_router(),
         ],
         lifespan=[lifespan],

@@ -550,3 +550,29 @@ def test_census_from_rows_directly() -> None:
     with pytest.raises(CensusError) as exc:
         census_from_rows(rows, first_row_number=10)
     assert problems_of(exc) == {"row 12, column occupation_class": "'2.5' is not a whole number"}
+
+
+# --------------------------------------------------------------------------- passport names
+
+
+def test_the_passport_name_column_in_csv_xlsx_and_json() -> None:
+    text = "序号,姓名,姓名拼音,职业类别,国家,年龄\nE1,张玥,ZHANG YUE,2,KE,30\nE2,吕堃,,2,KE,40\n"
+    census = read_census(text.encode(), "c.csv")
+    assert census.members is not None
+    assert [m.name_en for m in census.members] == ["ZHANG YUE", None]
+    rows: list[list[object]] = [
+        ["member_id", "name", "passport name", "occupation_class", "country", "age"],
+        ["E1", "张玥", "Zhang Yue", 2, "KE", 30],
+    ]
+    from_xlsx = read_census(xlsx_bytes(rows), "c.xlsx")
+    assert from_xlsx.members is not None and from_xlsx.members[0].name_en == "Zhang Yue"
+    member = {**MEMBER, "name_en": "ĐORĐE PETROVIĆ"}
+    from_json = read_census(json.dumps([member]).encode(), "c.json")
+    assert from_json.members is not None and from_json.members[0].name_en == "ĐORĐE PETROVIĆ"
+
+
+def test_a_passport_name_with_digits_or_chinese_is_refused_at_its_cell() -> None:
+    text = "member_id,name,name_en,occupation_class,country,age\n1,张玥,ZHANG3,2,KE,30\n2,吕堃,吕堃,2,KE,40\n"
+    with pytest.raises(CensusError) as exc:
+        read_census(text.encode(), "c.csv")
+    assert locations(exc) == {"row 2, column name_en", "row 3, column name_en"}

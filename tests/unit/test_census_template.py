@@ -25,10 +25,12 @@ def test_the_template_reads_back_and_prices(fmt: str, language: str) -> None:
     assert name == f"census-template-{language}.{fmt}"
     census = read_census(data, name)
     assert census.members is not None
-    assert [(m.member_id, m.sex, m.date_of_birth, m.occupation_class) for m in census.members] == [
-        ("E001", "F", dt.date(1988, 3, 14), 2),
-        ("E002", "M", dt.date(1979, 11, 2), 4),
-        ("E003", "M", dt.date(1992, 6, 30), 3),
+    assert [
+        (m.member_id, m.name_en, m.sex, m.date_of_birth, m.occupation_class) for m in census.members
+    ] == [
+        ("E001", "LI NA", "F", dt.date(1988, 3, 14), 2),
+        ("E002", "WANG QIANG", "M", dt.date(1979, 11, 2), 4),
+        ("E003", "ZHANG WEI", "M", dt.date(1992, 6, 30), 3),
     ]
     body, rows = merge_census_file(
         REQUEST, data, name, tariff_root=TARIFF_DIR, today=TODAY, replace=True
@@ -43,14 +45,14 @@ def test_headers_are_chinese_or_english() -> None:
     assert zh.startswith(b"\xef\xbb\xbf")  # a BOM, for spreadsheet programs
     assert (
         zh.decode("utf-8-sig").splitlines()[0]
-        == "序号,姓名,性别,出生日期,护照号,职业类别,国家,项目"
+        == "序号,姓名,姓名拼音,性别,出生日期,护照号,职业类别,国家,项目"
     )
     en, _ = census_template("xlsx", "en")
     sheet = load_workbook(io.BytesIO(en), read_only=True).active
     assert sheet is not None
     header = next(sheet.iter_rows(values_only=True))
     assert header == (
-        "member_id", "name", "sex", "date_of_birth", "passport_no", "occupation_class",
+        "member_id", "name", "name_en", "sex", "date_of_birth", "passport_no", "occupation_class",
         "country", "site",
     )  # fmt: skip
     with pytest.raises(ValueError, match="no census template"):

@@ -183,7 +183,11 @@ def test_certificates_have_one_page_per_member_english_first(
             assert member.passport_no in page
         assert re.search(r"Certificate of Insurance\s*保险凭证", page), page
         assert page.index("This certifies") < page.index("兹证明")
-        assert page.index("Insured person") < page.index("被保险人：")
+        assert page.index("Name (as in passport)") < page.index("兹证明")
+        # each certificate its own document: the masthead on it, numbered by member
+        assert "Example Property and Casualty Insurance Co., Ltd." in page
+        assert f"保险凭证 Certificate {member.certificate_number}" in page
+        assert "Page " not in page and " of 55" not in page
 
 
 # --------------------------------------------------------------------------- verification codes

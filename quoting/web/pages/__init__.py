@@ -36,6 +36,7 @@ from quoting.web.pages._session import (
 )
 from quoting.web.pages._tariffs import TariffPagesController
 from quoting.web.pages._underwriting import UnderwritingPagesController
+from quoting.web.pages._verify import VerifyController
 
 __all__ = [
     "CSRF_FIELD",
@@ -52,6 +53,7 @@ __all__ = [
     "SignInRequired",
     "TariffPagesController",
     "UnderwritingPagesController",
+    "VerifyController",
     "csrf_guard",
     "is_api_path",
     "page_user",
