@@ -52,8 +52,11 @@ class BookRequest:
     judged on (its as-of date, or the date a stored quote was priced on)."""
 
     name: str
-    request: QuoteRequest
+    request: QuoteRequest | None
     today: dt.date
+    #: why a stored quote could not be read back (then ``request`` is None): it counts
+    #: as failed under both versions instead of stopping the whole impact
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +108,22 @@ def book_from_store(uow: UnitOfWorkFactory, *, bound_only: bool = False) -> list
                 break
     book = []
     for row in sorted(rows, key=lambda r: r.created_at):
-        assert row.result_json is not None
-        stored = msgspec.json.decode(row.result_json, type=Quote)
-        request, today = request_as_priced(row, stored)
+        try:
+            assert row.result_json is not None
+            stored = msgspec.json.decode(row.result_json, type=Quote)
+            request, today = request_as_priced(row, stored)
+        except (AssertionError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            # a row an older version wrote in a form this one cannot read
+            reason = f"the stored quote cannot be read: {exc}"
+            book.append(BookRequest(row.id, None, row.created_at.date(), unreadable=reason))
+            continue
         book.append(BookRequest(row.id, request, today))
     return book
 
 
 def _price(item: BookRequest, tariff: Tariff) -> tuple[QuoteFigures | None, str | None]:
+    if item.request is None:
+        return None, item.unreadable
     try:
         resolved, priced = price_columns(item.request, tariff, today=item.today)
     except QuotingError as exc:

@@ -149,3 +149,37 @@ def test_the_impact_book_from_the_store_is_each_quote_as_priced(
     tariff = load_tariff(tariff_root / "2026.2")
     (pair,) = price_book(tariff, tariff, [item])
     assert pair.old is not None and str(pair.old.total_premium) == kept["total_premium"]
+
+
+def test_a_stored_quote_that_cannot_be_read_counts_as_failed_in_the_impact(
+    app: Api, tariff_root: Path
+) -> None:
+    """A row written in a form this version cannot read (an old wire quote without
+    `status`) fails on its own in `tariff impact --from-store`; the other quotes are
+    still priced."""
+    import zlib
+
+    import sqlalchemy as sa
+
+    from quoting.services.impact import book_from_store, price_book
+    from quoting.store._tables import quotes
+    from quoting.tariff.files import load_tariff
+
+    broker = app.account("broker", "0.20")
+    good = app.client.post(QUOTES, json=body(), headers=broker.headers).json()
+    bad = app.client.post(QUOTES, json=body(), headers=broker.headers).json()
+    with app.store.engine.begin() as conn:
+        conn.execute(
+            sa.update(quotes)
+            .where(quotes.c.id == bad["id"])
+            .values(result=zlib.compress(b'{"id": "old form, no status"}', 1))
+        )
+    every = {item.name: item for item in book_from_store(app.store.uow)}
+    assert every[bad["id"]].request is None
+    tariff = load_tariff(tariff_root / "2026.2")
+    pairs = {p.name: p for p in price_book(tariff, tariff, [every[good["id"]], every[bad["id"]]])}
+    assert pairs[good["id"]].old is not None
+    assert str(pairs[good["id"]].old.total_premium) == good["total_premium"]
+    failed = pairs[bad["id"]]
+    assert failed.old is None and failed.new is None
+    assert failed.old_error is not None and "cannot be read" in failed.old_error

@@ -477,3 +477,23 @@ def test_forms_without_their_token_are_refused(pages: Pages, root: Path, tmp_pat
     for action in ("publish", "discard"):
         assert pages.client.post(f"/tariffs/drafts/{draft_id}/{action}", data={}).status_code == 403
     assert pages.client.get(f"/tariffs/drafts/{draft_id}").status_code == 200
+
+
+def test_an_invalid_folder_under_the_root_gets_its_problems_not_a_server_error(
+    pages: Pages, root: Path
+) -> None:
+    """Someone copied a folder under the tariff root and broke it: its impact page is a 422
+    that lists the problem by file, row and column (the diff still shows its cells)."""
+    _underwriter(pages)
+    countries = (TARIFF / "countries.csv").read_bytes()
+    broken = countries.replace(
+        "Republic of Indonesia; 印尼,2,0.98,".encode(),
+        "Republic of Indonesia; 印尼,7,0.98,".encode(),
+    )
+    assert broken != countries
+    _version_in(root, "2030.1", dt.date(2030, 1, 1), broken)
+    page = pages.client.get("/tariffs/impact?old=2026.2&new=2030.1")
+    assert page.status_code == 422
+    assert 'id="tariff-problems"' in page.text
+    assert re.search(r"countries\.csv row \d+, column tier", page.text), page.text
+    assert pages.client.get("/tariffs/diff?old=2026.2&new=2030.1").status_code == 200

@@ -182,6 +182,19 @@ def _draft_page(
     )
 
 
+def _invalid_version(request: Request[Any, Any, Any], exc: TariffError) -> Response[str]:
+    """A version folder under the root that fails its check (an unpublished folder someone
+    put there): the underwriter's input, so a 422 page listing its problems, not a 500."""
+    return render(
+        request,
+        "error.html",
+        status_code=422,
+        kind="tariff-invalid",
+        status=422,
+        problems=[p.location + ": " + p.message if p.location else p.message for p in exc.problems],
+    )
+
+
 class TariffPagesController(Controller):
     """The tariff pages (see the module's docstring for the routes)."""
 
@@ -199,7 +212,10 @@ class TariffPagesController(Controller):
         params = request.query_params
         old = _version_name(context, params.get("old"))
         new = _version_name(context, params.get("new"))
-        diff = diff_versions(context.tariff_root, old, new)
+        try:
+            diff = diff_versions(context.tariff_root, old, new)
+        except TariffError as exc:
+            return _invalid_version(request, exc)
         return render(request, "tariffs/diff.html", diff=diff, old=old, new=new)
 
     @get("/tariffs/impact", name="tariff-impact", sync_to_thread=True, guards=_UNDERWRITERS)
@@ -214,7 +230,10 @@ class TariffPagesController(Controller):
         if source not in _SOURCES:
             raise NotFound(f"No book {source!r} (book or store).")
         store = uow if source == "store" else None
-        page = _impact_context(context, page_locale(request), old, new, store)
+        try:
+            page = _impact_context(context, page_locale(request), old, new, store)
+        except TariffError as exc:
+            return _invalid_version(request, exc)
         return render(request, "tariffs/impact.html", old=old, new=new, source=source, **page)
 
     @post(
