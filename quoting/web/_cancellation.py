@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 from litestar import Controller, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter
+from litestar.params import FromPath
 
 from quoting.errors import UnsupportedMediaType
 from quoting.schemas import PricedEndorsement
@@ -17,7 +17,14 @@ from quoting.store import Account
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._endorsements import _EXAMPLE_POLICY, _NOT_FOUND, POLICIES
-from quoting.web._openapi import ApiOperation, header, json_body, operation, problem
+from quoting.web._openapi import (
+    ApiOperation,
+    IdempotencyKeyHeader,
+    header,
+    json_body,
+    operation,
+    problem,
+)
 from quoting.web._quotes import ERRORS
 
 __all__ = ["CancellationController"]
@@ -135,16 +142,7 @@ class CancellationController(Controller):
         uow: UnitsOfWork,
         context: ServiceContext,
         policy_id: FromPath[str],
-        idempotency_key: Annotated[
-            str | None,
-            HeaderParameter(
-                name="Idempotency-Key",
-                required=False,
-                min_length=1,
-                max_length=255,
-                description="Any unique string (e.g. a UUID) identifying this request.",
-            ),
-        ] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[PricedEndorsement]:
         media_type = request.content_type[0]
         if media_type != "application/json":

@@ -11,7 +11,7 @@ import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from quoting.documents import ENDORSEMENT_DOCUMENTS
 from quoting.schemas import PolicyMember, PricedEndorsement, VersionMember
@@ -22,6 +22,7 @@ from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._fonts import fonts_url
 from quoting.web._openapi import (
     ApiOperation,
+    IdempotencyKeyHeader,
     header,
     json_or_census_file,
     operation,
@@ -193,16 +194,7 @@ class EndorsementsController(Controller):
         uow: UnitsOfWork,
         context: ServiceContext,
         policy_id: FromPath[str],
-        idempotency_key: Annotated[
-            str | None,
-            HeaderParameter(
-                name="Idempotency-Key",
-                required=False,
-                min_length=1,
-                max_length=255,
-                description="Any unique string (e.g. a UUID) identifying this request.",
-            ),
-        ] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[PricedEndorsement]:
         body = await _read_body(request)
         command = endorsements.Endorse(policy_id, body.raw, idempotency_key, body.census)

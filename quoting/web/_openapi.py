@@ -14,7 +14,7 @@ spec for the success status replaces the generated success response (headers inc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Annotated, Any, ClassVar, cast
 
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -29,9 +29,23 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from litestar.params import HeaderParameter
 
 from quoting.web._examples import resolve_examples
 from quoting.web._problems import _TITLES, _TYPES, PROBLEM_MEDIA_TYPE, ProblemDetails
+
+#: The optional ``Idempotency-Key`` header of the POSTs that create something (a quote,
+#: an endorsement, a cancellation): the same key with the same body replays the answer.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        min_length=1,
+        max_length=255,
+        description="Any unique string (e.g. a UUID) identifying this request.",
+    ),
+]
 
 __all__ = [
     "ApiOperation",

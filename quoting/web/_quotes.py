@@ -14,7 +14,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     Example,
 )
-from litestar.params import FromPath, HeaderParameter, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from quoting.census import MAX_CENSUS_BYTES
 from quoting.errors import MalformedRequest, TooLarge, UnsupportedMediaType
@@ -36,6 +36,7 @@ from quoting.web._deps import ServiceContext, UnitsOfWork
 from quoting.web._examples import example, example_request, static_example
 from quoting.web._openapi import (
     ApiOperation,
+    IdempotencyKeyHeader,
     content_disposition,
     header,
     json_or_census_file,
@@ -300,16 +301,7 @@ class QuotesController(Controller):
         request: Request[Account, Any, Any],
         uow: UnitsOfWork,
         context: ServiceContext,
-        idempotency_key: Annotated[
-            str | None,
-            HeaderParameter(
-                name="Idempotency-Key",
-                required=False,
-                min_length=1,
-                max_length=255,
-                description="Any unique string (e.g. a UUID) identifying this request.",
-            ),
-        ] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[QuoteRecord]:
         body = await _read_body(request)
         command = CreateQuote(body.raw, body.census, idempotency_key)
