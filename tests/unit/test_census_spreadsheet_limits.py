@@ -19,10 +19,10 @@ from tests.spreadsheets import GOOD_ROW, HEADER_ROW, repeated, workbook
 
 
 def refusal(data: bytes, name: str = "bomb.xlsx") -> tuple[str, str, float]:
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(CensusError) as exc:
         read_census(data, name)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     (problem,) = exc.value.problems
     return problem.location, problem.message, elapsed
 
@@ -146,9 +146,9 @@ def test_a_csv_with_thousands_of_columns_costs_little() -> None:
     header = b"member_id,name,age,occupation_class,country"
     row = b"1,Ann,30,2,ID"
     data = header + b"," * 30_000 + b"\n" + row + b"," * 30_000 + b"\n"
-    started = time.perf_counter()
+    started = time.process_time()
     census = read_census(data, "wide.csv")
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert census.members is not None and len(census.members) == 1
 
 
@@ -200,11 +200,15 @@ def test_a_large_workbook_of_nonsense_stops_at_the_problem_limit_quickly() -> No
     # column. Before, each of its 600,000+ bad cells became a problem (20+ s, ~450 MB);
     # now reading stops once 1,000 problems are listed, and says so.
     data = workbook(_random_text_rows(60_000, 12))
+    # Timed on its own, in this process's CPU seconds: tracemalloc triples the time, and
+    # other work on the machine must not fail the test (about 0.65 s here).
+    started = time.process_time()
+    with pytest.raises(CensusError):
+        read_census(data, "nonsense.xlsx")
+    elapsed = time.process_time() - started
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(CensusError) as exc:
         read_census(data, "nonsense.xlsx")
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     problems = exc.value.problems
