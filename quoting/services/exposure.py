@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -150,23 +150,8 @@ def exposure_rows(row: QuoteRow, policy_id: str) -> list[ExposureRow]:
     """The exposure rows a newly bound policy of this quote adds to the book."""
     amounts = quote_amounts(row)
     start, end = amounts.period
-    return [
-        ExposureRow(
-            policy_id=policy_id,
-            quote_id=row.id,
-            policyholder=row.policyholder,
-            country=country,
-            site=site,
-            period_start=start,
-            period_end=end,
-            headcount=headcount,
-            add_sum_insured_cents=add,
-            evac_sum_insured_cents=evac,
-        )
-        for (country, site), (headcount, add, evac) in sorted(
-            amounts.sites.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-        )
-    ]
+    sites = {(country, site, start, end): v for (country, site), v in amounts.sites.items()}
+    return _book_rows(row, policy_id, sites)
 
 
 def version_exposure_rows(
@@ -191,6 +176,16 @@ def version_exposure_rows(
         total[0] += 1
         total[1] += add
         total[2] += evac
+    return _book_rows(row, policy_id, groups)
+
+
+def _book_rows(
+    row: QuoteRow,
+    policy_id: str,
+    groups: Mapping[tuple[str, str | None, dt.date, dt.date], Sequence[int]],
+) -> list[ExposureRow]:
+    """One exposure row per (country, site, start, end) of ``groups`` (headcount, AD&D
+    and evacuation cents), ordered by country, site and period."""
     return [
         ExposureRow(
             policy_id=policy_id,
