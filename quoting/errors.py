@@ -356,6 +356,14 @@ class PolicyCancelled(Refusal):
     title = "The policy is cancelled"
 
 
+class PolicyRenewed(Refusal):
+    """The policy is renewed already: one renewal policy per policy."""
+
+    status = 409
+    problem_type = "policy-renewed"
+    title = "The policy is renewed already"
+
+
 class IdempotencyKeyReused(Refusal):
     """An idempotency key sent again with another request."""
 

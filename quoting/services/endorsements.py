@@ -596,7 +596,7 @@ def replace_exposure(
     return write
 
 
-def _refuse_while_pending(state: _State) -> None:
+def refuse_while_pending(state: _State) -> None:
     pending = [e for e in state.endorsements if e.status == "referred"]
     if pending:
         raise EndorsementPending(
@@ -625,7 +625,7 @@ def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEnd
             earlier = _replay(work, state.policy.id, key, fingerprint)
         if earlier is not None:
             return StoredEndorsement(earlier, False)
-        _refuse_while_pending(state)
+        refuse_while_pending(state)
         refuse_if_cancelled(state)
         try:
             change, referrals = _priced(ctx, state, request)

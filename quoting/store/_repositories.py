@@ -181,6 +181,13 @@ class PolicyRepository(Protocol):
     def for_quote(self, quote_id: str) -> PolicyRow | None:
         """The policy a quote was bound as, if any."""
 
+    def renewal_for(self, policy_id: str) -> PolicyRow | None:
+        """The policy that renews ``policy_id``, if it was renewed."""
+
+    def of_policyholder(self, credit_code: str) -> list[tuple[PolicyRow, QuoteRow]]:
+        """Every policy of the policyholder with this credit code, oldest first, each with
+        its quote (without documents)."""
+
     def find(
         self, owner_id: str | None, limit: int, offset: int
     ) -> tuple[list[tuple[PolicyRow, QuoteRow]], int]:

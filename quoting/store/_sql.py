@@ -378,7 +378,7 @@ class SqlPolicies:
         try:
             self._uow.write(policies.insert().values(**values))
         except sa.exc.IntegrityError as exc:
-            raise Conflict(f"quote {policy.quote_id} is bound already") from exc
+            raise Conflict(f"quote {policy.quote_id} or policy {policy.renewal_of}") from exc
 
     def next_number(self, year: int) -> int:
         """The next value of the year's policy counter (1, 2, …), atomically."""
@@ -394,6 +394,27 @@ class SqlPolicies:
         query = sa.select(policies).where(policies.c.quote_id == quote_id)
         row = self._uow.read(query).mappings().first()
         return _policy_row(row) if row else None
+
+    def renewal_for(self, policy_id: str) -> PolicyRow | None:
+        """The policy that renews ``policy_id``, if it was renewed."""
+        query = sa.select(policies).where(policies.c.renewal_of == policy_id)
+        row = self._uow.read(query).mappings().first()
+        return _policy_row(row) if row else None
+
+    def of_policyholder(self, credit_code: str) -> list[tuple[PolicyRow, QuoteRow]]:
+        """Every policy of the policyholder with this credit code, oldest first, each with
+        its quote (without documents)."""
+        quote_columns = [c.label(f"q_{c.name}") for c in _SUMMARY_COLUMNS]
+        query = (
+            sa.select(policies, *quote_columns)
+            .join(quotes, quotes.c.id == policies.c.quote_id)
+            .where(quotes.c.credit_code == credit_code)
+            .order_by(policies.c.created_at, policies.c.id)
+        )
+        return [
+            (_policy_row(r), _quote_row({c.name: r[f"q_{c.name}"] for c in _SUMMARY_COLUMNS}))
+            for r in self._uow.read(query).mappings().all()
+        ]
 
     def find(
         self, owner_id: str | None, limit: int, offset: int
@@ -905,6 +926,7 @@ def _policy_row(row: Any) -> PolicyRow:
         owner_id=row["owner_id"],
         policy_number=row["policy_number"],
         created_at=_utc(row["created_at"]),
+        renewal_of=row["renewal_of"],
     )
 
 
