@@ -376,7 +376,7 @@ class SqlPolicies:
         constraint on the quote settles concurrent binds)."""
         values = {f: getattr(policy, f) for f in PolicyRow.__dataclass_fields__}
         try:
-            self._uow.write(policies.insert().values(**values))
+            self._uow.write(policies.insert(), values)
         except sa.exc.IntegrityError as exc:
             raise Conflict(f"quote {policy.quote_id} or policy {policy.renewal_of}") from exc
 
@@ -577,14 +577,16 @@ class SqlEvents:
 
     def add(self, event: Event) -> None:
         """Record an event."""
+        # One constant statement with parameters: compiled once, not per event.
         self._uow.write(
-            events.insert().values(
-                occurred_at=event.occurred_at,
-                account_id=event.account_id,
-                kind=event.kind,
-                subject_id=event.subject_id,
-                data=json.dumps(event.data, ensure_ascii=False, sort_keys=True),
-            )
+            events.insert(),
+            {
+                "occurred_at": event.occurred_at,
+                "account_id": event.account_id,
+                "kind": event.kind,
+                "subject_id": event.subject_id,
+                "data": json.dumps(event.data, ensure_ascii=False, sort_keys=True),
+            },
         )
 
     def all(self, subject_id: str | None = None) -> list[Event]:
@@ -653,7 +655,7 @@ class SqlReferrals:
 
     def add(self, referral: ReferralRow) -> None:
         """Put a quote in the queue."""
-        self._uow.write(referrals.insert().values(**self._values(referral)))
+        self._uow.write(referrals.insert(), self._values(referral))
 
     def get(self, quote_id: str) -> ReferralRow | None:
         """A quote's referral, if it has one."""

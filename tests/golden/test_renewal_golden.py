@@ -16,11 +16,12 @@ import msgspec
 import pytest
 
 from quoting.clock import FixedClock
-from quoting.errors import NotFound, PolicyCancelled, PolicyRenewed
+from quoting.errors import EndorsementPending, NotFound, PolicyCancelled, PolicyRenewed
 from quoting.schemas import QuoteRequest
-from quoting.services import Context
+from quoting.services import Context, CreateQuote
 from quoting.services.binding import bind_quote, get_policy
 from quoting.services.claims import RecordClaims, record_claims
+from quoting.services.quotation import create_quote
 from quoting.services.renewal import RenewPolicy, renewal_period, renewal_quote
 from quoting.store import Account
 from quoting.store.memory import InMemoryDatabase
@@ -232,3 +233,55 @@ def test_a_renewal_quote_of_a_policy_cancelled_meanwhile_does_not_bind(db):
     cancel(db, policy_id, "2027-07-01", "insurer")
     with pytest.raises(PolicyCancelled):
         bind_quote(db.unit_of_work, on(dt.date(2026, 12, 1)), stored.quote.id)
+
+
+def test_no_renewal_while_an_endorsement_awaits_an_underwriter(db):
+    """Belarus is a `refer` country in 2026.2: the endorsement adding E041 there waits."""
+    policy_id = bound_policy(db)
+    waiting = post(db, policy_id, {"effective": "2027-07-01", "add": [member(41, country="BY")]})
+    assert waiting.status == "referred"
+    with pytest.raises(EndorsementPending):
+        renew(db, policy_id)
+
+
+def test_a_headcount_census_is_renewed_with_its_ages_grown(db):
+    """A grid of 30 members aged 40 in Serbia: renewed as 30 aged 41 (no named members,
+    so no member-days: no experience)."""
+    body = {
+        "policyholder": {"name": "中国测试工程有限公司", "credit_code": "91110000MA01ABCD52"},
+        "period": {"start": "2027-01-01", "end": "2027-12-31"},
+        "plans": [{"name": "Plan", "covers": {"sdeath": {"sum_insured": "100000"}}}],
+        "census": {"groups": [{"country": "RS", "occupation_class": 2, "headcount": 30,
+                               "age": 40}]},
+    }  # fmt: skip
+    today = on(dt.date(2026, 12, 1))
+    stored = create_quote(db.unit_of_work, today, CreateQuote(json.dumps(body).encode()))
+    policy_id = bind_quote(db.unit_of_work, today, stored.quote.id).policy.id
+    renewed = renew(db, policy_id)
+    request = msgspec.json.decode(renewed.quote.request_json, type=QuoteRequest)
+    assert [(g.headcount, g.age) for g in request.census.groups or []] == [(30, 41)]
+    assert renewed.columns.header.renewal is not None
+    assert renewed.columns.header.renewal.experience is None
+
+
+def test_a_date_of_birth_gives_the_age_at_the_new_start(db):
+    """Born 1987-06-30: 39 on 1 January 2027, 40 on 1 January 2028 — the row keeps its
+    date of birth and no stated age."""
+    body = {
+        "policyholder": {"name": "中国测试工程有限公司", "credit_code": "91110000MA01ABCD52"},
+        "period": {"start": "2027-01-01", "end": "2027-12-31"},
+        "plans": [{"name": "Plan", "covers": {"sdeath": {"sum_insured": "100000"}}}],
+        "census": {"members": [
+            {**member(1), "age": None, "date_of_birth": "1987-06-30"},
+            *[member(i) for i in range(2, 31)],
+        ]},
+    }  # fmt: skip
+    today = on(dt.date(2026, 12, 1))
+    stored = create_quote(db.unit_of_work, today, CreateQuote(json.dumps(body).encode()))
+    policy_id = bind_quote(db.unit_of_work, today, stored.quote.id).policy.id
+    renewed = renew(db, policy_id)
+    first = msgspec.json.decode(renewed.quote.request_json, type=QuoteRequest).census.members
+    assert first is not None
+    assert (first[0].date_of_birth, first[0].age) == (dt.date(1987, 6, 30), None)
+    quoted = renewed.columns.quote().members[0]
+    assert (quoted.member_id, quoted.age) == ("E001", 40)
