@@ -528,6 +528,14 @@ def quote_members(
     return MemberPage(source.member_quotes(offset, offset + limit, trace=False), len(source))
 
 
+def quote_header(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> Quote:
+    """The whole header (no members) of a quote the acting account may see: every
+    declined member and every site's rating; :class:`NotFound` otherwise."""
+    with uow() as work:
+        source = quote_source(find_quote(work, ctx, quote_id, expand=False))
+    return msgspec.json.decode(source.header_json, type=Quote)
+
+
 def quote_member(
     uow: UnitOfWorkFactory, ctx: Context, quote_id: str, member_id: str
 ) -> MemberQuote:
