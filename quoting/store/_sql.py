@@ -136,13 +136,17 @@ class SqlUnitOfWork:
 
 
 def _owned_row(
-    uow: SqlUnitOfWork, table: sa.Table, row_id: str, owner_id: str | None
+    uow: SqlUnitOfWork,
+    table: sa.Table,
+    row_id: str,
+    owner_id: str | None,
+    columns: tuple[Any, ...] | None = None,
 ) -> Any | None:
-    """The row of ``table`` with this id (and, given ``owner_id``, that owner), or None;
-    an id that is not one of ours is not looked up."""
+    """The row of ``table`` with this id (and, given ``owner_id``, that owner), or None
+    (only ``columns`` of it, if given); an id that is not one of ours is not looked up."""
     if not is_valid_id(row_id):
         return None
-    query = sa.select(table).where(table.c.id == row_id)
+    query = sa.select(*(columns or (table,))).where(table.c.id == row_id)
     if owner_id is not None:
         query = query.where(table.c.owner_id == owner_id)
     return uow.read(query).mappings().first()
@@ -291,13 +295,19 @@ class SqlQuotes:
         self, quote_id: str, owner_id: str | None = None, *, expand: bool = True
     ) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's. A
-        columnar quote comes with ``result_columns``, and with its wire ``result_json``
-        too unless ``expand`` is False."""
-        row = _owned_row(self._uow, quotes, quote_id, owner_id)
+        columnar quote comes with ``result_columns``, and with its request and wire
+        ``result_json`` too unless ``expand`` is False (then only what reading its
+        members needs is read)."""
+        if expand:
+            row = _owned_row(self._uow, quotes, quote_id, owner_id)
+        else:
+            row = _owned_row(
+                self._uow, quotes, quote_id, owner_id, (*_SUMMARY_COLUMNS, quotes.c.result)
+            )
         if row is None:
             return None
         stored = bytes(row["result"])
-        quote = _quote_row(row, zlib.decompress(row["request"]))
+        quote = _quote_row(row, zlib.decompress(row["request"]) if expand else None)
         if not is_columnar(stored):
             return replace(quote, result_json=zlib.decompress(stored))
         result = ColumnarQuote(stored).quote_json() if expand else None

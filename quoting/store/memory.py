@@ -339,8 +339,9 @@ class _Quotes:
         if found is None or (owner_id is not None and found.owner_id != owner_id):
             return None
         if found.result_columns is not None:
-            expanded = ColumnarQuote(found.result_columns).quote_json() if expand else None
-            return replace(found, result_json=expanded)
+            if not expand:  # as the SQL store: only what reading the members needs
+                return replace(found, request_json=None, result_json=None)
+            return replace(found, result_json=ColumnarQuote(found.result_columns).quote_json())
         return found
 
     def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
