@@ -210,6 +210,26 @@ def _page_info(
     )
 
 
+def _listed(
+    page: type[DeclinedPage | SitePage],
+    items: list[Any],
+    quote_id: str,
+    offset: int,
+    limit: int,
+    what: str,
+) -> Response[Any]:
+    """A page of one of a quote's header lists (``what``: its path under the quote)."""
+    info = _page_info(quote_id, offset, limit, len(items), what)
+    body = page(
+        items=items[offset : offset + limit],
+        total=len(items),
+        limit=limit,
+        offset=offset,
+        next=info.next,
+    )
+    return _json(msgspec.json.encode(body))
+
+
 def _json(
     body: bytes, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response[Any]:
@@ -498,15 +518,7 @@ class QuotesController(Controller):
         offset: Annotated[int, QueryParameter(ge=0, le=10_000_000, description="rows to skip")] = 0,
     ) -> Response[DeclinedPage]:
         declined = quotes.quote_header(uow, context, quote_id).declined
-        info = _page_info(quote_id, offset, limit, len(declined), "declined")
-        body = DeclinedPage(
-            items=declined[offset : offset + limit],
-            total=len(declined),
-            limit=limit,
-            offset=offset,
-            next=info.next,
-        )
-        return _json(msgspec.json.encode(body))
+        return _listed(DeclinedPage, declined, quote_id, offset, limit, "declined")
 
     @get(
         "/{quote_id:str}/sites",
@@ -542,15 +554,7 @@ class QuotesController(Controller):
         ] = 0,
     ) -> Response[SitePage]:
         sites = quotes.quote_header(uow, context, quote_id).rating.sites
-        info = _page_info(quote_id, offset, limit, len(sites), "sites")
-        body = SitePage(
-            items=sites[offset : offset + limit],
-            total=len(sites),
-            limit=limit,
-            offset=offset,
-            next=info.next,
-        )
-        return _json(msgspec.json.encode(body))
+        return _listed(SitePage, sites, quote_id, offset, limit, "sites")
 
     @get(
         "/{quote_id:str}/members/{member_id:str}",
