@@ -161,6 +161,11 @@ class ProblemValueError(ValueError):
         self.field = field
 
 
+class SettingError(ValueError):
+    """A setting (an environment variable) the product cannot use: the message names it
+    and says what to give. Raised when settings are read, before anything runs."""
+
+
 class QuotingError(Exception):
     """Base of every error a user can cause; carries one or more problems."""
 
