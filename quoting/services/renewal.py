@@ -121,10 +121,12 @@ def _renewal_census(state: _State, new_start: dt.date) -> Census:
 def _experience(
     work: UnitOfWork, ctx: Context, state: _State, new_start: dt.date, tariff: Tariff
 ) -> tuple[Experience | None, RenewalExperience | None]:
-    """The claims experience of the policyholder's policies that began before the renewal
-    date (within the experience window, to the business date): days of cover of their
-    newest versions, claims incurred (paid + outstanding) converted to the quote's currency
-    by the renewal tariff's rates. None before any cover was earned."""
+    """The claims experience of the expiring policy and of the policyholder's earlier
+    policies — those that ended before it began (its own renewal chain among them), begun
+    within the experience window — to the business date: days of cover of their newest
+    versions, claims incurred (paid + outstanding) converted to the quote's currency by
+    the renewal tariff's rates. A policy of the same policyholder running alongside (another
+    project's group) is not this group's experience. None before any cover was earned."""
     today = ctx.today()
     low = today - dt.timedelta(days=EXPERIENCE_DAYS_BACK)
     insurer = dataclasses.replace(ctx, account=None)
@@ -132,9 +134,14 @@ def _experience(
     days, count, incurred = 0, 0, Decimal(0)
     numbers, spans = [], []
     for policy, _ in work.policies.of_policyholder(state.quote.credit_code):
-        other = state if policy.id == state.policy.id else _state(work, insurer, policy.id)
+        if policy.id == state.policy.id:
+            other = state
+        else:
+            other = _state(work, insurer, policy.id)
+            if other.quote.period_end >= state.quote.period_start:
+                continue  # alongside or after the expiring policy: not earlier
         start, end = other.quote.period_start, other.quote.period_end
-        if not low <= start <= today or start >= new_start:
+        if not low <= start <= today:
             continue
         as_of = min(today, end)
         days += member_days(other.members, as_of)
