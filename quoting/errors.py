@@ -369,6 +369,15 @@ class PolicyRenewed(Refusal):
     title = "The policy is renewed already"
 
 
+class RenewalOutdated(Refusal):
+    """A renewal quote priced on a version of the policy that has changed since (an
+    endorsement came between): quote the renewal again."""
+
+    status = 409
+    problem_type = "renewal-outdated"
+    title = "The policy changed since the renewal was quoted"
+
+
 class IdempotencyKeyReused(Refusal):
     """An idempotency key sent again with another request."""
 

@@ -213,9 +213,12 @@ class RenewalExperience(_Output):
 
 class RenewalChange(_Output):
     """A renewal quote against the policy it renews: ``expiring_premium + census_change +
-    tariff_change + experience_change = total_premium`` to the cent. Each step changes one
-    thing: the renewal census under the expiring tariff and experience factor (census), then
-    under the renewal tariff (tariff), then with the new experience (experience)."""
+    tariff_change + terms_change + experience_change = total_premium`` to the cent as
+    priced (an underwriter's later decision adds ``underwriting.adjustment_premium``).
+    Each step changes one thing, with the expiring experience factor until the last: the
+    renewal census under the expiring tariff and terms (census), under the renewal tariff
+    (tariff), on the renewal's terms — a broker's commission as its account has it now
+    (terms) — and with the new experience (experience)."""
 
     renewal_of: Annotated[str, Meta(description="The id of the policy renewed.")]
     policy_number: str
@@ -227,15 +230,9 @@ class RenewalChange(_Output):
     experience_factor: float
     census_change: MoneyText
     tariff_change: MoneyText
+    terms_change: MoneyText
     experience_change: MoneyText
     experience: RenewalExperience | None = None
-    adjustment_not_carried: Annotated[
-        str | None,
-        Meta(
-            description="The expiring quote's underwriter adjustment, when the account that "
-            "prepared the renewal may not set one (an underwriter may, on review)."
-        ),
-    ] = None
 
 
 class SpecialConditions(_Output):

@@ -15,6 +15,7 @@ from quoting.errors import (
     NotFound,
     PolicyRenewed,
     ReferralClosed,
+    RenewalOutdated,
 )
 from quoting.policies import BindFacts, check_approval, check_bindable, policy_number
 from quoting.services._context import Context, visible_owner
@@ -22,6 +23,7 @@ from quoting.services._queue import queue_entry
 from quoting.services.authority import authority_of
 from quoting.services.endorsements import _state, refuse_if_cancelled
 from quoting.services.exposure import book_check, exposure_rows, quote_amounts
+from quoting.services.renewal import renewal_fingerprint
 from quoting.store import (
     Conflict,
     PolicyRow,
@@ -108,9 +110,9 @@ def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPoli
                 bound_as=bound.policy_number if bound else None,
             )
             check_bindable(facts, today)
+            renews = _renews(work, ctx, quote)
             if not approved:
                 _check_book(work, ctx, quote, referral)
-            renews = _renews(work, ctx, quote)
             number = policy_number(today.year, work.policies.next_number(today.year))
             policy = PolicyRow(
                 new_id("pol"), quote_id, quote.owner_id, number, ctx.now(), renewal_of=renews
@@ -145,13 +147,21 @@ def _renews(work: UnitOfWork, ctx: Context, quote: QuoteRow) -> str | None:
     renewal = msgspec.json.decode(quote.result_json, type=_Renewal).renewal
     if renewal is None:
         return None
+    # Held until the bind commits: no endorsement or cancellation slips in between.
+    work.endorsements.lock_policy(renewal.renewal_of)
     renewed = work.policies.renewal_for(renewal.renewal_of)
     if renewed is not None:
         raise PolicyRenewed(
             f"the policy this quote renews is renewed already, as policy {renewed.policy_number}"
         )
     # The insurer's view: the renewed policy may be another owner's (a broker's book moved).
-    refuse_if_cancelled(_state(work, replace(ctx, account=None), renewal.renewal_of))
+    state = _state(work, replace(ctx, account=None), renewal.renewal_of)
+    refuse_if_cancelled(state)
+    if quote.input_hash != renewal_fingerprint(state):
+        raise RenewalOutdated(
+            f"policy {state.policy.policy_number} changed (version {state.version}) since "
+            f"quote {quote.id} renewed it; prepare the renewal again"
+        )
     return renewal.renewal_of
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from quoting.errors import PolicyRenewed, Problem, RequestError
+from quoting.errors import PolicyRenewed, Problem, RequestError, TariffError
 from quoting.policies import member_days, version_total_cents
 from quoting.pricing import cents_to_text, price
 from quoting.quote_builder import build_quote_columns
@@ -28,6 +28,7 @@ from quoting.schemas import (
     AsOfOverride,
     Census,
     Experience,
+    Plan,
     QuoteRequest,
     RenewalChange,
     RenewalExperience,
@@ -52,11 +53,11 @@ from quoting.services.quotation import (
     request_fingerprint,
     store_quote,
 )
-from quoting.store import UnitOfWork, UnitOfWorkFactory
+from quoting.store import Account, UnitOfWork, UnitOfWorkFactory
 from quoting.tariff import Tariff
 from quoting.tariff.registry import registry_for, tariff_in_force
 
-__all__ = ["RenewPolicy", "renewal_period", "renewal_quote"]
+__all__ = ["RenewPolicy", "renewal_fingerprint", "renewal_period", "renewal_quote"]
 
 _FOUR = Decimal("0.0001")
 
@@ -79,28 +80,38 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def renewal_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """The period after ``start``–``end``: from the next day, as many calendar months as
-    the expiring period when it is whole months (a year stays a year, leap day or not),
-    else as many days."""
+    the expiring period when it is whole months (a year stays a year, leap day or not; a
+    period from a day the shorter month lacks — 29 February to 28 February, 31 January to
+    28 February — counts as whole months too), else as many days."""
     first = end + dt.timedelta(days=1)
     for months in range(1, 37):
-        if _add_months(start, months) == first:
+        month_on = _add_months(start, months)
+        if month_on == first or (month_on == end and start.day > 28):
             return first, _add_months(first, months) - dt.timedelta(days=1)
     return first, first + (end - start)
 
 
 def _renewal_census(state: _State, new_start: dt.date) -> Census:
     """The members covered on the expiring policy's last day, covered for the whole new
-    period (their own cover dates dropped); a stated age (no date of birth) grows by the
-    years between the periods' starts — a date of birth gives the age at the new start."""
+    period (their own cover dates dropped). A stated age (no date of birth) grows by the
+    whole years from the member's first day of cover on the expiring policy (a joiner's
+    age was stated on joining) to the new start; a date of birth gives the age at the
+    new start. A headcount grid's stated ages grow by the years between the starts (age
+    bands stay)."""
     census = state.request.census
-    years = age_last_birthday(state.quote.period_start, new_start)
     if census.groups is not None:
+        years = age_last_birthday(state.quote.period_start, new_start)
         return Census(
             groups=[
                 msgspec.structs.replace(g, age=None if g.age is None else g.age + years)
                 for g in census.groups
             ]
         )
+    first_day: dict[str, dt.date] = {}
+    for m in state.members:
+        if m.start <= m.end:
+            day = first_day.get(m.member.member_id, m.start)
+            first_day[m.member.member_id] = min(day, m.start)
     last = state.quote.period_end
     staying = [m.member for m in state.members if m.start <= m.end and m.end == last]
     if not staying:
@@ -111,35 +122,62 @@ def _renewal_census(state: _State, new_start: dt.date) -> Census:
                 m,
                 start=None,
                 end=None,
-                age=m.age + years if m.age is not None and m.date_of_birth is None else m.age,
+                age=m.age + age_last_birthday(first_day[m.member_id], new_start)
+                if m.age is not None and m.date_of_birth is None
+                else m.age,
             )
             for m in staying
         ]
     )
 
 
+def _chain(work: UnitOfWork, state: _State) -> set[str]:
+    """The ids of the policies the expiring one renews, back to the first."""
+    chain: set[str] = set()
+    policy = state.policy
+    while policy.renewal_of is not None and policy.renewal_of not in chain:
+        chain.add(policy.renewal_of)
+        found = work.policies.get(policy.renewal_of)
+        if found is None:
+            break
+        policy = found
+    return chain
+
+
+def _earlier(work: UnitOfWork, ctx: Context, state: _State) -> list[_State]:
+    """The policies whose experience a renewal counts: the expiring one, the ones it
+    renews, and the policyholder's other policies of the same owner (broker or agent)
+    that ended before the expiring one began. A policy running alongside (another
+    project's group) is not this group's experience, and another owner's book is not
+    read (nor shown)."""
+    chain = _chain(work, state)
+    insurer = dataclasses.replace(ctx, account=None)
+    found = [state]
+    for policy, _ in work.policies.of_policyholder(state.quote.credit_code):
+        if policy.id == state.policy.id:
+            continue
+        if policy.id not in chain and policy.owner_id != state.policy.owner_id:
+            continue
+        other = _state(work, insurer, policy.id)
+        if other.quote.period_end < state.quote.period_start:
+            found.append(other)
+    return found
+
+
 def _experience(
-    work: UnitOfWork, ctx: Context, state: _State, new_start: dt.date, tariff: Tariff
+    work: UnitOfWork, ctx: Context, state: _State, tariff: Tariff, covers: set[str]
 ) -> tuple[Experience | None, RenewalExperience | None]:
-    """The claims experience of the expiring policy and of the policyholder's earlier
-    policies — those that ended before it began (its own renewal chain among them), begun
-    within the experience window — to the business date: days of cover of their newest
-    versions, claims incurred (paid + outstanding) converted to the quote's currency by
-    the renewal tariff's rates. A policy of the same policyholder running alongside (another
-    project's group) is not this group's experience. None before any cover was earned."""
+    """The claims experience of the :func:`_earlier` policies begun within the experience
+    window, to the business date: days of cover of their newest versions, and the claims
+    of the renewal's covers with a date of loss by then, incurred (paid + outstanding)
+    converted to the quote's currency by the renewal tariff's rates. None before any
+    cover was earned."""
     today = ctx.today()
     low = today - dt.timedelta(days=EXPERIENCE_DAYS_BACK)
-    insurer = dataclasses.replace(ctx, account=None)
     currency = state.quote.currency
     days, count, incurred = 0, 0, Decimal(0)
     numbers, spans = [], []
-    for policy, _ in work.policies.of_policyholder(state.quote.credit_code):
-        if policy.id == state.policy.id:
-            other = state
-        else:
-            other = _state(work, insurer, policy.id)
-            if other.quote.period_end >= state.quote.period_start:
-                continue  # alongside or after the expiring policy: not earlier
+    for other in _earlier(work, ctx, state):
         start, end = other.quote.period_start, other.quote.period_end
         if not low <= start <= today:
             continue
@@ -149,11 +187,11 @@ def _experience(
         if other.quote.currency != currency:
             base = fx_rate(tariff, other.quote.currency) / fx_rate(tariff, currency)
             rate = Decimal(repr(base))
-        for claim in work.claims.for_policy(policy.id):
-            if claim.loss_date <= as_of:
+        for claim in work.claims.for_policy(other.policy.id):
+            if claim.loss_date <= as_of and claim.cover in covers:
                 count += 1
                 incurred += (Decimal(claim.paid) + Decimal(claim.outstanding)) * rate
-        numbers.append(policy.policy_number)
+        numbers.append(other.policy.policy_number)
         spans.append((start, as_of))
     member_years = days / 365
     if member_years < MIN_MEMBER_YEARS:
@@ -162,7 +200,7 @@ def _experience(
     first, last = min(s for s, _ in spans), max(e for _, e in spans)
     stated = Experience(first, last, member_years, count, incurred)
     shown = RenewalExperience(
-        policies=numbers,
+        policies=sorted(numbers),
         start=first,
         end=last,
         member_years=f"{(Decimal(days) / 365).quantize(_FOUR, rounding=ROUND_HALF_UP)}",
@@ -172,10 +210,12 @@ def _experience(
     return stated, shown
 
 
-def _received(state: _State, ctx: Context, new_start: dt.date, new_end: dt.date) -> dict[str, Any]:
-    """The renewal request as a client would send it: the policy's request for the new
-    period and census, its plans (member lists kept to the members who renew), its
-    channel's commission and (for an account that may set one) its adjustment."""
+def _received(
+    state: _State, owner: Account, new_start: dt.date, new_end: dt.date
+) -> dict[str, Any]:
+    """The renewal request as the policy's owner would send it: the policy's request for
+    the new period and census, its plans (member lists kept to the members who renew)
+    and its channel's commission (a broker's comes from its account)."""
     census = _renewal_census(state, new_start)
     ids = {m.member_id for m in census.members or ()}
     plans = [
@@ -185,7 +225,6 @@ def _received(state: _State, ctx: Context, new_start: dt.date, new_end: dt.date)
         for p in state.request.plans
     ]
     plans = [p for p in plans if p.member_ids != [] or p.classes] or plans
-    account = ctx.acting()
     request = msgspec.structs.replace(
         state.request,
         period=msgspec.structs.replace(state.request.period, start=new_start, end=new_end),
@@ -193,12 +232,8 @@ def _received(state: _State, ctx: Context, new_start: dt.date, new_end: dt.date)
         plans=plans,
         as_of=None,
         experience=None,
-        commission=None if account.role == "broker" else state.request.commission,
-        underwriter_adjustment=(
-            state.request.underwriter_adjustment
-            if account.role in ("underwriter", "admin")
-            else None
-        ),
+        commission=None if owner.role == "broker" else state.request.commission,
+        underwriter_adjustment=None,
     )
     return msgspec.to_builtins(request)
 
@@ -219,53 +254,61 @@ def _total_cents(
 
 
 def _cents(text: str) -> int:
+    """Cents of a decimal money string."""
     return int(Decimal(text).scaleb(2).to_integral_exact())
 
 
 @dataclass(frozen=True, slots=True)
 class _Basis:
     """What a renewal quote is compared with: the expiring premium, and the renewal
-    census priced under the expiring tariff and under the renewal tariff, both with the
-    expiring experience factor."""
+    census priced with the expiring experience factor under the expiring tariff and
+    terms, under the renewal tariff and the expiring terms, and under the renewal tariff
+    and terms."""
 
     expiring_cents: int
     expiring_tariff: TariffRef
     expiring_factor: float
     census_cents: int
     tariff_cents: int
+    terms_cents: int
 
 
 def _basis(state: _State, ctx: Context, request: QuoteRequest, expiring: int) -> _Basis:
+    """The steps from the expiring premium to the renewal (see :class:`_Basis`)."""
     today = ctx.today()
-    old = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
     assert request.as_of is not None
     new = tariff_in_force(request.as_of, ctx.tariff_root)
     experience = state.quote.rating.experience
     factor = experience.factor if experience is not None else None
     plain = msgspec.structs.replace(request, experience=None)
+    as_bound = msgspec.structs.replace(
+        plain,
+        commission=Decimal(repr(state.quote.commission)),
+        underwriter_adjustment=state.request.underwriter_adjustment,
+    )
+    under_new = _total_cents(as_bound, new, factor, today)
     try:
-        under_old = _total_cents(plain, old, factor, today)
-    except RequestError:
+        old = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)
+        under_old = _total_cents(as_bound, old, factor, today)
+    except (RequestError, TariffError):
         # The renewal census is not valid under the expiring tariff (say, a plan option
-        # it did not have): the tariff's change cannot be told from the census's.
-        under_old = None
-    under_new = _total_cents(plain, new, factor, today)
+        # it did not have), or that version is gone: the tariff's change cannot be told
+        # from the census's, and the census step is priced under the renewal tariff.
+        under_old = under_new
     return _Basis(
         expiring,
         state.quote.tariff,
         factor if factor is not None else 1.0,
-        under_new if under_old is None else under_old,
+        under_old,
         under_new,
+        _total_cents(plain, new, factor, today),
     )
 
 
 def _change(
-    state: _State,
-    basis: _Basis,
-    columns: QuoteColumns,
-    shown: RenewalExperience | None,
-    adjustment: str | None,
+    state: _State, basis: _Basis, columns: QuoteColumns, shown: RenewalExperience | None
 ) -> RenewalChange:
+    """The renewal's record of what it renews and how its premium differs."""
     header = columns.header
     total = _cents(header.total_premium)
     experience = header.rating.experience
@@ -278,22 +321,60 @@ def _change(
         experience_factor=experience.factor if experience is not None else 1.0,
         census_change=cents_to_text(basis.census_cents - basis.expiring_cents),
         tariff_change=cents_to_text(basis.tariff_cents - basis.census_cents),
-        experience_change=cents_to_text(total - basis.tariff_cents),
+        terms_change=cents_to_text(basis.terms_cents - basis.tariff_cents),
+        experience_change=cents_to_text(total - basis.terms_cents),
         experience=shown,
-        adjustment_not_carried=adjustment,
     )
 
 
-def _fingerprint(state: _State) -> str:
-    """What a renewal request is: the policy and the version of its member list."""
+def renewal_fingerprint(state: _State) -> str:
+    """What a renewal quote is priced on: the policy and the version of its member list
+    (binding refuses a renewal quote whose policy changed since)."""
     body = msgspec.json.encode({"renewal_of": state.policy.id, "version": state.version})
     return request_fingerprint(body, None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What a renewal is priced from, read in one unit of work."""
+
+    state: _State
+    owner: Account
+    start: dt.date
+    end: dt.date
+    experience: tuple[Experience | None, RenewalExperience | None]
+
+
+def _facts(work: UnitOfWork, ctx: Context, state: _State) -> _Facts:
+    """The policy as it stands, refused when it cannot be renewed."""
+    renewed = work.policies.renewal_for(state.policy.id)
+    if renewed is not None:
+        raise PolicyRenewed(
+            f"policy {state.policy.policy_number} is renewed already, as policy "
+            f"{renewed.policy_number}"
+        )
+    refuse_if_cancelled(state)
+    refuse_while_pending(state)
+    owner = work.accounts.get(state.policy.owner_id)
+    assert owner is not None, "a policy's owner is an account"
+    start, end = renewal_period(state.quote.period_start, state.quote.period_end)
+    tariff = tariff_in_force(start, ctx.tariff_root)
+    covers = {code for plan in state.request.plans for code in _cover_codes(plan)}
+    return _Facts(state, owner, start, end, _experience(work, ctx, state, tariff, covers))
+
+
+def _cover_codes(plan: Plan) -> list[str]:
+    """The codes of the covers a plan has."""
+    return [name for name in plan.covers.__struct_fields__ if getattr(plan.covers, name)]
+
+
 def renewal_quote(uow: UnitOfWorkFactory, ctx: Context, command: RenewPolicy) -> StoredQuote:
-    """Price and store the renewal quote of a policy for the acting account (see the
-    module's docstring), with its ``quote.created`` event; the quote's ``renewal`` says
-    what it renews and how its premium differs from the expiring one.
+    """Price and store the renewal quote of a policy the acting account may see (see the
+    module's docstring), for the policy's owner (a broker's policy renewed by an
+    underwriter stays in the broker's book, on the broker's terms), with its
+    ``quote.created`` event; the quote's ``renewal`` says what it renews and how its
+    premium differs from the expiring one. The expiring quote's underwriter adjustment is
+    carried: beyond the tariff's automatic authority it refers the renewal, as any quote.
 
     Raises :class:`NotFound`, :class:`PolicyRenewed` (renewed already),
     :class:`PolicyCancelled`, :class:`EndorsementPending`, :class:`RequestError` (the
@@ -301,46 +382,34 @@ def renewal_quote(uow: UnitOfWorkFactory, ctx: Context, command: RenewPolicy) ->
     :class:`IdempotencyKeyReused`. With an idempotency key seen before on a renewal of the
     same version of the policy: the earlier quote (``created=False``).
     """
-    account = ctx.acting()
+    ctx.acting()
     today = ctx.today()
     key = command.idempotency_key
     with uow() as work:
         state = _state(work, ctx, command.policy_id)
-        fingerprint = _fingerprint(state)
-        earlier = replay_quote(work, account.id, key, fingerprint) if key else None
+        fingerprint = renewal_fingerprint(state)
+        earlier = replay_quote(work, state.policy.owner_id, key, fingerprint) if key else None
         if earlier is not None:
             return StoredQuote(earlier, False)
-        renewed = work.policies.renewal_for(state.policy.id)
-        if renewed is not None:
-            raise PolicyRenewed(
-                f"policy {state.policy.policy_number} is renewed already, as policy "
-                f"{renewed.policy_number}"
-            )
-        refuse_if_cancelled(state)
-        refuse_while_pending(state)
-        start, end = renewal_period(state.quote.period_start, state.quote.period_end)
-        tariff = tariff_in_force(start, ctx.tariff_root)
-        stated, shown = _experience(work, ctx, state, start, tariff)
-    body = _received(state, ctx, start, end)
+        facts = _facts(work, ctx, state)
+    stated, shown = facts.experience
+    body = _received(state, facts.owner, facts.start, facts.end)
     if stated is not None:
         body["experience"] = msgspec.to_builtins(stated)
     received = decode_request(msgspec.json.encode(body), tariff_root=ctx.tariff_root, today=today)
-    request, _ = channel_terms(received, account, today)
-    # The tariff in force on the renewal date prices it (not the business date's).
-    request = msgspec.structs.replace(request, as_of=start)
-    received = msgspec.structs.replace(received, as_of=start)
+    request, _ = channel_terms(received, facts.owner, today)
+    # The tariff in force on the renewal date prices it (not the business date's), on the
+    # expiring quote's adjustment (the insurer's decision, not the client's input).
+    carried = {"as_of": facts.start, "underwriter_adjustment": state.request.underwriter_adjustment}
+    request = msgspec.structs.replace(request, **carried)
+    received = msgspec.structs.replace(received, **carried)
     columns = quote_columns_request(request, tariff_root=ctx.tariff_root, today=today)
     premium, _vat = version_total_cents(state.members, state.adjustment_cents)
-    basis = _basis(state, ctx, request, premium)
-    carried = state.request.underwriter_adjustment
-    dropped = (
-        f"{carried}" if carried is not None and request.underwriter_adjustment is None else None
-    )
-    change = _change(state, basis, columns, shown, dropped)
+    change = _change(state, _basis(state, ctx, request, premium), columns, shown)
     # Priced as of the renewal date on the business date: recorded, so that re-pricing it
     # judges it on the day it was made.
     override = AsOfOverride(business_date=today, set_by="renewal")
     header = msgspec.structs.replace(columns.header, renewal=change, as_of_override=override)
     columns = dataclasses.replace(columns, header=header)
-    row, columns = new_quote_row(ctx, account, received, columns, fingerprint, key)
+    row, columns = new_quote_row(ctx, facts.owner, received, columns, fingerprint, key)
     return store_quote(uow, ctx, row, columns)

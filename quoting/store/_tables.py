@@ -103,6 +103,8 @@ quotes = Table(
     UniqueConstraint("number", name="uq_quotes_number"),
     Index("ix_quotes_owner_created", "owner_id", "created_at"),
     Index("ix_quotes_created", "created_at"),
+    # A renewal reads the policyholder's earlier policies (migration 0011).
+    Index("ix_quotes_credit_code", "credit_code"),
 )
 
 counters = Table(

@@ -78,7 +78,9 @@ _POLICY_NOT_FOUND = problem(
 _BIND_REFUSED = problem(
     409,
     "The quote cannot be bound: `already-bound`, `quote-declined`, `quote-referred` (not "
-    "approved), `quote-expired` or `quote-period-over`",
+    "approved), `quote-expired` or `quote-period-over`; a renewal quote also "
+    "`policy-renewed` (its policy is renewed already), `policy-cancelled` or "
+    "`renewal-outdated` (its policy changed since: prepare the renewal again)",
     "quote q_2f1c9a7e5b3d4c6a8e0f1a2b was declined; it cannot be bound",
     kind="quote-declined",
     title="Quote cannot be bound",

@@ -274,10 +274,18 @@ class PolicyRecord(msgspec.Struct):
     latest_version: int = 1
     #: the first day without cover of a cancelled policy
     cancelled_from: dt.date | None = None
-    #: the id of the policy this one renews (bound from its renewal quote)
-    renewal_of: str | None = None
-    #: the id of the policy that renews this one (in ``GET /api/v1/policies/{id}`` only)
-    renewed_by: str | None = None
+    renewal_of: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The id of the policy this one renews (bound from its renewal quote)"
+        ),
+    ] = None
+    renewed_by: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The id of the policy that renews this one (in `GET /api/v1/policies/{id}` only)"
+        ),
+    ] = None
 
 
 class PolicyPage(msgspec.Struct):

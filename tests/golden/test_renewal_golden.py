@@ -11,17 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from decimal import Decimal
 
 import msgspec
 import pytest
 
 from quoting.clock import FixedClock
-from quoting.errors import EndorsementPending, NotFound, PolicyCancelled, PolicyRenewed
+from quoting.errors import (
+    EndorsementPending,
+    NotFound,
+    PolicyCancelled,
+    PolicyRenewed,
+    RenewalOutdated,
+)
 from quoting.schemas import QuoteRequest
 from quoting.services import Context, CreateQuote
 from quoting.services.binding import bind_quote, get_policy
 from quoting.services.claims import RecordClaims, record_claims
 from quoting.services.quotation import create_quote
+from quoting.services.referrals import Decision, decide
 from quoting.services.renewal import RenewPolicy, renewal_period, renewal_quote
 from quoting.store import Account
 from quoting.store.memory import InMemoryDatabase
@@ -72,6 +80,15 @@ def test_the_next_period_is_as_long_as_the_expiring_one():
     assert renewal_period(dt.date(2027, 3, 1), dt.date(2028, 2, 29)) == (
         dt.date(2028, 3, 1),
         dt.date(2029, 2, 28),
+    )
+    # From a day the shorter month lacks: still whole months, no drift.
+    assert renewal_period(dt.date(2028, 2, 29), dt.date(2029, 2, 28)) == (
+        dt.date(2029, 3, 1),
+        dt.date(2030, 2, 28),
+    )
+    assert renewal_period(dt.date(2027, 1, 31), dt.date(2027, 2, 28)) == (
+        dt.date(2027, 3, 1),
+        dt.date(2027, 3, 31),
     )
     assert renewal_period(dt.date(2027, 1, 10), dt.date(2027, 2, 19)) == (
         dt.date(2027, 2, 20),
@@ -177,8 +194,9 @@ def test_the_tariff_in_force_on_the_renewal_date_prices_it(db):
     assert change is not None
     assert (quote.tariff.version, change.expiring_tariff.version) == ("2027.1", "2026.2")
     assert change.census_change == "0.00" and change.experience_change == "0.00"
+    assert change.terms_change == "0.00"  # the broker's commission is still 15 %
     parts = [change.expiring_premium, change.census_change, change.tariff_change]
-    total = sum(money(float(p)) for p in [*parts, change.experience_change])
+    total = sum(money(float(p)) for p in [*parts, change.terms_change, change.experience_change])
     assert str(total) == quote.total_premium
     assert change.tariff_change != "0.00"
     assert quote.as_of == dt.date(2028, 1, 1)
@@ -285,3 +303,61 @@ def test_a_date_of_birth_gives_the_age_at_the_new_start(db):
     assert (first[0].date_of_birth, first[0].age) == (dt.date(1987, 6, 30), None)
     quoted = renewed.columns.quote().members[0]
     assert (quoted.member_id, quoted.age) == ("E001", 40)
+
+
+def test_a_renewal_quote_of_a_policy_endorsed_since_does_not_bind(db):
+    """Quoted on version 1 (40 members); E041 and E042 join after: binding would leave
+    them without cover next year, so it is refused until the renewal is quoted again."""
+    policy_id = bound_policy(db)
+    stale = renew(db, policy_id, on(dt.date(2026, 12, 1)))
+    post(db, policy_id, {"effective": "2027-07-01", "add": [member(41), member(42)]})
+    with pytest.raises(RenewalOutdated):
+        bind_quote(db.unit_of_work, on(dt.date(2026, 12, 1)), stale.quote.id)
+    fresh = renew(db, policy_id, on(dt.date(2026, 12, 1)))
+    assert fresh.columns.header.headcount == 42
+    bound = bind_quote(db.unit_of_work, on(dt.date(2026, 12, 1)), fresh.quote.id).policy
+    assert bound.renewal_of == policy_id
+
+
+def test_an_underwriter_renews_a_brokers_policy_into_the_brokers_book_with_its_loading(db):
+    """The broker's quote (E040 in Belarus, a refer country) is approved by an underwriter
+    with a +15 % loading. The underwriter's renewal belongs to the broker and keeps the
+    loading; the broker's own renewal keeps it too (the insurer's decision, not the
+    broker's input) and is referred: +15 % is beyond the tariff's automatic 10 %."""
+    body = {
+        "policyholder": {"name": "中国测试工程有限公司", "credit_code": "91110000MA01ABCD52"},
+        "period": {"start": "2027-01-01", "end": "2027-12-31"},
+        "plans": [{"name": "Plan", "covers": {"sdeath": {"sum_insured": "100000"}}}],
+        "census": {"members": [*[member(i) for i in range(1, 40)], member(40, country="BY")]},
+    }
+    today = on(dt.date(2026, 12, 1))
+    stored = create_quote(db.unit_of_work, today, CreateQuote(json.dumps(body).encode()))
+    assert stored.quote.status == "referred"
+    loading = Decision("approve", reason="Belarus site risk", adjustment=Decimal("0.15"))
+    decide(db.unit_of_work, on(dt.date(2026, 12, 1), UNDERWRITER), stored.quote.id, loading)
+    policy_id = bind_quote(db.unit_of_work, today, stored.quote.id).policy.id
+    by_underwriter = renew(db, policy_id, on(NOVEMBER, UNDERWRITER))
+    assert by_underwriter.quote.owner_id == BROKER.id
+    request = msgspec.json.decode(by_underwriter.quote.request_json, type=QuoteRequest)
+    assert request.underwriter_adjustment == Decimal("0.15")
+    by_broker = renew(db, policy_id).columns.header
+    assert by_broker.total_premium == by_underwriter.columns.header.total_premium
+    assert {"adjustment_authority", "country_refer"} <= {r.code for r in by_broker.referrals}
+
+
+def test_another_owners_policy_for_the_same_policyholder_is_not_read(db):
+    """A policy of the same credit code in another broker's book, ended before 2027: not
+    counted, not listed."""
+    body = {
+        "policyholder": {"name": "中国测试工程有限公司", "credit_code": "91110000MA01ABCD52"},
+        "period": {"start": "2026-10-01", "end": "2026-12-31"},
+        "plans": [{"name": "Plan", "covers": {"sdeath": {"sum_insured": "100000"}}}],
+        "census": {"members": [member(i) for i in range(1, 41)]},
+    }
+    early = on(dt.date(2026, 10, 1), OTHER_BROKER)
+    stored = create_quote(db.unit_of_work, early, CreateQuote(json.dumps(body).encode()))
+    bind_quote(db.unit_of_work, early, stored.quote.id)
+    policy_id = bound_policy(db)
+    experience = renew(db, policy_id).columns.header.renewal.experience
+    assert experience is not None and len(experience.policies) == 1
+    assert experience.member_years == "34.9589"  # 40 × 319/365: this policy only
