@@ -825,6 +825,13 @@ class SqlClaims:
             for r in self._uow.read(query).mappings().all()
         ]
 
+    def update(self, row: ClaimRow) -> None:
+        """Replace a stored claim's amounts and status."""
+        self._uow.write(
+            claims.update().where(claims.c.policy_id == row.policy_id, claims.c.seq == row.seq),
+            {"paid": row.paid, "outstanding": row.outstanding, "status": row.status},
+        )
+
 
 class SqlSecrets:
     """The application's own secrets."""
