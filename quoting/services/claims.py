@@ -237,9 +237,8 @@ def claims_report(
         rows = work.claims.for_policy(state.policy.id)
         history = _corrections(work, state.policy.id)
     names = {m.member.member_id: m.member.name for m in state.members}
-    claims = [
-        _claim(r, names, (history.get(r.seq) or [None])[-1]) for r in rows if r.loss_date <= day
-    ]
+    last = {seq: entries[-1] for seq, entries in history.items()}
+    claims = [_claim(r, names, last.get(r.seq)) for r in rows if r.loss_date <= day]
     period = (state.quote.period_start, state.quote.period_end)
     adjustment = state.adjustment_cents[0] - state.adjustment_cents[1]
     earned = earned_cents(state.members, adjustment, period, day)
