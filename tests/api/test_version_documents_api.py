@@ -79,6 +79,9 @@ def test_the_member_list_and_schedule_as_of_each_version(api: Api) -> None:
     assert "2027-03-01 – 2027-12-31" in text
     assert "2027-01-01 – 2027-09-14" in text and "2027-09-15 – 2027-12-31" in text
     assert "Weda Bay" in text and "Morowali" in text and "Mombasa port" in text
+    # E003's row is their segment as the first endorsement priced it (306/365 of the
+    # annual line: the endorsement's own premium).
+    assert grouped(results[0]["premium"]) in text
 
     # The schedule as of version 3 states it and the endorsement it follows, with the
     # version's totals (the bound premium plus the first two endorsements').
