@@ -96,9 +96,10 @@ def _amount_problems(value: Decimal, path: FieldPath) -> list[Problem]:
 def check_correction(
     before: ClaimValues, correction: ClaimCorrection
 ) -> tuple[ClaimValues, list[Problem]]:
-    """A claim's values after ``correction`` (the fields it gives replace the claim's), and
-    every problem of it at once, checked as a new claim is (amounts from 0 to the cent, a
-    closed claim has nothing outstanding; paths are the correction's fields)."""
+    """A claim's values after ``correction`` (the fields it gives replace the claim's), or
+    ``before`` and every problem of it at once, checked as a new claim is (amounts from 0
+    to the cent, a closed claim has nothing outstanding; paths are the correction's
+    fields)."""
     given = [f for f in ("paid", "outstanding", "status") if getattr(correction, f) is not None]
     if not given:
         return before, [Problem.of("claim.correction_empty")]
@@ -121,7 +122,9 @@ def check_correction(
             problems.append(
                 Problem.of("claim.close_with_outstanding", path=("status",), amount=outstanding)
             )
-    return ClaimValues(paid=paid, outstanding=outstanding, status=status), problems
+    if problems:
+        return before, problems
+    return ClaimValues(paid=paid, outstanding=outstanding, status=status), []
 
 
 def _date_problems(

@@ -164,5 +164,6 @@ def test_a_correction_replaces_the_values_given_and_keeps_the_rest() -> None:
 def test_a_bad_correction_names_its_field(
     correction: ClaimCorrection, where: tuple[str, ...], code: str
 ) -> None:
-    after, problems = check_correction(BEFORE, correction)
+    kept, problems = check_correction(BEFORE, correction)
     assert [(p.path, p.code) for p in problems] == [(where, code)]
+    assert kept == BEFORE  # a refused correction changes nothing
