@@ -86,10 +86,10 @@ def _note(state: _State, number: int) -> VersionNote:
 def _as_of(work: UnitOfWork, ctx: Context, state: _State, number: int) -> DocumentData:
     """The documents' data of the policy of ``state`` as of version ``number``, read in
     ``work``: the bound quote's for version 1 (with a note once there are others)."""
+    if state.version == number == 1:  # never endorsed: the documents as bound
+        return policy_document_data(work, ctx, state.policy)
     members = version_members(work, state, number)
     data = policy_document_data(work, ctx, state.policy)
-    if state.version == 1:
-        return data
     note = _note(state, number)
     if number == 1:
         return dataclasses.replace(data, version=note)
