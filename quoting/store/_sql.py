@@ -821,7 +821,10 @@ class SqlClaims:
         """A policy's claims in the order recorded."""
         query = sa.select(claims).where(claims.c.policy_id == policy_id).order_by(claims.c.seq)
         return [
-            ClaimRow(**{f: r[f] for f in ClaimRow.__dataclass_fields__})
+            ClaimRow(
+                **{f: r[f] for f in ClaimRow.__dataclass_fields__ if f != "created_at"},
+                created_at=_utc(r["created_at"]),  # SQLite keeps no time zone
+            )
             for r in self._uow.read(query).mappings().all()
         ]
 

@@ -71,6 +71,7 @@ def test_a_claim_is_corrected_kept_as_history_and_the_summary_follows(
         "closed",
     )
     assert claim["corrected_by"] == broker.id and claim["corrected_at"] is not None
+    assert claim["created_at"].endswith("Z")  # read back with its time zone, also on SQLite
     [entry] = claim["corrections"]
     assert entry["before"] == {"paid": "0.00", "outstanding": "1500.00", "status": "open"}
     assert entry["after"] == {"paid": "1350.00", "outstanding": "0.00", "status": "closed"}
