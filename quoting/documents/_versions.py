@@ -137,12 +137,16 @@ def version_data(
     secret: str,
 ) -> DocumentData:
     """The documents' data (of the bound policy) as of a version: one member-list row per
-    segment that covers any day — a member who changed has one with the old terms to the
-    day before and one with the new; a member who left keeps theirs to the last day
-    covered — with the version's totals and its member lines summed by cover, country and
-    class. The bound quote's adjustment lines (minimum premiums) are in every version."""
+    segment that covers any day, by certificate number and start — a member who changed
+    has one with the old terms to the day before and one with the new; a member who left
+    keeps theirs to the last day covered — with the version's totals and its member lines
+    summed by cover, country and class. The bound quote's adjustment lines (minimum
+    premiums) are in every version."""
     numbers = certificate_numbers(t.segment for t in terms)
-    covered = [t for t in terms if t.segment.start <= t.segment.end]
+    covered = sorted(
+        (t for t in terms if t.segment.start <= t.segment.end),
+        key=lambda t: (numbers[t.segment.member.member_id], t.segment.start),
+    )
     quotes = [_member_quote(t) for t in covered]
     quote = msgspec.structs.replace(
         data.quote,

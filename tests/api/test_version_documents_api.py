@@ -78,6 +78,8 @@ def test_the_member_list_and_schedule_as_of_each_version(api: Api) -> None:
     assert "2027-01-01 – 2027-06-30" in text
     assert "2027-03-01 – 2027-12-31" in text
     assert "2027-01-01 – 2027-09-14" in text and "2027-09-15 – 2027-12-31" in text
+    # A member's rows are together, in certificate number order (E001, E002, E003).
+    assert text.index("2027-09-14") < text.index("2027-09-15") < text.index("E002")
     assert "Weda Bay" in text and "Morowali" in text and "Mombasa port" in text
     # E003's row is their segment as the first endorsement priced it (306/365 of the
     # annual line: the endorsement's own premium).
