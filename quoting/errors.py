@@ -31,10 +31,12 @@ __all__ = [
     "DocumentNotAvailable",
     "DraftError",
     "EndorsementPending",
+    "EndorsementReferred",
     "FieldPath",
     "Forbidden",
     "IdempotencyKeyReused",
     "MalformedRequest",
+    "NoCertificates",
     "NoTariffInForce",
     "NotFound",
     "NotReferred",
@@ -390,6 +392,23 @@ class DocumentNotAvailable(Refusal):
 
     problem_type = "document-not-available"
     title = "Unprocessable request"
+
+
+class NoCertificates(Refusal):
+    """An endorsement that adds nobody (a removal only, a cancellation) has no
+    certificates."""
+
+    status = 409
+    problem_type = "no-certificates"
+    title = "The endorsement has no certificates"
+
+
+class EndorsementReferred(Refusal):
+    """A referred endorsement is not in force: its certificates wait for the approval."""
+
+    status = 409
+    problem_type = "endorsement-referred"
+    title = "The endorsement awaits approval"
 
 
 class TooLarge(Refusal):

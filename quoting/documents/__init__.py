@@ -1,6 +1,12 @@
 """Bilingual quote and policy documents as HTML and PDF, usable outside HTTP."""
 
-from quoting.documents._data import Brand, DocumentData, document_data, verification_code
+from quoting.documents._data import (
+    Brand,
+    DocumentData,
+    VersionNote,
+    document_data,
+    verification_code,
+)
 from quoting.documents._names import LatinName, initials, latin_name
 from quoting.documents._render import (
     CANCELLATION_DOCUMENTS,
@@ -14,6 +20,13 @@ from quoting.documents._render import (
     render_pdf,
 )
 from quoting.documents._verify import certificate_code, parse_certificate_code, tag_matches
+from quoting.documents._versions import (
+    SegmentTerms,
+    certificate_numbers,
+    certificates_from,
+    certificates_per_member,
+    version_data,
+)
 from quoting.documents._wording import Condition, CustomerText, conditions, decline_texts
 
 __all__ = [
@@ -27,7 +40,12 @@ __all__ = [
     "CustomerText",
     "DocumentData",
     "LatinName",
+    "SegmentTerms",
+    "VersionNote",
     "certificate_code",
+    "certificate_numbers",
+    "certificates_from",
+    "certificates_per_member",
     "conditions",
     "decline_texts",
     "document_data",
@@ -40,4 +58,5 @@ __all__ = [
     "render_pdf",
     "tag_matches",
     "verification_code",
+    "version_data",
 ]

@@ -14,7 +14,7 @@ import msgspec
 from quoting.documents import DocumentData, document_data, font_file, render_html, render_pdf
 from quoting.errors import DocumentNotAvailable, NotFound
 from quoting.schemas import Quote, QuoteRequest
-from quoting.services._context import Context, visible_owner
+from quoting.services._context import Context
 from quoting.services.quotation import find_quote, quote_request
 from quoting.store import PolicyRow, QuoteRow, UnitOfWork, UnitOfWorkFactory
 from quoting.tariff.registry import tariff_in_force
@@ -129,16 +129,15 @@ def policy_document(
     document: str,
     fmt: str,
     fonts_url: str | None = None,
+    version: int | None = None,
 ) -> tuple[bytes, str]:
-    """A policy's document (``policy-schedule``, ``member-list``, ``certificates``)."""
-    with uow() as work:
-        policy = work.policies.get(policy_id, owner_id=visible_owner(ctx.acting()))
-        if policy is None:
-            raise NotFound(f"No policy {policy_id} among yours.")
-        quote = work.quotes.get(policy.quote_id)
-        assert quote is not None
-        data = _data(work, ctx, quote, policy)
-    return _render(document, fmt, data, fonts_url), f"{policy.policy_number}-{document}.{fmt}"
+    """A policy's document (``policy-schedule``, ``member-list``, ``certificates``) as of
+    version ``version`` of its member list (default: the newest, after every applied
+    endorsement; a policy never endorsed has only version 1, the bound quote)."""
+    # The versions are read by the endorsements service, which imports this module.
+    from quoting.services.policy_documents import policy_document_as_of
+
+    return policy_document_as_of(uow, ctx, policy_id, document, fmt, fonts_url, version)
 
 
 def policy_document_data(work: UnitOfWork, ctx: Context, policy: PolicyRow) -> DocumentData:

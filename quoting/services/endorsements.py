@@ -86,6 +86,7 @@ __all__ = [
     "list_endorsements",
     "members_on",
     "policy_version",
+    "version_members",
 ]
 
 #: How often an endorsement is priced again when another one of its policy won the race.
@@ -770,19 +771,7 @@ def policy_version(
     with uow() as work:
         state = _state(work, ctx, policy_id)
         wanted = state.version if number is None else number
-        if wanted == state.version:
-            members = state.members
-        elif wanted == 1:
-            members = version_one(state.request, state.quote)
-        else:
-            row = work.endorsements.version(policy_id, wanted)
-            if row is None or wanted < 1:
-                raise NotFound(
-                    f"Policy {state.policy.policy_number} has versions 1 to {state.version}."
-                )
-            members = _MEMBERS.decode(row.members_json)
-    if not 1 <= wanted <= state.version:
-        raise NotFound(f"Policy {state.policy.policy_number} has versions 1 to {state.version}.")
+        members = version_members(work, state, wanted)
     premium, vat = version_total_cents(members, state.adjustment_cents)
     cancelled = cancellation_of(state)
     return PolicyVersion(
@@ -795,6 +784,19 @@ def policy_version(
         vat,
         cancelled.effective if cancelled is not None else None,
     )
+
+
+def version_members(work: UnitOfWork, state: _State, number: int) -> list[VersionMember]:
+    """The member list of version ``number`` of the policy of ``state``, read in ``work``;
+    :class:`NotFound` for a version the policy does not have."""
+    if number == state.version:
+        return state.members
+    if number == 1:
+        return version_one(state.request, state.quote)
+    row = work.endorsements.version(state.policy.id, number) if number > 1 else None
+    if row is None or number > state.version:
+        raise NotFound(f"Policy {state.policy.policy_number} has versions 1 to {state.version}.")
+    return _MEMBERS.decode(row.members_json)
 
 
 def members_on(

@@ -292,6 +292,9 @@ class ClaimRepository(Protocol):
     def for_policy(self, policy_id: str) -> list[ClaimRow]:
         """A policy's claims in the order recorded."""
 
+    def update(self, row: ClaimRow) -> None:
+        """Replace a stored claim (a correction of its amounts or status)."""
+
 
 class SecretRepository(Protocol):
     """Secrets the application makes for itself."""

@@ -821,9 +821,19 @@ class SqlClaims:
         """A policy's claims in the order recorded."""
         query = sa.select(claims).where(claims.c.policy_id == policy_id).order_by(claims.c.seq)
         return [
-            ClaimRow(**{f: r[f] for f in ClaimRow.__dataclass_fields__})
+            ClaimRow(
+                **{f: r[f] for f in ClaimRow.__dataclass_fields__ if f != "created_at"},
+                created_at=_utc(r["created_at"]),  # SQLite keeps no time zone
+            )
             for r in self._uow.read(query).mappings().all()
         ]
+
+    def update(self, row: ClaimRow) -> None:
+        """Replace a stored claim's amounts and status."""
+        self._uow.write(
+            claims.update().where(claims.c.policy_id == row.policy_id, claims.c.seq == row.seq),
+            {"paid": row.paid, "outstanding": row.outstanding, "status": row.status},
+        )
 
 
 class SqlSecrets:

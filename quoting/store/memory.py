@@ -543,6 +543,10 @@ class _Claims:
             (r for r in self._uow.data.claims if r.policy_id == policy_id), key=lambda r: r.seq
         )
 
+    def update(self, row: ClaimRow) -> None:
+        stored = self._uow.data.claims
+        stored[:] = [row if (r.policy_id, r.seq) == (row.policy_id, row.seq) else r for r in stored]
+
 
 class _Secrets:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
