@@ -134,7 +134,7 @@ def test_preview_shows_the_exact_premium_and_confirm_stores_it_once(pages: Pages
         effective="2027-07-01",
         reason="joins the Belgrade site",
         **{f"add_{k}": [v, ""] for k, v in row.items()},
-        add_date_of_birth=["1986-07-01", ""],  # 40 on 1 July 2027, as the bound members
+        add_age=["40", ""],  # as the bound members: age factor 1.00
     )
     assert preview.status_code == 200, preview.text
     assert _amount(preview.text, "preview-premium") == Decimal("56.17")
@@ -243,6 +243,12 @@ def test_problems_show_beside_their_fields_with_the_values_kept(pages: Pages) ->
     assert with_file.status_code == 422, with_file.text
     problems = re.search(r'id="census-problems".*?</table>', with_file.text, re.DOTALL)
     assert problems is not None and "<td>3</td>" in problems[0]  # the file's third row
+    wrong_type = pages.client.post(
+        f"/policies/{policy_id}/endorse",
+        data={"_csrf": _token(bad_row.text), "action": "preview", "effective": "2027-07-01"},
+        files={"census_file": ("joiners.txt", b"E041", "text/plain")},
+    )
+    assert wrong_type.status_code == 422 and 'id="census_file-error"' in wrong_type.text
     assert _count(pages, policy_id, key) == 0
 
 

@@ -36,6 +36,7 @@ ADD_COLUMNS = (
     "name_en",
     "country",
     "date_of_birth",
+    "age",
     "sex",
     "occupation_class",
     "site",
@@ -153,7 +154,7 @@ def _member(row: Row) -> dict[str, Any]:
         text = value.strip()
         if not text:
             continue
-        if name == "occupation_class" and _WHOLE.match(text):
+        if name in ("occupation_class", "age") and _WHOLE.match(text):
             out[name] = int(text)
         elif name == "sex":
             out[name] = text.upper()

@@ -16,6 +16,7 @@ Routes (all need a signed-in agent or underwriter; another agent's policy is a 4
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 from typing import Any
@@ -61,9 +62,7 @@ _STAFF = [require_role("agent", "underwriter")]
 _BODY_LIMIT = MAX_CENSUS_BYTES + 2**20
 
 
-def _policy_context(
-    uow: UnitsOfWork, context: ServiceContext, policy_id: str
-) -> dict[str, Any]:
+def _policy_context(uow: UnitsOfWork, context: ServiceContext, policy_id: str) -> dict[str, Any]:
     """Everything the policy page shows: the policy, its newest version's totals, its
     endorsements, versions and claims."""
     newest = endorsements.policy_version(uow, context, policy_id)
@@ -232,16 +231,16 @@ class PolicyPagesController(Controller):
         submitted = await request.form()
         fields = {k: [v for v in submitted.getall(k) if isinstance(v, str)] for k in submitted}
         form = EndorseForm.parse(fields)
-        page = (request, uow, context, policy_id, form)
+        show = functools.partial(_endorse_page, request, uow, context, policy_id, form)
         if form.apply(str(submitted.get("action") or "preview")):
-            return await anyio.to_thread.run_sync(_endorse_page, *page, FormErrors())
+            return await anyio.to_thread.run_sync(show, FormErrors())
         upload = await _census_upload(submitted.get("census_file"))
         body, add_rows, change_rows = form.request(with_file=upload is not None)
         say = problem_sayer(page_locale(request))
         listed = await anyio.to_thread.run_sync(_members_listed, uow, context, policy_id)
         if isinstance(upload, Problem):
             errors = endorse_errors([upload], (add_rows, change_rows), form.remove, listed, say)
-            return await anyio.to_thread.run_sync(_endorse_page, *page, errors, status=422)
+            return await anyio.to_thread.run_sync(functools.partial(show, errors, status=422))
         assert upload is None or isinstance(upload, CensusUpload)
         command = Endorse(policy_id, msgspec.json.encode(body), census=upload)
         try:
@@ -250,12 +249,10 @@ class PolicyPagesController(Controller):
             if not _refused(exc):
                 raise
             errors = endorse_errors(exc.problems, (add_rows, change_rows), form.remove, listed, say)
-            return await anyio.to_thread.run_sync(
-                lambda: _endorse_page(*page, errors, status=exc.status, from_file=bool(upload))
-            )
-        return await anyio.to_thread.run_sync(
-            lambda: _endorse_page(*page, FormErrors(), preview=priced, from_file=bool(upload))
-        )
+            shown = functools.partial(show, errors, status=exc.status, from_file=bool(upload))
+            return await anyio.to_thread.run_sync(shown)
+        shown = functools.partial(show, FormErrors(), preview=priced, from_file=bool(upload))
+        return await anyio.to_thread.run_sync(shown)
 
     @post(
         "/policies/{policy_id:str}/endorse/confirm",
@@ -286,10 +283,13 @@ class PolicyPagesController(Controller):
                 form = EndorseForm.from_request(msgspec.json.decode(raw, type=EndorsementRequest))
             except (msgspec.DecodeError, msgspec.ValidationError):
                 form = EndorseForm.new()
-            errors = FormErrors(general=[problem_sayer(page_locale(request))(p) for p in exc.problems])
-            return await anyio.to_thread.run_sync(
-                lambda: _endorse_page(request, uow, context, policy_id, form, errors, status=exc.status)
+            errors = FormErrors(
+                general=[problem_sayer(page_locale(request))(p) for p in exc.problems]
             )
+            shown = functools.partial(
+                _endorse_page, request, uow, context, policy_id, form, errors, status=exc.status
+            )
+            return await anyio.to_thread.run_sync(shown)
         seq_done = stored.endorsement.seq
         return Redirect(f"/policies/{policy_id}?done={seq_done}#endorsements", status_code=303)
 

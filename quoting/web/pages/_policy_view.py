@@ -50,7 +50,12 @@ def versions(quote: Quote, endorsements: list[PricedEndorsement]) -> list[Versio
     )
     rows += [
         VersionRow(
-            e.totals.version, e.effective, e.number, e.totals.premium, e.totals.vat, e.totals.headcount
+            e.totals.version,
+            e.effective,
+            e.number,
+            e.totals.premium,
+            e.totals.vat,
+            e.totals.headcount,
         )
         for e in made
     ]
