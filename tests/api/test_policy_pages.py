@@ -205,9 +205,44 @@ def test_a_removal_is_a_refund_and_a_stale_preview_is_not_stored(pages: Pages) -
     )
     assert done.status_code == 303
     refused = pages.client.post(f"/policies/{policy_id}/endorse/confirm", data=stale)
-    assert refused.status_code == 409 and 'id="error-summary"' in refused.text
+    assert refused.status_code == 409 and "请重新预览此次变更" in refused.text
     assert 'name="remove" value="E007" checked' in refused.text  # the request is kept
     assert _count(pages, policy_id, key) == 1
+
+
+def _confirm_fields(preview: str) -> dict[str, str]:
+    return {
+        "_csrf": _token(preview),
+        "request_json": _hidden(preview, "request_json"),
+        "idempotency_key": _hidden(preview, "idempotency_key"),
+        "seq": _hidden(preview, "seq"),
+    }
+
+
+def test_a_referred_endorsement_shows_it_awaits_an_underwriter(pages: Pages) -> None:
+    _agent, key = _signed_in(pages)
+    policy_id, _quote = _policy(pages, key)
+    joiner = {"member_id": "E041", "name": "W", "country": "Belarus", "age": "40"}
+    preview = _endorse(
+        pages,
+        policy_id,
+        effective="2027-07-01",
+        add_occupation_class=["2"],
+        **{f"add_{k}": [v] for k, v in joiner.items()},
+    )
+    assert preview.status_code == 200, preview.text
+    assert 'id="preview-referred"' in preview.text and "country_refer" in preview.text
+    stored = pages.client.post(
+        f"/policies/{policy_id}/endorse/confirm",
+        data=_confirm_fields(preview.text),
+        follow_redirects=False,
+    )
+    assert stored.status_code == 303
+    page = pages.client.get(stored.headers["location"]).text
+    assert "待核保人批准" in page and 'id="endorsement-pending"' in page
+    assert 'id="endorse"' not in page and _text(page, "version") == "1"
+    again = _endorse(pages, policy_id, effective="2027-08-01", remove=["E001"])
+    assert again.status_code == 409 and "该保单另有一份批改待核保人批准" in again.text
 
 
 def test_problems_show_beside_their_fields_with_the_values_kept(pages: Pages) -> None:

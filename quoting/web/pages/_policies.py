@@ -28,7 +28,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from quoting.census import MAX_CENSUS_BYTES
-from quoting.errors import NotFound, Problem, QuotingError
+from quoting.errors import (
+    EndorsementPending,
+    NotFound,
+    PolicyCancelled,
+    PolicyChanged,
+    Problem,
+    QuotingError,
+)
 from quoting.policies import in_force
 from quoting.schemas import EndorsementRequest, PricedEndorsement
 from quoting.services import binding, claims, endorsements
@@ -58,6 +65,23 @@ from quoting.web.pages._session import page_locale, require_role
 __all__ = ["PolicyPagesController"]
 
 POLICIES_PER_PAGE = 20
+
+
+def _(message: str) -> str:
+    return message  # marks a text for the catalogues (the templates translate it)
+
+
+#: Refusals of an endorsement said in the page's language (others: the service's words).
+_REFUSALS: dict[type[QuotingError], str] = {
+    EndorsementPending: _(
+        "Another endorsement of this policy awaits an underwriter's approval; the policy "
+        "takes no other change until it is decided."
+    ),
+    PolicyCancelled: _("A cancelled policy takes no further change."),
+    PolicyChanged: _(
+        "The policy has had another endorsement since this preview; preview the change again."
+    ),
+}
 _STAFF = [require_role("agent", "underwriter")]
 _BODY_LIMIT = MAX_CENSUS_BYTES + 2**20
 
@@ -135,6 +159,21 @@ def _endorse_page(
 def _refused(exc: QuotingError) -> bool:
     """A service error the endorsement page shows (else it is raised: 404, our bugs)."""
     return not isinstance(exc, NotFound) and exc.status < 500
+
+
+def _errors_of(
+    exc: QuotingError,
+    request: Request[Any, Any, Any],
+    requested: tuple[list[int], list[int]],
+    removed: list[str],
+    members: list[str],
+) -> FormErrors:
+    """The service's problems on the form; a refusal of the whole change above it."""
+    locale = page_locale(request)
+    words = _REFUSALS.get(type(exc))
+    if words is not None:
+        return FormErrors(general=[sayer(locale)(words)])
+    return endorse_errors(exc.problems, requested, removed, members, problem_sayer(locale))
 
 
 def _members_listed(uow: UnitsOfWork, context: ServiceContext, policy_id: str) -> list[str]:
@@ -248,7 +287,7 @@ class PolicyPagesController(Controller):
         except QuotingError as exc:
             if not _refused(exc):
                 raise
-            errors = endorse_errors(exc.problems, (add_rows, change_rows), form.remove, listed, say)
+            errors = _errors_of(exc, request, (add_rows, change_rows), form.remove, listed)
             shown = functools.partial(show, errors, status=exc.status, from_file=bool(upload))
             return await anyio.to_thread.run_sync(shown)
         shown = functools.partial(show, FormErrors(), preview=priced, from_file=bool(upload))
@@ -283,9 +322,7 @@ class PolicyPagesController(Controller):
                 form = EndorseForm.from_request(msgspec.json.decode(raw, type=EndorsementRequest))
             except (msgspec.DecodeError, msgspec.ValidationError):
                 form = EndorseForm.new()
-            errors = FormErrors(
-                general=[problem_sayer(page_locale(request))(p) for p in exc.problems]
-            )
+            errors = _errors_of(exc, request, ([], []), [], [])
             shown = functools.partial(
                 _endorse_page, request, uow, context, policy_id, form, errors, status=exc.status
             )
