@@ -112,6 +112,7 @@ def test_the_policy_list_and_page_show_the_bound_policy(pages: Pages) -> None:
     assert page.status_code == 200
     assert _amount(page.text, "total-premium") == Decimal("4465.60")
     assert _text(page.text, "headcount") == "40" and _text(page.text, "version") == "1"
+    assert _text(page.text, "covered") == "40"  # on 1 January 2027: before it, none are
     assert 'id="no-endorsements"' in page.text and 'id="no-claims"' in page.text
     assert _text(page.text, "claims-count") == "0"
     assert f"/policies/{policy_id}/documents/policy-schedule.pdf?version=1" in page.text

@@ -94,12 +94,15 @@ def _policy_context(uow: UnitsOfWork, context: ServiceContext, policy_id: str) -
     report = claims.claims_report(uow, context, policy_id)
     quote = newest.quote
     pending = next((e for e in records if e.status == "referred"), None)
+    covered_on = min(max(context.today(), quote.period_start), quote.period_end)
     return {
         "policy": newest.policy,
         "quote": quote,
         "newest": newest,
         "headcount": endorsements.insured_count(newest.members),
-        "covered_today": len(in_force(newest.members, context.today())),
+        # before the period (or after it) the count of its first (or last) day
+        "covered_on": covered_on,
+        "covered": len(in_force(newest.members, covered_on)),
         "named": bool(newest.members),
         "pending": pending,
         "endorsements": records,
