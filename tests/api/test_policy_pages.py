@@ -242,6 +242,8 @@ def test_a_referred_endorsement_shows_it_awaits_an_underwriter(pages: Pages) -> 
     page = pages.client.get(stored.headers["location"]).text
     assert "待核保人批准" in page and 'id="endorsement-pending"' in page
     assert 'id="endorse"' not in page and _text(page, "version") == "1"
+    form = pages.client.get(f"/policies/{policy_id}/endorse").text
+    assert 'id="endorsement-pending"' in form
     again = _endorse(pages, policy_id, effective="2027-08-01", remove=["E001"])
     assert again.status_code == 409 and "该保单另有一份批改待核保人批准" in again.text
 
@@ -338,3 +340,25 @@ def test_the_policy_pages_need_a_signed_in_agent_and_a_csrf_token(pages: Pages) 
     assert confirm.status_code == 403 and _count(pages, policy_id, key) == 0
     _signed_in(pages, "admin")
     assert pages.client.get("/policies").status_code == 403
+
+
+def test_a_cancelled_policy_shows_its_cancellation_and_takes_no_change(pages: Pages) -> None:
+    _agent, key = _signed_in(pages)
+    policy_id, _quote = _policy(pages, key)
+    body = {"effective": "2027-07-01", "reason": "project finished", "initiator": "insurer"}
+    cancelled = pages.client.post(
+        f"/api/v1/policies/{policy_id}/cancel",
+        json=body,
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert cancelled.status_code == 201, cancelled.text
+    listed = pages.client.get("/policies").text
+    assert "自 2027年7月1日 起退保" in listed
+    page = pages.client.get(f"/policies/{policy_id}").text
+    assert 'id="endorse"' not in page and "已退保的保单不再接受变更" in page
+    assert _amount(page, "total-premium") == Decimal(cancelled.json()["totals"]["premium"])
+    assert re.search(r'id="endorsement-1">.*?退保', page, re.DOTALL)
+    document = pages.client.get(f"/policies/{policy_id}/endorsements/1/documents/endorsement.pdf")
+    assert document.status_code == 200 and document.content.startswith(b"%PDF")
+    refused = _endorse(pages, policy_id, effective="2027-08-01", remove=["E001"])
+    assert refused.status_code == 409 and 'id="policy-cancelled"' in refused.text

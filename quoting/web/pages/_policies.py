@@ -130,6 +130,7 @@ def _endorse_page(
     """The endorsement form (with the preview and its confirm form once priced)."""
     newest = endorsements.policy_version(uow, context, policy_id)
     quote = newest.quote
+    records = endorsements.list_endorsements(uow, context, policy_id)
     confirm = None
     if preview is not None:
         confirm = {
@@ -149,6 +150,8 @@ def _endorse_page(
         errors=errors,
         preview=preview,
         confirm=confirm,
+        pending=next((e for e in records if e.status == "referred"), None),
+        cancelled_from=newest.cancelled_from,
         from_file=from_file,
         choices=tariff_choices(context, quote.as_of, quote.tariff.hash),
         classes=CLASSES,
