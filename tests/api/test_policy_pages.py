@@ -246,6 +246,23 @@ def test_a_referred_endorsement_shows_it_awaits_an_underwriter(pages: Pages) -> 
     assert 'id="endorsement-pending"' in form
     again = _endorse(pages, policy_id, effective="2027-08-01", remove=["E001"])
     assert again.status_code == 409 and "该保单另有一份批改待核保人批准" in again.text
+    refused = pages.client.post(
+        f"/policies/{policy_id}/endorsements/1/approve", data={"_csrf": _token(form)}
+    )
+    assert refused.status_code == 403  # agents do not approve
+
+    _signed_in(pages, "underwriter")
+    review = pages.client.get(f"/policies/{policy_id}").text
+    assert 'id="approve-endorsement"' in review and "country_refer" in review
+    approved = pages.client.post(
+        f"/policies/{policy_id}/endorsements/1/approve",
+        data={"_csrf": _token(review)},
+        follow_redirects=False,
+    )
+    assert approved.status_code == 303, approved.text
+    after = pages.client.get(approved.headers["location"]).text
+    assert 'id="endorsement-approved"' in after and _text(after, "version") == "2"
+    assert _text(after, "headcount") == "41" and 'id="approve-endorsement"' not in after
 
 
 def test_problems_show_beside_their_fields_with_the_values_kept(pages: Pages) -> None:

@@ -11,6 +11,8 @@ Routes (all need a signed-in agent or underwriter; another agent's policy is a 4
   button, or carries out its "add rows" buttons;
 - ``POST /policies/{id}/endorse/confirm`` — stores exactly the previewed endorsement (its
   request, idempotency key and number are in the form); a 303 to the policy;
+- ``POST /policies/{id}/endorsements/{n}/approve`` — an underwriter approves a referred
+  endorsement (not their own);
 - ``GET /policies/{id}/endorsements/{n}/documents/endorsement.pdf`` — the 批单.
 """
 
@@ -31,10 +33,12 @@ from quoting.census import MAX_CENSUS_BYTES
 from quoting.errors import (
     EndorsementPending,
     NotFound,
+    NotReferred,
     PolicyCancelled,
     PolicyChanged,
     Problem,
     QuotingError,
+    SelfApproval,
 )
 from quoting.policies import in_force
 from quoting.schemas import EndorsementRequest, PricedEndorsement
@@ -82,6 +86,13 @@ _REFUSALS: dict[type[QuotingError], str] = {
         "The policy has had another endorsement since this preview; preview the change again."
     ),
 }
+#: Refusals of an approval, likewise.
+_APPROVAL_REFUSALS: dict[type[QuotingError], str] = {
+    SelfApproval: _(
+        "An underwriter cannot approve an endorsement they made; ask another underwriter."
+    ),
+    NotReferred: _("This endorsement does not wait for an approval."),
+}
 _STAFF = [require_role("agent", "underwriter")]
 _BODY_LIMIT = MAX_CENSUS_BYTES + 2**20
 
@@ -111,6 +122,7 @@ def _policy_context(uow: UnitsOfWork, context: ServiceContext, policy_id: str) -
         "version_href": version_document_href,
         "endorsement_href": endorsement_document_href,
         "report": report,
+        "approved": None,
         "choices": tariff_choices(context, quote.as_of, quote.tariff.hash),
     }
 
@@ -239,7 +251,9 @@ class PolicyPagesController(Controller):
         page = _policy_context(uow, context, policy_id)
         done = str(request.query_params.get("done") or "")
         stored = next((e for e in page["endorsements"] if str(e.seq) == done), None)
-        return render(request, "policies/policy.html", stored=stored, **page)
+        approved = str(request.query_params.get("approved") or "")
+        page["approved"] = next((e for e in page["endorsements"] if str(e.seq) == approved), None)
+        return render(request, "policies/policy.html", stored=stored, approve_error=None, **page)
 
     @get(
         "/policies/{policy_id:str}/endorse",
@@ -335,6 +349,40 @@ class PolicyPagesController(Controller):
             return await anyio.to_thread.run_sync(shown)
         seq_done = stored.endorsement.seq
         return Redirect(f"/policies/{policy_id}?done={seq_done}#endorsements", status_code=303)
+
+    @post(
+        "/policies/{policy_id:str}/endorsements/{seq:int}/approve",
+        name="policy-endorsement-approve",
+        sync_to_thread=True,
+        guards=[require_role("underwriter")],
+    )
+    def approve(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        policy_id: FromPath[str],
+        seq: FromPath[int],
+    ) -> Response[Any]:
+        """An underwriter approves a referred endorsement (not one they made): its version
+        becomes the policy's newest; back to the policy, or the page with why not."""
+        try:
+            endorsements.approve_endorsement(uow, context, policy_id, seq)
+        except QuotingError as exc:
+            if not _refused(exc):
+                raise
+            page = _policy_context(uow, context, policy_id)
+            words = _APPROVAL_REFUSALS.get(type(exc))
+            refusal = sayer(page_locale(request))(words) if words else str(exc)
+            return render(
+                request,
+                "policies/policy.html",
+                status_code=exc.status,
+                stored=None,
+                approve_error=refusal,
+                **page,
+            )
+        return Redirect(f"/policies/{policy_id}?approved={seq}#endorsements", status_code=303)
 
     @get(
         "/policies/{policy_id:str}/endorsements/{seq:int}/documents/{filename:str}",
