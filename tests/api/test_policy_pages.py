@@ -119,6 +119,10 @@ def test_the_policy_list_and_page_show_the_bound_policy(pages: Pages) -> None:
     schedule = pages.client.get(f"/policies/{policy_id}/documents/policy-schedule.pdf?version=1")
     assert schedule.status_code == 200 and schedule.content.startswith(b"%PDF")
     assert f'href="/policies/{policy_id}/endorse"' in page.text
+    pages.client.post("/language", data={"_csrf": _token(page.text), "locale": "en", "next": "/"})
+    english = pages.client.get("/policies").text
+    assert "My policies" in english and "Policy in force" in english
+    assert "Versions of the member list" in pages.client.get(f"/policies/{policy_id}").text
 
 
 def test_preview_shows_the_exact_premium_and_confirm_stores_it_once(pages: Pages) -> None:

@@ -1,6 +1,7 @@
 """The policy pages in a real browser: an agent binds a quote, opens the policy from the
 quote page, adds a member on 1 July 2027, sees the exact premium in the preview, confirms
-it once (clicking twice) and finds the endorsement in the policy's history.
+it once (clicking twice) and finds the endorsement in the policy's history; the pages fit
+a 375 px phone.
 
 Figures as in tests/api/test_policy_pages.py: 40 members at 111.64 (4,465.60); E041 joins
 for 184 of 365 days in a group of 41: 111.419064 × 184/365 = 56.17; new total 4,521.77.
@@ -88,4 +89,11 @@ def test_an_agent_adds_a_member_previews_the_premium_and_confirms(
     assert "E01" in page.locator("#endorsements").inner_text()
     assert _endorsements(live_server, key, policy_id) == 1  # a double click stores one
     screenshot(page, "policy-endorsed-zh")
+
+    page.set_viewport_size({"width": 375, "height": 800})
+    for path in ("/policies", f"/policies/{policy_id}", f"/policies/{policy_id}/endorse"):
+        page.goto(path)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], (path, width)  # a phone needs no sideways scrolling
+    screenshot(page, "policy-endorse-phone-zh")
     page.context.close()
