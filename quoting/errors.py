@@ -162,6 +162,11 @@ class ProblemValueError(ValueError):
         self.field = field
 
 
+class SettingError(ValueError):
+    """A setting (an environment variable) the product cannot use: the message names it
+    and says what to give. Raised when settings are read, before anything runs."""
+
+
 class QuotingError(Exception):
     """Base of every error a user can cause; carries one or more problems."""
 
@@ -364,6 +369,14 @@ class PolicyChanged(Refusal):
     status = 409
     problem_type = "policy-changed"
     title = "The policy changed since the preview"
+
+
+class PolicyRenewed(Refusal):
+    """The policy is renewed already: one renewal policy per policy."""
+
+    status = 409
+    problem_type = "policy-renewed"
+    title = "The policy is renewed already"
 
 
 class IdempotencyKeyReused(Refusal):

@@ -68,6 +68,9 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "cover.days_not_offered": _("%(days)s days is not offered; choose one of %(offered)s"),
     "census.members_or_groups": _("give exactly one of members and groups"),
     "census.empty": _("the census is empty"),
+    "renewal.no_members": _(
+        "policy %(policy)s covers no member on its last day: there is nobody to renew"
+    ),
     "census.too_many_members": _(
         "the headcounts add up to %(total)s members; a census has at most %(most)s"
     ),

@@ -601,7 +601,7 @@ def replace_exposure(
     return write
 
 
-def _refuse_while_pending(state: _State) -> None:
+def refuse_while_pending(state: _State) -> None:
     pending = [e for e in state.endorsements if e.status == "referred"]
     if pending:
         raise EndorsementPending(
@@ -617,7 +617,7 @@ def _draft(
     be stored (and the new member list); nothing is stored. The checks of :func:`endorse`:
     no change while another endorsement is referred or after a cancellation, every
     problem of the request at its path (a census file's at its row and column)."""
-    _refuse_while_pending(state)
+    refuse_while_pending(state)
     refuse_if_cancelled(state)
     try:
         change, referrals = _priced(ctx, state, request)

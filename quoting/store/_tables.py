@@ -121,7 +121,10 @@ policies = Table(
     Column("owner_id", String(32), ForeignKey("accounts.id"), nullable=False),
     Column("policy_number", String(32), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The policy this one renews (migration 0011); a policy is renewed at most once.
+    Column("renewal_of", String(32), nullable=True),
     Index("ix_policies_owner_created", "owner_id", "created_at"),
+    Index("uq_policies_renewal_of", "renewal_of", unique=True),
 )
 
 # Secrets the application makes for itself, shared by every process on the database.

@@ -116,6 +116,8 @@ def _policy_record(bound: BoundPolicy) -> PolicyRecord:
         total_vat=quote.total_vat,
         headcount=quote.headcount,
         tariff_version=quote.tariff_version,
+        renewal_of=policy.renewal_of,
+        renewed_by=bound.renewed_by.id if bound.renewed_by else None,
         links=PolicyLinks(
             self=base,
             quote=f"{BASE}/{quote.id}",
