@@ -383,3 +383,40 @@ def test_a_cancelled_policy_shows_its_cancellation_and_takes_no_change(pages: Pa
     assert document.status_code == 200 and document.content.startswith(b"%PDF")
     refused = _endorse(pages, policy_id, effective="2027-08-01", remove=["E001"])
     assert refused.status_code == 409 and 'id="policy-cancelled"' in refused.text
+
+
+def test_the_claims_experience_shows_as_the_api_reports_it(database_url: str) -> None:
+    """Claims are recorded on 15 April 2027 (a second app on the same database, with that
+    business date): the page's summary is the API's, the loss ratio as a percentage."""
+    first = _pages(database_url)
+    pages = next(first)
+    agent, key = _signed_in(pages)
+    policy_id, _quote = _policy(pages, key)
+    april_app = _pages(database_url, QUOTING_BUSINESS_DATE="2027-04-15")
+    april = next(april_app)
+    try:
+        assert april.sign_in(agent.name).status_code == 303
+        headers = {"Authorization": f"Bearer {key}"}
+        claims = [
+            {"member_id": "E001", "cover": "sdeath", "loss_date": "2027-03-20", "paid": "800.50"},
+            {"member_id": "E002", "cover": "sdeath", "loss_date": "2027-04-01"}
+            | {"outstanding": "1500", "status": "open", "reference": "R-2"},
+        ]
+        made = april.client.post(
+            f"/api/v1/policies/{policy_id}/claims", json={"claims": claims}, headers=headers
+        )
+        assert made.status_code == 201, made.text
+        summary = april.client.get(f"/api/v1/policies/{policy_id}/claims", headers=headers)
+        expected = summary.json()["summary"]
+        page = april.client.get(f"/policies/{policy_id}").text
+        assert _text(page, "claims-count") == "2"
+        assert _amount(page, "claims-incurred") == Decimal("2300.50")  # 800.50 + 1,500
+        assert _amount(page, "claims-earned") == Decimal(expected["earned_premium"])
+        ratio = Decimal(expected["loss_ratio"]) * 100  # a fraction: shown as a percentage
+        assert _text(page, "claims-loss-ratio") == f"{ratio.normalize():f}%"
+        listed = re.search(r'id="claims-list".*?</table>', page, re.DOTALL)
+        assert listed is not None and "R-2" in listed[0] and "E002 Worker 2" in listed[0]
+        assert "未结" in listed[0] and "¥1,500.00" in listed[0]
+    finally:
+        next(april_app, None)
+        next(first, None)
