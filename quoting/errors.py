@@ -41,6 +41,7 @@ __all__ = [
     "NotFound",
     "NotReferred",
     "PolicyCancelled",
+    "PolicyChanged",
     "Problem",
     "ProblemValueError",
     "PublishRefused",
@@ -361,6 +362,15 @@ class PolicyCancelled(Refusal):
     status = 409
     problem_type = "policy-cancelled"
     title = "The policy is cancelled"
+
+
+class PolicyChanged(Refusal):
+    """A confirmed preview of an endorsement no longer holds: the policy had another
+    endorsement since (the pages' "Confirm" stores only what was shown)."""
+
+    status = 409
+    problem_type = "policy-changed"
+    title = "The policy changed since the preview"
 
 
 class PolicyRenewed(Refusal):
