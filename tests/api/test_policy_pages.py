@@ -176,6 +176,12 @@ def test_preview_shows_the_exact_premium_and_confirm_stores_it_once(pages: Pages
     assert f'href="/policies/{policy_id}/endorsements/1/documents/endorsement.pdf"' in page
     missing = pages.client.get(f"/policies/{policy_id}/endorsements/1/documents/other.pdf")
     assert missing.status_code == 404
+    # The member who joined has a certificate of their own.
+    assert 'id="endorsement-1-certificates"' in page
+    certificate = pages.client.get(
+        f"/policies/{policy_id}/endorsements/1/documents/certificates.pdf"
+    )
+    assert certificate.status_code == 200 and certificate.content.startswith(b"%PDF")
 
 
 def test_a_removal_is_a_refund_and_a_stale_preview_is_not_stored(pages: Pages) -> None:
@@ -420,3 +426,38 @@ def test_the_claims_experience_shows_as_the_api_reports_it(database_url: str) ->
     finally:
         next(april_app, None)
         next(first, None)
+
+
+def test_prepare_the_renewal_from_the_policy_page_then_bind_it(pages: Pages) -> None:
+    """The renewal quote opens with its change against the expiring 4,465.60, whose parts
+    add up to its premium; a double click makes one quote; once it is bound the policy
+    shows its renewal and offers no second one."""
+    _agent, key = _signed_in(pages)
+    policy_id, _quote_id = _policy(pages, key)
+    page = pages.client.get(f"/policies/{policy_id}")
+    assert 'id="prepare-renewal"' in page.text
+    data = {"_csrf": _token(page.text), "key": _hidden(page.text, "key")}
+    made = pages.client.post(f"/policies/{policy_id}/renewal", data=data, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    renewal_url = made.headers["location"].split("#")[0]
+    again = pages.client.post(f"/policies/{policy_id}/renewal", data=data, follow_redirects=False)
+    assert again.headers["location"].split("#")[0] == renewal_url  # one quote
+    quote = pages.client.get(renewal_url)
+    assert quote.status_code == 200 and 'id="renewal"' in quote.text
+    assert f'href="/policies/{policy_id}"' in quote.text
+    parts = [
+        _amount(quote.text, f"{p}-change") for p in ("census", "tariff", "terms", "experience")
+    ]
+    assert Decimal("4465.60") + sum(parts) == _amount(quote.text, "total-premium")
+    bound = pages.client.post(
+        f"{renewal_url}/bind", data={"_csrf": _token(quote.text)}, follow_redirects=False
+    )
+    assert bound.status_code == 303, bound.text
+    after = pages.client.get(f"/policies/{policy_id}")
+    assert 'id="renewed-by"' in after.text and 'id="prepare-renewal"' not in after.text
+    refused = pages.client.post(
+        f"/policies/{policy_id}/renewal", data={"_csrf": _token(after.text)}
+    )
+    assert refused.status_code == 409 and 'id="renewal-error"' in refused.text
+    without_token = pages.client.post(f"/policies/{policy_id}/renewal", data={})
+    assert without_token.status_code == 403

@@ -36,13 +36,15 @@ from quoting.errors import (
     NotReferred,
     PolicyCancelled,
     PolicyChanged,
+    PolicyRenewed,
     Problem,
     QuotingError,
+    RequestError,
     SelfApproval,
 )
 from quoting.policies import in_force
 from quoting.schemas import EndorsementRequest, PricedEndorsement
-from quoting.services import binding, claims, endorsements
+from quoting.services import binding, claims, endorsements, policy_documents, renewal
 from quoting.services.endorsements import Endorse, preview_endorsement
 from quoting.services.lookups import tariff_choices
 from quoting.services.quotation import CensusUpload
@@ -93,6 +95,14 @@ _APPROVAL_REFUSALS: dict[type[QuotingError], str] = {
     ),
     NotReferred: _("This endorsement does not wait for an approval."),
 }
+#: Why a renewal cannot be prepared, in the page's words (else the service's message).
+_RENEWAL_REFUSALS: dict[type[QuotingError], str] = {
+    PolicyRenewed: _("This policy is renewed already."),
+    PolicyCancelled: _("A cancelled policy is not renewed."),
+    EndorsementPending: _(
+        "An endorsement awaits an underwriter's approval: prepare the renewal once it is decided."
+    ),
+}
 _STAFF = [require_role("agent", "underwriter")]
 _BODY_LIMIT = MAX_CENSUS_BYTES + 2**20
 
@@ -123,6 +133,10 @@ def _policy_context(uow: UnitsOfWork, context: ServiceContext, policy_id: str) -
         "endorsement_href": endorsement_document_href,
         "report": report,
         "approved": None,
+        "renewed_by": binding.get_policy(uow, context, policy_id).renewed_by,
+        # A double click on "prepare the renewal" makes one quote.
+        "renewal_key": secrets.token_urlsafe(16),
+        "renewal_error": None,
         "choices": tariff_choices(context, quote.as_of, quote.tariff.hash),
     }
 
@@ -398,7 +412,47 @@ class PolicyPagesController(Controller):
         seq: FromPath[int],
         filename: FromPath[str],
     ) -> Response[bytes]:
-        """An endorsement's document (批单, or the 退保批单 of a cancellation) as PDF."""
+        """An endorsement's document (批单, or the 退保批单 of a cancellation) or the
+        certificates of the members it added, as PDF."""
+        if filename == "certificates.pdf":
+            made = policy_documents.endorsement_certificates(uow, context, policy_id, seq, "pdf")
+            return _download(*made)
         if filename != "endorsement.pdf":
             raise NotFound(f"No document {filename!r}.")
         return _download(*endorsements.endorsement_document(uow, context, policy_id, seq, "pdf"))
+
+    @post("/policies/{policy_id:str}/renewal", name="policy-renewal", guards=_STAFF)
+    async def prepare_renewal(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        policy_id: FromPath[str],
+    ) -> Response[Any]:
+        """Prepare the policy's renewal quote (续保) and open it; or the policy page with
+        why not."""
+        key = str((await request.form()).get("key") or "")[:64] or None
+        command = renewal.RenewPolicy(policy_id, key)
+        try:
+            stored = await anyio.to_thread.run_sync(renewal.renewal_quote, uow, context, command)
+        except QuotingError as exc:
+            if not _refused(exc):
+                raise
+            words = _RENEWAL_REFUSALS.get(type(exc))
+            if words is not None:
+                refusal = sayer(page_locale(request))(words)
+            elif isinstance(exc, RequestError) and exc.problems:
+                refusal = problem_sayer(page_locale(request))(exc.problems[0])
+            else:
+                refusal = str(exc)
+            page = await anyio.to_thread.run_sync(_policy_context, uow, context, policy_id)
+            page["renewal_error"] = refusal
+            return render(
+                request,
+                "policies/policy.html",
+                status_code=exc.status,
+                stored=None,
+                approve_error=None,
+                **page,
+            )
+        return Redirect(f"/quotes/{stored.quote.id}#renewal", status_code=303)
