@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import msgspec
 import numpy as np
 
+from quoting._bulk import collector_paused
 from quoting.errors import FieldPath, Problem, RequestError
 from quoting.pricing import ExperienceInput, PlanTable, RatingInput
 from quoting.schemas import CensusGroup, CensusMember, QuoteRequest
@@ -223,6 +224,11 @@ def _plan_table(
 
 def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> ResolvedRequest:
     """Turn a request into engine input under ``tariff``; raise every problem at once."""
+    with collector_paused():
+        return _resolve(request, tariff, fx_rate)
+
+
+def _resolve(request: QuoteRequest, tariff: Tariff, fx_rate: float) -> ResolvedRequest:
     problems: list[Problem] = []
     commission, adjustment = _terms(request, tariff, problems)
     plans = _plan_table(request, tariff, fx_rate, problems)

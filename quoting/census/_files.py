@@ -24,6 +24,7 @@ from xml.parsers import expat
 
 import msgspec
 
+from quoting._bulk import collector_paused
 from quoting.census._xlsx import MAX_CENSUS_COLUMNS, Formula, XlsxError, read_first_sheet
 from quoting.errors import CensusError, Problem, ProblemValueError
 from quoting.schemas import Census, CensusGroup, CensusMember, check_row
@@ -120,6 +121,11 @@ def read_census(data: bytes, filename: str) -> Census:
 
 def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]:
     """:func:`read_census`, also returning each census entry's row number in the file."""
+    with collector_paused():
+        return _read_numbered(data, filename)
+
+
+def _read_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]:
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ACCEPTED_FORMATS:
         xls = suffix in (".xls", ".xlsm", ".et", ".numbers")
@@ -493,14 +499,14 @@ def _fast_rows(
     it = iter(records)
     while chunk := list(islice(it, _CHUNK_ROWS)):
         try:
-            kept = chunks.clean(chunk)
-            if len(built) + len(kept) > MAX_CENSUS_ROWS:
+            chunk_numbers, rows = chunks.clean(chunk)
+            if len(built) + len(rows) > MAX_CENSUS_ROWS:
                 raise _RowByRow
-            rows = msgspec.convert([dict(zip(fields, row, strict=True)) for _, row in kept], target)
+            entries = msgspec.convert([dict(zip(fields, row, strict=True)) for row in rows], target)
         except (_RowByRow, msgspec.ValidationError):
             return built, numbers, chain(chunk, it)
-        built += rows
-        numbers += [number for number, _ in kept]
+        built += entries
+        numbers += chunk_numbers
     return built, numbers, ()
 
 
@@ -524,9 +530,10 @@ class _ChunkReader:
         self.caches: list[dict[object, object]] = [{} for _ in fields]
         self.texts_only = texts
 
-    def clean(self, chunk: list[_Record]) -> list[tuple[int, tuple[object, ...]]]:
-        """The chunk's non-blank rows, cleaned (a ``None`` is an empty cell); raises
-        :class:`_RowByRow` when any cell of the chunk has a problem."""
+    def clean(self, chunk: list[_Record]) -> tuple[list[int], list[tuple[object, ...]]]:
+        """The chunk's row numbers and rows, cleaned (a ``None`` is an empty cell); raises
+        :class:`_RowByRow` when any cell of the chunk has a problem. (The readers leave
+        out blank rows.)"""
         width = self.width
         if any(len(values) > width and not _is_blank(values[width:]) for _, values in chunk):
             raise _RowByRow
@@ -544,14 +551,11 @@ class _ChunkReader:
             ]
         except _BadValue:
             raise _RowByRow from None
-        kept = [
-            (number, row)
-            for (number, _), row in zip(chunk, zip(*cleaned, strict=True), strict=True)
-            if any(v is not None for v in row)
-        ]
-        if any(row[j] is None for _, row in kept for j in self.required):
-            raise _RowByRow  # a required cell empty
-        return kept
+        if any(None in cleaned[j] for j in self.required):
+            # A required cell empty (or a row blank but for cells past the header, which
+            # are values under no header): reported row by row.
+            raise _RowByRow
+        return [number for number, _ in chunk], list(zip(*cleaned, strict=True))
 
 
 def _clean_column(
@@ -798,6 +802,8 @@ def _sniff_delimiter(text: str) -> str:
 
 #: Characters of one line of a CSV file; a census line is a few hundred.
 MAX_CSV_LINE_CHARS = 65_536
+#: What ends a line of a text read with newline="" (io.StringIO, csv).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _csv_lines(text: str) -> Iterator[str]:
@@ -817,15 +823,22 @@ def _csv_lines(text: str) -> Iterator[str]:
 def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], Iterable[_Record]]:
     """Read a CSV census; as in spreadsheets, only the first ``MAX_CENSUS_COLUMNS`` count."""
     text = _decode_text(data, filename)
-    reader = csv.reader(_csv_lines(text), delimiter=_sniff_delimiter(text))
+    # The csv module reads the lines of a file opened with newline="" as _csv_lines does;
+    # only a text with a line too long needs reading line by line (to say which).
+    short = len(text) <= MAX_CSV_LINE_CHARS or (
+        max(map(len, _LINE_BREAK.split(text))) <= MAX_CSV_LINE_CHARS
+    )
+    lines = io.StringIO(text, newline="") if short else _csv_lines(text)
+    reader = csv.reader(lines, delimiter=_sniff_delimiter(text))
     header_row = 0
     header: list[object] = []
     records: list[_Record] = []
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            del cells[MAX_CENSUS_COLUMNS:]
-            if _is_blank(cells):
+            if len(cells) > MAX_CENSUS_COLUMNS:
+                del cells[MAX_CENSUS_COLUMNS:]
+            if not "".join(cells).strip():  # blank (the same as _is_blank for texts)
                 continue
             if not header_row:
                 header_row, header = number, list(cells)
