@@ -427,9 +427,7 @@ def _member_rows(
                 return None  # no plan applies: reported row by row
             plan = 0
         plans.append(plan)
-    months: dict[tuple[dt.date, dt.date], int] = {}
-    for key in set(zip(starts, ends, strict=True)):
-        months[key] = months_begun(*key)
+    months = {pair: months_begun(*pair) for pair in set(zip(starts, ends, strict=True))}
     out = _Census()
     site_text: dict[str, str | None] = {}
     for m, country, cls, age, plan, start, end in zip(
@@ -476,11 +474,11 @@ def _occupation_classes(members: list[CensusMember], tariff: Tariff) -> list[int
     if all(code is None for code in codes):
         return classes if all(m.occupation_class is not None for m in members) else None
     class_of: dict[str, int] = {}
-    for code in {c for c in codes if c is not None}:
-        occupation = tariff.occupations.get(code.strip().upper())
+    for text in {c for c in codes if c is not None}:
+        occupation = tariff.occupations.get(text.strip().upper())
         if occupation is None:
             return None
-        class_of[code] = occupation.occupation_class
+        class_of[text] = occupation.occupation_class
     for i, (m, code) in enumerate(zip(members, codes, strict=True)):
         if code is None:
             if m.occupation_class is None:
