@@ -677,6 +677,11 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     if len(rows) > MAX_CENSUS_ROWS:
         raise CensusError(_too_many_rows(filename))
     target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
+    try:  # every row at once; a census with a problem is read again row by row, to report it
+        entries = msgspec.convert(rows, list[target])  # type: ignore[valid-type]
+        return _census(entries, is_groups, filename, list(range(1, len(rows) + 1)))
+    except msgspec.ValidationError:
+        pass
     built: list[Any] = []
     numbers: list[int] = []
     partial: list[tuple[int, dict[str, Any]]] = []
