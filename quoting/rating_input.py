@@ -11,11 +11,12 @@ import calendar
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
 
+from quoting._bulk import collector_paused
 from quoting.errors import FieldPath, Problem, RequestError
 from quoting.pricing import ExperienceInput, PlanTable, RatingInput
 from quoting.schemas import CensusGroup, CensusMember, QuoteRequest
@@ -35,9 +36,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class CensusRow:
-    """What the quote shows of one census row besides its prices."""
+class CensusRow(NamedTuple):
+    """What the quote shows of one census row besides its prices. (A named tuple: as
+    immutable as a frozen dataclass, and a sixth of its cost to build, 100,000 at a time.)"""
 
     member_id: str
     name: str
@@ -223,6 +224,11 @@ def _plan_table(
 
 def resolve(request: QuoteRequest, tariff: Tariff, *, fx_rate: float) -> ResolvedRequest:
     """Turn a request into engine input under ``tariff``; raise every problem at once."""
+    with collector_paused():
+        return _resolve(request, tariff, fx_rate)
+
+
+def _resolve(request: QuoteRequest, tariff: Tariff, fx_rate: float) -> ResolvedRequest:
     problems: list[Problem] = []
     commission, adjustment = _terms(request, tariff, problems)
     plans = _plan_table(request, tariff, fx_rate, problems)
@@ -339,6 +345,27 @@ def _census_rows(
     request: QuoteRequest, tariff: Tariff, assignment: _PlanAssignment, problems: list[Problem]
 ) -> _Census:
     """Every census entry as a row; the problems of each entry that cannot be priced."""
+    census = request.census
+    kind = "members" if census.members is not None else "groups"
+    fast = _member_rows(request, tariff, assignment) if census.members is not None else None
+    if fast is not None:
+        out, seen_ids = fast, {row.member_id for row in fast.rows}
+    else:
+        out, seen_ids = _rows_one_by_one(request, tariff, assignment, problems)
+    by_member = assignment.by_member
+    unknown_ids = sorted(set(by_member) - seen_ids) if kind == "members" else sorted(by_member)
+    if unknown_ids:
+        problems.append(
+            Problem.of("plan.unknown_members", path=("plans",), ids=", ".join(unknown_ids[:10]))
+        )
+    return out
+
+
+def _rows_one_by_one(
+    request: QuoteRequest, tariff: Tariff, assignment: _PlanAssignment, problems: list[Problem]
+) -> tuple[_Census, set[str]]:
+    """The rows of :func:`_census_rows` entry by entry, with every problem of each, and
+    the member ids seen."""
     period, census = request.period, request.census
     entries: list[CensusMember | CensusGroup] = list(
         census.members if census.members is not None else census.groups or []
@@ -367,13 +394,100 @@ def _census_rows(
             )
             continue
         out.add(row, period.start, period.end)
-    by_member = assignment.by_member
-    unknown_ids = sorted(set(by_member) - seen_ids) if kind == "members" else sorted(by_member)
-    if unknown_ids:
-        problems.append(
-            Problem.of("plan.unknown_members", path=("plans",), ids=", ".join(unknown_ids[:10]))
+    return out, seen_ids
+
+
+def _member_rows(
+    request: QuoteRequest, tariff: Tariff, assignment: _PlanAssignment
+) -> _Census | None:
+    """The rows of a census of members, column by column: each distinct country,
+    occupation code and cover period is resolved once. ``None`` when any member has a
+    problem (:func:`_rows_one_by_one` then reports every one of them exactly)."""
+    period, members = request.period, request.census.members or []
+    ids = [m.member_id for m in members]
+    country_of = {text: tariff.resolve_country(text) for text in {m.country for m in members}}
+    if len(set(ids)) != len(ids) or None in country_of.values():
+        return None
+    starts = [m.start or period.start for m in members]
+    ends = [m.end or period.end for m in members]
+    classes = _occupation_classes(members, tariff)
+    if classes is None:
+        return None
+    ages = []
+    for m, start in zip(members, starts, strict=True):
+        born = m.date_of_birth
+        if born is not None and born > start:
+            return None
+        ages.append(age_last_birthday(born, start) if born is not None else m.age or 0)
+    plans = []
+    for member_id, occupation_class in zip(ids, classes, strict=True):
+        plan = assignment.plan_of(member_id, occupation_class)
+        if plan is None:
+            if occupation_class != 9:
+                return None  # no plan applies: reported row by row
+            plan = 0
+        plans.append(plan)
+    months = {pair: months_begun(*pair) for pair in set(zip(starts, ends, strict=True))}
+    out = _Census()
+    site_text: dict[str, str | None] = {}
+    for m, country, cls, age, plan, start, end in zip(
+        members,
+        map(country_of.__getitem__, (m.country for m in members)),
+        classes,
+        ages,
+        plans,
+        starts,
+        ends,
+        strict=True,
+    ):
+        site = m.site
+        if site is not None and site not in site_text:
+            site_text[site] = site.strip().casefold() or None
+        key = (country, None if site is None else site_text[site])
+        out.site_of_row.append(out.site_keys.setdefault(key, len(out.site_keys)))
+        out.outside.append(start < period.start or end > period.end or start > end)
+        out.rows.append(
+            CensusRow(
+                m.member_id,
+                m.name,
+                1,
+                country,
+                cls,
+                age,
+                plan,
+                start,
+                end,
+                months[start, end],
+                site,
+                age,
+                age,
+            )
         )
     return out
+
+
+def _occupation_classes(members: list[CensusMember], tariff: Tariff) -> list[int] | None:
+    """Each member's occupation class, from the occupation code when given (each code
+    looked up once); ``None`` when a code is unknown or contradicts the stated class."""
+    classes: list[int] = [m.occupation_class or 0 for m in members]
+    codes = [m.occupation_code for m in members]
+    if all(code is None for code in codes):
+        return classes if all(m.occupation_class is not None for m in members) else None
+    class_of: dict[str, int] = {}
+    for text in {c for c in codes if c is not None}:
+        occupation = tariff.occupations.get(text.strip().upper())
+        if occupation is None:
+            return None
+        class_of[text] = occupation.occupation_class
+    for i, (m, code) in enumerate(zip(members, codes, strict=True)):
+        if code is None:
+            if m.occupation_class is None:
+                return None
+            continue
+        if m.occupation_class is not None and m.occupation_class != class_of[code]:
+            return None
+        classes[i] = class_of[code]
+    return classes
 
 
 def _census_row(

@@ -18,11 +18,13 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from itertools import chain, islice
 from typing import Any
 from xml.parsers import expat
 
 import msgspec
 
+from quoting._bulk import collector_paused
 from quoting.census._xlsx import MAX_CENSUS_COLUMNS, Formula, XlsxError, read_first_sheet
 from quoting.errors import CensusError, Problem, ProblemValueError
 from quoting.schemas import Census, CensusGroup, CensusMember, check_row
@@ -119,6 +121,11 @@ def read_census(data: bytes, filename: str) -> Census:
 
 def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]:
     """:func:`read_census`, also returning each census entry's row number in the file."""
+    with collector_paused():
+        return _read_numbered(data, filename)
+
+
+def _read_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]:
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in ACCEPTED_FORMATS:
         xls = suffix in (".xls", ".xlsm", ".et", ".numbers")
@@ -143,7 +150,7 @@ def read_census_numbered(data: bytes, filename: str) -> tuple[Census, list[int]]
         return _read_json(data, filename)
     read = _read_csv if suffix == ".csv" else _read_xlsx
     header_row, header, records = read(data, filename)
-    return _census_from_table(header_row, header, records, filename)
+    return _census_from_table(header_row, header, records, filename, texts_only=read is _read_csv)
 
 
 def read_table(
@@ -226,8 +233,12 @@ def _build(
     numbered: Iterable[tuple[int, Mapping[str, object]]],
     headers: list[str],
     header_row: int | None,
+    done: tuple[list[Any], list[int]] | None = None,
 ) -> tuple[Census, list[int]]:
-    """Validate rows given with their row numbers; see :func:`census_from_rows`."""
+    """Validate rows given with their row numbers; see :func:`census_from_rows`.
+
+    ``done`` are the rows (and their numbers) that came before ``numbered``, already
+    validated without a problem (by :func:`_fast_rows`)."""
     columns, problems = _map_headers(headers, header_row)
     if columns is None:
         raise CensusError(problems)
@@ -235,10 +246,9 @@ def _build(
     target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
     required = _GROUP_REQUIRED if is_groups else _MEMBER_REQUIRED
 
-    built: list[Any] = []
-    numbers: list[int] = []
+    built, numbers = done or ([], [])
     partial: list[tuple[int, dict[str, Any]]] = []
-    count = 0
+    count = len(built)
     for number, row in numbered:
         if _is_blank(row.values()):
             continue
@@ -454,6 +464,120 @@ def _too_many_rows(filename: str | None) -> Problem:
     return Problem.of("census.too_many_rows", file=filename, most=f"{MAX_CENSUS_ROWS:,}")
 
 
+# --------------------------------------------------------------------------- column by column
+
+#: Rows cleaned and validated together by :func:`_fast_rows`: a few calls per column for
+#: a large census, little work lost when a chunk has a problem and is read again row by row.
+_CHUNK_ROWS = 4096
+_PLAIN_TEXT = frozenset(_MEMBER_FIELDS + _GROUP_FIELDS) - _DATE_FIELDS - _INT_FIELDS - {"sex"}
+
+
+def _fast_rows(
+    records: Iterable[_Record],
+    names: list[str | None],
+    header_names: list[str],
+    header_row: int | None,
+    texts_only: bool,
+) -> tuple[list[Any], list[int], Iterable[_Record]]:
+    """Validate records a chunk at a time, column by column, while every row of a chunk
+    is good: (the rows built, their numbers, the records left). The records left start
+    at the first chunk with anything to report (a bad cell, a value under no header,
+    too many rows, …), for :func:`_build` to read row by row and report exactly as it
+    always has. A census whose headers have a problem is left whole to :func:`_build`."""
+    columns, problems = _map_headers(header_names, header_row)
+    if columns is None or problems:
+        return [], [], records
+    is_groups = "headcount" in columns.values()
+    required = _GROUP_REQUIRED if is_groups else _MEMBER_REQUIRED
+    fields = [columns[name] for name in names if name is not None]
+    if any(field not in fields for field in required):
+        return [], [], records
+    target: Any = list[CensusGroup] if is_groups else list[CensusMember]
+    chunks = _ChunkReader(names, fields, required, texts_only)
+    built: list[Any] = []
+    numbers: list[int] = []
+    it = iter(records)
+    while chunk := list(islice(it, _CHUNK_ROWS)):
+        try:
+            chunk_numbers, rows = chunks.clean(chunk)
+            if len(built) + len(rows) > MAX_CENSUS_ROWS:
+                raise _RowByRow
+            entries = msgspec.convert([dict(zip(fields, row, strict=True)) for row in rows], target)
+        except (_RowByRow, msgspec.ValidationError):
+            return built, numbers, chain(chunk, it)
+        built += entries
+        numbers += chunk_numbers
+    return built, numbers, ()
+
+
+class _RowByRow(Exception):
+    """A chunk of rows has something to report: read it row by row."""
+
+
+class _ChunkReader:
+    """Cleans chunks of records column by column, remembering each column's cleaned
+    values (a census has a few dozen countries and classes, some thousands of birth
+    dates: each is cleaned once)."""
+
+    def __init__(
+        self, names: list[str | None], fields: list[str], required: tuple[str, ...], texts: bool
+    ) -> None:
+        self.width = len(names)
+        self.picks = [i for i, name in enumerate(names) if name is not None]
+        self.unnamed = [i for i, name in enumerate(names) if name is None]
+        self.fields = fields
+        self.required = [j for j, field in enumerate(fields) if field in required]
+        self.caches: list[dict[object, object]] = [{} for _ in fields]
+        self.texts_only = texts
+
+    def clean(self, chunk: list[_Record]) -> tuple[list[int], list[tuple[object, ...]]]:
+        """The chunk's row numbers and rows, cleaned (a ``None`` is an empty cell); raises
+        :class:`_RowByRow` when any cell of the chunk has a problem. (The readers leave
+        out blank rows.)"""
+        width = self.width
+        if any(len(values) > width and not _is_blank(values[width:]) for _, values in chunk):
+            raise _RowByRow
+        grid = [
+            values if len(values) == width else [*values[:width], *[None] * (width - len(values))]
+            for _, values in chunk
+        ]
+        cells = list(zip(*grid, strict=True))
+        if any(not _is_blank(cells[i]) for i in self.unnamed):
+            raise _RowByRow  # a value under no header
+        try:
+            cleaned = [
+                _clean_column(field, cells[i], cache, self.texts_only)
+                for i, field, cache in zip(self.picks, self.fields, self.caches, strict=True)
+            ]
+        except _BadValue:
+            raise _RowByRow from None
+        if any(None in cleaned[j] for j in self.required):
+            # A required cell empty (or a row blank but for cells past the header, which
+            # are values under no header): reported row by row.
+            raise _RowByRow
+        return [number for number, _ in chunk], list(zip(*cleaned, strict=True))
+
+
+def _clean_column(
+    field: str, values: Sequence[object], cache: dict[object, object], texts_only: bool
+) -> list[object]:
+    """:func:`_clean_value` of every cell of one column, once per distinct value (kept in
+    ``cache``); raises :class:`_BadValue` at the first bad one."""
+    if texts_only and field in _PLAIN_TEXT:
+        # What _clean_value makes of a text for a text field.
+        return [value.strip() or None for value in values]  # type: ignore[attr-defined]
+    # 1, 1.0 and True are one dict key but not one cell: numbers are keyed with their type.
+    keys = values if texts_only else [_cache_key(value) for value in values]
+    for key in set(keys).difference(cache):
+        cache[key] = _clean_value(field, key[1] if isinstance(key, tuple) else key)
+    return [cache[key] for key in keys]
+
+
+def _cache_key(value: object) -> object:
+    cls = value.__class__
+    return (cls, value) if cls is float or cls is bool else value
+
+
 # --------------------------------------------------------------------------- msgspec errors
 
 
@@ -553,6 +677,11 @@ def _read_json(data: bytes, filename: str) -> tuple[Census, list[int]]:
     if len(rows) > MAX_CENSUS_ROWS:
         raise CensusError(_too_many_rows(filename))
     target: type[CensusMember] | type[CensusGroup] = CensusGroup if is_groups else CensusMember
+    try:  # every row at once; a census with a problem is read again row by row, to report it
+        entries = msgspec.convert(rows, list[target])  # type: ignore[valid-type]
+        return _census(entries, is_groups, filename, list(range(1, len(rows) + 1)))
+    except msgspec.ValidationError:
+        pass
     built: list[Any] = []
     numbers: list[int] = []
     partial: list[tuple[int, dict[str, Any]]] = []
@@ -583,9 +712,15 @@ _Record = tuple[int, Sequence[object]]
 
 
 def _census_from_table(
-    header_row: int, header: Sequence[object], records: Iterable[_Record], filename: str
+    header_row: int,
+    header: Sequence[object],
+    records: Iterable[_Record],
+    filename: str,
+    *,
+    texts_only: bool = False,
 ) -> tuple[Census, list[int]]:
-    """Turn a header and numbered records into dicts and hand them to census_from_rows."""
+    """Turn a header and numbered records into census rows (``texts_only``: every value
+    is a ``str``, as in a CSV file)."""
     problems: list[Problem] = []
     names: list[str | None] = []
     for index, cell in enumerate(header, start=1):
@@ -607,10 +742,12 @@ def _census_from_table(
         raise CensusError(problems)
     header_names = [name for name in names if name is not None]
 
-    # One row's dict at a time: a 100,000-row census never exists as dicts all at once.
-    rows = _row_dicts(records, names, header_names, problems)
+    # Column by column while every row is good; from the first chunk of rows with a
+    # problem on, one row's dict at a time, so that every problem is reported as ever.
+    built, numbers, rest = _fast_rows(records, names, header_names, header_row, texts_only)
+    rows = _row_dicts(rest, names, header_names, problems)
     try:
-        census = _build(rows, header_names, header_row)
+        census = _build(rows, header_names, header_row, (built, numbers))
     except CensusError as exc:
         combined = CensusError(problems + exc.problems)
         combined.rows = exc.rows
@@ -670,6 +807,8 @@ def _sniff_delimiter(text: str) -> str:
 
 #: Characters of one line of a CSV file; a census line is a few hundred.
 MAX_CSV_LINE_CHARS = 65_536
+#: What ends a line of a text read with newline="" (io.StringIO, csv).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _csv_lines(text: str) -> Iterator[str]:
@@ -689,15 +828,22 @@ def _csv_lines(text: str) -> Iterator[str]:
 def _read_csv(data: bytes, filename: str) -> tuple[int, list[object], Iterable[_Record]]:
     """Read a CSV census; as in spreadsheets, only the first ``MAX_CENSUS_COLUMNS`` count."""
     text = _decode_text(data, filename)
-    reader = csv.reader(_csv_lines(text), delimiter=_sniff_delimiter(text))
+    # The csv module reads the lines of a file opened with newline="" as _csv_lines does;
+    # only a text with a line too long needs reading line by line (to say which).
+    short = len(text) <= MAX_CSV_LINE_CHARS or (
+        max(map(len, _LINE_BREAK.split(text))) <= MAX_CSV_LINE_CHARS
+    )
+    lines = io.StringIO(text, newline="") if short else _csv_lines(text)
+    reader = csv.reader(lines, delimiter=_sniff_delimiter(text))
     header_row = 0
     header: list[object] = []
     records: list[_Record] = []
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            del cells[MAX_CENSUS_COLUMNS:]
-            if _is_blank(cells):
+            if len(cells) > MAX_CENSUS_COLUMNS:
+                del cells[MAX_CENSUS_COLUMNS:]
+            if not "".join(cells).strip():  # blank (the same as _is_blank for texts)
                 continue
             if not header_row:
                 header_row, header = number, list(cells)

@@ -430,7 +430,9 @@ def _raise_first(problems: list[RowProblem]) -> None:
         raise ProblemValueError(problem, name)
 
 
-class CensusMember(_Input):
+# gc=False: a census entry holds only texts, dates and numbers (no reference cycle can
+# go through it), so the garbage collector need not track 100,000 of them.
+class CensusMember(_Input, gc=False):
     """One insured expatriate (被保险人)."""
 
     member_id: Identifier
@@ -469,7 +471,7 @@ class CensusMember(_Input):
         )
 
 
-class CensusGroup(_Input):
+class CensusGroup(_Input, gc=False):
     """An aggregated headcount: ``headcount`` members of one country, class and age."""
 
     country: Annotated[Text, Meta(min_length=2, max_length=80)]
