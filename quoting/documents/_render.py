@@ -1,4 +1,5 @@
-"""Render documents: one jinja2 template per document, as HTML or as PDF (WeasyPrint).
+"""Render documents: one jinja2 template per document, as HTML or as PDF (WeasyPrint; the
+long ones, the member list and the certificates, by Typst: ``_typst.py``).
 
 Templates live in ``templates/documents/`` and are autoescaped; dates, money and numbers
 are formatted with Babel (CLDR) for Chinese and English. Fonts ship with the project
@@ -227,6 +228,10 @@ def _font_config() -> Any:
 
 def render_pdf(document: str, data: DocumentData, **extra: Any) -> bytes:
     """The document as PDF, with the Chinese glyphs it uses embedded."""
+    from quoting.documents._typst import TYPST_DOCUMENTS, render_typst_pdf
+
+    if document in TYPST_DOCUMENTS and not extra:
+        return render_typst_pdf(document, data)
     from weasyprint import HTML
 
     html = render_html(document, data, **extra)
