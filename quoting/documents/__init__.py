@@ -1,5 +1,6 @@
 """Bilingual quote and policy documents as HTML and PDF, usable outside HTTP."""
 
+from quoting.documents._cache import DocumentCache, renderer_version
 from quoting.documents._data import Brand, DocumentData, document_data, verification_code
 from quoting.documents._names import LatinName, initials, latin_name
 from quoting.documents._render import (
@@ -25,6 +26,7 @@ __all__ = [
     "Brand",
     "Condition",
     "CustomerText",
+    "DocumentCache",
     "DocumentData",
     "LatinName",
     "certificate_code",
@@ -38,6 +40,7 @@ __all__ = [
     "parse_certificate_code",
     "render_html",
     "render_pdf",
+    "renderer_version",
     "tag_matches",
     "verification_code",
 ]
