@@ -52,10 +52,14 @@ class DocumentCache:
         return self.directory / key[:2] / f"{key}.{fmt}"
 
     def get(self, key: str, fmt: str) -> bytes | None:
-        """The document stored under ``key``, or None."""
+        """The document stored under ``key``, or None (also when the folder cannot be
+        read: the document is rendered instead)."""
         try:
             return self._path(key, fmt).read_bytes()
         except FileNotFoundError:
+            return None
+        except OSError as error:
+            _log.warning("document cache %s not read: %s", self.directory, error)
             return None
 
     def put(self, key: str, fmt: str, body: bytes) -> None:
