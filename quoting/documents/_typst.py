@@ -25,7 +25,7 @@ from quoting.schemas import printable
 __all__ = ["TYPST_DOCUMENTS", "TypstCode", "render_typst_pdf", "typst_source"]
 
 #: The documents rendered by Typst as PDF (their HTML stays WeasyPrint's template).
-TYPST_DOCUMENTS = ("member-list", "certificates")
+TYPST_DOCUMENTS = ("quote-letter", "member-list", "certificates")
 
 
 class TypstCode(str):
