@@ -38,6 +38,7 @@ __all__ = [
     "Font",
     "font_file",
     "font_files",
+    "qr_svg",
     "render_html",
     "render_pdf",
 ]
@@ -154,13 +155,21 @@ def _full_stop(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _qr(url: str) -> markupsafe.Markup:
-    """A QR code of ``url`` as inline SVG (no file, no script; sized by the stylesheet)."""
+@functools.lru_cache(maxsize=4096)
+def qr_svg(url: str) -> str:
+    """A QR code of ``url`` (segno, error correction M, segno's best mask) as inline SVG
+    (no file, no script; sized by the stylesheet). Encoding one takes segno about 4 ms,
+    most of a certificate's cost, so the last few thousand are kept (2.4 KB each): a
+    policy's next version or format reuses them."""
     import segno
 
     code = segno.make(url, error="m", micro=False)
-    svg = code.svg_inline(omitsize=True, border=2, svgclass="qr", lineclass=None)
-    return markupsafe.Markup(svg)
+    svg: str = code.svg_inline(omitsize=True, border=2, svgclass="qr", lineclass=None)
+    return svg
+
+
+def _qr(url: str) -> markupsafe.Markup:
+    return markupsafe.Markup(qr_svg(url))
 
 
 def _printable(value: Any) -> Any:

@@ -44,13 +44,12 @@ def literal(value: Any) -> str:
 
 
 def _qr_svg(url: str) -> TypstCode:
-    """The QR code of ``url`` (segno, error correction M, the same symbol as the HTML's
-    inline SVG) as a Typst image."""
-    import segno
+    """The QR code of ``url`` as a Typst image: the very SVG symbol of the HTML."""
+    from quoting.documents._render import qr_svg
 
-    code = segno.make(url, error="m", micro=False)
-    svg = code.svg_inline(omitsize=True, border=2, svgclass="qr", lineclass=None)
-    return TypstCode(f'image(bytes({literal(svg)}), format: "svg", width: 22mm, height: 22mm)')
+    return TypstCode(
+        f'image(bytes({literal(qr_svg(url))}), format: "svg", width: 22mm, height: 22mm)'
+    )
 
 
 @functools.cache
