@@ -14,7 +14,10 @@ Markup we make ourselves is ``TypstCode`` and passes through.
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import jinja2
@@ -22,7 +25,7 @@ import jinja2
 from quoting.documents._data import DocumentData
 from quoting.schemas import printable
 
-__all__ = ["TYPST_DOCUMENTS", "TypstCode", "render_typst_pdf", "typst_source"]
+__all__ = ["TASKS_PER_CHILD", "TYPST_DOCUMENTS", "TypstCode", "render_typst_pdf", "typst_source"]
 
 #: The documents rendered by Typst as PDF (their HTML stays WeasyPrint's template).
 TYPST_DOCUMENTS = ("quote-letter", "member-list", "certificates")
@@ -94,7 +97,7 @@ def _fonts() -> Any:
 
 
 def _compiler() -> Any:
-    # One compiler per thread, kept: it keeps the parsed fonts and Typst's caches warm.
+    # One compiler per thread, kept: it keeps the parsed fonts.
     compiler = getattr(_local, "compiler", None)
     if compiler is None:
         import typst
@@ -109,8 +112,53 @@ def _compiler() -> Any:
     return compiler
 
 
-def render_typst_pdf(document: str, data: DocumentData) -> bytes:
-    """``document`` as PDF, compiled by Typst with the shipped fonts."""
-    source = typst_source(document, data)
-    pdf: bytes = _compiler().compile(source.encode("utf-8"), format="pdf", pdf_tags=False)
+def _compile(source: bytes) -> bytes:
+    """Compile in a child process; Typst's errors come back as plain RuntimeErrors (its own
+    exception type does not survive the trip between processes)."""
+    import typst
+
+    try:
+        pdf: bytes = _compiler().compile(source, format="pdf", pdf_tags=False)
+    except typst.TypstError as error:
+        raise RuntimeError(f"Typst: {error.diagnostic or error.message}") from None
     return pdf
+
+
+def _warm() -> None:
+    """A child's first work: parse the four fonts (about a second) before a document
+    waits for them."""
+    _compile('#text(font: ("Noto Sans", "Noto Sans CJK SC"))[Aa 保险 *Bb 凭证*]'.encode())
+
+
+#: Typst keeps everything it has laid out for the life of its process (its memo cache; the
+#: Python binding cannot empty it): about 150 MB a 1,000-row member list, 1 GB the
+#: certificates of 860 members. So Typst compiles in child processes that are replaced
+#: after this many documents (the next one is started, and warmed, at once).
+TASKS_PER_CHILD = {"certificates": 1, "member-list": 2, "quote-letter": 8}
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(tasks: int, *, broken: ProcessPoolExecutor | None = None) -> ProcessPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(tasks)
+        if pool is None or pool is broken:
+            pool = _pools[tasks] = ProcessPoolExecutor(
+                max_workers=2,  # as many PDFs as the services render at once
+                mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=tasks,
+                initializer=_warm,
+            )
+        return pool
+
+
+def render_typst_pdf(document: str, data: DocumentData) -> bytes:
+    """``document`` as PDF, compiled by Typst with the shipped fonts (in a child process)."""
+    source = typst_source(document, data).encode("utf-8")
+    pool = _pool(TASKS_PER_CHILD.get(document, 4))
+    try:
+        return pool.submit(_compile, source).result()
+    except BrokenProcessPool:
+        # A child died (killed, out of memory): once more in a new pool.
+        retry = _pool(TASKS_PER_CHILD.get(document, 4), broken=pool)
+        return retry.submit(_compile, source).result()
