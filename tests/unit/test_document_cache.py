@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ import segno
 from quoting.branding import Brand
 from quoting.clock import Clock
 from quoting.documents import DocumentCache, document_data, render_html, render_pdf
-from quoting.documents._typst import literal, typst_source
+from quoting.documents._typst import TASKS_PER_CHILD, _compile, _pool, literal, typst_source
 from quoting.services import Context, quote_request
 from quoting.services.documents import cache_key, cached_document
 from quoting.settings import Settings
@@ -249,3 +250,13 @@ def test_certificates_without_a_policy_id_have_no_qr_code() -> None:
     data = dataclasses.replace(document_data(**inputs(policy_id=None)))
     assert "image(" not in typst_source("certificates", data)
     assert len(pages(render_pdf("certificates", data))) == 2
+
+
+def test_typst_compiles_in_a_child_process_and_its_errors_come_back() -> None:
+    # Typst's memo cache grows with every document it lays out and cannot be emptied, so
+    # it runs in child processes that are replaced; an error there still reaches the caller.
+    pool = _pool(TASKS_PER_CHILD["certificates"])
+    with pytest.raises(RuntimeError, match="boom"):
+        pool.submit(_compile, b'#panic("boom")').result()
+    child = pool.submit(os.getpid).result()
+    assert child != os.getpid()
