@@ -134,7 +134,7 @@ def _warm() -> None:
 #: Python binding cannot empty it): about 150 MB a 1,000-row member list, 1 GB the
 #: certificates of 860 members. So Typst compiles in child processes that are replaced
 #: after this many documents (the next one is started, and warmed, at once).
-TASKS_PER_CHILD = {"certificates": 1, "member-list": 2, "quote-letter": 8}
+TASKS_PER_CHILD = {"certificates": 1, "member-list": 4, "quote-letter": 8}
 _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
