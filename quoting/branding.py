@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from quoting.errors import SettingError
+
 __all__ = ["Brand", "Dispute"]
 
 Dispute = Literal["court", "arbitration"]
@@ -91,7 +93,7 @@ class Brand:
         }
         dispute = given.get("dispute", "court").lower()
         if dispute not in ("court", "arbitration"):
-            raise ValueError(f"QUOTING_DISPUTE={given['dispute']!r}: use court or arbitration")
+            raise SettingError(f"QUOTING_DISPUTE={given['dispute']!r}: use court or arbitration")
         given["dispute"] = dispute
         given["public_url"] = given.get("public_url", cls().public_url).rstrip("/")
         return replace(cls(), **given)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import msgspec
 
 from quoting import cli_underwriting
-from quoting.errors import Problem, QuotingError
+from quoting.errors import Problem, QuotingError, SettingError
 from quoting.tariff.registry import (
     DEFAULT_TARIFF_ROOT,
     load_tariff,
@@ -719,6 +719,9 @@ def main(
             return EXIT_OK
     except QuotingError as exc:
         _print_problems(exc, err)
+        return EXIT_INVALID
+    except SettingError as exc:
+        print(f"error: {exc}", file=err)
         return EXIT_INVALID
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=err)

@@ -15,6 +15,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from quoting.errors import SettingError
+
 __all__ = ["DEFAULT_TIMEZONE", "Clock", "FixedClock"]
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -37,7 +39,7 @@ class Clock:
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
+            raise SettingError(
                 f"QUOTING_TIMEZONE={self.timezone!r}: use an IANA time zone like Asia/Shanghai"
             ) from None
 
@@ -67,7 +69,7 @@ def _business_date(text: str) -> dt.date | None:
     if _ISO_DATE.fullmatch(text):
         with suppress(ValueError):  # e.g. 2026-02-30
             return dt.date.fromisoformat(text)
-    raise ValueError(
+    raise SettingError(
         f"QUOTING_BUSINESS_DATE={text!r}: give a date as YYYY-MM-DD (it pins the business "
         "date for training and demo environments and tests; unset it in production)"
     )

@@ -31,14 +31,17 @@ __all__ = [
     "DocumentNotAvailable",
     "DraftError",
     "EndorsementPending",
+    "EndorsementReferred",
     "FieldPath",
     "Forbidden",
     "IdempotencyKeyReused",
     "MalformedRequest",
+    "NoCertificates",
     "NoTariffInForce",
     "NotFound",
     "NotReferred",
     "PolicyCancelled",
+    "PolicyChanged",
     "Problem",
     "ProblemValueError",
     "PublishRefused",
@@ -159,6 +162,11 @@ class ProblemValueError(ValueError):
         super().__init__(f"{field}: {problem.message}" if field else problem.message)
         self.problem = problem
         self.field = field
+
+
+class SettingError(ValueError):
+    """A setting (an environment variable) the product cannot use: the message names it
+    and says what to give. Raised when settings are read, before anything runs."""
 
 
 class QuotingError(Exception):
@@ -356,6 +364,32 @@ class PolicyCancelled(Refusal):
     title = "The policy is cancelled"
 
 
+class PolicyChanged(Refusal):
+    """A confirmed preview of an endorsement no longer holds: the policy had another
+    endorsement since (the pages' "Confirm" stores only what was shown)."""
+
+    status = 409
+    problem_type = "policy-changed"
+    title = "The policy changed since the preview"
+
+
+class PolicyRenewed(Refusal):
+    """The policy is renewed already: one renewal policy per policy."""
+
+    status = 409
+    problem_type = "policy-renewed"
+    title = "The policy is renewed already"
+
+
+class RenewalOutdated(Refusal):
+    """A renewal quote priced on a version of the policy that has changed since (an
+    endorsement came between): quote the renewal again."""
+
+    status = 409
+    problem_type = "renewal-outdated"
+    title = "The policy changed since the renewal was quoted"
+
+
 class IdempotencyKeyReused(Refusal):
     """An idempotency key sent again with another request."""
 
@@ -368,6 +402,23 @@ class DocumentNotAvailable(Refusal):
 
     problem_type = "document-not-available"
     title = "Unprocessable request"
+
+
+class NoCertificates(Refusal):
+    """An endorsement that adds nobody (a removal only, a cancellation) has no
+    certificates."""
+
+    status = 409
+    problem_type = "no-certificates"
+    title = "The endorsement has no certificates"
+
+
+class EndorsementReferred(Refusal):
+    """A referred endorsement is not in force: its certificates wait for the approval."""
+
+    status = 409
+    problem_type = "endorsement-referred"
+    title = "The endorsement awaits approval"
 
 
 class TooLarge(Refusal):

@@ -68,6 +68,9 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "cover.days_not_offered": _("%(days)s days is not offered; choose one of %(offered)s"),
     "census.members_or_groups": _("give exactly one of members and groups"),
     "census.empty": _("the census is empty"),
+    "renewal.no_members": _(
+        "policy %(policy)s covers no member on its last day: there is nobody to renew"
+    ),
     "census.too_many_members": _(
         "the headcounts add up to %(total)s members; a census has at most %(most)s"
     ),
@@ -231,6 +234,14 @@ PROBLEM_MESSAGES: dict[str, str] = {
     "form.census_file_too_large": _("the census file is larger than %(most)s MB"),
     "referral.message_length": _("write a message of 1 to %(most)s characters for the underwriter"),
     "referral.answer_length": _("write an answer of 1 to %(most)s characters for the underwriter"),
+    # --- claims and their corrections (quoting/policies/_claims.py)
+    "claim.amount_range": _("must be an amount from 0"),
+    "claim.amount_cents": _("at most two decimal places"),
+    "claim.closed_outstanding": _("a closed claim has nothing outstanding"),
+    "claim.close_with_outstanding": _(
+        "the claim has %(amount)s outstanding; send outstanding 0 to close it"
+    ),
+    "claim.correction_empty": _("send the claim's paid, outstanding or status as they stand now"),
 }
 
 #: Parameter values that are words of ours rather than the user's (msgspec's types, "the

@@ -12,7 +12,9 @@ group rating), spliced unchanged into responses — for a quote of up to
 building it again from the columns on every read would cost more than keeping it), the
 members' ids (to find one member),
 and chunks of :data:`CHUNK_MEMBERS` members; every section is zlib-compressed (level 1)
-for a quote beyond :data:`COMPRESS_BEYOND` members. A chunk is two blobs: *base* (the members' fields and their
+for a quote beyond :data:`COMPRESS_BEYOND` members. A quote of more than
+:data:`INLINE_MEMBERS` members also keeps its *brief* header, the one its responses carry
+(declined members and sites cut to their first :data:`BRIEF_ITEMS`). A chunk is two blobs: *base* (the members' fields and their
 lines' cover and cents) and *trace* (each factor of the lines whose cover uses it, as
 float64 — the same numbers the wire trace shows). A page reads only its chunks, and a
 page without the trace reads no trace blob. Blobs are a small JSON manifest followed by
@@ -36,12 +38,14 @@ from quoting.pricing import cents_to_text
 from quoting.schemas import MemberQuote, Quote, QuoteLine
 
 __all__ = [
+    "BRIEF_ITEMS",
     "CHUNK_MEMBERS",
     "COMPRESS_BEYOND",
     "INLINE_MEMBERS",
     "MAGIC",
     "MAX_MEMBERS_PAGE",
     "MEMBERS_PAGE",
+    "Brief",
     "ColumnarQuote",
     "CoverTrace",
     "JsonQuote",
@@ -68,6 +72,9 @@ INLINE_MEMBERS = 500
 #: The default and the largest page of members.
 MEMBERS_PAGE = 100
 MAX_MEMBERS_PAGE = 1000
+#: A larger quote's responses also carry only the first this many of its declined members
+#: and of its sites' accumulation ratings (the rest are paged like its members).
+BRIEF_ITEMS = 100
 
 _INT_ARRAYS = (
     "plan",
@@ -95,6 +102,31 @@ class CoverTrace:
     code: str
     method: str
     keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """The header a large quote's responses carry (declined members and sites cut to
+    their first :data:`BRIEF_ITEMS`), and how many of each the quote has."""
+
+    header_json: bytes
+    declined: int
+    sites: int
+
+
+def _brief_header(header: Quote) -> Quote:
+    rating = msgspec.structs.replace(header.rating, sites=header.rating.sites[:BRIEF_ITEMS])
+    return msgspec.structs.replace(
+        header, members=[], declined=header.declined[:BRIEF_ITEMS], rating=rating
+    )
+
+
+def _brief_of(header: Quote) -> Brief:
+    return Brief(
+        msgspec.json.encode(_brief_header(header)),
+        len(header.declined),
+        len(header.rating.sites),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +274,10 @@ class QuoteColumns:
         """The wire quote JSON with ``"members":[]``."""
         return msgspec.json.encode(msgspec.structs.replace(self.header, members=[]))
 
+    def brief(self) -> Brief:
+        """The header a large quote's responses carry."""
+        return _brief_of(self.header)
+
     def find_member(self, member_id: str) -> MemberQuote | None:
         """One member with every line's trace, or None."""
         try:
@@ -273,6 +309,11 @@ class _Meta(msgspec.Struct, kw_only=True):
     ids: tuple[int, int]
     #: (base offset, base length, trace offset, trace length) per chunk
     chunks: list[tuple[int, int, int, int]]
+    #: the header a response carries, for a quote of more than INLINE_MEMBERS members
+    #: (stored since the responses of large quotes are brief), and what it leaves out
+    brief: tuple[int, int] | None = None
+    declined_total: int = 0
+    sites_total: int = 0
 
 
 class _Manifest(msgspec.Struct):
@@ -343,6 +384,8 @@ def encode_columns(columns: QuoteColumns) -> bytes:
     # each referral): compressed with the chunks.
     header_at = add(msgspec.json.encode(msgspec.structs.replace(columns.header, members=[])))
     inline_at = add(inline) if inline is not None else None
+    brief = columns.brief() if inline is None else None
+    brief_at = add(brief.header_json) if brief is not None else None
     ids_at = add(msgspec.json.encode(members.member_id))
     uses = {k: _uses(columns.covers, k) for k in keys}
     chunks = []
@@ -368,6 +411,9 @@ def encode_columns(columns: QuoteColumns) -> bytes:
         inline=inline_at,
         ids=ids_at,
         chunks=chunks,
+        brief=brief_at,
+        declined_total=brief.declined if brief else 0,
+        sites_total=brief.sites if brief else 0,
     )
     encoded = msgspec.json.encode(meta)
     return b"".join([MAGIC, struct.pack("<BI", VERSION, len(encoded)), encoded, *sections])
@@ -412,6 +458,16 @@ class ColumnarQuote:
     def header(self) -> Quote:
         """The wire quote without members."""
         return msgspec.json.decode(self.header_json, type=Quote)
+
+    def brief(self) -> Brief:
+        """The header a large quote's responses carry (stored with the quote, or cut from
+        the whole header for a quote stored before)."""
+        meta = self._meta
+        if meta.brief is None:
+            return _brief_of(self.header())
+        return Brief(
+            self._section(meta.brief, meta.compressed), meta.declined_total, meta.sites_total
+        )
 
     def member_ids(self) -> list[str]:
         """Every member's id, in order."""
@@ -502,6 +558,10 @@ class JsonQuote:
         """One member with every line's trace, or None."""
         return next((m for m in self._quote.members if m.member_id == member_id), None)
 
+    def brief(self) -> Brief:
+        """The header a large quote's responses carry."""
+        return _brief_of(self._quote)
+
 
 class QuoteSource(Protocol):
     """A priced quote, stored or fresh, read member by member."""
@@ -514,6 +574,8 @@ class QuoteSource(Protocol):
     def member_quotes(self, lo: int, hi: int, *, trace: bool) -> list[MemberQuote]: ...
 
     def find_member(self, member_id: str) -> MemberQuote | None: ...
+
+    def brief(self) -> Brief: ...
 
 
 def _concat(parts: list[MemberColumns]) -> MemberColumns:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from quoting.branding import Brand
 from quoting.clock import DEFAULT_TIMEZONE, Clock, FixedClock
+from quoting.errors import SettingError
 from quoting.tariff.files import DEFAULT_TARIFF_ROOT
 from quoting.underwriting import BookLimits
 
@@ -71,7 +72,7 @@ def _rate(name: str, text: str) -> tuple[int, int]:
     """``"600/minute"`` → (600, 60); ``"5/2 seconds"`` → (5, 2)."""
     m = _RATE.fullmatch(text)
     if m is None or int(m[1]) < 1 or m[2] == "0":
-        raise ValueError(f"{name}={text!r}: use N/second, N/minute, N/hour or N/K seconds")
+        raise SettingError(f"{name}={text!r}: use N/second, N/minute, N/hour or N/K seconds")
     return int(m[1]), int(m[2] or 1) * _WINDOWS[m[3]]
 
 
@@ -98,7 +99,7 @@ def _duration(name: str, text: str) -> int:
     """``"8 hours"`` → 28800 seconds."""
     m = _DURATION.fullmatch(text)
     if m is None or int(m[1]) < 1:
-        raise ValueError(f"{name}={text!r}: use N seconds, N minutes or N hours")
+        raise SettingError(f"{name}={text!r}: use N seconds, N minutes or N hours")
     return int(m[1]) * _WINDOWS[m[2]]
 
 
@@ -218,8 +219,8 @@ def _book_limits(env: Mapping[str, str]) -> BookLimits:
         try:
             value = float(text) if text else fallback
         except ValueError:
-            raise ValueError(f"{name}={text!r}: give an amount, e.g. 200000000") from None
+            raise SettingError(f"{name}={text!r}: give an amount, e.g. 200000000") from None
         if not value > 0 or value == float("inf"):
-            raise ValueError(f"{name}={text!r}: must be a positive amount")
+            raise SettingError(f"{name}={text!r}: must be a positive amount")
         values.append(value)
     return BookLimits(values[0], values[1])

@@ -29,7 +29,15 @@ from quoting.schemas import CensusMember, MemberQuote, Quote, QuoteRequest, prin
 from quoting.tariff import COVER_CODES, Tariff
 from quoting.tariff.registry import tariff_in_force, tariff_versions
 
-__all__ = ["Brand", "DocumentData", "MemberRow", "PlanBenefit", "document_data"]
+__all__ = [
+    "Brand",
+    "DocumentData",
+    "MemberRow",
+    "PlanBenefit",
+    "VersionNote",
+    "document_data",
+    "member_row",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +115,20 @@ def vat_exempt(quote: Quote, tariff: Tariff) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionNote:
+    """Which version of a policy's member list a document shows (set once the policy has
+    more than one): ``endorsement`` is the number of the endorsement that made it, in
+    effect from ``effective`` and issued on ``issued`` (None for version 1, as bound)."""
+
+    number: int
+    latest: int
+    endorsement: str | None = None
+    effective: dt.date | None = None
+    issued: dt.date | None = None
+    cancellation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentData:
     """Everything one quote's or policy's documents show."""
 
@@ -137,6 +159,8 @@ class DocumentData:
     #: why each declined member is not insured, by member id
     declined_texts: dict[str, list[CustomerText]] = field(default_factory=dict)
     policy_id: str | None = None
+    #: the version of the policy's member list shown (None: as bound, the only one)
+    version: VersionNote | None = None
 
     @property
     def wording(self) -> tuple[str, str, str]:
@@ -300,40 +324,63 @@ def _member_rows(
 ) -> list[MemberRow]:
     """One row per priced member: census details, names in both languages, sums insured,
     certificate number, verification code and verification page code (once bound)."""
-    rows: list[MemberRow] = []
-    for number, m in enumerate(quote.members, start=1):
-        entry = census.get(m.member_id)
-        country = tariff.countries[tariff.country_index[m.country]]
-        occupation = None
-        if entry is not None and entry.occupation_code:
-            occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
-        sums = {b.code: b.amount for b in plans.get(m.plan, [])}
-        certificate = f"{policy_number}-{number:05d}" if policy_number else ""
-        rows.append(
-            MemberRow(
-                number=number,
-                quote=m,
-                sex=entry.sex if entry else None,
-                date_of_birth=entry.date_of_birth if entry else None,
-                passport_no=entry.passport_no if entry else None,
-                occupation_zh=occupation.name_zh if occupation else f"{m.occupation_class}类职业",
-                occupation_en=occupation.name_en if occupation else f"Class {m.occupation_class}",
-                country_zh=country.name_zh,
-                country_en=country.name_en,
-                sums_insured=sums,
-                certificate_number=certificate,
-                verification_code=(
-                    verification_code(policy_number, certificate, m.member_id, secret)
-                    if policy_number
-                    else ""
-                ),
-                latin_name=latin_name(m.name, entry.name_en if entry else None),
-                verify_code=(
-                    certificate_code(policy_id, number, m.member_id, secret) if policy_id else ""
-                ),
-            )
+    return [
+        member_row(
+            number,
+            number,
+            m,
+            census.get(m.member_id),
+            plans,
+            tariff,
+            policy_number,
+            secret,
+            policy_id,
         )
-    return rows
+        for number, m in enumerate(quote.members, start=1)
+    ]
+
+
+def member_row(
+    number: int,
+    certificate_no: int,
+    m: MemberQuote,
+    entry: CensusMember | None,
+    plans: dict[str, list[PlanBenefit]],
+    tariff: Tariff,
+    policy_number: str | None,
+    secret: str,
+    policy_id: str | None = None,
+) -> MemberRow:
+    """A priced member's row, ``number`` in its list, with the details of its census row
+    ``entry``; ``certificate_no`` makes its certificate number and codes (once bound)."""
+    country = tariff.countries[tariff.country_index[m.country]]
+    occupation = None
+    if entry is not None and entry.occupation_code:
+        occupation = tariff.occupations.get(entry.occupation_code.strip().upper())
+    sums = {b.code: b.amount for b in plans.get(m.plan, [])}
+    certificate = f"{policy_number}-{certificate_no:05d}" if policy_number else ""
+    return MemberRow(
+        number=number,
+        quote=m,
+        sex=entry.sex if entry else None,
+        date_of_birth=entry.date_of_birth if entry else None,
+        passport_no=entry.passport_no if entry else None,
+        occupation_zh=occupation.name_zh if occupation else f"{m.occupation_class}类职业",
+        occupation_en=occupation.name_en if occupation else f"Class {m.occupation_class}",
+        country_zh=country.name_zh,
+        country_en=country.name_en,
+        sums_insured=sums,
+        certificate_number=certificate,
+        verification_code=(
+            verification_code(policy_number, certificate, m.member_id, secret)
+            if policy_number
+            else ""
+        ),
+        latin_name=latin_name(m.name, entry.name_en if entry else None),
+        verify_code=(
+            certificate_code(policy_id, certificate_no, m.member_id, secret) if policy_id else ""
+        ),
+    )
 
 
 def document_data(

@@ -16,7 +16,7 @@ from quoting.policies._cancellation import (
     check_cancellation,
     refund_share,
 )
-from quoting.policies._claims import check_claims, earned_cents, member_days
+from quoting.policies._claims import check_claims, check_correction, earned_cents, member_days
 from quoting.policies._endorsements import (
     EndorsementPlan,
     Joining,
@@ -43,6 +43,7 @@ __all__ = [
     "check_bindable",
     "check_cancellation",
     "check_claims",
+    "check_correction",
     "check_endorsement_approval",
     "earned_cents",
     "endorsement_number",

@@ -8,9 +8,12 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from quoting.errors import FieldPath, Problem
-from quoting.schemas import ClaimInput, VersionMember
+from quoting.schemas import ClaimCorrection, ClaimInput, ClaimStatus, ClaimValues, VersionMember
 
-__all__ = ["check_claims", "earned_cents", "member_days"]
+__all__ = ["check_claims", "check_correction", "earned_cents", "member_days"]
+
+#: The largest claim amount taken (ten billion in the policy currency).
+_MAX_AMOUNT = 10**10
 
 
 def _covered_days(segment: VersionMember, as_of: dt.date) -> tuple[int, int]:
@@ -74,17 +77,54 @@ def check_claims(
             )
             continue
         problems += _date_problems(claim, segments, period, today, where)
-        for amount in ("paid", "outstanding"):
-            value: Decimal = getattr(claim, amount)
-            if not value.is_finite() or value < 0 or value > 10**10:
-                problems.append(Problem("must be an amount from 0", path=(*where, amount)))
-            elif value.as_tuple().exponent < -2:  # type: ignore[operator]
-                problems.append(Problem("at most two decimal places", path=(*where, amount)))
+        problems += _amount_problems(claim.paid, (*where, "paid"))
+        problems += _amount_problems(claim.outstanding, (*where, "outstanding"))
         if claim.status == "closed" and claim.outstanding:
-            problems.append(
-                Problem("a closed claim has nothing outstanding", path=(*where, "outstanding"))
-            )
+            problems.append(Problem.of("claim.closed_outstanding", path=(*where, "outstanding")))
     return problems
+
+
+def _amount_problems(value: Decimal, path: FieldPath) -> list[Problem]:
+    """A claim amount: finite, from 0 to ten billion, to the cent."""
+    if not value.is_finite() or value < 0 or value > _MAX_AMOUNT:
+        return [Problem.of("claim.amount_range", path=path)]
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        return [Problem.of("claim.amount_cents", path=path)]
+    return []
+
+
+def check_correction(
+    before: ClaimValues, correction: ClaimCorrection
+) -> tuple[ClaimValues, list[Problem]]:
+    """A claim's values after ``correction`` (the fields it gives replace the claim's), or
+    ``before`` and every problem of it at once, checked as a new claim is (amounts from 0
+    to the cent, a closed claim has nothing outstanding; paths are the correction's
+    fields)."""
+    given = [f for f in ("paid", "outstanding", "status") if getattr(correction, f) is not None]
+    if not given:
+        return before, [Problem.of("claim.correction_empty")]
+    problems: list[Problem] = []
+    for name in ("paid", "outstanding"):
+        value: Decimal | None = getattr(correction, name)
+        if value is not None:
+            problems += _amount_problems(value, (name,))
+    if problems:
+        return before, problems
+    paid = before.paid if correction.paid is None else f"{correction.paid:.2f}"
+    outstanding = (
+        before.outstanding if correction.outstanding is None else f"{correction.outstanding:.2f}"
+    )
+    status: ClaimStatus = correction.status or before.status
+    if status == "closed" and Decimal(outstanding):
+        if correction.outstanding is not None:
+            problems.append(Problem.of("claim.closed_outstanding", path=("outstanding",)))
+        else:
+            problems.append(
+                Problem.of("claim.close_with_outstanding", path=("status",), amount=outstanding)
+            )
+    if problems:
+        return before, problems
+    return ClaimValues(paid=paid, outstanding=outstanding, status=status), []
 
 
 def _date_problems(

@@ -1,6 +1,16 @@
 """Wire schemas shared by the CLI, the broker API and the web form."""
 
-from quoting.schemas._claims import Claim, ClaimInput, ClaimsRequest, ClaimsSummary, ClaimStatus
+from quoting.schemas._claims import (
+    Claim,
+    ClaimCorrection,
+    ClaimCorrectionEntry,
+    ClaimDetail,
+    ClaimInput,
+    ClaimsRequest,
+    ClaimsSummary,
+    ClaimStatus,
+    ClaimValues,
+)
 from quoting.schemas._endorsement import (
     CancellationRequest,
     CancellationTerms,
@@ -28,6 +38,8 @@ from quoting.schemas._quote import (
     QuoteSummary,
     Reason,
     Referral,
+    RenewalChange,
+    RenewalExperience,
     SiteRating,
     SpecialConditions,
     SummaryRow,
@@ -73,8 +85,12 @@ __all__ = [
     "CensusGroup",
     "CensusMember",
     "Claim",
+    "ClaimCorrection",
+    "ClaimCorrectionEntry",
+    "ClaimDetail",
     "ClaimInput",
     "ClaimStatus",
+    "ClaimValues",
     "ClaimsRequest",
     "ClaimsSummary",
     "DeclinedMember",
@@ -103,6 +119,8 @@ __all__ = [
     "QuoteSummary",
     "Reason",
     "Referral",
+    "RenewalChange",
+    "RenewalExperience",
     "RowCheck",
     "SicknessDeathCover",
     "SicknessMedicalCover",

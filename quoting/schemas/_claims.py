@@ -12,7 +12,17 @@ from msgspec import Meta
 
 from quoting.schemas._types import Identifier, MoneyText, Text
 
-__all__ = ["Claim", "ClaimInput", "ClaimStatus", "ClaimsRequest", "ClaimsSummary"]
+__all__ = [
+    "Claim",
+    "ClaimCorrection",
+    "ClaimCorrectionEntry",
+    "ClaimDetail",
+    "ClaimInput",
+    "ClaimStatus",
+    "ClaimValues",
+    "ClaimsRequest",
+    "ClaimsSummary",
+]
 
 ClaimStatus = Literal["open", "closed"]
 #: A claim amount in the policy's currency, to the cent, at least 0 (checked with the
@@ -47,6 +57,27 @@ class ClaimsRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     claims: Annotated[list[ClaimInput], Meta(min_length=1, max_length=10_000)]
 
 
+class ClaimCorrection(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A claim's amounts and status as they stand now; a field left out keeps its value."""
+
+    paid: Annotated[
+        ClaimAmount | None, Meta(description="Paid so far, ≥ 0, to the cent (the new total).")
+    ] = None
+    outstanding: Annotated[
+        ClaimAmount | None,
+        Meta(description="Reserved now, ≥ 0, to the cent; 0 on a closed claim."),
+    ] = None
+    status: ClaimStatus | None = None
+    reason: Annotated[
+        Text,
+        Meta(
+            max_length=500,
+            description="Why (kept with the correction).",
+            examples=["final hospital bill received"],
+        ),
+    ] = ""
+
+
 class Claim(msgspec.Struct, kw_only=True):
     """A recorded claim; ``incurred`` = ``paid`` + ``outstanding``."""
 
@@ -63,6 +94,33 @@ class Claim(msgspec.Struct, kw_only=True):
     reference: str | None
     created_at: dt.datetime
     created_by: str
+    #: the last correction (``PATCH``), if any: when and by which account
+    corrected_at: dt.datetime | None = None
+    corrected_by: str | None = None
+
+
+class ClaimValues(msgspec.Struct, kw_only=True):
+    """A claim's amounts and status at one moment."""
+
+    paid: MoneyText
+    outstanding: MoneyText
+    status: ClaimStatus
+
+
+class ClaimCorrectionEntry(msgspec.Struct, kw_only=True):
+    """One correction of a claim, as the audit trail keeps it."""
+
+    corrected_at: dt.datetime
+    corrected_by: str | None
+    before: ClaimValues
+    after: ClaimValues
+    reason: str
+
+
+class ClaimDetail(Claim, kw_only=True):
+    """A claim with every correction made to it, oldest first."""
+
+    corrections: list[ClaimCorrectionEntry] = []
 
 
 class ClaimsSummary(msgspec.Struct, kw_only=True):

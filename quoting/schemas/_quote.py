@@ -182,12 +182,57 @@ class GroupRating(_Output):
 
 class AsOfOverride(_Output):
     """Recorded when an underwriter priced a quote as of a date other than the business
-    date (brokers and agents always quote as of today)."""
+    date (brokers and agents always quote as of today), and on a renewal quote."""
 
     business_date: Annotated[dt.date, Meta(description="The insurer's date when it was priced.")]
     set_by: Annotated[
-        str, Meta(description="Who set the as-of date: an underwriter's account id, or `cli`.")
+        str,
+        Meta(
+            description="Who set the as-of date: an underwriter's account id, `cli`, or "
+            "`renewal` (a renewal quote is priced as of its renewal date)."
+        ),
     ]
+
+
+class RenewalExperience(_Output):
+    """The claims experience a renewal is priced on (SPEC §3 step 3): the exposure and
+    claims to the business date of the expiring policy and the same policyholder's earlier
+    policies, as the request's ``experience`` states it."""
+
+    policies: Annotated[
+        list[str], Meta(description="Numbers of the policies whose cover and claims count.")
+    ]
+    start: dt.date
+    end: dt.date
+    member_years: Annotated[str, Meta(description="Days of cover / 365, to 4 places.")]
+    claim_count: int
+    incurred_claims: Annotated[
+        MoneyText, Meta(description="Paid plus outstanding, in the quote's currency.")
+    ]
+
+
+class RenewalChange(_Output):
+    """A renewal quote against the policy it renews: ``expiring_premium + census_change +
+    tariff_change + terms_change + experience_change = total_premium`` to the cent as
+    priced (an underwriter's later decision adds ``underwriting.adjustment_premium``).
+    Each step changes one thing, with the expiring experience factor until the last: the
+    renewal census under the expiring tariff and terms (census), under the renewal tariff
+    (tariff), on the renewal's terms — a broker's commission as its account has it now
+    (terms) — and with the new experience (experience)."""
+
+    renewal_of: Annotated[str, Meta(description="The id of the policy renewed.")]
+    policy_number: str
+    expiring_premium: Annotated[
+        MoneyText, Meta(description="The expiring policy's premium: its newest version's.")
+    ]
+    expiring_tariff: TariffRef
+    expiring_experience_factor: float
+    experience_factor: float
+    census_change: MoneyText
+    tariff_change: MoneyText
+    terms_change: MoneyText
+    experience_change: MoneyText
+    experience: RenewalExperience | None = None
 
 
 class SpecialConditions(_Output):
@@ -242,3 +287,4 @@ class Quote(_Output):
     rating: GroupRating
     as_of_override: AsOfOverride | None = None
     underwriting: UnderwriterDecision | None = None
+    renewal: RenewalChange | None = None

@@ -13,13 +13,17 @@ from quoting.errors import (
     AuthorityExceeded,
     BookAccumulation,
     NotFound,
+    PolicyRenewed,
     ReferralClosed,
+    RenewalOutdated,
 )
 from quoting.policies import BindFacts, check_approval, check_bindable, policy_number
 from quoting.services._context import Context, visible_owner
 from quoting.services._queue import queue_entry
 from quoting.services.authority import authority_of
+from quoting.services.endorsements import _state, refuse_if_cancelled
 from quoting.services.exposure import book_check, exposure_rows, quote_amounts
+from quoting.services.renewal import renewal_fingerprint
 from quoting.store import (
     Conflict,
     PolicyRow,
@@ -46,6 +50,14 @@ class _Period(msgspec.Struct):
     period_end: dt.date
 
 
+class _Renews(msgspec.Struct):
+    renewal_of: str
+
+
+class _Renewal(msgspec.Struct):
+    renewal: _Renews | None = None
+
+
 def quote_period(quote: QuoteRow) -> tuple[dt.date, dt.date]:
     """First and last day of a quote's policy period (read from its stored result)."""
     assert quote.result_json is not None, "read the quote in full"
@@ -60,6 +72,8 @@ class BoundPolicy:
     policy: PolicyRow
     quote: QuoteRow
     period: tuple[dt.date, dt.date]
+    #: the policy that renews it (read with one policy only)
+    renewed_by: PolicyRow | None = None
 
 
 def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPolicy:
@@ -96,10 +110,13 @@ def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPoli
                 bound_as=bound.policy_number if bound else None,
             )
             check_bindable(facts, today)
+            renews = _renews(work, ctx, quote)
             if not approved:
                 _check_book(work, ctx, quote, referral)
             number = policy_number(today.year, work.policies.next_number(today.year))
-            policy = PolicyRow(new_id("pol"), quote_id, quote.owner_id, number, ctx.now())
+            policy = PolicyRow(
+                new_id("pol"), quote_id, quote.owner_id, number, ctx.now(), renewal_of=renews
+            )
             work.policies.add(policy)
             work.exposures.add(exposure_rows(quote, policy.id))
             work.events.add(
@@ -109,6 +126,11 @@ def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPoli
     except Conflict:
         with uow() as work:
             existing = work.policies.for_quote(quote_id)
+            if existing is None and (renewed := _renewed(work, quote_id)) is not None:
+                raise PolicyRenewed(
+                    f"the policy quote {quote_id} renews was renewed meanwhile, as policy "
+                    f"{renewed.policy_number}"
+                ) from None
         if existing is None:  # pragma: no cover - a number clash would be our bug
             raise
         number = existing.policy_number
@@ -116,6 +138,40 @@ def bind_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> BoundPoli
             f"quote {quote_id} is already bound as policy {number}", number
         ) from None
     return BoundPolicy(policy, quote, period)
+
+
+def _renews(work: UnitOfWork, ctx: Context, quote: QuoteRow) -> str | None:
+    """The policy a renewal quote renews (None for another quote), refused when it is
+    renewed already or cancelled."""
+    assert quote.result_json is not None, "read the quote in full"
+    renewal = msgspec.json.decode(quote.result_json, type=_Renewal).renewal
+    if renewal is None:
+        return None
+    # Held until the bind commits: no endorsement or cancellation slips in between.
+    work.endorsements.lock_policy(renewal.renewal_of)
+    renewed = work.policies.renewal_for(renewal.renewal_of)
+    if renewed is not None:
+        raise PolicyRenewed(
+            f"the policy this quote renews is renewed already, as policy {renewed.policy_number}"
+        )
+    # The insurer's view: the renewed policy may be another owner's (a broker's book moved).
+    state = _state(work, replace(ctx, account=None), renewal.renewal_of)
+    refuse_if_cancelled(state)
+    if quote.input_hash != renewal_fingerprint(state):
+        raise RenewalOutdated(
+            f"policy {state.policy.policy_number} changed (version {state.version}) since "
+            f"quote {quote.id} renewed it; prepare the renewal again"
+        )
+    return renewal.renewal_of
+
+
+def _renewed(work: UnitOfWork, quote_id: str) -> PolicyRow | None:
+    """The policy that renewed the policy quote ``quote_id`` renews, if any."""
+    quote = work.quotes.get(quote_id)
+    if quote is None or quote.result_json is None:
+        return None
+    renewal = msgspec.json.decode(quote.result_json, type=_Renewal).renewal
+    return work.policies.renewal_for(renewal.renewal_of) if renewal else None
 
 
 def _bind_status(quote: QuoteRow, referral: ReferralRow | None) -> str:
@@ -214,8 +270,9 @@ def get_policy(uow: UnitOfWorkFactory, ctx: Context, policy_id: str) -> BoundPol
         if policy is None:
             raise NotFound(f"No policy {policy_id} among yours.")
         quote = work.quotes.get(policy.quote_id)
+        renewed_by = work.policies.renewal_for(policy.id)
     assert quote is not None
-    return BoundPolicy(policy, quote, quote_period(quote))
+    return BoundPolicy(policy, quote, quote_period(quote), renewed_by)
 
 
 def list_policies(

@@ -38,13 +38,13 @@ from quoting.services._context import Context
 from quoting.services.endorsements import (
     _ATTEMPTS,
     StoredEndorsement,
-    _refuse_while_pending,
     _replay,
     _rows,
     _State,
     _state,
     _store,
     refuse_if_cancelled,
+    refuse_while_pending,
     replace_exposure,
 )
 from quoting.services.quotation import request_fingerprint
@@ -183,7 +183,7 @@ def cancel_policy(uow: UnitOfWorkFactory, ctx: Context, command: Cancel) -> Stor
         if earlier is not None:
             return StoredEndorsement(earlier, False)
         refuse_if_cancelled(state)
-        _refuse_while_pending(state)
+        refuse_while_pending(state)
         record, members = _priced(ctx, state, request)
         row, version = _rows(record, members, key, fingerprint)
         tariff = registry_for(ctx.tariff_root).by_hash(state.quote.tariff.hash)

@@ -5,6 +5,7 @@ row and column), and the summary — count, incurred, premium earned by days, lo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,17 +13,37 @@ from decimal import ROUND_HALF_UP, Decimal
 import msgspec
 
 from quoting.census import read_table
-from quoting.errors import CensusError, Problem, RequestError
-from quoting.policies import check_claims, earned_cents, member_days
+from quoting.errors import CensusError, NotFound, Problem, RequestError
+from quoting.policies import check_claims, check_correction, earned_cents, member_days
 from quoting.pricing import cents_to_text
-from quoting.schemas import Claim, ClaimInput, ClaimsRequest, ClaimsSummary
+from quoting.schemas import (
+    Claim,
+    ClaimCorrection,
+    ClaimCorrectionEntry,
+    ClaimDetail,
+    ClaimInput,
+    ClaimsRequest,
+    ClaimsSummary,
+    ClaimValues,
+)
 from quoting.services._context import Context
 from quoting.services.endorsements import _state
 from quoting.services.quotation import CensusUpload
-from quoting.store import ClaimRow, UnitOfWorkFactory
+from quoting.store import ClaimRow, UnitOfWork, UnitOfWorkFactory
 from quoting.validation import problem_from_validation
 
-__all__ = ["ClaimsReport", "RecordClaims", "claims_report", "record_claims"]
+__all__ = [
+    "ClaimsReport",
+    "CorrectClaim",
+    "RecordClaims",
+    "claims_report",
+    "correct_claim",
+    "get_claim",
+    "record_claims",
+]
+
+#: The event of a claim's correction (its subject is the policy, as for recorded claims).
+CORRECTED = "claim.corrected"
 
 #: Headers a claims file may use for each field (English and Chinese), as for censuses.
 CLAIM_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -44,6 +65,15 @@ class RecordClaims:
     policy_id: str
     raw_request: bytes = b""
     file: CensusUpload | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectClaim:
+    """Correct claim ``seq`` of a policy with a JSON :class:`ClaimCorrection`."""
+
+    policy_id: str
+    seq: int
+    raw_request: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +128,7 @@ def _decode(command: RecordClaims) -> tuple[list[ClaimInput], list[int]]:
         raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
 
 
-def _claim(row: ClaimRow, names: dict[str, str]) -> Claim:
+def _claim(row: ClaimRow, names: dict[str, str], last: ClaimCorrectionEntry | None = None) -> Claim:
     incurred = Decimal(row.paid) + Decimal(row.outstanding)
     return Claim(
         number=row.number,
@@ -114,7 +144,27 @@ def _claim(row: ClaimRow, names: dict[str, str]) -> Claim:
         reference=row.reference,
         created_at=row.created_at,
         created_by=row.created_by,
+        corrected_at=last.corrected_at if last else None,
+        corrected_by=last.corrected_by if last else None,
     )
+
+
+def _corrections(work: UnitOfWork, policy_id: str) -> dict[int, list[ClaimCorrectionEntry]]:
+    """Every correction of the policy's claims, by claim, oldest first (from the audit
+    trail: the ``claim.corrected`` events of the policy)."""
+    found: dict[int, list[ClaimCorrectionEntry]] = {}
+    for event in work.events.all(policy_id):
+        if event.kind != CORRECTED:
+            continue
+        entry = ClaimCorrectionEntry(
+            corrected_at=event.occurred_at,
+            corrected_by=event.account_id,
+            before=msgspec.convert(event.data["before"], ClaimValues),
+            after=msgspec.convert(event.data["after"], ClaimValues),
+            reason=str(event.data.get("reason", "")),
+        )
+        found.setdefault(int(event.data["seq"]), []).append(entry)
+    return found
 
 
 def record_claims(uow: UnitOfWorkFactory, ctx: Context, command: RecordClaims) -> list[Claim]:
@@ -132,7 +182,9 @@ def record_claims(uow: UnitOfWorkFactory, ctx: Context, command: RecordClaims) -
         if problems and numbers:
             raise CensusError(
                 [
-                    Problem(p.message, row=numbers[int(p.path[1])], column=str(p.path[2]))
+                    dataclasses.replace(
+                        p, path=(), row=numbers[int(p.path[1])], column=str(p.path[2])
+                    )
                     for p in problems
                 ]
             )
@@ -183,8 +235,10 @@ def claims_report(
     with uow() as work:
         state = _state(work, ctx, policy_id)
         rows = work.claims.for_policy(state.policy.id)
+        history = _corrections(work, state.policy.id)
     names = {m.member.member_id: m.member.name for m in state.members}
-    claims = [_claim(r, names) for r in rows if r.loss_date <= day]
+    last = {seq: entries[-1] for seq, entries in history.items()}
+    claims = [_claim(r, names, last.get(r.seq)) for r in rows if r.loss_date <= day]
     period = (state.quote.period_start, state.quote.period_end)
     adjustment = state.adjustment_cents[0] - state.adjustment_cents[1]
     earned = earned_cents(state.members, adjustment, period, day)
@@ -205,3 +259,71 @@ def claims_report(
         member_years=f"{years}",
     )
     return ClaimsReport(claims, summary)
+
+
+def _values(row: ClaimRow) -> ClaimValues:
+    return ClaimValues(paid=row.paid, outstanding=row.outstanding, status=row.status)  # type: ignore[arg-type]
+
+
+def _decode_correction(raw: bytes) -> ClaimCorrection:
+    try:
+        return msgspec.json.decode(raw, type=ClaimCorrection)
+    except msgspec.ValidationError as exc:
+        raise RequestError(problem_from_validation(exc)) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+
+
+def _claim_row(work: UnitOfWork, policy_id: str, policy_number: str, seq: int) -> ClaimRow:
+    for row in work.claims.for_policy(policy_id):
+        if row.seq == seq:
+            return row
+    raise NotFound(f"No claim {seq} of policy {policy_number}.")
+
+
+def correct_claim(uow: UnitOfWorkFactory, ctx: Context, command: CorrectClaim) -> ClaimDetail:
+    """Correct a claim of a policy the acting account may see: its paid and outstanding
+    amounts and status become those given (checked as a new claim's are); it keeps its
+    number. The change is kept as a ``claim.corrected`` event (before, after, reason) in
+    the same transaction; the same values again change nothing and add no event. Raises
+    :class:`RequestError` (pointers ``/paid``, ``/outstanding``, ``/status``) or
+    :class:`NotFound`."""
+    correction = _decode_correction(command.raw_request)
+    with uow() as work:
+        state = _state(work, ctx, command.policy_id)
+        work.endorsements.lock_policy(state.policy.id)
+        row = _claim_row(work, state.policy.id, state.policy.policy_number, command.seq)
+        before = _values(row)
+        after, problems = check_correction(before, correction)
+        if problems:
+            raise RequestError(problems)
+        if after != before:
+            work.claims.update(
+                dataclasses.replace(
+                    row, paid=after.paid, outstanding=after.outstanding, status=after.status
+                )
+            )
+            work.events.add(
+                ctx.event(
+                    CORRECTED,
+                    state.policy.id,
+                    number=row.number,
+                    seq=row.seq,
+                    before=msgspec.to_builtins(before),
+                    after=msgspec.to_builtins(after),
+                    reason=correction.reason,
+                )
+            )
+            work.commit()
+    return get_claim(uow, ctx, command.policy_id, command.seq)
+
+
+def get_claim(uow: UnitOfWorkFactory, ctx: Context, policy_id: str, seq: int) -> ClaimDetail:
+    """One claim of a policy the acting account may see, with its corrections."""
+    with uow() as work:
+        state = _state(work, ctx, policy_id)
+        row = _claim_row(work, state.policy.id, state.policy.policy_number, seq)
+        history = _corrections(work, state.policy.id).get(seq, [])
+    names = {m.member.member_id: m.member.name for m in state.members}
+    claim = _claim(row, names, history[-1] if history else None)
+    return ClaimDetail(**msgspec.structs.asdict(claim), corrections=history)

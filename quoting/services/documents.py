@@ -23,7 +23,7 @@ from quoting.documents import (
 )
 from quoting.errors import DocumentNotAvailable, NotFound
 from quoting.schemas import Quote, QuoteRequest
-from quoting.services._context import Context, visible_owner
+from quoting.services._context import Context
 from quoting.services.quotation import find_quote, quote_request
 from quoting.store import PolicyRow, QuoteRow, UnitOfWork, UnitOfWorkFactory
 from quoting.tariff.registry import tariff_in_force
@@ -36,6 +36,8 @@ __all__ = [
     "document_font",
     "document_secret",
     "draft_quote_letter",
+    "keep",
+    "kept_document",
     "policy_document",
     "policy_document_data",
     "policy_document_inputs",
@@ -115,6 +117,29 @@ def cache_key(
     return digest.hexdigest()
 
 
+def kept_document(
+    ctx: Context,
+    document: str,
+    fmt: str,
+    inputs: Mapping[str, Any],
+    fonts_url: str | None = None,
+    **extra: object,
+) -> tuple[str, bytes | None]:
+    """The cache key of ``document`` of these inputs and the document kept under it
+    (None: render it, then ``keep`` it); ("", None) without a cache."""
+    cache = ctx.document_cache
+    if cache is None:
+        return "", None
+    key = cache_key(document, fmt, inputs, fonts_url, **extra)
+    return key, cache.get(key, fmt)
+
+
+def keep(ctx: Context, key: str, fmt: str, body: bytes) -> None:
+    """Keep a rendered document under ``key`` (from ``kept_document``)."""
+    if ctx.document_cache is not None and key:
+        ctx.document_cache.put(key, fmt, body)
+
+
 def cached_document(
     ctx: Context,
     document: str,
@@ -125,17 +150,15 @@ def cached_document(
 ) -> bytes:
     """``document`` of these inputs from the document cache, or rendered (and kept there
     when one is configured)."""
-    cache = ctx.document_cache
-    key = cache_key(document, fmt, inputs, fonts_url, **extra) if cache else ""
-    if cache is not None and (body := cache.get(key, fmt)) is not None:
+    key, body = kept_document(ctx, document, fmt, inputs, fonts_url, **extra)
+    if body is not None:
         return body
     data = document_data(**inputs)
     if extra:
         body = render_document(document, fmt, data, fonts_url, **extra)
     else:
         body = _render(document, fmt, data, fonts_url)
-    if cache is not None:
-        cache.put(key, fmt, body)
+    keep(ctx, key, fmt, body)
     return body
 
 
@@ -189,17 +212,15 @@ def policy_document(
     document: str,
     fmt: str,
     fonts_url: str | None = None,
+    version: int | None = None,
 ) -> tuple[bytes, str]:
-    """A policy's document (``policy-schedule``, ``member-list``, ``certificates``)."""
-    with uow() as work:
-        policy = work.policies.get(policy_id, owner_id=visible_owner(ctx.acting()))
-        if policy is None:
-            raise NotFound(f"No policy {policy_id} among yours.")
-        quote = work.quotes.get(policy.quote_id)
-        assert quote is not None
-        inputs = _inputs(work, ctx, quote, policy)
-    body = cached_document(ctx, document, fmt, inputs, fonts_url)
-    return body, f"{policy.policy_number}-{document}.{fmt}"
+    """A policy's document (``policy-schedule``, ``member-list``, ``certificates``) as of
+    version ``version`` of its member list (default: the newest, after every applied
+    endorsement; a policy never endorsed has only version 1, the bound quote)."""
+    # The versions are read by the endorsements service, which imports this module.
+    from quoting.services.policy_documents import policy_document_as_of
+
+    return policy_document_as_of(uow, ctx, policy_id, document, fmt, fonts_url, version)
 
 
 def policy_document_data(work: UnitOfWork, ctx: Context, policy: PolicyRow) -> DocumentData:

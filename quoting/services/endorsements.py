@@ -24,6 +24,7 @@ from quoting.errors import (
     IdempotencyKeyReused,
     NotFound,
     PolicyCancelled,
+    PolicyChanged,
     Problem,
     RequestError,
 )
@@ -86,6 +87,8 @@ __all__ = [
     "list_endorsements",
     "members_on",
     "policy_version",
+    "preview_endorsement",
+    "version_members",
 ]
 
 #: How often an endorsement is priced again when another one of its policy won the race.
@@ -100,12 +103,15 @@ _MEMBERS = msgspec.json.Decoder(list[VersionMember])
 @dataclass(frozen=True, slots=True)
 class Endorse:
     """Endorse a policy with a JSON :class:`EndorsementRequest`; ``census`` is a census
-    file of the members who join (then the JSON has no ``add``)."""
+    file of the members who join (then the JSON has no ``add``). ``expected_seq``: the
+    endorsement's sequence number as a preview showed it (the pages' "Confirm"): the
+    policy may have had no other endorsement since, else :class:`PolicyChanged`."""
 
     policy_id: str
     raw_request: bytes
     idempotency_key: str | None = None
     census: CensusUpload | None = None
+    expected_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,7 +602,7 @@ def replace_exposure(
     return write
 
 
-def _refuse_while_pending(state: _State) -> None:
+def refuse_while_pending(state: _State) -> None:
     pending = [e for e in state.endorsements if e.status == "referred"]
     if pending:
         raise EndorsementPending(
@@ -605,16 +611,53 @@ def _refuse_while_pending(state: _State) -> None:
         )
 
 
+def _draft(
+    ctx: Context, state: _State, request: EndorsementRequest, file_rows: list[int]
+) -> tuple[PricedEndorsement, _Change]:
+    """The endorsement ``request`` makes on ``state``, priced and underwritten, as it would
+    be stored (and the new member list); nothing is stored. The checks of :func:`endorse`:
+    no change while another endorsement is referred or after a cancellation, every
+    problem of the request at its path (a census file's at its row and column)."""
+    refuse_while_pending(state)
+    refuse_if_cancelled(state)
+    try:
+        change, referrals = _priced(ctx, state, request)
+    except RequestError as exc:
+        raise _at_file_rows(exc, file_rows) if file_rows else exc from None
+    return _record(ctx, state, request, change, referrals), change
+
+
+def _refuse_if_changed(state: _State, expected_seq: int | None) -> None:
+    if expected_seq is not None and expected_seq != len(state.endorsements) + 1:
+        raise PolicyChanged(
+            f"policy {state.policy.policy_number} has had endorsement "
+            f"{endorsement_number(state.policy.policy_number, len(state.endorsements))} since "
+            "the preview; preview the change again"
+        )
+
+
+def preview_endorsement(
+    uow: UnitOfWorkFactory, ctx: Context, command: Endorse
+) -> PricedEndorsement:
+    """The endorsement :func:`endorse` would store for ``command`` now — its number,
+    status, premium, VAT, member lines and the policy's new totals — with the same checks
+    and errors, but nothing stored and no event (the idempotency key is not looked at)."""
+    request, file_rows = _decode(command.raw_request, command.census)
+    with uow() as work:
+        state = _state(work, ctx, command.policy_id)
+    return _draft(ctx, state, request, file_rows)[0]
+
+
 def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEndorsement:
     """Price and store an endorsement of a policy the acting account may see: a new
     policy version at once when accepted, or a referred endorsement that waits for an
     underwriter; a ``policy.endorsed`` event in the same transaction.
 
     Raises :class:`RequestError` (paths into the request), :class:`NotFound`,
-    :class:`EndorsementPending` or :class:`IdempotencyKeyReused`. With an idempotency key
-    seen before on the policy and the same request: the earlier endorsement
-    (``created=False``). Concurrent endorsements of one policy are serialised: each is
-    priced on the version the other made.
+    :class:`EndorsementPending`, :class:`PolicyCancelled`, :class:`PolicyChanged` or
+    :class:`IdempotencyKeyReused`. With an idempotency key seen before on the policy and
+    the same request: the earlier endorsement (``created=False``). Concurrent endorsements
+    of one policy are serialised: each is priced on the version the other made.
     """
     request, file_rows = _decode(command.raw_request, command.census)
     fingerprint = request_fingerprint(command.raw_request, command.census)
@@ -625,13 +668,8 @@ def endorse(uow: UnitOfWorkFactory, ctx: Context, command: Endorse) -> StoredEnd
             earlier = _replay(work, state.policy.id, key, fingerprint)
         if earlier is not None:
             return StoredEndorsement(earlier, False)
-        _refuse_while_pending(state)
-        refuse_if_cancelled(state)
-        try:
-            change, referrals = _priced(ctx, state, request)
-        except RequestError as exc:
-            raise _at_file_rows(exc, file_rows) if file_rows else exc from None
-        record = _record(ctx, state, request, change, referrals)
+        _refuse_if_changed(state, command.expected_seq)
+        record, change = _draft(ctx, state, request, file_rows)
         row, version = _rows(record, change.members, key, fingerprint)
         exposure = None
         if row.status == "accepted":
@@ -770,19 +808,7 @@ def policy_version(
     with uow() as work:
         state = _state(work, ctx, policy_id)
         wanted = state.version if number is None else number
-        if wanted == state.version:
-            members = state.members
-        elif wanted == 1:
-            members = version_one(state.request, state.quote)
-        else:
-            row = work.endorsements.version(policy_id, wanted)
-            if row is None or wanted < 1:
-                raise NotFound(
-                    f"Policy {state.policy.policy_number} has versions 1 to {state.version}."
-                )
-            members = _MEMBERS.decode(row.members_json)
-    if not 1 <= wanted <= state.version:
-        raise NotFound(f"Policy {state.policy.policy_number} has versions 1 to {state.version}.")
+        members = version_members(work, state, wanted)
     premium, vat = version_total_cents(members, state.adjustment_cents)
     cancelled = cancellation_of(state)
     return PolicyVersion(
@@ -795,6 +821,19 @@ def policy_version(
         vat,
         cancelled.effective if cancelled is not None else None,
     )
+
+
+def version_members(work: UnitOfWork, state: _State, number: int) -> list[VersionMember]:
+    """The member list of version ``number`` of the policy of ``state``, read in ``work``;
+    :class:`NotFound` for a version the policy does not have."""
+    if number == state.version:
+        return state.members
+    if number == 1:
+        return version_one(state.request, state.quote)
+    row = work.endorsements.version(state.policy.id, number) if number > 1 else None
+    if row is None or number > state.version:
+        raise NotFound(f"Policy {state.policy.policy_number} has versions 1 to {state.version}.")
+    return _MEMBERS.decode(row.members_json)
 
 
 def members_on(

@@ -294,7 +294,7 @@ def request_fingerprint(raw_request: bytes, census: CensusUpload | None) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _channel_terms(
+def channel_terms(
     request: QuoteRequest, account: Account, today: dt.date
 ) -> tuple[QuoteRequest, AsOfOverride | None]:
     """Apply who is asking: a broker's commission is its account's, only underwriters
@@ -329,7 +329,7 @@ def _channel_terms(
     return request, override
 
 
-def _replay(uow: UnitOfWork, owner_id: str, key: str, fingerprint: str) -> QuoteRow | None:
+def replay_quote(uow: UnitOfWork, owner_id: str, key: str, fingerprint: str) -> QuoteRow | None:
     """The owner's quote stored under ``key``, if the request was the same; refused when
     the key came with another request."""
     earlier = uow.quotes.by_idempotency_key(owner_id, key)
@@ -360,7 +360,7 @@ def _priced(
         )
     try:
         received = decode_request(body, tariff_root=ctx.tariff_root, today=today)
-        request, override = _channel_terms(received, account, today)
+        request, override = channel_terms(received, account, today)
         # Stored as received (with its as-of date fixed), so that posting it again prices
         # the same quote; the channel's terms are applied again on every pricing.
         received = msgspec.structs.replace(received, as_of=request.as_of)
@@ -370,7 +370,21 @@ def _priced(
     if override is not None:
         header = msgspec.structs.replace(columns.header, as_of_override=override)
         columns = dataclasses.replace(columns, header=header)
+    return new_quote_row(ctx, account, received, columns, fingerprint, command.idempotency_key)
+
+
+def new_quote_row(
+    ctx: Context,
+    account: Account,
+    received: QuoteRequest,
+    columns: QuoteColumns,
+    fingerprint: str,
+    idempotency_key: str | None,
+) -> tuple[QuoteRow, QuoteColumns]:
+    """The row to store for a priced quote of ``account`` (not yet numbered): ``received``
+    is the request as it is kept, its result the engine's columns."""
     quote = columns.header
+    today = ctx.today()
     validity = tariff_in_force(quote.as_of, ctx.tariff_root).params.tariff.quote_validity_days
     return QuoteRow(
         id=new_id("q"),
@@ -387,7 +401,7 @@ def _priced(
         tariff_version=quote.tariff.version,
         tariff_hash=quote.tariff.hash,
         input_hash=fingerprint,
-        idempotency_key=command.idempotency_key,
+        idempotency_key=idempotency_key,
         request_json=msgspec.json.encode(received),
         result_columns=encode_columns(columns),
     ), columns
@@ -409,10 +423,20 @@ def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> 
     fingerprint = request_fingerprint(command.raw_request, command.census)
     if key is not None:
         with uow() as work:
-            earlier = _replay(work, account.id, key, fingerprint)
+            earlier = replay_quote(work, account.id, key, fingerprint)
         if earlier is not None:
             return StoredQuote(earlier, False)
     row, columns = _priced(ctx, account, command, fingerprint)
+    return store_quote(uow, ctx, row, columns)
+
+
+def store_quote(
+    uow: UnitOfWorkFactory, ctx: Context, row: QuoteRow, columns: QuoteColumns
+) -> StoredQuote:
+    """Number and store a priced quote with its ``quote.created`` event (and its place in
+    the referral queue when referred), in one transaction; with the row's idempotency key
+    taken meanwhile by the same request, the earlier quote (``created=False``)."""
+    key = row.idempotency_key
     try:
         with uow() as work:
             # Numbered in the transaction that stores it: a quote refused by the store
@@ -437,7 +461,7 @@ def create_quote(uow: UnitOfWorkFactory, ctx: Context, command: CreateQuote) -> 
     except Conflict:
         assert key is not None  # the only unique constraint a new quote can hit
         with uow() as work:
-            earlier = _replay(work, account.id, key, fingerprint)
+            earlier = replay_quote(work, row.owner_id, key, row.input_hash)
         if earlier is None:  # pragma: no cover - the constraint said it exists
             raise
         return StoredQuote(earlier, False)
@@ -502,6 +526,14 @@ def quote_members(
         source = quote_source(find_quote(work, ctx, quote_id, expand=False))
     limit = min(limit, MAX_MEMBERS_PAGE)
     return MemberPage(source.member_quotes(offset, offset + limit, trace=False), len(source))
+
+
+def quote_header(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> Quote:
+    """The whole header (no members) of a quote the acting account may see: every
+    declined member and every site's rating; :class:`NotFound` otherwise."""
+    with uow() as work:
+        source = quote_source(find_quote(work, ctx, quote_id, expand=False))
+    return msgspec.json.decode(source.header_json, type=Quote)
 
 
 def quote_member(

@@ -30,7 +30,7 @@ from quoting.services._context import Context, visible_owner
 from quoting.services.authority import authority_of
 from quoting.services.exposure import quote_amounts, require_underwriter
 from quoting.services.quotation import price_under
-from quoting.services.repricing import request_as_priced
+from quoting.services.repricing import request_as_priced, with_records
 from quoting.store import (
     Event,
     QuoteRow,
@@ -375,7 +375,4 @@ def _repriced(row: QuoteRow, stored: Quote, ctx: Context) -> Quote:
     same tariff version by content hash, same as-of and business dates, same commission."""
     request, today = request_as_priced(row, stored)
     tariff = registry_for(ctx.tariff_root).by_hash(row.tariff_hash)
-    quote = price_under(request, tariff, today=today)
-    if stored.as_of_override is not None:
-        quote = msgspec.structs.replace(quote, as_of_override=stored.as_of_override)
-    return quote
+    return with_records(price_under(request, tariff, today=today), stored)

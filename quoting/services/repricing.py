@@ -25,6 +25,7 @@ __all__ = [
     "quote_differences",
     "reprice_quote",
     "request_as_priced",
+    "with_records",
 ]
 
 #: Differences listed at most (a tariff or engine change can move every line).
@@ -73,10 +74,15 @@ def as_priced(row: QuoteRow, stored: Quote, tariff_root: Path, trace: bool = Tru
     version it was priced with, found by its content hash."""
     request, today = request_as_priced(row, stored)
     tariff = registry_for(tariff_root).by_hash(row.tariff_hash)
-    quote = price_under(request, tariff, today=today, trace=trace)
-    if stored.as_of_override is not None:
-        quote = msgspec.structs.replace(quote, as_of_override=stored.as_of_override)
-    return quote
+    return with_records(price_under(request, tariff, today=today, trace=trace), stored)
+
+
+def with_records(quote: Quote, stored: Quote) -> Quote:
+    """A re-priced quote with what the stored one records beyond its figures: who set
+    another as-of date, and what a renewal quote renews."""
+    return msgspec.structs.replace(
+        quote, as_of_override=stored.as_of_override, renewal=stored.renewal
+    )
 
 
 def reprice_quote(uow: UnitOfWorkFactory, ctx: Context, quote_id: str) -> Repriced:

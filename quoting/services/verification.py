@@ -16,7 +16,7 @@ from typing import Literal
 
 import msgspec
 
-from quoting.documents import initials, parse_certificate_code, tag_matches
+from quoting.documents import certificate_numbers, initials, parse_certificate_code, tag_matches
 from quoting.errors import NotFound
 from quoting.policies import version_one
 from quoting.schemas import Quote, QuoteRequest, VersionMember
@@ -85,26 +85,44 @@ def verify_certificate(uow: UnitOfWorkFactory, ctx: Context, code: str) -> Certi
             raise NotFound(_UNKNOWN)
         assert quote_row.request_json is not None
         quote = msgspec.json.decode(quote_row.result_json, type=Quote)
-        if not 1 <= parsed.number <= len(quote.members):
-            raise NotFound(_UNKNOWN)
-        member = quote.members[parsed.number - 1]
-        if not tag_matches(parsed, member.member_id, document_secret(work)):
-            raise NotFound(_UNKNOWN)
         request = msgspec.json.decode(quote_row.request_json, type=QuoteRequest)
-        segments = [
-            s
-            for s in _segments(work, policy.id, request, quote)
-            if s.member.member_id == member.member_id
-        ]
+        every = _segments(work, policy.id, request, quote)
+        certificate = _certificate(quote, request, every, parsed.number)
+        if certificate is None or not tag_matches(parsed, certificate[0], document_secret(work)):
+            raise NotFound(_UNKNOWN)
+    member_id, name, name_en, start, end = certificate
+    segments = [s for s in every if s.member.member_id == member_id]
     on = ctx.today()
-    state, ended_on = _state(segments, member.start, member.end, on)
-    census = {m.member_id: m for m in request.census.members or []}
-    entry = census.get(member.member_id)
+    state, ended_on = _state(segments, start, end, on)
     return CertificateCheck(
         state=state,
-        initials=initials(member.name, entry.name_en if entry else None),
-        start=member.start,
-        end=member.end,
+        initials=initials(name, name_en),
+        start=start,
+        end=end,
         ended_on=ended_on,
         on=on,
     )
+
+
+def _certificate(
+    quote: Quote, request: QuoteRequest, segments: list[VersionMember], number: int
+) -> tuple[str, str, str | None, dt.date, dt.date] | None:
+    """Certificate ``number``: member id, name, passport name, and its period — a bound
+    member's as bound; a member who joined by endorsement (numbered after the bound ones,
+    in the order they joined) from their first covered day to the end their cover was
+    given."""
+    if 1 <= number <= len(quote.members):
+        member = quote.members[number - 1]
+        census = {m.member_id: m for m in request.census.members or []}
+        entry = census.get(member.member_id)
+        name_en = entry.name_en if entry else None
+        return member.member_id, member.name, name_en, member.start, member.end
+    by_number = {n: member_id for member_id, n in certificate_numbers(segments).items()}
+    member_id = by_number.get(number) if number > len(quote.members) else None
+    own = [s for s in segments if s.member.member_id == member_id]
+    if member_id is None or not own:
+        return None
+    row = own[-1].member
+    start = min(s.start for s in own)
+    end = max(s.member.end or s.end for s in own)
+    return member_id, row.name, row.name_en, start, end

@@ -151,13 +151,14 @@ class QuoteRow:
 
 @dataclass(frozen=True, slots=True)
 class PolicyRow:
-    """A bound quote."""
+    """A bound quote; ``renewal_of`` is the policy it renews (bound from a renewal quote)."""
 
     id: str
     quote_id: str
     owner_id: str
     policy_number: str
     created_at: dt.datetime
+    renewal_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,8 +146,8 @@ class QuoteRepository(Protocol):
         self, quote_id: str, owner_id: str | None = None, *, expand: bool = True
     ) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's. A
-        columnar quote comes with ``result_columns``, and with its wire ``result_json``
-        too unless ``expand`` is False."""
+        columnar quote comes with ``result_columns``, and with its request and wire
+        ``result_json`` too unless ``expand`` is False."""
 
     def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
         """The owner's quote stored under an idempotency key (without documents)."""
@@ -180,6 +180,13 @@ class PolicyRepository(Protocol):
 
     def for_quote(self, quote_id: str) -> PolicyRow | None:
         """The policy a quote was bound as, if any."""
+
+    def renewal_for(self, policy_id: str) -> PolicyRow | None:
+        """The policy that renews ``policy_id``, if it was renewed."""
+
+    def of_policyholder(self, credit_code: str) -> list[tuple[PolicyRow, QuoteRow]]:
+        """Every policy of the policyholder with this credit code, oldest first, each with
+        its quote (without documents)."""
 
     def find(
         self, owner_id: str | None, limit: int, offset: int
@@ -284,6 +291,9 @@ class ClaimRepository(Protocol):
 
     def for_policy(self, policy_id: str) -> list[ClaimRow]:
         """A policy's claims in the order recorded."""
+
+    def update(self, row: ClaimRow) -> None:
+        """Replace a stored claim (a correction of its amounts or status)."""
 
 
 class SecretRepository(Protocol):

@@ -136,13 +136,17 @@ class SqlUnitOfWork:
 
 
 def _owned_row(
-    uow: SqlUnitOfWork, table: sa.Table, row_id: str, owner_id: str | None
+    uow: SqlUnitOfWork,
+    table: sa.Table,
+    row_id: str,
+    owner_id: str | None,
+    columns: tuple[Any, ...] | None = None,
 ) -> Any | None:
-    """The row of ``table`` with this id (and, given ``owner_id``, that owner), or None;
-    an id that is not one of ours is not looked up."""
+    """The row of ``table`` with this id (and, given ``owner_id``, that owner), or None
+    (only ``columns`` of it, if given); an id that is not one of ours is not looked up."""
     if not is_valid_id(row_id):
         return None
-    query = sa.select(table).where(table.c.id == row_id)
+    query = sa.select(*(columns or (table,))).where(table.c.id == row_id)
     if owner_id is not None:
         query = query.where(table.c.owner_id == owner_id)
     return uow.read(query).mappings().first()
@@ -291,13 +295,19 @@ class SqlQuotes:
         self, quote_id: str, owner_id: str | None = None, *, expand: bool = True
     ) -> QuoteRow | None:
         """The quote with its documents; ``owner_id`` restricts it to that owner's. A
-        columnar quote comes with ``result_columns``, and with its wire ``result_json``
-        too unless ``expand`` is False."""
-        row = _owned_row(self._uow, quotes, quote_id, owner_id)
+        columnar quote comes with ``result_columns``, and with its request and wire
+        ``result_json`` too unless ``expand`` is False (then only what reading its
+        members needs is read)."""
+        if expand:
+            row = _owned_row(self._uow, quotes, quote_id, owner_id)
+        else:
+            row = _owned_row(
+                self._uow, quotes, quote_id, owner_id, (*_SUMMARY_COLUMNS, quotes.c.result)
+            )
         if row is None:
             return None
         stored = bytes(row["result"])
-        quote = _quote_row(row, zlib.decompress(row["request"]))
+        quote = _quote_row(row, zlib.decompress(row["request"]) if expand else None)
         if not is_columnar(stored):
             return replace(quote, result_json=zlib.decompress(stored))
         result = ColumnarQuote(stored).quote_json() if expand else None
@@ -376,9 +386,9 @@ class SqlPolicies:
         constraint on the quote settles concurrent binds)."""
         values = {f: getattr(policy, f) for f in PolicyRow.__dataclass_fields__}
         try:
-            self._uow.write(policies.insert().values(**values))
+            self._uow.write(policies.insert(), values)
         except sa.exc.IntegrityError as exc:
-            raise Conflict(f"quote {policy.quote_id} is bound already") from exc
+            raise Conflict(f"quote {policy.quote_id} or policy {policy.renewal_of}") from exc
 
     def next_number(self, year: int) -> int:
         """The next value of the year's policy counter (1, 2, …), atomically."""
@@ -394,6 +404,27 @@ class SqlPolicies:
         query = sa.select(policies).where(policies.c.quote_id == quote_id)
         row = self._uow.read(query).mappings().first()
         return _policy_row(row) if row else None
+
+    def renewal_for(self, policy_id: str) -> PolicyRow | None:
+        """The policy that renews ``policy_id``, if it was renewed."""
+        query = sa.select(policies).where(policies.c.renewal_of == policy_id)
+        row = self._uow.read(query).mappings().first()
+        return _policy_row(row) if row else None
+
+    def of_policyholder(self, credit_code: str) -> list[tuple[PolicyRow, QuoteRow]]:
+        """Every policy of the policyholder with this credit code, oldest first, each with
+        its quote (without documents)."""
+        quote_columns = [c.label(f"q_{c.name}") for c in _SUMMARY_COLUMNS]
+        query = (
+            sa.select(policies, *quote_columns)
+            .join(quotes, quotes.c.id == policies.c.quote_id)
+            .where(quotes.c.credit_code == credit_code)
+            .order_by(policies.c.created_at, policies.c.id)
+        )
+        return [
+            (_policy_row(r), _quote_row({c.name: r[f"q_{c.name}"] for c in _SUMMARY_COLUMNS}))
+            for r in self._uow.read(query).mappings().all()
+        ]
 
     def find(
         self, owner_id: str | None, limit: int, offset: int
@@ -556,14 +587,16 @@ class SqlEvents:
 
     def add(self, event: Event) -> None:
         """Record an event."""
+        # One constant statement with parameters: compiled once, not per event.
         self._uow.write(
-            events.insert().values(
-                occurred_at=event.occurred_at,
-                account_id=event.account_id,
-                kind=event.kind,
-                subject_id=event.subject_id,
-                data=json.dumps(event.data, ensure_ascii=False, sort_keys=True),
-            )
+            events.insert(),
+            {
+                "occurred_at": event.occurred_at,
+                "account_id": event.account_id,
+                "kind": event.kind,
+                "subject_id": event.subject_id,
+                "data": json.dumps(event.data, ensure_ascii=False, sort_keys=True),
+            },
         )
 
     def all(self, subject_id: str | None = None) -> list[Event]:
@@ -632,7 +665,7 @@ class SqlReferrals:
 
     def add(self, referral: ReferralRow) -> None:
         """Put a quote in the queue."""
-        self._uow.write(referrals.insert().values(**self._values(referral)))
+        self._uow.write(referrals.insert(), self._values(referral))
 
     def get(self, quote_id: str) -> ReferralRow | None:
         """A quote's referral, if it has one."""
@@ -788,9 +821,19 @@ class SqlClaims:
         """A policy's claims in the order recorded."""
         query = sa.select(claims).where(claims.c.policy_id == policy_id).order_by(claims.c.seq)
         return [
-            ClaimRow(**{f: r[f] for f in ClaimRow.__dataclass_fields__})
+            ClaimRow(
+                **{f: r[f] for f in ClaimRow.__dataclass_fields__ if f != "created_at"},
+                created_at=_utc(r["created_at"]),  # SQLite keeps no time zone
+            )
             for r in self._uow.read(query).mappings().all()
         ]
+
+    def update(self, row: ClaimRow) -> None:
+        """Replace a stored claim's amounts and status."""
+        self._uow.write(
+            claims.update().where(claims.c.policy_id == row.policy_id, claims.c.seq == row.seq),
+            {"paid": row.paid, "outstanding": row.outstanding, "status": row.status},
+        )
 
 
 class SqlSecrets:
@@ -905,6 +948,7 @@ def _policy_row(row: Any) -> PolicyRow:
         owner_id=row["owner_id"],
         policy_number=row["policy_number"],
         created_at=_utc(row["created_at"]),
+        renewal_of=row["renewal_of"],
     )
 
 

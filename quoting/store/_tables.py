@@ -103,6 +103,8 @@ quotes = Table(
     UniqueConstraint("number", name="uq_quotes_number"),
     Index("ix_quotes_owner_created", "owner_id", "created_at"),
     Index("ix_quotes_created", "created_at"),
+    # A renewal reads the policyholder's earlier policies (migration 0011).
+    Index("ix_quotes_credit_code", "credit_code"),
 )
 
 counters = Table(
@@ -121,7 +123,10 @@ policies = Table(
     Column("owner_id", String(32), ForeignKey("accounts.id"), nullable=False),
     Column("policy_number", String(32), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The policy this one renews (migration 0011); a policy is renewed at most once.
+    Column("renewal_of", String(32), nullable=True),
     Index("ix_policies_owner_created", "owner_id", "created_at"),
+    Index("uq_policies_renewal_of", "renewal_of", unique=True),
 )
 
 # Secrets the application makes for itself, shared by every process on the database.

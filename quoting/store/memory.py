@@ -147,6 +147,13 @@ def _check_unique(mine: _Data, theirs: _Data) -> None:
         ours = [p for p in mine.policies.values() if p.quote_id == policy.quote_id]
         if any(p.id != policy_id for p in ours):
             raise Conflict(f"quote {policy.quote_id} is bound already")
+        renewing = [
+            p
+            for p in mine.policies.values()
+            if policy.renewal_of and p.renewal_of == policy.renewal_of
+        ]
+        if any(p.id != policy_id for p in renewing):
+            raise Conflict(f"policy {policy.renewal_of} is renewed already")
     for quote in theirs.quotes.values():
         if quote.idempotency_key is None:
             continue
@@ -332,8 +339,9 @@ class _Quotes:
         if found is None or (owner_id is not None and found.owner_id != owner_id):
             return None
         if found.result_columns is not None:
-            expanded = ColumnarQuote(found.result_columns).quote_json() if expand else None
-            return replace(found, result_json=expanded)
+            if not expand:  # as the SQL store: only what reading the members needs
+                return replace(found, request_json=None, result_json=None)
+            return replace(found, result_json=ColumnarQuote(found.result_columns).quote_json())
         return found
 
     def by_idempotency_key(self, owner_id: str, key: str) -> QuoteRow | None:
@@ -395,6 +403,8 @@ class _Policies:
     def add(self, policy: PolicyRow) -> None:
         if self.for_quote(policy.quote_id) is not None:
             raise Conflict(f"quote {policy.quote_id} is bound already")
+        if policy.renewal_of is not None and self.renewal_for(policy.renewal_of) is not None:
+            raise Conflict(f"policy {policy.renewal_of} is renewed already")
         self._uow.data.policies[policy.id] = policy
 
     def next_number(self, year: int) -> int:
@@ -411,6 +421,20 @@ class _Policies:
 
     def for_quote(self, quote_id: str) -> PolicyRow | None:
         return next((p for p in self._uow.data.policies.values() if p.quote_id == quote_id), None)
+
+    def renewal_for(self, policy_id: str) -> PolicyRow | None:
+        policies = self._uow.data.policies.values()
+        return next((p for p in policies if p.renewal_of == policy_id), None)
+
+    def of_policyholder(self, credit_code: str) -> list[tuple[PolicyRow, QuoteRow]]:
+        quotes = self._uow.data.quotes
+        rows = [
+            p
+            for p in self._uow.data.policies.values()
+            if quotes[p.quote_id].credit_code == credit_code
+        ]
+        rows.sort(key=lambda p: (p.created_at, p.id))
+        return [(p, _summary(quotes[p.quote_id])) for p in rows]
 
     def find(
         self, owner_id: str | None, limit: int, offset: int
@@ -518,6 +542,10 @@ class _Claims:
         return sorted(
             (r for r in self._uow.data.claims if r.policy_id == policy_id), key=lambda r: r.seq
         )
+
+    def update(self, row: ClaimRow) -> None:
+        stored = self._uow.data.claims
+        stored[:] = [row if (r.policy_id, r.seq) == (row.policy_id, row.seq) else r for r in stored]
 
 
 class _Secrets:

@@ -21,6 +21,7 @@ from quoting.web._problems import (
 from quoting.web._quotes import QuotesController
 from quoting.web._ratelimit import RateLimiter
 from quoting.web._reference import ReferenceController, health
+from quoting.web._renewal import RenewalController
 from quoting.web._underwriting import QuoteReferralController, UnderwritingController
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "QuotesController",
     "RateLimiter",
     "ReferenceController",
+    "RenewalController",
     "SwaggerUIPlugin",
     "UnderwritingController",
     "add_security_headers",

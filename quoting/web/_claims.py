@@ -9,14 +9,14 @@ from typing import Annotated, Any
 
 import anyio
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, RequestBody, Schema
 from litestar.params import FromPath, QueryParameter
 
 from quoting.errors import MalformedRequest, TooLarge, UnsupportedMediaType
-from quoting.schemas import Claim, ClaimsSummary
+from quoting.schemas import Claim, ClaimDetail, ClaimsSummary
 from quoting.services import claims as service
 from quoting.services.quotation import CensusUpload
 from quoting.store import Account
@@ -119,6 +119,50 @@ class _ClaimsBody(ApiOperation):
                 ),
             },
         )
+
+
+_CORRECTION = Schema(
+    type=OpenAPIType.OBJECT,
+    properties={
+        "paid": _text("Paid so far, ≥ 0, to the cent: the new total, not an increment"),
+        "outstanding": _text("Reserved now, ≥ 0, to the cent (0 on a closed claim)"),
+        "status": _text("The claim's status now", enum=["open", "closed"]),
+        "reason": _text("Why (kept with the correction)", max_length=500),
+    },
+)
+
+
+@dataclass
+class _CorrectionBody(ApiOperation):
+    """The JSON body the handler reads itself (its problems are ``422`` with pointers)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.request_body = RequestBody(
+            required=True,
+            description="The claim's paid and outstanding amounts and status as they stand "
+            "now (decimal strings); a field left out keeps its value; at least one of "
+            "`paid`, `outstanding`, `status`.",
+            content={
+                "application/json": OpenAPIMediaType(
+                    schema=_CORRECTION,
+                    example={
+                        "paid": "1350.00",
+                        "outstanding": "0",
+                        "status": "closed",
+                        "reason": "final hospital bill received",
+                    },
+                )
+            },
+        )
+
+
+_CLAIM_NOT_FOUND = problem(
+    404,
+    "No policy with this id among yours, or no claim of that number",
+    "No claim 4 of policy GA20270000001.",
+    instance=f"{_EXAMPLE_POLICY}/claims/4",
+)
 
 
 async def _command(request: Request[Account, Any, Any], policy_id: str) -> service.RecordClaims:
@@ -224,3 +268,73 @@ class ClaimsController(Controller):
     ) -> ClaimsPage:
         report = service.claims_report(uow, context, policy_id, as_of)
         return ClaimsPage(items=report.claims, total=len(report.claims), summary=report.summary)
+
+    @get(
+        "/{policy_id:str}/claims/{seq:int}",
+        operation_id="getClaim",
+        operation_class=ApiOperation,
+        summary="One claim of a policy, with its corrections",
+        description="The claim numbered `seq` (the `nnn` of `{policy number}-C{nnn}`) as it "
+        "stands, `corrected_at` and `corrected_by` of its last correction, and every "
+        "correction (`before`, `after`, `reason`, when, by whom), oldest first. 404 for a "
+        "policy that is not yours or a claim it does not have.",
+        sync_to_thread=True,
+        responses={**ERRORS, 404: _CLAIM_NOT_FOUND},
+    )
+    def get_claim(
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        policy_id: FromPath[str],
+        seq: FromPath[int],
+    ) -> ClaimDetail:
+        return service.get_claim(uow, context, policy_id, seq)
+
+    @patch(
+        "/{policy_id:str}/claims/{seq:int}",
+        operation_id="correctClaim",
+        operation_class=_CorrectionBody,
+        summary="Correct a claim: its paid and outstanding amounts and status as they stand",
+        description="The amounts given replace the claim's (they are totals now, not "
+        "increments), checked as a new claim's are: ≥ 0 and to the cent, a `closed` claim "
+        "has nothing outstanding (closing a claim with an amount outstanding needs "
+        "`outstanding` 0 in the same request). The claim keeps its number; each correction "
+        "is kept in the audit trail as a `claim.corrected` event with the values before and "
+        "after, and the claims summary (incurred, loss ratio) follows. Sending the same "
+        "values again changes nothing and records nothing. Same roles as recording claims; "
+        "a broker corrects only claims of their own policies (404).",
+        guards=[requires_role("broker", "agent", "underwriter")],
+        responses={
+            200: ResponseSpec(data_container=ClaimDetail, description="The claim as corrected"),
+            **ERRORS,
+            404: _CLAIM_NOT_FOUND,
+            415: problem(
+                415,
+                "The body is not JSON",
+                "Send application/json, not text/plain.",
+                instance=f"{_EXAMPLE_POLICY}/claims/1",
+            ),
+            422: problem(
+                422,
+                "The correction is not valid: `errors` lists every problem with its pointer "
+                "(`/paid`, `/outstanding`, `/status`)",
+                "a closed claim has nothing outstanding",
+                instance=f"{_EXAMPLE_POLICY}/claims/1",
+            ),
+        },
+    )
+    async def correct(
+        self,
+        request: Request[Account, Any, Any],
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        policy_id: FromPath[str],
+        seq: FromPath[int],
+    ) -> ClaimDetail:
+        media_type = request.content_type[0]
+        if media_type != "application/json":
+            raise UnsupportedMediaType(
+                f"Send application/json, not {media_type or 'no content type'}."
+            )
+        command = service.CorrectClaim(policy_id, seq, await request.body())
+        return await anyio.to_thread.run_sync(service.correct_claim, uow, context, command)

@@ -15,7 +15,7 @@ from litestar.params import FromPath, QueryParameter
 
 from quoting.documents import ENDORSEMENT_DOCUMENTS
 from quoting.schemas import PolicyMember, PricedEndorsement, VersionMember
-from quoting.services import endorsements
+from quoting.services import endorsements, policy_documents
 from quoting.store import Account
 from quoting.web._auth import requires_role
 from quoting.web._deps import ServiceContext, UnitsOfWork
@@ -299,12 +299,32 @@ class EndorsementsController(Controller):
         "/{policy_id:str}/endorsements/{seq:int}/documents/{filename:str}",
         operation_id="getEndorsementDocument",
         operation_class=_DocumentOperation,
-        summary="An endorsement's document (批单): endorsement.pdf or endorsement.html",
-        description="The bilingual endorsement: what changed for whom, from when, the "
-        "premium due or refunded with its VAT, and the policy's totals after it (a referred "
-        "endorsement says it awaits underwriting).",
+        summary="An endorsement's documents: endorsement (批单) or certificates, .pdf or .html",
+        description="`endorsement`: the bilingual endorsement — what changed for whom, from "
+        "when, the premium due or refunded with its VAT, and the policy's totals after it "
+        "(a referred endorsement says it awaits underwriting; a cancellation is the 退保批单). "
+        "`certificates`: the certificates of insurance (保险凭证, the template of the policy's "
+        "certificates, one page each) of the members the endorsement added or changed to "
+        "new terms, each covered from the effective date, with their certificate numbers "
+        "(a member keeps theirs; a joiner gets the next one) and verification codes. An "
+        "endorsement that adds nobody (removals only, a cancellation) has none: `409 "
+        "no-certificates`; a referred endorsement's certificates are refused until it is "
+        "approved: `409 endorsement-referred`.",
         sync_to_thread=True,
-        responses=_DOCUMENT_RESPONSES,
+        responses={
+            **_DOCUMENT_RESPONSES,
+            409: problem(
+                409,
+                "`no-certificates`: the endorsement adds or changes no member (removals "
+                "only, or the cancellation); `endorsement-referred`: it awaits an "
+                "underwriter's approval",
+                "endorsement GA20270000001-E02 only removes members; it adds no member and "
+                "has no certificates",
+                kind="no-certificates",
+                title="The endorsement has no certificates",
+                instance=f"{_EXAMPLE_POLICY}/endorsements/2/documents/certificates.pdf",
+            ),
+        },
     )
     def endorsement_document(
         self,
@@ -315,8 +335,13 @@ class EndorsementsController(Controller):
         seq: FromPath[int],
         filename: FromPath[str],
     ) -> Response[bytes]:
-        _, fmt = _split(filename, ENDORSEMENT_DOCUMENTS)
-        body, download = endorsements.endorsement_document(
-            uow, context, policy_id, seq, fmt, fonts_url(request)
-        )
+        name, fmt = _split(filename, (*ENDORSEMENT_DOCUMENTS, "certificates"))
+        if name == "certificates":
+            body, download = policy_documents.endorsement_certificates(
+                uow, context, policy_id, seq, fmt, fonts_url(request)
+            )
+        else:
+            body, download = endorsements.endorsement_document(
+                uow, context, policy_id, seq, fmt, fonts_url(request)
+            )
         return _document_response(body, download, fmt)

@@ -40,7 +40,8 @@ _DOCUMENT_RESPONSES = {
     **ERRORS,
     404: problem(
         404,
-        "No such quote or policy among yours, or no document of that name",
+        "No such quote or policy among yours, no document of that name, or (a policy's) "
+        "no such version",
         "No document 'letter.pdf'; there are quote-letter.pdf, benefits.pdf (and .html).",
     ),
 }
@@ -78,7 +79,9 @@ _POLICY_NOT_FOUND = problem(
 _BIND_REFUSED = problem(
     409,
     "The quote cannot be bound: `already-bound`, `quote-declined`, `quote-referred` (not "
-    "approved), `quote-expired` or `quote-period-over`",
+    "approved), `quote-expired` or `quote-period-over`; a renewal quote also "
+    "`policy-renewed` (its policy is renewed already), `policy-cancelled` or "
+    "`renewal-outdated` (its policy changed since: prepare the renewal again)",
     "quote q_2f1c9a7e5b3d4c6a8e0f1a2b was declined; it cannot be bound",
     kind="quote-declined",
     title="Quote cannot be bound",
@@ -116,6 +119,8 @@ def _policy_record(bound: BoundPolicy) -> PolicyRecord:
         total_vat=quote.total_vat,
         headcount=quote.headcount,
         tariff_version=quote.tariff_version,
+        renewal_of=policy.renewal_of,
+        renewed_by=bound.renewed_by.id if bound.renewed_by else None,
         links=PolicyLinks(
             self=base,
             quote=f"{BASE}/{quote.id}",
@@ -341,7 +346,15 @@ class PoliciesController(Controller):
         summary="A policy's document: policy-schedule, member-list or certificates, .pdf or .html",
         description="The bilingual policy schedule (保险单), member list (被保险人清单, repeated "
         "headers, fit for 1,000+ members) or member certificates (保险凭证, one page each, "
-        "English first), as PDF or HTML.",
+        "English first), as PDF or HTML, as of a version of the member list (default: the "
+        "newest, after every applied endorsement; version 1 is the policy as bound). Under "
+        "a later version the member list has a row per member and period of cover (a "
+        "member who changed site or class has one to the day before the change and one "
+        "from it; a member who left is shown covered to their last day), the totals are "
+        "the version's, and the schedule states the version and the endorsement it "
+        "follows; certificates are one per member with their current terms. Once the "
+        "policy has several versions the file is named `{policy number}-v{N}-{document}`. "
+        "404 for a version the policy does not have.",
         sync_to_thread=True,
         responses=_POLICY_DOCUMENT_RESPONSES,
     )
@@ -352,9 +365,17 @@ class PoliciesController(Controller):
         context: ServiceContext,
         policy_id: FromPath[str],
         filename: FromPath[str],
+        version: Annotated[
+            int | None,
+            QueryParameter(
+                ge=1,
+                le=100_000,
+                description="A version of the member list (1: as bound; default: the newest)",
+            ),
+        ] = None,
     ) -> Response[bytes]:
         name, fmt = _split(filename, POLICY_DOCUMENTS)
         body, download = documents.policy_document(
-            uow, context, policy_id, name, fmt, fonts_url(request)
+            uow, context, policy_id, name, fmt, fonts_url(request), version
         )
         return _document_response(body, download, fmt)

@@ -19,6 +19,7 @@ from litestar.params import FromPath, QueryParameter
 from quoting.census import MAX_CENSUS_BYTES
 from quoting.errors import MalformedRequest, TooLarge, UnsupportedMediaType
 from quoting.quote_columns import (
+    BRIEF_ITEMS,
     INLINE_MEMBERS,
     MAX_MEMBERS_PAGE,
     MEMBERS_PAGE,
@@ -44,6 +45,7 @@ from quoting.web._openapi import (
     problem,
 )
 from quoting.web._schemas import (
+    DeclinedPage,
     MemberPage,
     MembersPageInfo,
     QuoteLinks,
@@ -51,6 +53,7 @@ from quoting.web._schemas import (
     QuotePage,
     QuoteRecord,
     RepricedQuote,
+    SitePage,
 )
 
 __all__ = ["QuotesController"]
@@ -183,21 +186,48 @@ def _record_json(
     else:
         page = source.member_quotes(0, MEMBERS_PAGE, trace=False)
         record["members_page"] = _page_info(row.id, 0, MEMBERS_PAGE, total)
-        body = splice_members(source.header_json, msgspec.json.encode(page))
+        brief = source.brief()
+        if brief.declined > BRIEF_ITEMS:
+            record["declined_page"] = _page_info(row.id, 0, BRIEF_ITEMS, brief.declined, "declined")
+        if brief.sites > BRIEF_ITEMS:
+            record["sites_page"] = _page_info(row.id, 0, BRIEF_ITEMS, brief.sites, "sites")
+        body = splice_members(brief.header_json, msgspec.json.encode(page))
     head = msgspec.json.encode(record)
     return head[:-1] + b"," + body[1:]
 
 
-def _page_info(quote_id: str, offset: int, limit: int, total: int) -> MembersPageInfo:
+def _page_info(
+    quote_id: str, offset: int, limit: int, total: int, what: str = "members"
+) -> MembersPageInfo:
     following = offset + limit
     return MembersPageInfo(
         offset=offset,
         limit=limit,
         total=total,
-        next=f"{BASE}/{quote_id}/members?offset={following}&limit={limit}"
+        next=f"{BASE}/{quote_id}/{what}?offset={following}&limit={limit}"
         if following < total
         else None,
     )
+
+
+def _listed(
+    page: type[DeclinedPage | SitePage],
+    items: list[Any],
+    quote_id: str,
+    offset: int,
+    limit: int,
+    what: str,
+) -> Response[Any]:
+    """A page of one of a quote's header lists (``what``: its path under the quote)."""
+    info = _page_info(quote_id, offset, limit, len(items), what)
+    body = page(
+        items=items[offset : offset + limit],
+        total=len(items),
+        limit=limit,
+        offset=offset,
+        next=info.next,
+    )
+    return _json(msgspec.json.encode(body))
 
 
 def _json(
@@ -456,6 +486,75 @@ class QuotesController(Controller):
             items=page.members, total=page.total, limit=limit, offset=offset, next=info.next
         )
         return _json(msgspec.json.encode(body))
+
+    @get(
+        "/{quote_id:str}/declined",
+        operation_id="listQuoteDeclined",
+        operation_class=ApiOperation,
+        responses={
+            200: ResponseSpec(
+                data_container=DeclinedPage,
+                description="A page of the quote's declined members",
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: NOT_FOUND,
+        },
+        summary="A page of a quote's declined members, with why",
+        description="The census rows the quote does not cover, in census order, each with "
+        "its reasons, and `next` until the last page. A quote of more than 500 members "
+        "carries only the first 100 in `declined` (then `declined_page` says so). 404 for a "
+        "quote that does not exist or is not yours.",
+        sync_to_thread=True,
+    )
+    def list_quote_declined(
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+        limit: Annotated[
+            int, QueryParameter(ge=1, le=MAX_MEMBERS_PAGE, description="rows per page")
+        ] = MEMBERS_PAGE,
+        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000, description="rows to skip")] = 0,
+    ) -> Response[DeclinedPage]:
+        declined = quotes.quote_header(uow, context, quote_id).declined
+        return _listed(DeclinedPage, declined, quote_id, offset, limit, "declined")
+
+    @get(
+        "/{quote_id:str}/sites",
+        operation_id="listQuoteSites",
+        operation_class=ApiOperation,
+        responses={
+            200: ResponseSpec(
+                data_container=SitePage,
+                description="A page of the quote's sites",
+                generate_examples=False,
+            ),
+            **ERRORS,
+            404: NOT_FOUND,
+        },
+        summary="A page of a quote's sites and their accumulation rating",
+        description="Each site's exposure, tier, event rate, expected excess and loading "
+        "(SPEC §3 step 6; the figures a line's `accumulation_loading` is recomputed from), "
+        "in the order of `rating.sites`, and `next` until the last page. A quote of more "
+        "than 500 members carries only the first 100 in `rating.sites` (then `sites_page` "
+        "says so). 404 for a quote that does not exist or is not yours.",
+        sync_to_thread=True,
+    )
+    def list_quote_sites(
+        self,
+        uow: UnitsOfWork,
+        context: ServiceContext,
+        quote_id: FromPath[str],
+        limit: Annotated[
+            int, QueryParameter(ge=1, le=MAX_MEMBERS_PAGE, description="sites per page")
+        ] = MEMBERS_PAGE,
+        offset: Annotated[
+            int, QueryParameter(ge=0, le=10_000_000, description="sites to skip")
+        ] = 0,
+    ) -> Response[SitePage]:
+        sites = quotes.quote_header(uow, context, quote_id).rating.sites
+        return _listed(SitePage, sites, quote_id, offset, limit, "sites")
 
     @get(
         "/{quote_id:str}/members/{member_id:str}",

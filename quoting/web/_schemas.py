@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from quoting.schemas import MemberQuote, Quote
+from quoting.schemas import DeclinedMember, MemberQuote, Quote, SiteRating
 
 __all__ = [
     "Approval",
     "CountryInfo",
+    "DeclinedPage",
     "DependencyStatus",
     "HealthDependencies",
     "HealthStatus",
@@ -24,6 +25,7 @@ __all__ = [
     "QuoteRecord",
     "RepricedQuote",
     "RepricingDifference",
+    "SitePage",
     "TariffInfo",
 ]
 
@@ -38,13 +40,17 @@ class QuoteLinks(msgspec.Struct):
 
 
 class MembersPageInfo(msgspec.Struct):
-    """Which members a large quote's response holds, and where the next page is."""
+    """Which members (or declined members, or sites) a large quote's response holds, and
+    where the next page is."""
 
     offset: int
     limit: int
-    total: Annotated[int, msgspec.Meta(description="How many members the quote has")]
+    total: Annotated[int, msgspec.Meta(description="How many the quote has")]
     next: Annotated[
-        str | None, msgspec.Meta(description="The next page of `/members`; null on the last")
+        str | None,
+        msgspec.Meta(
+            description="The next page (`/members`, `/declined`, `/sites`); null on the last"
+        ),
     ] = None
 
 
@@ -52,6 +58,26 @@ class MemberPage(msgspec.Struct):
     """A page of a quote's members (premium per cover; the trace is per member)."""
 
     items: list[MemberQuote]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
+
+
+class DeclinedPage(msgspec.Struct):
+    """A page of a quote's declined members, with why."""
+
+    items: list[DeclinedMember]
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
+
+
+class SitePage(msgspec.Struct):
+    """A page of a quote's sites and their accumulation rating (SPEC §3 step 6)."""
+
+    items: list[SiteRating]
     total: int
     limit: int
     offset: int
@@ -86,6 +112,21 @@ class QuoteRecord(Quote, kw_only=True):
         msgspec.Meta(
             description="Only on a quote of more than 500 members: `members` is then this "
             "page of them (without the trace) and the rest are at `/members`"
+        ),
+    ] = None
+    declined_page: Annotated[
+        MembersPageInfo | None,
+        msgspec.Meta(
+            description="Only on a quote of more than 500 members with more than 100 "
+            "declined members: `declined` is then the first 100 and the rest are at "
+            "`/declined`"
+        ),
+    ] = None
+    sites_page: Annotated[
+        MembersPageInfo | None,
+        msgspec.Meta(
+            description="Only on a quote of more than 500 members with more than 100 sites: "
+            "`rating.sites` is then the first 100 and the rest are at `/sites`"
         ),
     ] = None
 
@@ -233,6 +274,18 @@ class PolicyRecord(msgspec.Struct):
     latest_version: int = 1
     #: the first day without cover of a cancelled policy
     cancelled_from: dt.date | None = None
+    renewal_of: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The id of the policy this one renews (bound from its renewal quote)"
+        ),
+    ] = None
+    renewed_by: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The id of the policy that renews this one (in `GET /api/v1/policies/{id}` only)"
+        ),
+    ] = None
 
 
 class PolicyPage(msgspec.Struct):

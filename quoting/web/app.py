@@ -36,6 +36,7 @@ from quoting.web import (
     QuotesController,
     RateLimiter,
     ReferenceController,
+    RenewalController,
     SwaggerUIPlugin,
     UnderwritingController,
     add_security_headers,
@@ -47,6 +48,7 @@ from quoting.web import (
 )
 from quoting.web.pages import (
     PageRenderer,
+    PolicyPagesController,
     QuotePagesController,
     TariffPagesController,
     UnderwritingPagesController,
@@ -76,6 +78,7 @@ _API_CONTROLLERS = (
     PoliciesController,
     EndorsementsController,
     CancellationController,
+    RenewalController,
     ClaimsController,
     QuoteReferralController,
     UnderwritingController,
@@ -83,9 +86,10 @@ _API_CONTROLLERS = (
 )
 
 
-#: The pages: agents' quotes, underwriters' referrals and tariffs, the public certificate check.
+#: The pages: agents' quotes and policies, underwriters' referrals and tariffs, the public certificate check.
 _PAGE_CONTROLLERS = [
     QuotePagesController,
+    PolicyPagesController,
     UnderwritingPagesController,
     TariffPagesController,
     VerifyController,

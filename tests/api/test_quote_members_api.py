@@ -141,3 +141,63 @@ _RECORD_FIELDS = {
     "policy_number",
     "policy",
 }
+
+
+def _all(api: Api, caller: Any, url: str | None) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while url:
+        page = api.client.get(url, headers=caller.headers).json()
+        items += page["items"]
+        url = page["next"]
+    return items
+
+
+def test_a_large_quote_carries_its_first_declined_members_and_sites_and_pages_the_rest(
+    api: Api,
+) -> None:
+    """900 members, every third in Afghanistan (declined; the example declines a few
+    more), each at a site of their own: the response holds 100 declined members and 100
+    sites and says where the rest are; paging them gives every one, and the sites'
+    allocated loadings add up to the quote's accumulation loading."""
+    broker = api.account()
+    body = body_with(900)
+    for i, member in enumerate(body["census"]["members"]):
+        member["site"] = f"Site {i}"
+        if i % 3 == 0:
+            member["country"] = "Afghanistan"
+    response = api.client.post(QUOTES, json=body, headers=broker.headers)
+    assert response.status_code == 201, response.text
+    quote = response.json()
+    qid = quote["id"]
+    declined_total = quote["declined_page"]["total"]
+    quoted = quote["members_page"]["total"]
+    assert quoted + declined_total == 900 and quoted > 500 and declined_total >= 300
+    assert len(quote["declined"]) == 100 and len(quote["rating"]["sites"]) == 100
+    assert quote["declined_page"] == {
+        "offset": 0,
+        "limit": 100,
+        "total": declined_total,
+        "next": f"{QUOTES}/{qid}/declined?offset=100&limit=100",
+    }
+    assert quote["sites_page"]["total"] == quoted  # one site per quoted member
+    assert quote["sites_page"]["next"] == f"{QUOTES}/{qid}/sites?offset=100&limit=100"
+    declined = _all(api, broker, f"{QUOTES}/{qid}/declined?limit=150")
+    assert len(declined) == declined_total and declined[:100] == quote["declined"]
+    ids = {d["member_id"].split("-")[-1] for d in declined}
+    assert {str(i) for i in range(0, 900, 3)} <= ids
+    sites = _all(api, broker, f"{QUOTES}/{qid}/sites?limit=1000")
+    assert len(sites) == quoted and sites[:100] == quote["rating"]["sites"]
+    allocated = sum(s["allocated_loading"] for s in sites)
+    assert abs(allocated - quote["rating"]["accumulation_loading"]) < 1e-6 * max(1.0, allocated)
+    assert api.client.get(f"{QUOTES}/{qid}", headers=broker.headers).json() == quote
+    other = api.account()
+    assert api.client.get(f"{QUOTES}/{qid}/sites", headers=other.headers).status_code == 404
+    assert api.client.get(f"{QUOTES}/{qid}/declined", headers=other.headers).status_code == 404
+
+
+def test_a_small_quote_carries_every_declined_member_and_site(api: Api) -> None:
+    broker = api.account()
+    quote = api.client.post(QUOTES, json=body_with(60), headers=broker.headers).json()
+    assert "declined_page" not in quote and "sites_page" not in quote
+    sites = api.client.get(f"{QUOTES}/{quote['id']}/sites", headers=broker.headers).json()
+    assert sites["items"] == quote["rating"]["sites"] and sites["next"] is None

@@ -12,6 +12,7 @@ member lists, bind, approve) are reached too.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from schemathesis.specs.openapi import checks
 
 from api import create_app
 from quoting.documents import font_files
+from quoting.store import ClaimRow
 from tests.api.conftest import EXAMPLES, make_settings
 from tests.support import StoreProbe
 
@@ -71,7 +73,8 @@ class Target:
         """Real values for the path parameters of the operation at ``path``."""
         files = POLICY_FILES if path.startswith("/api/v1/policies") else QUOTE_FILES
         if "/endorsements/" in path:
-            files = ["endorsement.html", "endorsement.pdf"]
+            # certificates: a removal (409 no-certificates), a referred one (409 endorsement-referred)
+            files = ["endorsement.html", "endorsement.pdf", "certificates.html"]
         # Only the referred quote can be approved (index 1, see the fixture); decisions go
         # to a referred quote of their own (4) and answers to the one with a question (5).
         quotes = self.quotes
@@ -92,6 +95,31 @@ class Target:
             # members of the example quotes, and one that is in none of them
             "member_id": ["E001", "E002", "NOBODY"],
         }
+
+
+def _claim(store: StoreProbe, policy_id: str) -> None:
+    with store.uow() as work:
+        policy = work.policies.get(policy_id)
+        assert policy is not None
+        work.claims.add(
+            [
+                ClaimRow(
+                    policy_id=policy_id,
+                    seq=1,
+                    number=f"{policy.policy_number}-C001",
+                    member_id="E001",
+                    cover="amed",
+                    loss_date=dt.date(2027, 1, 10),
+                    paid="0.00",
+                    outstanding="100.00",
+                    status="open",
+                    reference=None,
+                    created_at=dt.datetime(2027, 1, 11, tzinfo=dt.UTC),
+                    created_by="acc_seeded",
+                )
+            ]
+        )
+        work.commit()
 
 
 def _body(name: str = "small_request.json", **changes: Any) -> dict[str, Any]:
@@ -152,6 +180,9 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
         # valid for this policy.
         leaving = {"effective": "2027-12-01", "remove": [{"member_id": "E001"}]}
         post(f"/api/v1/policies/{policies[0]}/endorsements", leaving)
+        # A claim to read and correct (claims/{seq}): stored directly, since recording one
+        # needs a loss that has happened and the business date lies before every period.
+        _claim(store, policies[0])
         to_decide, asked = (post(QUOTES, _body("construction_company.json")) for _ in range(2))
         question = {"decision": "ask", "question": "Who guards the site?"}
         response = client.post(

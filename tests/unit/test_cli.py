@@ -565,3 +565,22 @@ def test_brokers_cannot_have_a_password(accounts_db: str) -> None:
         "correct horse battery\n", "accounts", "set-password", broker, "--password-stdin"
     )
     assert code == 2 and "brokers use the API with keys" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("QUOTING_BUSINESS_DATE", "2026-13-01", "give a date as YYYY-MM-DD"),
+        ("QUOTING_TIMEZONE", "Mars/Olympus", "use an IANA time zone"),
+        ("QUOTING_RATE_LIMIT", "lots", "use N/second"),
+    ],
+)
+def test_a_setting_it_cannot_use_is_one_error_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, says: str
+) -> None:
+    """Not a traceback: the variable, its value and what to give, exit status 2."""
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("QUOTING_DATABASE_URL", f"sqlite:///{tmp_path}/q.db")
+    code, out, err = run("db", "upgrade") if name == "QUOTING_RATE_LIMIT" else run("quote", EXAMPLE)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {name}={value!r}: {says}") and "Traceback" not in err

@@ -12,6 +12,7 @@ What a page module uses:
   unsafe request of the pages' router (forms include ``{{ csrf_field }}``);
 - :func:`pages_router` — everything above wired into one Litestar router;
 - :class:`QuotePagesController` — the quote pages (``/quotes``…), given to it by the app;
+- :class:`PolicyPagesController` — the policy pages (``/policies``…: history, endorsements);
 - :class:`UnderwritingPagesController` — the underwriters' pages (``/referrals``,
   ``/audit``, ``/exposure``).
 - :class:`TariffPagesController` — the underwriters' tariff pages (``/tariffs``…).
@@ -20,6 +21,7 @@ What a page module uses:
 from quoting.web.pages._csrf import CSRF_FIELD, CSRF_HEADER, CsrfRefused, csrf_guard
 from quoting.web.pages._errors import is_api_path, unrouted_exception_handlers
 from quoting.web.pages._i18n import DEFAULT_LOCALE, LOCALES, PageLocale
+from quoting.web.pages._policies import PolicyPagesController
 from quoting.web.pages._quotes import QuotePagesController
 from quoting.web.pages._render import PageRenderer, render
 from quoting.web.pages._routes import pages_router, static_router
@@ -49,6 +51,7 @@ __all__ = [
     "PageRenderer",
     "PageSessionMiddleware",
     "PageUser",
+    "PolicyPagesController",
     "QuotePagesController",
     "SignInRequired",
     "TariffPagesController",

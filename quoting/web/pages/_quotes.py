@@ -23,13 +23,13 @@ Routes (all need a signed-in agent or underwriter; another agent's quote is a 40
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 from litestar.response import Redirect
 
 from quoting.census import MAX_CENSUS_BYTES, census_template
@@ -423,10 +423,15 @@ class QuotePagesController(Controller):
         context: ServiceContext,
         policy_id: FromPath[str],
         filename: FromPath[str],
+        version: Annotated[int | None, Parameter(ge=1, le=100_000)] = None,
     ) -> Response[bytes]:
-        """A bound policy's document as PDF."""
+        """A bound policy's document as PDF, as of a version of its member list (default:
+        the newest)."""
         name = _pdf_name(filename, POLICY_DOCUMENTS)
-        return _download(*documents_service.policy_document(uow, context, policy_id, name, "pdf"))
+        made = documents_service.policy_document(
+            uow, context, policy_id, name, "pdf", version=version
+        )
+        return _download(*made)
 
     @post("/quotes/{quote_id:str}/bind", name="quote-bind", sync_to_thread=True, guards=_STAFF)
     def bind(
