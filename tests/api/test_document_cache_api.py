@@ -75,3 +75,29 @@ def test_with_the_cache_off_nothing_is_kept(tmp_path: Path) -> None:
         assert client.get(url, headers=broker.headers).status_code == 200
         store.dispose()
     assert not any(p.is_file() and p.suffix in (".pdf", ".html") for p in tmp_path.rglob("*"))
+
+
+def test_an_endorsement_makes_a_new_member_list_and_the_old_version_stays_kept(
+    api: Api,
+) -> None:
+    from tests.api.test_endorsements_api import POLICIES, endorse, joiner, policy_of
+
+    broker = api.account("broker")
+    policy = policy_of(api, broker)
+    docs = f"{POLICIES}/{policy['id']}/documents"
+    bound = api.client.get(f"{docs}/member-list.pdf", headers=broker.headers)
+    assert bound.status_code == 200 and "E003" not in text(bound.content)
+    body = {"effective": "2027-03-01", "add": [joiner("E003")], "reason": "join"}
+    assert endorse(api, broker, policy["id"], body).status_code == 201
+    # The newest version now: the joiner is on it, not the cached list as bound.
+    newest = api.client.get(f"{docs}/member-list.pdf", headers=broker.headers)
+    assert newest.status_code == 200 and "E003" in text(newest.content)
+    # Version 1 again: the list as bound (kept under a key of its own: the newest version
+    # is part of it, for the documents that print "version 1 of 2").
+    first = api.client.get(f"{docs}/member-list.pdf?version=1", headers=broker.headers)
+    assert text(first.content) == text(bound.content)  # (the list prints no version note)
+    again = api.client.get(f"{docs}/member-list.pdf?version=1", headers=broker.headers)
+    assert again.content == first.content
+    folder = api.settings.documents.cache_dir
+    if folder is not None:  # SQLite: beside the database; PostgreSQL tests run without
+        assert len(kept(folder)) == 3
