@@ -18,6 +18,7 @@
 | QUOTING_SIGNIN_ADDRESS_LIMIT | 20/15 minutes | failed sign-ins per client address |
 | QUOTING_BOOK_SITE_LIMIT | 200000000 | the book's largest AD&D sum insured on one site (CNY), across policyholders; a bind beyond it is referred |
 | QUOTING_BOOK_COUNTRY_LIMIT | 2000000000 | and in one country |
+| QUOTING_DOCUMENT_CACHE | ``documents/`` beside the SQLite file (``var/documents`` for other databases) | folder of rendered documents, keyed by everything they show (docs/documents.md); ``off`` renders every request |
 | QUOTING_INSURER_*, QUOTING_ASSISTANCE_*, QUOTING_WORDING_*, QUOTING_DISPUTE, QUOTING_PUBLIC_URL | demo brand | the insurer on documents: see quoting/branding.py |
 """
 
@@ -41,6 +42,7 @@ __all__ = [
     "BookLimits",
     "Clock",
     "DatabaseSettings",
+    "DocumentSettings",
     "FixedClock",
     "PageSettings",
     "RateLimitSettings",
@@ -146,6 +148,27 @@ class ApiSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentSettings:
+    """Where rendered documents are kept (None: rendered on every request)."""
+
+    cache_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], database_url: str) -> DocumentSettings:
+        """``QUOTING_DOCUMENT_CACHE``: a folder, ``off``, or unset for the data folder's
+        ``documents/`` (beside a SQLite database file, else ``var/documents``)."""
+        text = env.get("QUOTING_DOCUMENT_CACHE", "").strip()
+        if text.lower() in ("off", "0", "false", "no"):
+            return cls(None)
+        if text:
+            return cls(Path(text))
+        prefix = "sqlite:///"
+        if database_url.startswith(prefix) and database_url[len(prefix) :] not in ("", ":memory:"):
+            return cls(Path(database_url[len(prefix) :].split("?")[0]).parent / "documents")
+        return cls(Path("var") / "documents")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
@@ -155,14 +178,16 @@ class Settings:
     clock: Clock = field(default_factory=Clock)
     brand: Brand = field(default_factory=Brand)
     book_limits: BookLimits = field(default_factory=BookLimits)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read every setting from ``env`` (default: the process environment)."""
         env = os.environ if env is None else env
         redis_url = env.get("QUOTING_REDIS_URL") or None
+        database_url = env.get("QUOTING_DATABASE_URL") or DEFAULT_DATABASE_URL
         return cls(
-            database=DatabaseSettings(env.get("QUOTING_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            database=DatabaseSettings(database_url),
             rate_limit=RateLimitSettings.parse(
                 env.get("QUOTING_RATE_LIMIT", "600/minute"),
                 redis_url,
@@ -178,6 +203,7 @@ class Settings:
             clock=Clock.from_env(env),
             brand=Brand.from_env(env),
             book_limits=_book_limits(env),
+            documents=DocumentSettings.from_env(env, database_url),
         )
 
 

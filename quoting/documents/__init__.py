@@ -1,5 +1,6 @@
 """Bilingual quote and policy documents as HTML and PDF, usable outside HTTP."""
 
+from quoting.documents._cache import DocumentCache, renderer_version
 from quoting.documents._data import (
     Brand,
     DocumentData,
@@ -38,6 +39,7 @@ __all__ = [
     "Brand",
     "Condition",
     "CustomerText",
+    "DocumentCache",
     "DocumentData",
     "LatinName",
     "SegmentTerms",
@@ -56,6 +58,7 @@ __all__ = [
     "parse_certificate_code",
     "render_html",
     "render_pdf",
+    "renderer_version",
     "tag_matches",
     "verification_code",
     "version_data",

@@ -1,4 +1,5 @@
-"""Render documents: one jinja2 template per document, as HTML or as PDF (WeasyPrint).
+"""Render documents: one jinja2 template per document, as HTML or as PDF (WeasyPrint; the
+long ones, the member list and the certificates, by Typst: ``_typst.py``).
 
 Templates live in ``templates/documents/`` and are autoescaped; dates, money and numbers
 are formatted with Babel (CLDR) for Chinese and English. Fonts ship with the project
@@ -37,6 +38,7 @@ __all__ = [
     "Font",
     "font_file",
     "font_files",
+    "qr_svg",
     "render_html",
     "render_pdf",
 ]
@@ -153,13 +155,21 @@ def _full_stop(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _qr(url: str) -> markupsafe.Markup:
-    """A QR code of ``url`` as inline SVG (no file, no script; sized by the stylesheet)."""
+@functools.lru_cache(maxsize=4096)
+def qr_svg(url: str) -> str:
+    """A QR code of ``url`` (segno, error correction M, segno's best mask) as inline SVG
+    (no file, no script; sized by the stylesheet). Encoding one takes segno about 4 ms,
+    most of a certificate's cost, so the last few thousand are kept (2.4 KB each): a
+    policy's next version or format reuses them."""
     import segno
 
     code = segno.make(url, error="m", micro=False)
-    svg = code.svg_inline(omitsize=True, border=2, svgclass="qr", lineclass=None)
-    return markupsafe.Markup(svg)
+    svg: str = code.svg_inline(omitsize=True, border=2, svgclass="qr", lineclass=None)
+    return svg
+
+
+def _qr(url: str) -> markupsafe.Markup:
+    return markupsafe.Markup(qr_svg(url))
 
 
 def _printable(value: Any) -> Any:
@@ -227,6 +237,10 @@ def _font_config() -> Any:
 
 def render_pdf(document: str, data: DocumentData, **extra: Any) -> bytes:
     """The document as PDF, with the Chinese glyphs it uses embedded."""
+    from quoting.documents._typst import TYPST_DOCUMENTS, render_typst_pdf
+
+    if document in TYPST_DOCUMENTS and not extra:
+        return render_typst_pdf(document, data)
     from weasyprint import HTML
 
     html = render_html(document, data, **extra)

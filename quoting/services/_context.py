@@ -9,6 +9,7 @@ from pathlib import Path
 
 from quoting.branding import Brand
 from quoting.clock import Clock
+from quoting.documents import DocumentCache
 from quoting.errors import Forbidden
 from quoting.store import Account, Event
 from quoting.underwriting import BookLimits
@@ -28,13 +29,14 @@ def visible_owner(account: Account) -> str | None:
 class Context:
     """The acting account (None for the insurer's own tools, e.g. the CLI), the insurer's
     clock, the folder of tariff versions, the insurer's brand on documents and the limits
-    of its accumulation book."""
+    of its accumulation book, and where rendered documents are kept (None: nowhere)."""
 
     clock: Clock
     tariff_root: Path
     account: Account | None = None
     brand: Brand = field(default_factory=Brand)
     book_limits: BookLimits = field(default_factory=BookLimits)
+    document_cache: DocumentCache | None = None
 
     def acting(self) -> Account:
         """The acting account; services that need one refuse to run without it."""

@@ -7,11 +7,20 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
-from quoting.documents import DocumentData, document_data, font_file, render_html, render_pdf
+from quoting.documents import (
+    DocumentData,
+    document_data,
+    font_file,
+    render_html,
+    render_pdf,
+    renderer_version,
+)
 from quoting.errors import DocumentNotAvailable, NotFound
 from quoting.schemas import Quote, QuoteRequest
 from quoting.services._context import Context
@@ -22,11 +31,16 @@ from quoting.tariff.registry import tariff_in_force
 __all__ = [
     "MAX_CERTIFICATES",
     "MAX_DOCUMENT_MEMBERS",
+    "cache_key",
+    "cached_document",
     "document_font",
     "document_secret",
     "draft_quote_letter",
+    "keep",
+    "kept_document",
     "policy_document",
     "policy_document_data",
+    "policy_document_inputs",
     "quote_document",
     "render_document",
 ]
@@ -49,11 +63,19 @@ def document_secret(work: UnitOfWork) -> str:
 def _data(
     work: UnitOfWork, ctx: Context, quote: QuoteRow, policy: PolicyRow | None
 ) -> DocumentData:
+    return document_data(**_inputs(work, ctx, quote, policy))
+
+
+def _inputs(
+    work: UnitOfWork, ctx: Context, quote: QuoteRow, policy: PolicyRow | None
+) -> dict[str, Any]:
+    """Everything a quote's or policy's documents show, as read from the store: the
+    arguments of ``document_data`` and the key of the document cache."""
     assert quote.result_json is not None and quote.request_json is not None
     owner = work.accounts.get(quote.owner_id)
     secret = document_secret(work)
     work.commit()  # the secret, made by the first document ever asked for
-    return document_data(
+    return dict(
         quote_id=quote.id,
         created_at=quote.created_at,
         valid_until=quote.valid_until,
@@ -78,6 +100,66 @@ def document_font(name: str) -> Path:
     if path is None:
         raise NotFound(f"No font {name!r}; the documents name the fonts they use.")
     return path
+
+
+def cache_key(
+    document: str, fmt: str, inputs: Mapping[str, Any], fonts_url: str | None, **extra: object
+) -> str:
+    """The document cache's key: the renderer's version, the document, its format, the
+    fonts' address (HTML) and every input (``extra`` too, e.g. the endorsement), so that a
+    cached document is never stale: whatever changes, the key changes."""
+    digest = hashlib.sha256()
+    for part in (renderer_version(), document, fmt, fonts_url or ""):
+        digest.update(part.encode() + b"\0")
+    for name, value in sorted({**inputs, **extra}.items()):
+        raw = value if isinstance(value, bytes) else msgspec.json.encode(value, enc_hook=str)
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+    return digest.hexdigest()
+
+
+def kept_document(
+    ctx: Context,
+    document: str,
+    fmt: str,
+    inputs: Mapping[str, Any],
+    fonts_url: str | None = None,
+    **extra: object,
+) -> tuple[str, bytes | None]:
+    """The cache key of ``document`` of these inputs and the document kept under it
+    (None: render it, then ``keep`` it); ("", None) without a cache."""
+    cache = ctx.document_cache
+    if cache is None:
+        return "", None
+    key = cache_key(document, fmt, inputs, fonts_url, **extra)
+    return key, cache.get(key, fmt)
+
+
+def keep(ctx: Context, key: str, fmt: str, body: bytes) -> None:
+    """Keep a rendered document under ``key`` (from ``kept_document``)."""
+    if ctx.document_cache is not None and key:
+        ctx.document_cache.put(key, fmt, body)
+
+
+def cached_document(
+    ctx: Context,
+    document: str,
+    fmt: str,
+    inputs: Mapping[str, Any],
+    fonts_url: str | None = None,
+    **extra: object,
+) -> bytes:
+    """``document`` of these inputs from the document cache, or rendered (and kept there
+    when one is configured)."""
+    key, body = kept_document(ctx, document, fmt, inputs, fonts_url, **extra)
+    if body is not None:
+        return body
+    data = document_data(**inputs)
+    if extra:
+        body = render_document(document, fmt, data, fonts_url, **extra)
+    else:
+        body = _render(document, fmt, data, fonts_url)
+    keep(ctx, key, fmt, body)
+    return body
 
 
 def _render(document: str, fmt: str, data: DocumentData, fonts_url: str | None) -> bytes:
@@ -118,8 +200,9 @@ def quote_document(
     from ``fonts_url`` when given (the web route serving them), else from files."""
     with uow() as work:
         quote = find_quote(work, ctx, quote_id)
-        data = _data(work, ctx, quote, work.policies.for_quote(quote_id))
-    return _render(document, fmt, data, fonts_url), f"{quote.id}-{document}.{fmt}"
+        inputs = _inputs(work, ctx, quote, work.policies.for_quote(quote_id))
+    body = cached_document(ctx, document, fmt, inputs, fonts_url)
+    return body, f"{quote.id}-{document}.{fmt}"
 
 
 def policy_document(
@@ -142,9 +225,14 @@ def policy_document(
 
 def policy_document_data(work: UnitOfWork, ctx: Context, policy: PolicyRow) -> DocumentData:
     """What a policy's documents show (its bound quote and terms), read in ``work``."""
+    return document_data(**policy_document_inputs(work, ctx, policy))
+
+
+def policy_document_inputs(work: UnitOfWork, ctx: Context, policy: PolicyRow) -> dict[str, Any]:
+    """The inputs of a policy's documents (``document_data``'s arguments), read in ``work``."""
     quote = work.quotes.get(policy.quote_id)
     assert quote is not None
-    return _data(work, ctx, quote, policy)
+    return _inputs(work, ctx, quote, policy)
 
 
 def draft_quote_letter(ctx: Context, request: QuoteRequest, quote: Quote) -> bytes:

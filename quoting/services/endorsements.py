@@ -57,7 +57,7 @@ from quoting.schemas import (
     VersionMember,
 )
 from quoting.services._context import Context, visible_owner
-from quoting.services.documents import policy_document_data, render_document
+from quoting.services.documents import cached_document, policy_document_inputs
 from quoting.services.exposure import version_exposure_rows
 from quoting.services.quotation import CensusUpload, fx_rate, request_fingerprint
 from quoting.store import (
@@ -860,10 +860,10 @@ def endorsement_document(
         row = work.endorsements.get(state.policy.id, seq)
         if row is None:
             raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
-        data = policy_document_data(work, ctx, state.policy)
+        inputs = policy_document_inputs(work, ctx, state.policy)
     record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
     document = "endorsement" if record.cancellation is None else "cancellation"
-    body = render_document(document, fmt, data, fonts_url, e=record)
+    body = cached_document(ctx, document, fmt, inputs, fonts_url, e=record)
     return body, f"{record.number}-{document}.{fmt}"
 
 

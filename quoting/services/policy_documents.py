@@ -25,7 +25,14 @@ from quoting.policies import version_total_cents
 from quoting.pricing import cents_to_text
 from quoting.schemas import PricedEndorsement, VersionMember
 from quoting.services._context import Context
-from quoting.services.documents import _render, document_secret, policy_document_data
+from quoting.services.documents import (
+    _render,
+    document_secret,
+    keep,
+    kept_document,
+    policy_document_data,
+    policy_document_inputs,
+)
 from quoting.services.endorsements import _State, _state, segment_place, version_members
 from quoting.store import UnitOfWork, UnitOfWorkFactory
 from quoting.tariff import Tariff
@@ -122,11 +129,21 @@ def policy_document_as_of(
     with uow() as work:
         state = _state(work, ctx, policy_id)
         number = state.version if version is None else version
+        name = state.policy.policy_number + (f"-v{number}" if state.version > 1 else "")
+        # A version's members never change once written: the bound inputs, the version
+        # and the newest version (the note printed on an older one) are its whole key.
+        inputs = policy_document_inputs(work, ctx, state.policy)
+        key, body = kept_document(
+            ctx, document, fmt, inputs, fonts_url, version=number, latest=state.version
+        )
+        if body is not None:
+            return body, f"{name}-{document}.{fmt}"
         data = _as_of(work, ctx, state, number)
     if document == "certificates" and number > 1:
         data = certificates_per_member(data)
-    name = state.policy.policy_number + (f"-v{number}" if state.version > 1 else "")
-    return _render(document, fmt, data, fonts_url), f"{name}-{document}.{fmt}"
+    body = _render(document, fmt, data, fonts_url)
+    keep(ctx, key, fmt, body)
+    return body, f"{name}-{document}.{fmt}"
 
 
 def endorsement_certificates(

@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 
+from quoting.documents import DocumentCache
 from quoting.services import Context
 from quoting.settings import Settings
 from quoting.store import Account, UnitOfWorkFactory
@@ -35,4 +36,7 @@ def provide_context(
         account=account,
         brand=settings.brand,
         book_limits=settings.book_limits,
+        document_cache=(
+            DocumentCache(settings.documents.cache_dir) if settings.documents.cache_dir else None
+        ),
     )

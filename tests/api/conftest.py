@@ -108,6 +108,10 @@ def make_settings(database_url: str, **env: str) -> Settings:
         "QUOTING_AUTH_FAIL_LIMIT": "100000/minute",
         **BUSINESS_ENV,
     }
+    if not database_url.startswith("sqlite"):
+        # The document cache defaults to documents/ beside a SQLite file (the test's
+        # folder); with PostgreSQL it would be var/documents of the working directory.
+        defaults["QUOTING_DOCUMENT_CACHE"] = "off"
     return Settings.from_env({**defaults, **env})
 
 

@@ -42,7 +42,14 @@ SITES = [
 ]
 #: What the PDF calls the shipped faces (WeasyPrint names an embedded subset after its
 #: family and weight, behind a six-letter subset tag).
-EMBEDDED = {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-SC", "Noto-Sans-SC-Bold"}
+# The four shipped faces, as WeasyPrint names them (by family) and as Typst does (by their
+# PostScript names: the member list and the certificates).
+EMBEDDED = {"Noto-Sans", "Noto-Sans-Bold", "Noto-Sans-SC", "Noto-Sans-SC-Bold"} | {
+    "NotoSans-Regular",
+    "NotoSans-Bold",
+    "NotoSansCJKsc-Regular",
+    "NotoSansCJKsc-Bold",
+}
 
 
 def rare_request() -> Any:
