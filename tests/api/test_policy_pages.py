@@ -461,3 +461,59 @@ def test_prepare_the_renewal_from_the_policy_page_then_bind_it(pages: Pages) -> 
     assert refused.status_code == 409 and 'id="renewal-error"' in refused.text
     without_token = pages.client.post(f"/policies/{policy_id}/renewal", data={})
     assert without_token.status_code == 403
+
+
+def _confirmed(pages: Pages, policy_id: str, preview: Any) -> None:
+    assert preview.status_code == 200, preview.text
+    done = pages.client.post(
+        f"/policies/{policy_id}/endorse/confirm",
+        data=_confirm_fields(preview.text),
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+
+
+def test_three_endorsements_on_the_pages_joining_leaving_and_changing_site(pages: Pages) -> None:
+    """E041 joins on 1 July: 56.17 (184/365 of 111.419064 in the group of 41, see above).
+    E007 leaves on 1 October: −28.14 (92/365 of the 111.64 paid). E010 moves to the Novi
+    Sad site on 1 November (61 days left): refund 111.64 × 61/365 = 18.6577 → −18.66 and
+    the same terms again in the group of 40 (E007 gone, E041 in): 111.641304 × 61/365 =
+    18.6578 → 18.66; premium 0.00 (the site changes no rate of sickness death). Totals
+    4,465.60 + 56.17 − 28.14 + 0.00 = 4,493.63; four versions, three 批单."""
+    _agent, key = _signed_in(pages)
+    policy_id, _quote = _policy(pages, key)
+    row = {"member_id": "E041", "name": "Worker 41", "country": "RS", "occupation_class": "2"}
+    joining = _endorse(
+        pages,
+        policy_id,
+        effective="2027-07-01",
+        **{f"add_{k}": [v, ""] for k, v in row.items()},
+        add_age=["40", ""],
+    )
+    assert _amount(joining.text, "preview-premium") == Decimal("56.17")
+    _confirmed(pages, policy_id, joining)
+    leaving = _endorse(pages, policy_id, effective="2027-10-01", remove=["E007"])
+    assert _amount(leaving.text, "preview-premium") == Decimal("-28.14")
+    _confirmed(pages, policy_id, leaving)
+    moving = _endorse(
+        pages,
+        policy_id,
+        effective="2027-11-01",
+        change_member_id=["E010"],
+        change_site=["Novi Sad"],
+    )
+    assert _amount(moving.text, "preview-premium") == Decimal("0.00")
+    assert _amount(moving.text, "preview-total") == Decimal("4493.63")
+    _confirmed(pages, policy_id, moving)
+    page = pages.client.get(f"/policies/{policy_id}").text
+    assert _amount(page, "total-premium") == Decimal("4493.63") and _text(page, "version") == "4"
+    for seq in (1, 2, 3):
+        href = f"/policies/{policy_id}/endorsements/{seq}/documents/endorsement.pdf"
+        assert f'href="{href}"' in page
+        assert pages.client.get(href).content.startswith(b"%PDF")
+    api = pages.client.get(
+        f"/api/v1/policies/{policy_id}/members?on=2027-11-01",
+        headers={"Authorization": f"Bearer {key}"},
+    ).json()
+    sites = {m["member_id"]: m.get("site") for m in api["members"]}
+    assert api["count"] == 40 and "E007" not in sites and sites["E010"] == "Novi Sad"
