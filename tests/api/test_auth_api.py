@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 
+from quoting.clock import FixedClock
 from quoting.tariff.registry import tariff_in_force
-from tests.api.conftest import Api, Caller, example_request
+from tests.api.conftest import Api, ApiFactory, Caller, example_request
 
 QUOTES = "/api/v1/quotes"
 
@@ -111,7 +113,7 @@ def test_health_and_docs_need_no_auth(api: Api) -> None:
     assert api.client.get("/schema").status_code == 200
 
 
-def test_a_valid_key_reaches_every_read_endpoint(api: Api) -> None:
+def test_a_valid_key_reaches_every_read_endpoint(api: Api, api_with: ApiFactory) -> None:
     broker = api.account()
     quote_id = create(api, broker)["id"]
     bound = api.client.post(f"{QUOTES}/{quote_id}/bind", headers=broker.headers)
@@ -122,6 +124,13 @@ def test_a_valid_key_reaches_every_read_endpoint(api: Api) -> None:
         f"/api/v1/policies/{policy_id}/endorsements", json=leaving, headers=broker.headers
     )
     assert endorsed.status_code == 201, endorsed.text
+    # A claim to read back (a date of loss in the period: recorded on a later day).
+    april = api_with(clock=FixedClock.on(dt.date(2027, 4, 15)))
+    claim = {"member_id": "E001", "cover": "amed", "loss_date": "2027-03-20", "paid": "10"}
+    recorded = april.client.post(
+        f"/api/v1/policies/{policy_id}/claims", json={"claims": [claim]}, headers=broker.headers
+    )
+    assert recorded.status_code == 201, recorded.text
     underwriter = api.account("underwriter")
     underwriters_only = ("/api/v1/referrals", "/api/v1/audit", "/api/v1/exposure")
     for method, path in api_operations(api, quote_id, policy_id):
