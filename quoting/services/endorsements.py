@@ -160,6 +160,8 @@ class _State:
     adjustment_cents: tuple[int, int]
     endorsements: list[EndorsementRow]
     quote_row: QuoteRow
+    #: the members with a claim recorded on the policy
+    claimed: frozenset[str] = frozenset()
 
 
 def insured_count(members: list[VersionMember]) -> int:
@@ -233,6 +235,7 @@ def _state(work: UnitOfWork, ctx: Context, policy_id: str) -> _State:
         adjustments,
         work.endorsements.all(policy_id),
         quote_row,
+        frozenset(c.member_id for c in work.claims.for_policy(policy_id)),
     )
 
 
@@ -372,7 +375,9 @@ def _changed_members(
     for leave in plan.leaving:
         old = members[leave.index]
         member_id = old.member.member_id
-        withheld = rules.no_refund_with_claim and member_id in claimed
+        # A member who leaves after a claim (not one whose terms change) when the tariff
+        # says so.
+        withheld = rules.no_refund_with_claim and leave.action == "remove" and member_id in claimed
         ended, lines = refund(
             old, plan.effective, retention=rules.refund_retention, withheld=withheld
         )
@@ -435,7 +440,7 @@ def _priced(
         referrals = _underwriting(state, plan, quote, today)
     else:
         quote, referrals = state.quote, _underwriting(state, plan, state.quote, today)
-    return _changed_members(state, plan, quote, tariff, frozenset()), referrals
+    return _changed_members(state, plan, quote, tariff, state.claimed), referrals
 
 
 def _record(

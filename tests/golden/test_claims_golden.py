@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
 import pytest
 
 from quoting.clock import FixedClock
 from quoting.errors import RequestError
-from quoting.services import Context
+from quoting.services import Context, CreateQuote
+from quoting.services.binding import bind_quote
 from quoting.services.claims import RecordClaims, claims_report, record_claims
+from quoting.services.endorsements import Endorse, endorse
+from quoting.services.quotation import create_quote
 from quoting.store.memory import InMemoryDatabase
 from tests.golden.test_cancellation_golden import cancel
-from tests.golden.test_endorsements_golden import BROKER, TARIFF_DIR, UNDERWRITER, bound_policy
+from tests.golden.test_endorsements_golden import (
+    BROKER,
+    TARIFF_DIR,
+    UNDERWRITER,
+    bound_policy,
+    member,
+)
 
 APRIL = Context(FixedClock.on(dt.date(2027, 4, 15)), TARIFF_DIR, BROKER)
 
@@ -101,3 +111,51 @@ def test_every_bad_claim_is_named_and_nothing_is_recorded(db):
         (("claims", 4, "outstanding"), "a"),
     ]
     assert claims_report(db.unit_of_work, APRIL, policy_id).summary.count == 0
+
+
+def test_a_member_who_leaves_after_a_claim_is_refunded_nothing_when_the_tariff_says_so(
+    db, tmp_path
+):
+    """A copy of 2026.2 with `[endorsements] no_refund_with_claim = true`. E007 had a claim
+    in February; from 1 October E007 and E008 leave: E008 is refunded 111.64 × 92/365 =
+    28.139 → −28.14, E007 nothing (the line says `withheld_for_claim`). E001, who also had
+    a claim, changes class on the same day: a change is not a leaving, so E001's old
+    segment is refunded as usual (−28.14) and the new one priced."""
+    folder = tmp_path / "2026.2"
+    shutil.copytree(TARIFF_DIR, folder)
+    toml = folder / "tariff.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + "\n[endorsements]\nno_refund_with_claim = true\n",
+        encoding="utf-8",
+    )
+    december = Context(FixedClock.on(dt.date(2026, 12, 1)), folder, BROKER)
+    april = Context(FixedClock.on(dt.date(2027, 4, 15)), folder, BROKER)
+    body = {
+        "policyholder": {"name": "中国测试工程有限公司", "credit_code": "91110000MA01ABCD52"},
+        "period": {"start": "2027-01-01", "end": "2027-12-31"},
+        "plans": [{"name": "Plan", "covers": {"sdeath": {"sum_insured": "100000"}}}],
+        "census": {"members": [member(i) for i in range(1, 41)]},
+    }
+    stored = create_quote(db.unit_of_work, december, CreateQuote(json.dumps(body).encode()))
+    assert stored.quote.total_premium == "4465.60"  # the same rates as 2026.2
+    policy_id = bind_quote(db.unit_of_work, december, stored.quote.id).policy.id
+    claims = [
+        {"member_id": m, "cover": "sdeath", "loss_date": "2027-02-10", "outstanding": "100"}
+        for m in ("E007", "E001")
+    ]
+    record_claims(
+        db.unit_of_work, april, RecordClaims(policy_id, json.dumps({"claims": claims}).encode())
+    )
+    change = {
+        "effective": "2027-10-01",
+        "remove": [{"member_id": "E007"}, {"member_id": "E008"}],
+        "change": [{"member_id": "E001", "occupation_class": 4}],
+    }
+    made = endorse(
+        db.unit_of_work, april, Endorse(policy_id, json.dumps(change).encode())
+    ).endorsement
+    refunds = {(p.member_id, p.action): p for p in made.members if p.kind == "refund"}
+    assert refunds[("E008", "remove")].premium == "-28.14"
+    assert refunds[("E007", "remove")].premium == "0.00"
+    assert refunds[("E007", "remove")].lines[0].factors["withheld_for_claim"] == "yes"
+    assert refunds[("E001", "change")].premium == "-28.14"
