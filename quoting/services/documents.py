@@ -60,12 +60,6 @@ def document_secret(work: UnitOfWork) -> str:
     return work.secrets.get_or_create("documents", lambda: secrets.token_hex(32))
 
 
-def _data(
-    work: UnitOfWork, ctx: Context, quote: QuoteRow, policy: PolicyRow | None
-) -> DocumentData:
-    return document_data(**_inputs(work, ctx, quote, policy))
-
-
 def _inputs(
     work: UnitOfWork, ctx: Context, quote: QuoteRow, policy: PolicyRow | None
 ) -> dict[str, Any]:
