@@ -13,6 +13,7 @@ from decimal import Decimal
 import msgspec
 
 from quoting.documents._data import DocumentData, MemberRow, VersionNote, member_row
+from quoting.rating_input import months_begun
 from quoting.schemas import MemberQuote, QuoteLine, QuoteSummary, SummaryRow, VersionMember
 from quoting.tariff import COVER_CODES, Tariff
 
@@ -49,12 +50,6 @@ def certificate_numbers(segments: Iterable[VersionMember]) -> dict[str, int]:
     return numbers
 
 
-def _months(start: dt.date, end: dt.date) -> int:
-    """Months begun from ``start`` to ``end`` (as SPEC §3 counts a term)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return max(1, months + (1 if end.day >= start.day else 0))
-
-
 def _member_quote(terms: SegmentTerms) -> MemberQuote:
     s = terms.segment
     return MemberQuote(
@@ -67,7 +62,7 @@ def _member_quote(terms: SegmentTerms) -> MemberQuote:
         plan=terms.plan,
         start=s.start,
         end=s.end,
-        months=_months(s.start, s.end),
+        months=months_begun(s.start, s.end),
         premium=s.premium,
         vat=s.vat,
         lines=[QuoteLine(cover=x.cover, premium=x.premium, vat=x.vat, factors={}) for x in s.lines],

@@ -222,9 +222,13 @@ def policy_document_data(work: UnitOfWork, ctx: Context, policy: PolicyRow) -> D
     return document_data(**policy_document_inputs(work, ctx, policy))
 
 
-def policy_document_inputs(work: UnitOfWork, ctx: Context, policy: PolicyRow) -> dict[str, Any]:
-    """The inputs of a policy's documents (``document_data``'s arguments), read in ``work``."""
-    quote = work.quotes.get(policy.quote_id)
+def policy_document_inputs(
+    work: UnitOfWork, ctx: Context, policy: PolicyRow, quote: QuoteRow | None = None
+) -> dict[str, Any]:
+    """The inputs of a policy's documents (``document_data``'s arguments), read in
+    ``work``; ``quote`` is its bound quote when the caller has read it in full already."""
+    if quote is None:
+        quote = work.quotes.get(policy.quote_id)
     assert quote is not None
     return _inputs(work, ctx, quote, policy)
 

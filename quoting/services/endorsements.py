@@ -865,7 +865,7 @@ def endorsement_document(
         row = work.endorsements.get(state.policy.id, seq)
         if row is None:
             raise NotFound(f"No endorsement {seq} of policy {policy_id}.")
-        inputs = policy_document_inputs(work, ctx, state.policy)
+        inputs = policy_document_inputs(work, ctx, state.policy, state.quote_row)
     record = msgspec.json.decode(row.result_json, type=PricedEndorsement)
     document = "endorsement" if record.cancellation is None else "cancellation"
     body = cached_document(ctx, document, fmt, inputs, fonts_url, e=record)

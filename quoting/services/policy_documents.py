@@ -8,7 +8,7 @@ its own members and totals with the same templates (``quoting.documents.version_
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
+from typing import Any
 
 import msgspec
 
@@ -18,19 +18,19 @@ from quoting.documents import (
     VersionNote,
     certificates_from,
     certificates_per_member,
+    document_data,
     version_data,
 )
 from quoting.errors import EndorsementReferred, NoCertificates, NotFound
 from quoting.policies import version_total_cents
 from quoting.pricing import cents_to_text
+from quoting.rating_input import age_last_birthday
 from quoting.schemas import PricedEndorsement, VersionMember
 from quoting.services._context import Context
 from quoting.services.documents import (
     _render,
-    document_secret,
     keep,
     kept_document,
-    policy_document_data,
     policy_document_inputs,
 )
 from quoting.services.endorsements import _State, _state, segment_place, version_members
@@ -39,13 +39,6 @@ from quoting.tariff import Tariff
 from quoting.tariff.registry import registry_for
 
 __all__ = ["endorsement_certificates", "policy_document_as_of"]
-
-
-def _age(born: dt.date | None, on: dt.date) -> int | None:
-    """Age last birthday on ``on``."""
-    if born is None:
-        return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _terms(state: _State, members: list[VersionMember], tariff: Tariff) -> list[SegmentTerms]:
@@ -60,7 +53,8 @@ def _terms(state: _State, members: list[VersionMember], tariff: Tariff) -> list[
         as_bound = bound.get(row.member_id)
         occupation = tariff.occupations.get((row.occupation_code or "").strip().upper())
         cls = row.occupation_class or (occupation.occupation_class if occupation else None)
-        age = _age(row.date_of_birth, segment.start)
+        born = row.date_of_birth
+        age = age_last_birthday(born, segment.start) if born is not None else None
         out.append(
             SegmentTerms(
                 segment=segment,
@@ -90,13 +84,16 @@ def _note(state: _State, number: int) -> VersionNote:
     return VersionNote(number=number, latest=state.version)
 
 
-def _as_of(work: UnitOfWork, ctx: Context, state: _State, number: int) -> DocumentData:
-    """The documents' data of the policy of ``state`` as of version ``number``, read in
-    ``work``: the bound quote's for version 1 (with a note once there are others)."""
+def _as_of(
+    work: UnitOfWork, ctx: Context, state: _State, number: int, inputs: dict[str, Any]
+) -> DocumentData:
+    """The documents' data of the policy of ``state`` (whose documents' ``inputs`` are
+    read) as of version ``number``, read in ``work``: the bound quote's for version 1
+    (with a note once there are others)."""
+    data = document_data(**inputs)
     if state.version == number == 1:  # never endorsed: the documents as bound
-        return policy_document_data(work, ctx, state.policy)
+        return data
     members = version_members(work, state, number)
-    data = policy_document_data(work, ctx, state.policy)
     note = _note(state, number)
     if number == 1:
         return dataclasses.replace(data, version=note)
@@ -108,7 +105,7 @@ def _as_of(work: UnitOfWork, ctx: Context, state: _State, number: int) -> Docume
         premium=cents_to_text(premium),
         vat=cents_to_text(vat),
         note=note,
-        secret=document_secret(work),
+        secret=inputs["secret"],
     )
 
 
@@ -132,13 +129,13 @@ def policy_document_as_of(
         name = state.policy.policy_number + (f"-v{number}" if state.version > 1 else "")
         # A version's members never change once written: the bound inputs, the version
         # and the newest version (the note printed on an older one) are its whole key.
-        inputs = policy_document_inputs(work, ctx, state.policy)
+        inputs = policy_document_inputs(work, ctx, state.policy, state.quote_row)
         key, body = kept_document(
             ctx, document, fmt, inputs, fonts_url, version=number, latest=state.version
         )
         if body is not None:
             return body, f"{name}-{document}.{fmt}"
-        data = _as_of(work, ctx, state, number)
+        data = _as_of(work, ctx, state, number, inputs)
     if document == "certificates" and number > 1:
         data = certificates_per_member(data)
     body = _render(document, fmt, data, fonts_url)
@@ -175,6 +172,7 @@ def endorsement_certificates(
                 f"endorsement {record.number} awaits an underwriter's approval; its "
                 "certificates are issued once it is approved"
             )
-        data = _as_of(work, ctx, state, record.policy_version)
+        inputs = policy_document_inputs(work, ctx, state.policy, state.quote_row)
+        data = _as_of(work, ctx, state, record.policy_version, inputs)
     data = certificates_from(data, joined, record.effective)
     return _render("certificates", fmt, data, fonts_url), f"{record.number}-certificates.{fmt}"

@@ -136,9 +136,33 @@ def _policy_context(uow: UnitsOfWork, context: ServiceContext, policy_id: str) -
         "renewed_by": binding.get_policy(uow, context, policy_id).renewed_by,
         # A double click on "prepare the renewal" makes one quote.
         "renewal_key": secrets.token_urlsafe(16),
+        "approve_error": None,
         "renewal_error": None,
         "choices": tariff_choices(context, quote.as_of, quote.tariff.hash),
     }
+
+
+def _refusal_page(
+    request: Request[Any, Any, Any],
+    uow: UnitsOfWork,
+    context: ServiceContext,
+    policy_id: str,
+    exc: QuotingError,
+    words: dict[type[QuotingError], str],
+    slot: str,
+) -> Response[str]:
+    """The policy page saying why ``exc`` refused the user's action (at ``slot``): in the
+    page's words where we have them, else the first problem's or the service's."""
+    locale = page_locale(request)
+    said = words.get(type(exc))
+    if said is not None:
+        refusal = sayer(locale)(said)
+    elif isinstance(exc, RequestError) and exc.problems:
+        refusal = problem_sayer(locale)(exc.problems[0])
+    else:
+        refusal = str(exc)
+    page = _policy_context(uow, context, policy_id) | {slot: refusal}
+    return render(request, "policies/policy.html", status_code=exc.status, stored=None, **page)
 
 
 def _endorse_page(
@@ -267,7 +291,7 @@ class PolicyPagesController(Controller):
         stored = next((e for e in page["endorsements"] if str(e.seq) == done), None)
         approved = str(request.query_params.get("approved") or "")
         page["approved"] = next((e for e in page["endorsements"] if str(e.seq) == approved), None)
-        return render(request, "policies/policy.html", stored=stored, approve_error=None, **page)
+        return render(request, "policies/policy.html", stored=stored, **page)
 
     @get(
         "/policies/{policy_id:str}/endorse",
@@ -385,16 +409,8 @@ class PolicyPagesController(Controller):
         except QuotingError as exc:
             if not _refused(exc):
                 raise
-            page = _policy_context(uow, context, policy_id)
-            words = _APPROVAL_REFUSALS.get(type(exc))
-            refusal = sayer(page_locale(request))(words) if words else str(exc)
-            return render(
-                request,
-                "policies/policy.html",
-                status_code=exc.status,
-                stored=None,
-                approve_error=refusal,
-                **page,
+            return _refusal_page(
+                request, uow, context, policy_id, exc, _APPROVAL_REFUSALS, "approve_error"
             )
         return Redirect(f"/policies/{policy_id}?approved={seq}#endorsements", status_code=303)
 
@@ -438,21 +454,8 @@ class PolicyPagesController(Controller):
         except QuotingError as exc:
             if not _refused(exc):
                 raise
-            words = _RENEWAL_REFUSALS.get(type(exc))
-            if words is not None:
-                refusal = sayer(page_locale(request))(words)
-            elif isinstance(exc, RequestError) and exc.problems:
-                refusal = problem_sayer(page_locale(request))(exc.problems[0])
-            else:
-                refusal = str(exc)
-            page = await anyio.to_thread.run_sync(_policy_context, uow, context, policy_id)
-            page["renewal_error"] = refusal
-            return render(
-                request,
-                "policies/policy.html",
-                status_code=exc.status,
-                stored=None,
-                approve_error=None,
-                **page,
+            shown = functools.partial(
+                _refusal_page, request, uow, context, policy_id, exc, _RENEWAL_REFUSALS
             )
+            return await anyio.to_thread.run_sync(shown, "renewal_error")
         return Redirect(f"/quotes/{stored.quote.id}#renewal", status_code=303)
