@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TypeVar
 
 import msgspec
 
-from quoting.errors import FieldPath, Problem, ProblemValueError
+from quoting.errors import FieldPath, Problem, ProblemValueError, RequestError
 from quoting.schemas._types import TEXT_PATTERN, text_problem
 
-__all__ = ["plain_message", "plain_problem", "problem_from_validation", "validation_path"]
+__all__ = [
+    "decode_body",
+    "plain_message",
+    "plain_problem",
+    "problem_from_validation",
+    "validation_path",
+]
+
+T = TypeVar("T")
 
 _TYPE_WORDS = {
     "str": "text",
@@ -96,3 +105,14 @@ def problem_from_validation(exc: msgspec.ValidationError, prefix: FieldPath = ()
     if m := re.fullmatch(r"(\w+): (.+)", message, flags=re.DOTALL):
         path, message = (*path, m[1]), m[2]
     return replace(plain_problem(message, None), path=path)
+
+
+def decode_body(raw: bytes, kind: type[T]) -> T:
+    """A JSON request body decoded as ``kind``; :class:`RequestError` with the problem at
+    its field's path, or saying that the body is not JSON."""
+    try:
+        return msgspec.json.decode(raw, type=kind)
+    except msgspec.ValidationError as exc:
+        raise RequestError(problem_from_validation(exc)) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise RequestError(Problem.of("request.invalid_json", detail=str(exc))) from None

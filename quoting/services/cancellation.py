@@ -13,8 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-import msgspec
-
 from quoting.errors import Problem, RequestError
 from quoting.policies import (
     SegmentRefund,
@@ -50,7 +48,7 @@ from quoting.services.endorsements import (
 from quoting.services.quotation import request_fingerprint
 from quoting.store import Conflict, UnitOfWorkFactory
 from quoting.tariff.registry import registry_for
-from quoting.validation import problem_from_validation
+from quoting.validation import decode_body
 
 __all__ = ["Cancel", "cancel_policy"]
 
@@ -67,12 +65,7 @@ class Cancel:
 
 
 def _decode(raw: bytes) -> CancellationRequest:
-    try:
-        return msgspec.json.decode(raw, type=CancellationRequest)
-    except msgspec.ValidationError as exc:
-        raise RequestError(problem_from_validation(exc)) from None
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+    return decode_body(raw, CancellationRequest)
 
 
 def _cents(text: str) -> int:

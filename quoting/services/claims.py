@@ -30,7 +30,7 @@ from quoting.services._context import Context
 from quoting.services.endorsements import _state
 from quoting.services.quotation import CensusUpload
 from quoting.store import ClaimRow, UnitOfWork, UnitOfWorkFactory
-from quoting.validation import problem_from_validation
+from quoting.validation import decode_body, problem_from_validation
 
 __all__ = [
     "ClaimsReport",
@@ -120,12 +120,7 @@ def _from_file(upload: CensusUpload) -> tuple[list[ClaimInput], list[int]]:
 def _decode(command: RecordClaims) -> tuple[list[ClaimInput], list[int]]:
     if command.file is not None:
         return _from_file(command.file)
-    try:
-        return msgspec.json.decode(command.raw_request, type=ClaimsRequest).claims, []
-    except msgspec.ValidationError as exc:
-        raise RequestError(problem_from_validation(exc)) from None
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+    return decode_body(command.raw_request, ClaimsRequest).claims, []
 
 
 def _claim(row: ClaimRow, names: dict[str, str], last: ClaimCorrectionEntry | None = None) -> Claim:
@@ -265,15 +260,6 @@ def _values(row: ClaimRow) -> ClaimValues:
     return ClaimValues(paid=row.paid, outstanding=row.outstanding, status=row.status)  # type: ignore[arg-type]
 
 
-def _decode_correction(raw: bytes) -> ClaimCorrection:
-    try:
-        return msgspec.json.decode(raw, type=ClaimCorrection)
-    except msgspec.ValidationError as exc:
-        raise RequestError(problem_from_validation(exc)) from None
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
-
-
 def _claim_row(work: UnitOfWork, policy_id: str, policy_number: str, seq: int) -> ClaimRow:
     for row in work.claims.for_policy(policy_id):
         if row.seq == seq:
@@ -288,7 +274,7 @@ def correct_claim(uow: UnitOfWorkFactory, ctx: Context, command: CorrectClaim) -
     the same transaction; the same values again change nothing and add no event. Raises
     :class:`RequestError` (pointers ``/paid``, ``/outstanding``, ``/status``) or
     :class:`NotFound`."""
-    correction = _decode_correction(command.raw_request)
+    correction = decode_body(command.raw_request, ClaimCorrection)
     with uow() as work:
         state = _state(work, ctx, command.policy_id)
         work.endorsements.lock_policy(state.policy.id)

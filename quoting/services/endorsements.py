@@ -71,7 +71,7 @@ from quoting.store import (
 )
 from quoting.tariff import Tariff
 from quoting.tariff.registry import registry_for
-from quoting.validation import problem_from_validation
+from quoting.validation import decode_body
 
 __all__ = [
     "Endorse",
@@ -172,12 +172,7 @@ def insured_count(members: list[VersionMember]) -> int:
 def _decode(raw: bytes, census: CensusUpload | None) -> tuple[EndorsementRequest, list[int]]:
     """The request, with a census file's members as ``add``; each added row's line in
     the file (empty without a file)."""
-    try:
-        request = msgspec.json.decode(raw, type=EndorsementRequest)
-    except msgspec.ValidationError as exc:
-        raise RequestError(problem_from_validation(exc)) from None
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise RequestError(Problem(f"the request is not valid JSON: {exc}")) from None
+    request = decode_body(raw, EndorsementRequest)
     if census is None:
         return request, []
     if request.add:
